@@ -1,0 +1,57 @@
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { ApiDeps } from './deps';
+import { errorHandler, notFound } from './http-error';
+import { createHealthRouter } from './routes/health';
+import { createProbeRouter } from './routes/probes';
+import { createWorkflowRouter } from './routes/workflows';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // Honour a caller's well-formed X-Request-Id so one ID follows a request across services.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
+  app.use(helmet());
+  app.use(corsFor(deps.config.api.corsOrigins));
+  app.use(express.json({ limit: '64kb', strict: true }));
+  app.use(createHealthRouter(deps));
+  app.use(createProbeRouter(deps));
+  app.use(createWorkflowRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+function corsFor(origins: string[]): express.RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Request-Id');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
+    }
+    if (req.method === 'OPTIONS') {
+      res.sendStatus(origin && allowed.has(origin) ? 204 : 403);
+      return;
+    }
+    next();
+  };
+}

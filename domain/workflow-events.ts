@@ -1,0 +1,33 @@
+/**
+ * The progress events every workflow publishes, one per step, to the Redis Stream of the account it
+ * acts for. Shared by activities (which write them), the API (which relays them) and the terminal.
+ */
+export const WORKFLOW_KINDS = ['probe', 'deposit', 'withdraw', 'order', 'funding', 'liquidation'] as const;
+export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+
+export type StepStatus = 'completed' | 'failed';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface WorkflowEvent {
+  /** Unique per (workflow, step, status): publishing the same key twice adds one stream entry. */
+  eventKey: string;
+  workflowId: string;
+  kind: WorkflowKind;
+  account: string;
+  step: string;
+  status: StepStatus;
+  /** ISO-8601 time from the workflow's deterministic clock. */
+  at: string;
+  detail?: Record<string, string>;
+}
+
+/** The account stream used for platform-level workflows that act for no trader. */
+export const SYSTEM_ACCOUNT = 'system';
+
+export function accountStreamKey(prefix: string, account: string): string {
+  return `${prefix}:events:${account}`;
+}
+
+export function eventKeyOf(workflowId: string, step: string, status: StepStatus): string {
+  return `${workflowId}|${step}|${status}`;
+}

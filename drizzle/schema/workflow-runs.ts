@@ -1,0 +1,25 @@
+import { pgTable, text, timestamp, index } from 'drizzle-orm/pg-core';
+
+/**
+ * One row per business action: its business key (the workflow ID) and the Temporal run executing it.
+ * Operators and auditors join from here to Temporal; upserts on business_key keep retries idempotent.
+ */
+export const workflowRuns = pgTable(
+  'workflow_runs',
+  {
+    businessKey: text('business_key').primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    runId: text('run_id').notNull(),
+    kind: text('kind').notNull(),
+    account: text('account'),
+    market: text('market'),
+    status: text('status').notNull(),
+    step: text('step').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    index('workflow_runs_account_idx').on(t.account, t.updatedAt),
+    index('workflow_runs_kind_status_idx').on(t.kind, t.status),
+  ],
+);

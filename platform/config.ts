@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Every setting is a QD_* environment variable with a default that works with `npm start` on one
+ * machine. loadConfig validates all of them at once and names each bad variable.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const envSchema = z.object({
+  QD_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  QD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QD_API_PORT: port.default(3002),
+  QD_API_HOST: z.string().min(1).default('127.0.0.1'),
+  QD_WEB_PORT: port.default(3001),
+  QD_PG_URL: url(['postgres:', 'postgresql:']).default('postgres://quantdesk@127.0.0.1:5432/quantdesk'),
+  QD_REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QD_TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
+  QD_TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name').default('quantdesk'),
+  QD_TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
+  QD_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name').default('quantdesk'),
+  QD_STREAM_PREFIX: z.string().regex(/^[a-z0-9:_-]{1,40}$/, 'lowercase letters, digits, ":", "_", "-"').default('qd'),
+  QD_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:3001,http://localhost:3001')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+});
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  api: { host: string; port: number; corsOrigins: string[] };
+  web: { port: number };
+  postgres: { url: string };
+  redis: { url: string };
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  streamPrefix: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    env: e.QD_ENV,
+    logLevel: e.QD_LOG_LEVEL,
+    api: { host: e.QD_API_HOST, port: e.QD_API_PORT, corsOrigins: e.QD_CORS_ORIGINS },
+    web: { port: e.QD_WEB_PORT },
+    postgres: { url: e.QD_PG_URL },
+    redis: { url: e.QD_REDIS_URL },
+    temporal: {
+      address: e.QD_TEMPORAL_ADDRESS,
+      namespace: e.QD_TEMPORAL_NAMESPACE,
+      taskQueue: e.QD_TASK_QUEUE,
+      uiUrl: e.QD_TEMPORAL_UI_URL,
+    },
+    streamPrefix: e.QD_STREAM_PREFIX,
+  };
+}
+
+/** The URL with any password replaced, safe to log. */
+export function redactUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/** The configuration as it may be logged: credentials removed. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    postgres: { url: redactUrl(config.postgres.url) },
+    redis: { url: redactUrl(config.redis.url) },
+  };
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Shared helpers for scripts/stack.sh and scripts/test.sh: install what is missing, start and stop the
+# local services (Postgres, Redis, Temporal dev server). Every service keeps its state under QD_DATA_DIR.
+set -euo pipefail
+
+QD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export QD_ROOT
+export QD_DATA_DIR="${QD_DATA_DIR:-$QD_ROOT/.data}"
+export QD_CACHE_DIR="${QD_CACHE_DIR:-$HOME/.cache/quantdesk}"
+export QD_PG_PORT="${QD_PG_PORT:-5432}"
+export QD_REDIS_PORT="${QD_REDIS_PORT:-6379}"
+export QD_TEMPORAL_PORT="${QD_TEMPORAL_PORT:-7233}"
+export QD_TEMPORAL_UI_PORT="${QD_TEMPORAL_UI_PORT:-8233}"
+export QD_API_PORT="${QD_API_PORT:-3002}"
+export QD_WEB_PORT="${QD_WEB_PORT:-3001}"
+export QD_PG_URL="${QD_PG_URL:-postgres://quantdesk@127.0.0.1:$QD_PG_PORT/quantdesk}"
+export QD_PG_ADMIN_URL="${QD_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:$QD_PG_PORT/postgres}"
+export QD_REDIS_URL="${QD_REDIS_URL:-redis://127.0.0.1:$QD_REDIS_PORT}"
+export QD_TEMPORAL_ADDRESS="${QD_TEMPORAL_ADDRESS:-127.0.0.1:$QD_TEMPORAL_PORT}"
+export QD_TEMPORAL_NAMESPACE="${QD_TEMPORAL_NAMESPACE:-quantdesk}"
+export QD_TEMPORAL_CLI="${QD_TEMPORAL_CLI:-$QD_CACHE_DIR/bin/temporal}"
+
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+RUN_DIR="$QD_DATA_DIR/run"
+# Services this invocation started (and so must stop); the caller reads it.
+QD_STARTED=()
+
+log() { printf '\033[1;34m[qd]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[qd] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# --- installing what is missing -------------------------------------------------------------------
+ensure_node_deps() {
+  local stamp="$QD_ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$QD_ROOT/package-lock.json" -nt "$stamp" ]; then
+    log "installing npm dependencies (npm ci)"
+    (cd "$QD_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (run: sudo apt-get install -y ${missing[*]})"
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_temporal_cli() {
+  local module stamp
+  module="$(grep -v '^#' "$QD_ROOT/temporal/cli-version" | head -n1)"
+  stamp="$QD_CACHE_DIR/bin/.temporal-module"
+  if [ -x "$QD_TEMPORAL_CLI" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module" ]; then return 0; fi
+  command -v go >/dev/null || die "Go is needed to build the Temporal CLI ($module)"
+  log "building the Temporal CLI from $module (first run only; cached in $QD_CACHE_DIR/bin)"
+  mkdir -p "$QD_CACHE_DIR/bin"
+  GOBIN="$QD_CACHE_DIR/bin" GOFLAGS=-mod=mod go install "$module" || die "building $module failed (see the Go output above)"
+  echo "$module" >"$stamp"
+  QD_TEMPORAL_CLI="$QD_CACHE_DIR/bin/temporal"
+}
+
+# --- ports ----------------------------------------------------------------------------------------
+port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+port_owner() { ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*"\),pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n1; }
+require_free_port() { # name port
+  if port_in_use "$2"; then
+    die "port $2 for $1 is taken by $(port_owner "$2" || echo 'another process'); stop it or set the matching QD_*_PORT"
+  fi
+}
+wait_for_port() { # name port seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do port_in_use "$2" && return 0; sleep 0.1; done
+  die "$1 did not open port $2 within $3 s (logs: $QD_DATA_DIR/logs)"
+}
+pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+
+# --- Postgres: a cluster of our own under QD_DATA_DIR ---------------------------------------------
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  local data="$QD_DATA_DIR/postgres" sock="$RUN_DIR/postgres"
+  mkdir -p "$sock" "$QD_DATA_DIR/logs"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$sock" "$QD_DATA_DIR/logs"; fi
+  if [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    log "postgres already running on :$QD_PG_PORT"
+    return 0
+  fi
+  require_free_port postgres "$QD_PG_PORT"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "initialising a Postgres cluster in $data"
+    mkdir -p "$data"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$data"; fi
+    as_postgres test -w "$data" || die "user postgres cannot write $data (a parent folder is not traversable?)"
+    # trust on loopback only: a developer cluster; production passes credentials in QD_PG_URL.
+    as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 >/dev/null
+  fi
+  as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$QD_DATA_DIR/logs/postgres.log" -w -t 60 \
+    -o "-p $QD_PG_PORT -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  QD_STARTED+=(postgres)
+  log "postgres up on :$QD_PG_PORT"
+  psql "$QD_PG_ADMIN_URL" -qAtX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SELECT 'CREATE ROLE quantdesk LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'quantdesk') \gexec
+SELECT 'CREATE DATABASE quantdesk OWNER quantdesk' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'quantdesk') \gexec
+SQL
+}
+
+stop_postgres() { as_postgres "$PG_BIN/pg_ctl" -D "$QD_DATA_DIR/postgres" -m fast -w stop >/dev/null 2>&1 || true; }
+
+# --- Redis -----------------------------------------------------------------------------------------
+start_redis() {
+  local dir="$QD_DATA_DIR/redis" pidfile="$RUN_DIR/redis.pid"
+  mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
+  if pid_alive "$pidfile"; then log "redis already running on :$QD_REDIS_PORT"; return 0; fi
+  require_free_port redis "$QD_REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$QD_REDIS_PORT" --dir "$dir" --appendonly yes \
+    --daemonize yes --pidfile "$pidfile" --logfile "$QD_DATA_DIR/logs/redis.log" --save 60 1000
+  wait_for_port redis "$QD_REDIS_PORT" 20
+  QD_STARTED+=(redis)
+  log "redis up on :$QD_REDIS_PORT"
+}
+
+stop_redis() {
+  local pidfile="$RUN_DIR/redis.pid"
+  pid_alive "$pidfile" || return 0
+  kill "$(cat "$pidfile")" 2>/dev/null || true
+  local i; for ((i = 0; i < 100; i++)); do pid_alive "$pidfile" || return 0; sleep 0.1; done
+}
+
+# --- Temporal dev server (SQLite file in QD_DATA_DIR: state survives restarts) ---------------------
+start_temporal() {
+  local dir="$QD_DATA_DIR/temporal" pidfile="$RUN_DIR/temporal.pid"
+  mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
+  if pid_alive "$pidfile"; then log "temporal already running on :$QD_TEMPORAL_PORT"; return 0; fi
+  require_free_port "temporal frontend" "$QD_TEMPORAL_PORT"
+  require_free_port "temporal UI" "$QD_TEMPORAL_UI_PORT"
+  local sa=() name
+  for name in QdAccount QdMarket QdKind QdStatus; do sa+=(--search-attribute "$name=Keyword"); done
+  setsid "$QD_TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$QD_TEMPORAL_PORT" \
+    --ui-port "$QD_TEMPORAL_UI_PORT" --db-filename "$dir/temporal.db" \
+    --namespace "$QD_TEMPORAL_NAMESPACE" "${sa[@]}" --log-level warn \
+    >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_for_port temporal "$QD_TEMPORAL_PORT" 60
+  local i
+  for ((i = 0; i < 300; i++)); do
+    "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
+    pid_alive "$pidfile" || die "temporal exited (see $QD_DATA_DIR/logs/temporal.log)"
+    sleep 0.2
+  done
+  QD_STARTED+=(temporal)
+  log "temporal up on :$QD_TEMPORAL_PORT (UI http://127.0.0.1:$QD_TEMPORAL_UI_PORT)"
+}
+
+stop_temporal() {
+  local pidfile="$RUN_DIR/temporal.pid"
+  pid_alive "$pidfile" || return 0
+  kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || kill "$(cat "$pidfile")" 2>/dev/null || true
+  local i; for ((i = 0; i < 150; i++)); do pid_alive "$pidfile" || return 0; sleep 0.1; done
+  kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
+}
+
+start_services() { start_postgres; start_redis; start_temporal; }
+
+# Stops, in reverse order, only what this invocation started.
+stop_started_services() {
+  local i
+  for ((i = ${#QD_STARTED[@]} - 1; i >= 0; i--)); do
+    log "stopping ${QD_STARTED[$i]}"
+    "stop_${QD_STARTED[$i]}"
+  done
+  QD_STARTED=()
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `npm test`: everything that proves the platform works, in order of cost. Installs what is missing,
+# starts the services the integration tests need (reusing running ones), and stops what it started.
+# Ends with one line "N passed, N failed" summed over every suite.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$QD_ROOT"
+
+RESULTS="$QD_DATA_DIR/test-results"
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.json "$RESULTS"/*.txt
+STARTED_AT=$SECONDS
+step() { printf '\n\033[1;35m== %s\033[0m\n' "$*" >&2; }
+finish() {
+  local rc=$?
+  stop_started_services
+  node scripts/summarize-tests.mjs "$RESULTS" || true
+  log "test run took $((SECONDS - STARTED_AT)) s"
+  exit $rc
+}
+trap finish EXIT
+
+ensure_apt postgresql redis-server
+ensure_node_deps
+ensure_temporal_cli
+
+step "typecheck"
+npx tsc -p .
+npx vue-tsc -p web --noEmit
+
+step "lint"
+npx eslint --max-warnings 0 .
+
+step "secret scan"
+git ls-files -co --exclude-standard -z | grep -zv -e '^package-lock.json$' -e '^drizzle/migrations/meta/' \
+  | xargs -0 npx secretlint --maskSecrets
+
+step "unit tests"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$RESULTS/unit.json"
+
+if [ -f programs/Cargo.toml ]; then
+  step "rust tests"
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$QD_CACHE_DIR/cargo-target}"
+  cargo test --manifest-path programs/Cargo.toml --locked 2>&1 | tee "$RESULTS/cargo.txt"
+fi
+
+step "integration tests (real Postgres, Redis, Temporal)"
+start_services
+npx tsx scripts/setup.ts
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$RESULTS/integration.json"

@@ -1,0 +1,20 @@
+import { describeConfig, loadConfig } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { createPostgres } from '../platform/postgres';
+import { createRedis } from '../platform/redis';
+import { runMain } from '../platform/main';
+import { createWorker } from './worker-factory';
+
+await runMain('worker', async (onShutdown) => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  logger.info({ config: describeConfig(config) }, 'starting worker');
+  const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker' });
+  const redis = createRedis(config.redis.url, 'quantdesk-worker');
+  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix });
+  onShutdown(() => worker.shutdown());
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+  await worker.run();
+  await Promise.all([pool.end(), redis.quit()]);
+  logger.info('worker stopped');
+});

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowRuns } from '../../drizzle/schema';
+import { startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const postRaw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  fetch(`${h.apiUrl}/v1/probes`, { method: 'POST', headers, body });
+
+async function workflowsOnQueue(): Promise<number> {
+  let count = 0;
+  for await (const _ of h.temporal.workflow.list({ query: `TaskQueue = "${h.config.temporal.taskQueue}"` })) count++;
+  return count;
+}
+
+describe('the API gateway', () => {
+  it('reports every dependency on GET /health', async () => {
+    const res = await fetch(`${h.apiUrl}/health`);
+    const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+    expect(res.status).toBe(200);
+    expect(body.status).toBe('ok');
+    expect(Object.keys(body.checks).sort()).toEqual(['postgres', 'redis', 'temporal', 'worker']);
+    expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
+  });
+
+  it.each([
+    ['malformed JSON', '{"probeId":', 400, 'invalid_json'],
+    ['a wrongly typed field', JSON.stringify({ probeId: 42 }), 400, 'invalid_request'],
+    ['a missing field', JSON.stringify({}), 400, 'invalid_request'],
+    ['an unknown field', JSON.stringify({ probeId: 'ok-id', extra: true }), 400, 'invalid_request'],
+    ['a forbidden character', JSON.stringify({ probeId: 'a b' }), 400, 'invalid_request'],
+    ['an oversized body', JSON.stringify({ probeId: 'x'.repeat(70_000) }), 413, 'payload_too_large'],
+  ])('rejects %s with a JSON 4xx and starts nothing', async (_name, body, status, code) => {
+    const res = await postRaw(body);
+    expect(res.status).toBe(status);
+    const json = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(json.error.code).toBe(code);
+    expect(json.error.requestId).toBe(res.headers.get('x-request-id'));
+    expect(await workflowsOnQueue()).toBe(0);
+    expect(await h.db.select().from(workflowRuns)).toEqual([]);
+  });
+
+  it('answers unknown routes with the same JSON error shape', async () => {
+    const res = await fetch(`${h.apiUrl}/v1/nope`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it('answers an unknown workflow with 404', async () => {
+    const res = await fetch(`${h.apiUrl}/v1/workflows/probe:does-not-exist-${h.id}`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('workflow_not_found');
+  });
+
+  it('keeps a caller-supplied request ID and invents one otherwise', async () => {
+    const given = await fetch(`${h.apiUrl}/health`, { headers: { 'x-request-id': 'trace-abc-123456' } });
+    expect(given.headers.get('x-request-id')).toBe('trace-abc-123456');
+    const invented = await fetch(`${h.apiUrl}/health`, { headers: { 'x-request-id': 'bad id!' } });
+    expect(invented.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends security headers', async () => {
+    const res = await fetch(`${h.apiUrl}/health`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('GET /health when a dependency is down', () => {
+  let degraded: Harness;
+  afterAll(async () => {
+    await degraded?.close();
+  });
+
+  it('answers 503 and names the missing worker', async () => {
+    // A task queue nobody polls: the API's view of the worker must say so.
+    degraded = await startHarness();
+    const { createApp } = await import('../../api/app');
+    const { createServer } = await import('node:http');
+    const { createLogger } = await import('../../platform/logger');
+    const app = createApp({
+      config: { ...degraded.config, temporal: { ...degraded.config.temporal, taskQueue: `nobody-${degraded.id}` } },
+      logger: createLogger({ level: 'silent', name: 'api-degraded' }),
+      pool: degraded.pool,
+      redis: degraded.redis,
+      temporal: degraded.temporal,
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
+      expect(res.status).toBe(503);
+      expect(body.status).toBe('degraded');
+      expect(body.checks.worker).toMatchObject({ ok: false });
+      expect(body.checks.worker?.detail).toContain(`nobody-${degraded.id}`);
+      expect(body.checks.postgres?.ok).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { createApp } from '../../api/app';
+import { loadConfig, type Config } from '../../platform/config';
+import { createLogger } from '../../platform/logger';
+import { createPostgres, runMigrations, type Database } from '../../platform/postgres';
+import { createRedis } from '../../platform/redis';
+import { createTemporalClient } from '../../temporal/client';
+import { createWorker, WORKFLOWS_PATH } from '../../temporal/worker-factory';
+
+export interface Harness {
+  id: string;
+  config: Config;
+  apiUrl: string;
+  pool: pg.Pool;
+  db: Database;
+  redis: Redis;
+  temporal: Client;
+  close(): Promise<void>;
+}
+
+// The SDK logs every worker state change at INFO; tests want warnings only (QD_TEST_LOG_LEVEL overrides).
+Runtime.install({ logger: new DefaultLogger(process.env.QD_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** One workflow bundle per test process: bundling takes seconds, the code does not change. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/**
+ * A private slice of the real services for one test file: its own database (migrated), Temporal task
+ * queue and Redis stream prefix, a worker polling that queue, and the API on an ephemeral port.
+ */
+export async function startHarness(overrides: NodeJS.ProcessEnv = {}): Promise<Harness> {
+  const id = randomBytes(4).toString('hex');
+  const base = loadConfig();
+  const database = `qd_it_${id}`;
+  await adminQuery(base.postgres.url, `CREATE DATABASE ${database}`);
+  const config = loadConfig({
+    ...process.env,
+    QD_PG_URL: withDatabase(base.postgres.url, database),
+    QD_TASK_QUEUE: `it-${id}`,
+    QD_STREAM_PREFIX: `qd-it-${id}`,
+    ...overrides,
+  });
+  const { pool, db } = createPostgres(config.postgres.url, { applicationName: `qd-it-${id}` });
+  await runMigrations(db);
+  const redis = createRedis(config.redis.url, `qd-it-${id}`);
+  const temporal = await createTemporalClient(config.temporal);
+  const worker = await createWorker(
+    { ...config.temporal, workflowBundle: await workflowBundle() },
+    { pool, db, redis, streamPrefix: config.streamPrefix },
+  );
+  const workerRun = worker.run();
+  const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });
+  const server = createServer(createApp({ config, logger, pool, redis, temporal }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    id, config, apiUrl, pool, db, redis, temporal,
+    async close() {
+      await closeServer(server);
+      await stopWorker(worker, workerRun);
+      await deleteKeys(redis, `${config.streamPrefix}:*`);
+      await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
+      await adminQuery(base.postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function stopWorker(worker: Worker, run: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await run;
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

@@ -1,0 +1,84 @@
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { eventKeyOf, type RunStatus, type WorkflowKind } from '../domain/workflow-events';
+import { getProgressQuery, QdStatus, type Progress } from './definitions';
+
+const { publishWorkflowEvent, recordWorkflowRun } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/**
+ * Tracks a workflow's steps: answers the progress query, keeps QdStatus current, records the run in
+ * Postgres and publishes one event per step to the account's stream. Every write is idempotent.
+ */
+export class ProgressTracker {
+  private readonly progress: Progress;
+
+  constructor(
+    private readonly kind: WorkflowKind,
+    private readonly account: string,
+    private readonly market: string | null = null,
+  ) {
+    this.progress = { workflowId: workflowInfo().workflowId, kind, status: 'running', steps: [] };
+    setHandler(getProgressQuery, () => this.progress);
+  }
+
+  async start(): Promise<void> {
+    await this.record('running', 'started');
+  }
+
+  async step<T>(name: string, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      await this.emit(name, 'completed');
+      return result;
+    } catch (err) {
+      await this.emit(name, 'failed', errorMessage(err));
+      await this.finish('failed', name);
+      throw err;
+    }
+  }
+
+  async finish(status: Exclude<RunStatus, 'running'>, lastStep: string = status): Promise<void> {
+    this.progress.status = status;
+    upsertSearchAttributes([{ key: QdStatus, value: status }]);
+    await this.record(status, lastStep);
+  }
+
+  private async emit(step: string, status: 'completed' | 'failed', error?: string): Promise<void> {
+    const at = new Date().toISOString();
+    this.progress.steps.push({ step, status, at, ...(error ? { error } : {}) });
+    const { workflowId } = this.progress;
+    await publishWorkflowEvent({
+      eventKey: eventKeyOf(workflowId, step, status),
+      workflowId,
+      kind: this.kind,
+      account: this.account,
+      step,
+      status,
+      at,
+      ...(error ? { detail: { error } } : {}),
+    });
+  }
+
+  private async record(status: RunStatus, step: string): Promise<void> {
+    const info = workflowInfo();
+    await recordWorkflowRun({
+      businessKey: info.workflowId,
+      workflowId: info.workflowId,
+      runId: info.firstExecutionRunId,
+      kind: this.kind,
+      account: this.account,
+      market: this.market,
+      status,
+      step,
+      at: new Date().toISOString(),
+    });
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof ApplicationFailure) return `${err.type ?? 'Error'}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
