@@ -25,6 +25,10 @@ export function createApp(deps: ApiDeps): express.Express {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/health' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
     }),
   );
   app.use(helmet());

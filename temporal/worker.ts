@@ -1,3 +1,4 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { describeConfig, loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { createPostgres } from '../platform/postgres';
@@ -8,6 +9,10 @@ import { createWorker } from './worker-factory';
 await runMain('worker', async (onShutdown) => {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  // The SDK's own log (bundling, state changes) goes through pino; below WARN it is noise for operators.
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[sdkLevel(level)]({ sdk: meta }, message)),
+  });
   logger.info({ config: describeConfig(config) }, 'starting worker');
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker' });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
@@ -18,3 +23,7 @@ await runMain('worker', async (onShutdown) => {
   await Promise.all([pool.end(), redis.quit()]);
   logger.info('worker stopped');
 });
+
+function sdkLevel(level: LogLevel): 'trace' | 'debug' | 'info' | 'warn' | 'error' {
+  return level.toLowerCase() as Lowercase<LogLevel>;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, redactUrl } from './config';
+
+describe('loadConfig', () => {
+  it('works with no QD_* variables at all, on the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 3002, corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'] });
+    expect(config.web.port).toBe(3001);
+    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'quantdesk', taskQueue: 'quantdesk' });
+    expect(config.postgres.url).toBe('postgres://quantdesk@127.0.0.1:5432/quantdesk');
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      loadConfig({ QD_API_PORT: '70000', QD_PG_URL: 'mysql://x', QD_TEMPORAL_ADDRESS: 'no-port', QD_LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['QD_API_PORT', 'QD_PG_URL', 'QD_TEMPORAL_ADDRESS', 'QD_LOG_LEVEL']) expect(problems).toContain(name);
+      expect(problems).toContain('postgres://');
+    }
+  });
+
+  it('reads overrides and splits the CORS list', () => {
+    const config = loadConfig({ QD_API_PORT: '4002', QD_CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(config.api.port).toBe(4002);
+    expect(config.api.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+});
+
+describe('credentials never reach logs', () => {
+  it('redacts the password of a URL', () => {
+    expect(redactUrl('postgres://u:hunter2@db:5432/x')).toBe('postgres://u:***@db:5432/x');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(redactUrl('not a url')).toBe('<unparseable url>');
+  });
+
+  it('describes the configuration without any password', () => {
+    const config = loadConfig({ QD_PG_URL: 'postgres://u:hunter2@db:5432/x', QD_REDIS_URL: 'redis://:s3cret@r:6379' });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('s3cret');
+  });
+});
