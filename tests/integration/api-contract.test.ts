@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowRuns } from '../../drizzle/schema';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, waitFor, type Harness } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,9 +21,12 @@ async function workflowsOnQueue(): Promise<number> {
 
 describe('the API gateway', () => {
   it('reports every dependency on GET /health', async () => {
-    const res = await fetch(`${h.apiUrl}/health`);
+    // The server lists a poller only once the freshly started worker's first poll has arrived.
+    const res = await waitFor('the worker to be seen polling', async () => {
+      const r = await fetch(`${h.apiUrl}/health`);
+      return r.status === 200 ? r : undefined;
+    });
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
-    expect(res.status).toBe(200);
     expect(body.status).toBe('ok');
     expect(Object.keys(body.checks).sort()).toEqual(['postgres', 'redis', 'temporal', 'worker']);
     expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
