@@ -1,0 +1,46 @@
+import { abs, BASE_TO_QUOTE, BPS_PRECISION, divCeil, max, min, mulDivCeil, notionalCeil } from './fixed-point';
+import { equity, isBelowMaintenance, maintenanceMarginRatioBps, marginRequirement, positionRequirement, type Account } from './margin';
+
+/**
+ * Base amount (positive) of position `index` to close at `price` in one liquidation step: just enough
+ * for equity after the fee to cover the maintenance requirement plus the buffer, and at most
+ * maxLiquidationFraction of the position (Drift's partial liquidation). 0 when the account is healthy.
+ *   E - f*cN >= R_other + t*(N - cN)  =>  cN >= (R_other + t*N - E) / (t - f),  t = m + buffer
+ */
+export function liquidationSize(account: Account, index: number): bigint {
+  const target = account.positions[index];
+  if (!target || target.position.base === 0n || !isBelowMaintenance(account)) return 0n;
+  const { params, price } = target;
+  const size = abs(target.position.base);
+  const maxStep = divCeil(size * params.maxLiquidationFractionBps, BPS_PRECISION);
+  const t = maintenanceMarginRatioBps(params, target.position.base) + params.liquidationBufferBps;
+  const f = params.liquidationFeeBps;
+  if (t <= f) return min(size, maxStep);
+  const otherReq = marginRequirement(account, 'maintenance') - positionRequirement(target, 'maintenance');
+  const notional = notionalCeil(target.position.base, price);
+  const shortfall = otherReq * BPS_PRECISION + t * notional - equity(account) * BPS_PRECISION;
+  const closeNotional = divCeil(max(shortfall, 0n), t - f);
+  const closeBase = divCeil(closeNotional * BASE_TO_QUOTE, price);
+  return min(min(closeBase, size), maxStep);
+}
+
+/** Liquidation fee on the closed notional, rounded up and never more than the equity left. */
+export function liquidationFee(account: Account, index: number, closeBase: bigint): bigint {
+  const target = account.positions[index];
+  if (!target) throw new RangeError(`no position at index ${index}`);
+  const fee = mulDivCeil(notionalCeil(closeBase, target.price), target.params.liquidationFeeBps, BPS_PRECISION);
+  return min(fee, max(equity(account), 0n));
+}
+
+export interface BankruptcyResolution {
+  insurancePaid: bigint;
+  socializedLoss: bigint;
+}
+
+/** A negative balance after every position is closed: the insurance fund covers what it can, the rest is socialized. */
+export function resolveBankruptcy(collateral: bigint, insuranceFund: bigint): BankruptcyResolution {
+  if (collateral >= 0n) return { insurancePaid: 0n, socializedLoss: 0n };
+  const deficit = -collateral;
+  const insurancePaid = min(deficit, max(insuranceFund, 0n));
+  return { insurancePaid, socializedLoss: deficit - insurancePaid };
+}

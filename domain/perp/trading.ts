@@ -1,0 +1,86 @@
+import {
+  abs, BPS_PRECISION, checked, divCeil, divFloor, mulDivCeil, mulDivFloor, notionalCeil, quoteValueCeil, quoteValueFloor, sign,
+} from './fixed-point';
+import type { MarketParams, MarketState } from './market';
+
+/** A perp position: signed base size, signed cost basis in quote, and the funding index last settled. */
+export interface Position {
+  marketIndex: number;
+  base: bigint; // BASE, > 0 long, < 0 short
+  quoteEntry: bigint; // QUOTE paid (long, > 0) or received (short, < 0) to open what is held
+  lastFundingIndex: bigint;
+}
+
+export const emptyPosition = (marketIndex: number, fundingIndex: bigint): Position =>
+  ({ marketIndex, base: 0n, quoteEntry: 0n, lastFundingIndex: fundingIndex });
+
+export const skewOf = (market: MarketState): bigint => market.longOpenInterest - market.shortOpenInterest;
+
+/**
+ * Fill price with skew-based impact (after Synthetix perps v2): the oracle moved by the average skew over
+ * the trade divided by the skew scale, so a trade growing the skew pays a premium and one shrinking it
+ * gets a discount. Buyers are rounded up, sellers down.
+ */
+export function fillPrice(oraclePrice: bigint, skewBase: bigint, deltaBase: bigint, skewScaleBase: bigint): bigint {
+  const numerator = checked(oraclePrice * (2n * skewBase + deltaBase), 'fillPrice');
+  const denominator = 2n * skewScaleBase;
+  const premium = deltaBase > 0n ? divCeil(numerator, denominator) : divFloor(numerator, denominator);
+  const price = oraclePrice + premium;
+  return price > 1n ? price : 1n;
+}
+
+/** Taker fee on a fill's notional, rounded up. */
+export const takerFee = (params: MarketParams, deltaBase: bigint, price: bigint): bigint =>
+  mulDivCeil(notionalCeil(deltaBase, price), params.takerFeeBps, BPS_PRECISION);
+
+/** Maker rebate, rounded down. */
+export const makerRebate = (params: MarketParams, deltaBase: bigint, price: bigint): bigint =>
+  mulDivFloor(notionalCeil(deltaBase, price), params.makerRebateBps, BPS_PRECISION);
+
+export interface FillOutcome {
+  position: Position;
+  /** PnL realized by the reducing part of the fill (credited to collateral, debited from the PnL pool). */
+  realizedPnl: bigint;
+  /** Change of long and short open interest caused by the fill. */
+  longOpenInterestDelta: bigint;
+  shortOpenInterestDelta: bigint;
+}
+
+/**
+ * Applies a fill of deltaBase at price. The reducing part realizes PnL against a pro-rata share of the
+ * cost basis rounded up (less PnL to the user); the opening part adds its cost rounded up.
+ */
+export function applyFill(position: Position, deltaBase: bigint, price: bigint): FillOutcome {
+  if (deltaBase === 0n) throw new RangeError('a fill needs a non-zero size');
+  let { base, quoteEntry } = position;
+  let realizedPnl = 0n;
+  const reducing = base !== 0n && sign(base) !== sign(deltaBase);
+  let opening = deltaBase;
+  if (reducing) {
+    const closed = abs(deltaBase) >= abs(base) ? -base : deltaBase; // signed like deltaBase
+    const entryShare = mulDivCeil(quoteEntry, -closed, base);
+    // Closing -closed of the position is receiving (or paying) its value at the fill price.
+    realizedPnl = quoteValueFloor(-closed, price) - entryShare;
+    base += closed;
+    quoteEntry -= entryShare;
+    opening = deltaBase - closed;
+  }
+  if (opening !== 0n) {
+    base += opening;
+    quoteEntry += quoteValueCeil(opening, price);
+  }
+  const before = position.base;
+  const after = base;
+  return {
+    position: { ...position, base, quoteEntry },
+    realizedPnl,
+    longOpenInterestDelta: positivePart(after) - positivePart(before),
+    shortOpenInterestDelta: positivePart(-after) - positivePart(-before),
+  };
+}
+
+const positivePart = (x: bigint): bigint => (x > 0n ? x : 0n);
+
+/** Unrealized PnL at a price: value rounded down minus cost basis. */
+export const unrealizedPnl = (position: Position, price: bigint): bigint =>
+  quoteValueFloor(position.base, price) - position.quoteEntry;
