@@ -115,7 +115,9 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('withdraw' as const), u: fc.nat(USERS - 1), amount: fc.bigInt({ min: 1n, max: 50_000n * QUOTE_PRECISION }) }),
 );
 
-function run(ex: Exchange, o: fc.Infer<typeof op>) {
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+function run(ex: Exchange, o: Op) {
   switch (o.kind) {
     case 'deposit': return ex.deposit(o.u, o.amount);
     case 'withdraw': return ex.withdraw(o.u, o.amount);

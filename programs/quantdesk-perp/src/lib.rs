@@ -1,0 +1,14 @@
+use anchor_lang::prelude::*;
+
+declare_id!("56moPzxQWA5Ykk2thb8XU1YwSeEgfR4hFWAFHEPr9dAf");
+
+#[program]
+pub mod quantdesk_perp {
+    use super::*;
+    pub fn noop(_ctx: Context<Noop>) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Accounts)]
+pub struct Noop {}
