@@ -1,4 +1,7 @@
+//! quantdesk-perp: collateral, perpetual positions, funding and liquidation on Solana.
 use anchor_lang::prelude::*;
+
+pub mod math;
 
 declare_id!("56moPzxQWA5Ykk2thb8XU1YwSeEgfR4hFWAFHEPr9dAf");
 
