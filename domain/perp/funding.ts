@@ -1,4 +1,4 @@
-import { BASE_PRECISION, clamp, divCeil, FUNDING_INDEX_PRECISION, FUNDING_RATE_PRECISION, mulDivCeil } from './fixed-point';
+import { BASE_PRECISION, clamp, divCeil, divFloor, FUNDING_INDEX_PRECISION, FUNDING_RATE_PRECISION, mulDivCeil } from './fixed-point';
 
 /** Funding periods per day: the premium is a daily figure paid hourly (Drift's funding period). */
 export const FUNDING_PERIODS_PER_DAY = 24n;
@@ -34,4 +34,14 @@ export function socializedLossIndexDelta(loss: bigint, payingOpenInterest: bigin
   if (loss <= 0n || payingOpenInterest <= 0n) return 0n;
   const perUnit = divCeil(loss * INDEX_TO_QUOTE, payingOpenInterest);
   return payingSide === 'long' ? perUnit : -perUnit;
+}
+
+/**
+ * Time-weighted average over a window (Drift's calculate_new_twap): the new sample weighs the elapsed
+ * time (capped at the window), the old average the rest; floored. An empty average takes the sample.
+ */
+export function updateTwap(twap: bigint, sample: bigint, elapsedSecs: bigint, windowSecs: bigint): bigint {
+  if (twap <= 0n || windowSecs <= 0n) return sample;
+  const elapsed = elapsedSecs < 0n ? 0n : elapsedSecs > windowSecs ? windowSecs : elapsedSecs;
+  return divFloor(twap * (windowSecs - elapsed) + sample * elapsed, windowSecs);
 }

@@ -6,7 +6,7 @@
 import { BASE_PRECISION, divCeil, divFloor, isqrt, PRICE_PRECISION, QUOTE_PRECISION } from './fixed-point';
 import { DEFAULT_MARKETS, type MarketParams } from './market';
 import { applyFill, fillPrice, takerFee, unrealizedPnl } from './trading';
-import { fundingIndexDelta, fundingOwed, fundingRate, socializedLossIndexDelta } from './funding';
+import { fundingIndexDelta, fundingOwed, fundingRate, socializedLossIndexDelta, updateTwap } from './funding';
 import { equity, freeCollateral, initialMarginRatioBps, liquidationPrice, maintenanceMarginRatioBps, marginRequirement, maxOrderSize, type Account } from './margin';
 import { liquidationFee, liquidationSize, resolveBankruptcy } from './liquidation';
 import { checkOracle } from './oracle';
@@ -27,7 +27,7 @@ export interface VectorFile {
 const FNS = [
   'div_floor', 'div_ceil', 'isqrt', 'fill_price', 'apply_fill', 'unrealized_pnl', 'taker_fee', 'margin_ratios',
   'account', 'liquidation', 'max_order_size', 'funding_rate', 'funding_index_delta', 'funding_owed',
-  'socialized_loss', 'bankruptcy', 'oracle',
+  'socialized_loss', 'bankruptcy', 'oracle', 'twap',
 ] as const;
 
 function singleAccount(m: MarketParams, [collateral, base, quoteEntry, lastIndex, index, price]: bigint[]): Account {
@@ -76,6 +76,7 @@ export function evaluate(c: Pick<VectorCase, 'fn' | 'market' | 'args'>): string[
       return out(r.insurancePaid, r.socializedLoss);
     }
     case 'oracle': return out(checkOracle(m, { price: a[0]!, confidence: a[1]!, publishSlot: a[2]! }, a[3]!, a[4]!));
+    case 'twap': return out(updateTwap(a[0]!, a[1]!, a[2]!, a[3]!));
     default: throw new Error(`unknown vector function ${c.fn}`);
   }
 }
@@ -142,6 +143,7 @@ function argsFor(fn: (typeof FNS)[number], r: ReturnType<typeof prng>): string[]
       const slot = r.range(1_000n, 2_000n);
       return [p, (p * r.range(0n, 400n)) / 10_000n, slot - r.range(0n, 40n), slot, p + (p * r.range(-1_500n, 1_500n)) / 10_000n].map(String);
     }
+    case 'twap': return [r.pick([0n, price()]), price(), r.range(-10n, 7_200n), r.pick([300n, 3_600n])].map(String);
   }
 }
 

@@ -1,17 +1,65 @@
-//! quantdesk-perp: collateral, perpetual positions, funding and liquidation on Solana.
+//! quantdesk-perp: USDC collateral, perpetual positions, funding and liquidation on Solana.
+//! Thin entry points; account structs and handlers live in instructions/, state changes in controller/,
+//! pure math in math/ (mirrored by domain/perp in TypeScript).
 use anchor_lang::prelude::*;
 
+#[macro_use]
+pub mod errors;
+pub mod controller;
+pub mod instructions;
 pub mod math;
+pub mod state;
+
+use instructions::*;
+use state::MarketConfig;
 
 declare_id!("56moPzxQWA5Ykk2thb8XU1YwSeEgfR4hFWAFHEPr9dAf");
 
 #[program]
 pub mod quantdesk_perp {
     use super::*;
-    pub fn noop(_ctx: Context<Noop>) -> Result<()> {
-        Ok(())
+
+    pub fn initialize(ctx: Context<Initialize>, keeper: Pubkey) -> Result<()> {
+        handle_initialize(ctx, keeper)
+    }
+
+    pub fn init_market(ctx: Context<InitMarket>, market_index: u16, config: MarketConfig) -> Result<()> {
+        handle_init_market(ctx, market_index, config)
+    }
+
+    pub fn update_market_params(ctx: Context<AdminMarket>, config: MarketConfig) -> Result<()> {
+        handle_update_market_params(ctx, config)
+    }
+
+    pub fn set_market_paused(ctx: Context<AdminMarket>, paused: bool) -> Result<()> {
+        handle_set_market_paused(ctx, paused)
+    }
+
+    pub fn init_user(ctx: Context<InitUser>, sub_account_id: u16) -> Result<()> {
+        handle_init_user(ctx, sub_account_id)
+    }
+
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        handle_deposit(ctx, amount)
+    }
+
+    pub fn withdraw<'info>(ctx: Context<'_, '_, 'info, 'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        handle_withdraw(ctx, amount)
+    }
+
+    pub fn fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'info>>) -> Result<()> {
+        handle_fill_order(ctx)
+    }
+
+    pub fn update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
+        handle_update_funding(ctx)
+    }
+
+    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>) -> Result<()> {
+        handle_liquidate(ctx)
+    }
+
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+        handle_resolve_bankruptcy(ctx)
     }
 }
-
-#[derive(Accounts)]
-pub struct Noop {}

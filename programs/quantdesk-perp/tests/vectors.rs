@@ -93,6 +93,7 @@ fn evaluate(m: MarketParams, function: &str, a: &[i128]) -> Result<Vec<String>, 
             let r = resolve_bankruptcy(a[0], a[1]);
             vec![s(r.insurance_paid), s(r.socialized_loss)]
         }
+        "twap" => vec![s(update_twap(a[0], a[1], a[2], a[3])?)],
         "oracle" => vec![check_oracle(&m, a[0], a[1], a[2], a[3], a[4])?.as_str().to_string()],
         other => panic!("unknown vector function {other}"),
     })

@@ -33,3 +33,13 @@ pub fn socialized_loss_index_delta(loss: i128, paying_open_interest: i128, longs
     let per_unit = div_ceil(mul(loss, INDEX_TO_QUOTE)?, paying_open_interest)?;
     Ok(if longs_pay { per_unit } else { -per_unit })
 }
+
+/// Time-weighted average over a window (Drift's calculate_new_twap): the new sample weighs the elapsed
+/// time (capped at the window), the old average the rest; floored. An empty average takes the sample.
+pub fn update_twap(twap: i128, sample: i128, elapsed_secs: i128, window_secs: i128) -> MathResult<i128> {
+    if twap <= 0 || window_secs <= 0 {
+        return Ok(sample);
+    }
+    let elapsed = elapsed_secs.clamp(0, window_secs);
+    div_floor(add(mul(twap, window_secs - elapsed)?, mul(sample, elapsed)?)?, window_secs)
+}

@@ -1,0 +1,81 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::ErrorCode;
+use crate::math::oracle::{check_oracle, OracleVerdict};
+use crate::math::*;
+use crate::state::Market;
+
+// Pyth v2 price account layout (the one @pythnetwork/client parses).
+const PYTH_MAGIC: u32 = 0xa1b2_c3d4;
+const PYTH_VERSION: u32 = 2;
+const PYTH_PRICE_ACCOUNT: u32 = 3;
+const PYTH_STATUS_TRADING: u32 = 1;
+const PYTH_MIN_LEN: usize = 240;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OracleReading {
+    /// PRICE_PRECISION, floored.
+    pub price: i128,
+    /// PRICE_PRECISION, rounded up.
+    pub confidence: i128,
+    pub publish_slot: i128,
+}
+
+fn u32_at(d: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(d[at..at + 4].try_into().unwrap())
+}
+fn i64_at(d: &[u8], at: usize) -> i64 {
+    i64::from_le_bytes(d[at..at + 8].try_into().unwrap())
+}
+
+/// Reads the aggregate price of a Pyth v2 price account, normalised to PRICE_PRECISION.
+pub fn read_pyth(oracle: &AccountInfo, market: &Market) -> Result<OracleReading> {
+    validate!(oracle.key() == market.oracle, ErrorCode::InvalidOracle);
+    let data = oracle.try_borrow_data()?;
+    validate!(data.len() >= PYTH_MIN_LEN, ErrorCode::InvalidOracle);
+    validate!(u32_at(&data, 0) == PYTH_MAGIC && u32_at(&data, 4) == PYTH_VERSION, ErrorCode::InvalidOracle);
+    validate!(u32_at(&data, 8) == PYTH_PRICE_ACCOUNT, ErrorCode::InvalidOracle);
+    let expo = i32::from_le_bytes(data[20..24].try_into().unwrap());
+    let price = i128::from(i64_at(&data, 208));
+    let confidence = i128::from(u64::from_le_bytes(data[216..224].try_into().unwrap()));
+    let status = u32_at(&data, 224);
+    let publish_slot = i128::from(u64::from_le_bytes(data[232..240].try_into().unwrap()));
+    validate!(status == PYTH_STATUS_TRADING, ErrorCode::OracleStale);
+    validate!((-18..=6).contains(&expo), ErrorCode::InvalidOracle);
+    let shift = expo + 6; // to PRICE_PRECISION (expo -6)
+    let (price, confidence) = if shift >= 0 {
+        let k = 10i128.pow(shift as u32);
+        (mul(price, k)?, mul(confidence, k)?)
+    } else {
+        let k = 10i128.pow((-shift) as u32);
+        (div_floor(price, k)?, div_ceil(confidence, k)?)
+    };
+    Ok(OracleReading { price, confidence, publish_slot })
+}
+
+/// The guards every risk-increasing action passes (staleness, confidence, TWAP deviation).
+pub fn require_healthy(reading: &OracleReading, market: &Market, slot: u64) -> Result<()> {
+    let verdict = check_oracle(
+        &market.config.math(),
+        reading.price,
+        reading.confidence,
+        reading.publish_slot,
+        i128::from(slot),
+        i128::from(market.oracle_twap),
+    )?;
+    match verdict {
+        OracleVerdict::Ok => Ok(()),
+        OracleVerdict::Stale => err!(ErrorCode::OracleStale),
+        OracleVerdict::LowConfidence => err!(ErrorCode::OracleLowConfidence),
+        OracleVerdict::NonPositive => err!(ErrorCode::OracleNonPositive),
+        OracleVerdict::TwapDeviation => err!(ErrorCode::OracleTwapDeviation),
+    }
+}
+
+/// Liquidations and funding need a fresh, positive price but not a tight confidence interval.
+pub fn require_fresh(reading: &OracleReading, market: &Market, slot: u64) -> Result<()> {
+    validate!(reading.price > 0, ErrorCode::OracleNonPositive);
+    let age = i128::from(slot) - reading.publish_slot;
+    validate!(age <= i128::from(market.config.oracle_max_stale_slots), ErrorCode::OracleStale);
+    Ok(())
+}

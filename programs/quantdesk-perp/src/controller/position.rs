@@ -1,0 +1,69 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::ErrorCode;
+use crate::math::funding::funding_owed;
+use crate::math::trading::{apply_fill, FillOutcome};
+use crate::state::{GlobalState, Market, PerpPosition, User, EMPTY_MARKET};
+
+pub fn to_i64(v: i128) -> Result<i64> {
+    i64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
+}
+pub fn to_u64(v: i128) -> Result<u64> {
+    u64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
+}
+
+/// Moves funding owed since the position last settled between the user and the PnL pool.
+pub fn settle_funding(user: &mut User, slot: usize, market: &Market, global: &mut GlobalState) -> Result<()> {
+    let position = &mut user.positions[slot];
+    let owed = funding_owed(position.base.into(), position.last_funding_index, market.cumulative_funding_index)?;
+    position.last_funding_index = market.cumulative_funding_index;
+    user.collateral = to_i64(i128::from(user.collateral) - owed)?;
+    global.pnl_pool = to_i64(i128::from(global.pnl_pool) + owed)?;
+    Ok(())
+}
+
+/// The slot of the user's position in a market, opening an empty one if needed.
+pub fn position_slot(user: &mut User, market: &Market) -> Result<usize> {
+    if let Some(i) = user.position_index(market.market_index) {
+        return Ok(i);
+    }
+    let i = user.position_index(EMPTY_MARKET).ok_or(ErrorCode::PositionSlotsFull)?;
+    user.positions[i] = PerpPosition {
+        market_index: market.market_index,
+        base: 0,
+        quote_entry: 0,
+        last_funding_index: market.cumulative_funding_index,
+    };
+    Ok(i)
+}
+
+/// Applies a fill to the user, the market's open interest and the PnL pool; the fee goes to insurance.
+pub fn execute_fill(user: &mut User, slot: usize, market: &mut Market, global: &mut GlobalState, delta: i128, price: i128, fee: i128) -> Result<FillOutcome> {
+    let outcome = apply_fill(&user.positions[slot].math(), delta, price)?;
+    let position = &mut user.positions[slot];
+    position.base = to_i64(outcome.position.base)?;
+    position.quote_entry = to_i64(outcome.position.quote_entry)?;
+    if position.base == 0 && position.quote_entry == 0 {
+        *position = PerpPosition::default();
+    }
+    user.collateral = to_i64(i128::from(user.collateral) + outcome.realized_pnl - fee)?;
+    global.pnl_pool = to_i64(i128::from(global.pnl_pool) - outcome.realized_pnl)?;
+    global.insurance_fund = to_u64(i128::from(global.insurance_fund) + fee)?;
+    market.long_open_interest = to_u64(i128::from(market.long_open_interest) + outcome.long_open_interest_delta)?;
+    market.short_open_interest = to_u64(i128::from(market.short_open_interest) + outcome.short_open_interest_delta)?;
+    Ok(outcome)
+}
+
+/// Folds the current oracle and skew-adjusted mark into the market's TWAPs (window = funding period).
+pub fn update_twaps(market: &mut Market, reading: &super::oracle::OracleReading, now: i64) -> Result<()> {
+    use crate::math::funding::update_twap;
+    use crate::math::trading::fill_price;
+    use crate::state::FUNDING_PERIOD_SECS;
+    let elapsed = i128::from(now - market.twap_ts);
+    let window = i128::from(FUNDING_PERIOD_SECS);
+    let mark = fill_price(reading.price, market.skew(), 0, market.config.skew_scale_base.into())?;
+    market.oracle_twap = to_u64(update_twap(market.oracle_twap.into(), reading.price, elapsed, window)?)?;
+    market.mark_twap = to_u64(update_twap(market.mark_twap.into(), mark, elapsed, window)?)?;
+    market.twap_ts = now;
+    Ok(())
+}

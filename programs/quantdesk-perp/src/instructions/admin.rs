@@ -1,0 +1,51 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::ErrorCode;
+use crate::state::*;
+
+#[derive(Accounts)]
+#[instruction(market_index: u16)]
+pub struct InitMarket<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(seeds = [GLOBAL_SEED], bump = global.bump, has_one = admin @ ErrorCode::Unauthorized)]
+    pub global: Account<'info, GlobalState>,
+    #[account(init, payer = admin, space = 8 + Market::INIT_SPACE, seeds = [MARKET_SEED, &market_index.to_le_bytes()], bump)]
+    pub market: Account<'info, Market>,
+    /// CHECK: any account; read as a Pyth v2 price account whenever the market is priced.
+    pub oracle: UncheckedAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handle_init_market(ctx: Context<InitMarket>, market_index: u16, config: MarketConfig) -> Result<()> {
+    validate!(config.is_valid(), ErrorCode::InvalidMarketParams);
+    let now = Clock::get()?.unix_timestamp;
+    let market = &mut ctx.accounts.market;
+    market.market_index = market_index;
+    market.oracle = ctx.accounts.oracle.key();
+    market.config = config;
+    market.last_funding_ts = now;
+    market.twap_ts = now;
+    market.bump = ctx.bumps.market;
+    Ok(())
+}
+
+#[derive(Accounts)]
+pub struct AdminMarket<'info> {
+    pub admin: Signer<'info>,
+    #[account(seeds = [GLOBAL_SEED], bump = global.bump, has_one = admin @ ErrorCode::Unauthorized)]
+    pub global: Account<'info, GlobalState>,
+    #[account(mut, seeds = [MARKET_SEED, &market.market_index.to_le_bytes()], bump = market.bump)]
+    pub market: Account<'info, Market>,
+}
+
+pub fn handle_update_market_params(ctx: Context<AdminMarket>, config: MarketConfig) -> Result<()> {
+    validate!(config.is_valid(), ErrorCode::InvalidMarketParams);
+    ctx.accounts.market.config = config;
+    Ok(())
+}
+
+pub fn handle_set_market_paused(ctx: Context<AdminMarket>, paused: bool) -> Result<()> {
+    ctx.accounts.market.paused = paused;
+    Ok(())
+}

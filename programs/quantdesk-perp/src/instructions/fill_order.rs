@@ -1,0 +1,100 @@
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::sysvar::instructions::{self as ix_sysvar, load_current_index_checked, load_instruction_at_checked};
+
+use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
+use crate::controller::oracle::{read_pyth, require_healthy};
+use crate::controller::position::{execute_fill, position_slot, settle_funding, update_twaps};
+use crate::errors::ErrorCode;
+use crate::math::margin::{equity, margin_requirement, MarginKind};
+use crate::math::trading::{fill_price, taker_fee};
+use crate::state::*;
+
+/// The native program that verifies ed25519 signatures before the transaction runs.
+pub const ED25519_PROGRAM_ID: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
+
+#[derive(Accounts)]
+pub struct FillOrder<'info> {
+    pub keeper: Signer<'info>,
+    #[account(mut, seeds = [GLOBAL_SEED], bump = global.bump, has_one = keeper @ ErrorCode::Unauthorized)]
+    pub global: Account<'info, GlobalState>,
+    #[account(mut, seeds = [USER_SEED, user.authority.as_ref(), &user.sub_account_id.to_le_bytes()], bump = user.bump)]
+    pub user: Account<'info, User>,
+    #[account(mut, seeds = [MARKET_SEED, &market.market_index.to_le_bytes()], bump = market.bump)]
+    pub market: Account<'info, Market>,
+    /// CHECK: must be the market's oracle; read as a Pyth v2 price account.
+    pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the instructions sysvar, checked by address.
+    #[account(address = ix_sysvar::ID)]
+    pub instructions: UncheckedAccount<'info>,
+    // remaining accounts: (market, oracle) for the user's other open positions
+}
+
+/// Fills a trader's signed order. The order is read from the Ed25519 instruction just before this one,
+/// whose signature the runtime has verified; it must be signed by the sub-account's authority.
+pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'info>>) -> Result<()> {
+    let clock = Clock::get()?;
+    let user = &mut ctx.accounts.user;
+    let order = signed_order(&ctx.accounts.instructions, &user.authority)?;
+    validate!(order.user == user.key(), ErrorCode::InvalidOrderSignature);
+    validate!(order.nonce > user.last_order_nonce, ErrorCode::OrderNonceReused);
+    validate!(order.expiry_ts >= clock.unix_timestamp, ErrorCode::OrderExpired);
+    validate!(order.base_amount != 0, ErrorCode::ZeroSize);
+    let market = &mut ctx.accounts.market;
+    validate!(order.market_index == market.market_index, ErrorCode::InvalidOrderSignature);
+    validate!(!market.paused, ErrorCode::MarketPaused);
+    let global = &mut ctx.accounts.global;
+
+    let reading = read_pyth(&ctx.accounts.oracle, market)?;
+    update_twaps(market, &reading, clock.unix_timestamp)?;
+    let slot = position_slot(user, market)?;
+    settle_funding(user, slot, market, global)?;
+
+    let before = i128::from(user.positions[slot].base);
+    let mut delta = i128::from(order.base_amount);
+    if order.reduce_only {
+        validate!(before != 0 && before.signum() != delta.signum(), ErrorCode::ReduceOnlyViolated);
+        delta = delta.signum() * delta.abs().min(before.abs());
+    }
+    let after = before + delta;
+    let risk_increasing = after.abs() > before.abs() || after.signum() * before.signum() < 0;
+    if risk_increasing {
+        require_healthy(&reading, market, clock.slot)?;
+    }
+    let params = market.config.math();
+    let price = fill_price(reading.price, market.skew(), delta, params.skew_scale_base)?;
+    let limit = i128::from(order.limit_price);
+    validate!(if delta > 0 { price <= limit } else { price >= limit }, ErrorCode::SlippageExceeded);
+    let fee = taker_fee(&params, delta, price)?;
+    execute_fill(user, slot, market, global, delta, price, fee)?;
+    user.last_order_nonce = order.nonce;
+
+    if risk_increasing {
+        let cap = market.config.max_open_interest_base;
+        validate!(market.long_open_interest.max(market.short_open_interest) <= cap, ErrorCode::MaxOpenInterest);
+        let this = PricedMarket { market: (**market).clone(), reading };
+        let others = load_priced_markets(ctx.remaining_accounts)?;
+        let priced: Vec<&PricedMarket> = std::iter::once(&this).chain(others.iter()).collect();
+        let account = margin_account(user, &priced)?;
+        validate!(equity(&account)? >= margin_requirement(&account, MarginKind::Initial)?, ErrorCode::InsufficientCollateral);
+    }
+    Ok(())
+}
+
+/// The order carried by the preceding Ed25519 program instruction, if it is signed by `authority`.
+fn signed_order(instructions: &AccountInfo, authority: &Pubkey) -> Result<OrderMessage> {
+    let current = load_current_index_checked(instructions)?;
+    validate!(current > 0, ErrorCode::InvalidOrderSignature);
+    let ix = load_instruction_at_checked(usize::from(current - 1), instructions)?;
+    validate!(ix.program_id == ED25519_PROGRAM_ID, ErrorCode::InvalidOrderSignature);
+    let d = &ix.data;
+    validate!(d.len() >= 16 && d[0] == 1, ErrorCode::InvalidOrderSignature);
+    let field = |i: usize| usize::from(u16::from_le_bytes([d[2 + 2 * i], d[3 + 2 * i]]));
+    // Offsets: signature, its ix index, public key, its ix index, message, size, its ix index.
+    let here = usize::from(u16::MAX);
+    validate!(field(1) == here && field(3) == here && field(6) == here, ErrorCode::InvalidOrderSignature);
+    let (pk_at, msg_at, msg_len) = (field(2), field(4), field(5));
+    let pubkey = d.get(pk_at..pk_at + 32).ok_or(ErrorCode::InvalidOrderSignature)?;
+    validate!(pubkey == authority.as_ref(), ErrorCode::InvalidOrderSignature);
+    let message = d.get(msg_at..msg_at + msg_len).ok_or(ErrorCode::InvalidOrderSignature)?;
+    OrderMessage::from_signed_bytes(message).ok_or_else(|| error!(ErrorCode::InvalidOrderSignature))
+}

@@ -1,0 +1,19 @@
+pub mod admin;
+pub mod deposit;
+pub mod fill_order;
+pub mod initialize;
+pub mod liquidate;
+pub mod resolve_bankruptcy;
+pub mod update_funding;
+pub mod user;
+pub mod withdraw;
+
+pub use admin::*;
+pub use deposit::*;
+pub use fill_order::*;
+pub use initialize::*;
+pub use liquidate::*;
+pub use resolve_bankruptcy::*;
+pub use update_funding::*;
+pub use user::*;
+pub use withdraw::*;

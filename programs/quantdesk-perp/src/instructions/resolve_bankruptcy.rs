@@ -1,0 +1,37 @@
+use anchor_lang::prelude::*;
+
+use crate::controller::position::{to_i64, to_u64};
+use crate::errors::ErrorCode;
+use crate::math::funding::socialized_loss_index_delta;
+use crate::math::liquidation::resolve_bankruptcy;
+use crate::state::*;
+
+#[derive(Accounts)]
+pub struct ResolveBankruptcy<'info> {
+    pub keeper: Signer<'info>,
+    #[account(mut, seeds = [GLOBAL_SEED], bump = global.bump, has_one = keeper @ ErrorCode::Unauthorized)]
+    pub global: Account<'info, GlobalState>,
+    #[account(mut, seeds = [USER_SEED, user.authority.as_ref(), &user.sub_account_id.to_le_bytes()], bump = user.bump)]
+    pub user: Account<'info, User>,
+    /// The market whose open interest absorbs what the insurance fund cannot pay.
+    #[account(mut, seeds = [MARKET_SEED, &market.market_index.to_le_bytes()], bump = market.bump)]
+    pub market: Account<'info, Market>,
+}
+
+/// A sub-account with no positions and negative collateral: the insurance fund pays what it can, the
+/// rest is socialized over the larger side of `market` through its funding index.
+pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+    let user = &mut ctx.accounts.user;
+    validate!(user.open_positions().next().is_none() && user.collateral < 0, ErrorCode::NotBankrupt);
+    let global = &mut ctx.accounts.global;
+    let market = &mut ctx.accounts.market;
+    let r = resolve_bankruptcy(user.collateral.into(), global.insurance_fund.into());
+    global.insurance_fund = to_u64(i128::from(global.insurance_fund) - r.insurance_paid)?;
+    global.pnl_pool = to_i64(i128::from(global.pnl_pool) - r.socialized_loss)?;
+    user.collateral = 0;
+    let longs_pay = market.long_open_interest >= market.short_open_interest;
+    let paying_oi = if longs_pay { market.long_open_interest } else { market.short_open_interest };
+    let delta = socialized_loss_index_delta(r.socialized_loss, paying_oi.into(), longs_pay)?;
+    market.cumulative_funding_index = market.cumulative_funding_index.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+    Ok(())
+}

@@ -1,0 +1,53 @@
+use anchor_lang::prelude::*;
+
+use crate::math::Position;
+
+pub const USER_SEED: &[u8] = b"user";
+pub const MAX_POSITIONS: usize = 8;
+pub const EMPTY_MARKET: u16 = u16::MAX;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PerpPosition {
+    pub market_index: u16,
+    pub base: i64,
+    pub quote_entry: i64,
+    pub last_funding_index: i128,
+}
+
+impl Default for PerpPosition {
+    fn default() -> Self {
+        Self { market_index: EMPTY_MARKET, base: 0, quote_entry: 0, last_funding_index: 0 }
+    }
+}
+
+impl PerpPosition {
+    pub fn is_open(&self) -> bool {
+        self.market_index != EMPTY_MARKET
+    }
+    pub fn math(&self) -> Position {
+        Position { base: self.base.into(), quote_entry: self.quote_entry.into(), last_funding_index: self.last_funding_index }
+    }
+}
+
+/// A trader's sub-account: cross-margined collateral and positions, walled off from its siblings.
+#[account]
+#[derive(InitSpace)]
+pub struct User {
+    pub authority: Pubkey,
+    pub sub_account_id: u16,
+    /// USDC (1e6); negative only while bankrupt.
+    pub collateral: i64,
+    /// Highest order nonce filled: a signed order is valid once.
+    pub last_order_nonce: u64,
+    pub positions: [PerpPosition; MAX_POSITIONS],
+    pub bump: u8,
+}
+
+impl User {
+    pub fn position_index(&self, market_index: u16) -> Option<usize> {
+        self.positions.iter().position(|p| p.market_index == market_index)
+    }
+    pub fn open_positions(&self) -> impl Iterator<Item = &PerpPosition> {
+        self.positions.iter().filter(|p| p.is_open())
+    }
+}
