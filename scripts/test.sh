@@ -40,7 +40,9 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 if [ -f programs/Cargo.toml ]; then
   step "rust tests"
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$QD_CACHE_DIR/cargo-target}"
-  cargo test --manifest-path programs/Cargo.toml --locked 2>&1 | tee "$RESULTS/cargo.txt"
+  RUST_LOG="${RUST_LOG:-error}" cargo test --manifest-path programs/Cargo.toml --workspace --locked 2>&1 | tee "$RESULTS/cargo.txt"
+  step "IDL is current"
+  cargo run -q --manifest-path programs/Cargo.toml --locked -p idl-gen -- check
 fi
 
 step "integration tests (real Postgres, Redis, Temporal)"

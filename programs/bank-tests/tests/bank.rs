@@ -1,0 +1,200 @@
+//! quantdesk-perp running natively on a real bank (solana-program-test) with SPL Token: the money path
+//! end to end, and the attacks that must fail.
+mod common;
+
+use common::*;
+use quantdesk_perp::errors::ErrorCode;
+use quantdesk_perp::math::trading::{fill_price, taker_fee};
+use quantdesk_perp::state::{GlobalState, Market, User};
+use solana_sdk::signature::{Keypair, Signer};
+
+#[tokio::test]
+async fn deposit_fill_funding_liquidation_withdraw_conserves_money() {
+    let mut env = Env::start().await;
+    let t = env.trader(5_000 * USDC).await;
+    let wallet = t.wallet.insecure_clone();
+
+    env.send(vec![env.deposit_ix(&t, &wallet.pubkey(), 1_000 * USDC)], &[&wallet]).await.unwrap();
+    assert_eq!(env.token_balance(&env.vault.clone()).await, 1_000 * USDC);
+    assert_eq!(env.account::<User>(&t.user).await.collateral, 1_000 * USDC as i64);
+
+    // Market buy 50 SOL at a 100 USD oracle: the fill pays the skew premium and the taker fee.
+    let params = quantdesk_perp::state::MarketConfig::math(&sol_perp_config());
+    let expected_price = fill_price(100 * PRICE as i128, 0, 50 * BASE as i128, params.skew_scale_base).unwrap();
+    let expected_fee = taker_fee(&params, 50 * BASE as i128, expected_price).unwrap();
+    env.fill(&env.order(&t, 50 * BASE, 101 * PRICE, 1, false), &wallet).await.unwrap();
+    let user: User = env.account(&t.user).await;
+    assert_eq!(user.positions[0].base, 50 * BASE);
+    assert_eq!(i128::from(user.collateral), 1_000 * USDC as i128 - expected_fee);
+    let market: Market = env.account(&env.market.clone()).await;
+    assert_eq!(market.long_open_interest, 50 * BASE as u64);
+    env.assert_conserved(&[&t]).await;
+
+    // An hour later the funding crank moves the index: the book is all long, so longs pay.
+    env.advance(10, 3_601).await;
+    env.set_price(100_0000_0000, 1_000_000).await;
+    env.update_funding().await.unwrap();
+    let market: Market = env.account(&env.market.clone()).await;
+    assert!(market.last_funding_rate > 0, "longs pay when the mark is above the oracle");
+    assert!(market.cumulative_funding_index > 0);
+    assert_eq!(program_error(env.update_funding().await.unwrap_err()), custom(ErrorCode::FundingNotDue));
+
+    // The price falls to 81: below maintenance, partial liquidation steps restore the account.
+    env.advance(2, 1).await;
+    env.set_price(81_0000_0000, 1_000_000).await;
+    let insurance_before = env.account::<GlobalState>(&env.global.clone()).await.insurance_fund;
+    let mut steps = 0;
+    while env.liquidate(&t).await.is_ok() {
+        steps += 1;
+        env.advance(1, 1).await;
+        env.set_price(81_0000_0000, 1_000_000).await;
+    }
+    assert!(steps >= 1);
+    let user: User = env.account(&t.user).await;
+    assert!(user.positions[0].base > 0 && user.positions[0].base < 50 * BASE, "a partial liquidation leaves part of the position");
+    assert!(env.account::<GlobalState>(&env.global.clone()).await.insurance_fund > insurance_before, "the fee goes to insurance");
+    assert_eq!(program_error(env.liquidate(&t).await.unwrap_err()), custom(ErrorCode::NotLiquidatable));
+    env.assert_conserved(&[&t]).await;
+
+    // Close the rest reduce-only (allowed even though the price is far from its TWAP), then withdraw all.
+    env.fill(&env.order(&t, -50 * BASE, 0, 2, true), &wallet).await.unwrap();
+    let user: User = env.account(&t.user).await;
+    assert!(user.open_positions().next().is_none());
+    let balance = user.collateral as u64;
+    let before = env.token_balance(&t.token).await;
+    env.send(vec![env.withdraw_ix(&t, &wallet.pubkey(), balance, false)], &[&wallet]).await.unwrap();
+    assert_eq!(env.token_balance(&t.token).await, before + balance);
+    assert_eq!(env.account::<User>(&t.user).await.collateral, 0);
+    env.assert_conserved(&[&t]).await;
+}
+
+#[tokio::test]
+async fn a_gap_through_bankruptcy_is_paid_by_insurance_then_socialized() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let other = env.trader(10_000 * USDC).await;
+    let (w, ow) = (t.wallet.insecure_clone(), other.wallet.insecure_clone());
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.send(vec![env.deposit_ix(&other, &ow.pubkey(), 10_000 * USDC)], &[&ow]).await.unwrap();
+    env.fill(&env.order(&t, 150 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+    env.fill(&env.order(&other, 10 * BASE, 101 * PRICE, 1, false), &ow).await.unwrap();
+
+    env.advance(2, 1).await;
+    env.set_price(85_0000_0000, 1_000_000).await; // -15 % on a ~6.7x long: equity below zero
+    while env.liquidate(&t).await.is_ok() {
+        env.advance(1, 1).await;
+        env.set_price(85_0000_0000, 1_000_000).await;
+    }
+    let user: User = env.account(&t.user).await;
+    assert!(user.open_positions().next().is_none());
+    assert!(user.collateral < 0, "the account is bankrupt");
+    let index_before = env.account::<Market>(&env.market.clone()).await.cumulative_funding_index;
+    env.resolve_bankruptcy(&t).await.unwrap();
+    assert_eq!(env.account::<User>(&t.user).await.collateral, 0);
+    let global: GlobalState = env.account(&env.global.clone()).await;
+    assert_eq!(global.insurance_fund, 0, "the fund paid what it held");
+    assert!(env.account::<Market>(&env.market.clone()).await.cumulative_funding_index > index_before, "the rest is charged to the longs");
+    env.assert_conserved(&[&t, &other]).await;
+    assert_eq!(program_error(env.resolve_bankruptcy(&t).await.unwrap_err()), custom(ErrorCode::NotBankrupt));
+}
+
+#[tokio::test]
+async fn deposits_and_withdrawals_need_the_accounts_authority() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let thief = Keypair::new();
+    env.airdrop(&thief.pubkey(), 1_000_000_000).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 500 * USDC)], &[&w]).await.unwrap();
+
+    assert!(env.send(vec![env.deposit_ix(&t, &thief.pubkey(), 100 * USDC)], &[&thief]).await.is_err());
+    assert!(env.send(vec![env.withdraw_ix(&t, &thief.pubkey(), 100 * USDC, false)], &[&thief]).await.is_err());
+    assert_eq!(env.account::<User>(&t.user).await.collateral, 500 * USDC as i64);
+    assert_eq!(env.token_balance(&env.vault.clone()).await, 500 * USDC);
+}
+
+#[tokio::test]
+async fn orders_must_be_signed_by_the_authority_filled_by_the_keeper_and_used_once() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    let order = env.order(&t, 10 * BASE, 101 * PRICE, 7, false);
+
+    let forger = Keypair::new();
+    assert_eq!(program_error(env.fill(&order, &forger).await.unwrap_err()), custom(ErrorCode::InvalidOrderSignature));
+
+    let impostor = Keypair::new();
+    env.airdrop(&impostor.pubkey(), 1_000_000_000).await;
+    let ixs = env.fill_ixs(&order, &w, &impostor.pubkey());
+    assert_eq!(program_error(env.send(ixs, &[&impostor]).await.unwrap_err()), custom(ErrorCode::Unauthorized));
+
+    env.fill(&order, &w).await.unwrap();
+    assert_eq!(program_error(env.fill(&order, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
+    let older = env.order(&t, 10 * BASE, 101 * PRICE, 3, false);
+    assert_eq!(program_error(env.fill(&older, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
+    assert_eq!(env.account::<User>(&t.user).await.positions[0].base, 10 * BASE, "exactly one execution");
+
+    let tight = env.order(&t, 10 * BASE, 100 * PRICE, 8, false);
+    assert_eq!(program_error(env.fill(&tight, &w).await.unwrap_err()), custom(ErrorCode::SlippageExceeded));
+}
+
+#[tokio::test]
+async fn withdrawals_beyond_free_collateral_are_refused() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.fill(&env.order(&t, 150 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+
+    let too_much = env.withdraw_ix(&t, &w.pubkey(), 500 * USDC, true);
+    assert_eq!(program_error(env.send(vec![too_much], &[&w]).await.unwrap_err()), custom(ErrorCode::InsufficientFreeCollateral));
+    let without_prices = env.withdraw_ix(&t, &w.pubkey(), 10 * USDC, false);
+    assert_eq!(program_error(env.send(vec![without_prices], &[&w]).await.unwrap_err()), custom(ErrorCode::MissingMarketAccounts));
+    env.send(vec![env.withdraw_ix(&t, &w.pubkey(), 100 * USDC, true)], &[&w]).await.unwrap();
+    env.assert_conserved(&[&t]).await;
+}
+
+#[tokio::test]
+async fn a_stale_or_unconfident_oracle_blocks_risk_increasing_orders() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+
+    env.advance(30, 12).await; // the price is now 30 slots old
+    assert_eq!(program_error(env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 2, false), &w).await.unwrap_err()), custom(ErrorCode::OracleStale));
+    env.fill(&env.order(&t, -BASE, 0, 3, true), &w).await.unwrap(); // reducing risk stays possible
+
+    env.set_price(100_0000_0000, 5_0000_0000).await; // confidence 5 %
+    assert_eq!(program_error(env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 4, false), &w).await.unwrap_err()), custom(ErrorCode::OracleLowConfidence));
+}
+
+#[tokio::test]
+async fn accounts_of_the_wrong_owner_or_oracle_are_rejected() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+
+    // A lookalike market owned by another program.
+    let real = env.ctx.banks_client.get_account(env.market).await.unwrap().unwrap();
+    let fake = solana_sdk::pubkey::Pubkey::new_unique();
+    let mut lookalike = real.clone();
+    lookalike.owner = solana_sdk::pubkey::Pubkey::new_unique();
+    env.ctx.set_account(&fake, &lookalike.into());
+    let mut ix = env.withdraw_ix(&t, &w.pubkey(), USDC, false);
+    ix.accounts.push(solana_sdk::instruction::AccountMeta::new_readonly(fake, false));
+    ix.accounts.push(solana_sdk::instruction::AccountMeta::new_readonly(env.oracle, false));
+    assert_eq!(program_error(env.send(vec![ix], &[&w]).await.unwrap_err()), 3007); // AccountOwnedByWrongProgram
+
+    // The right market with an oracle it does not name.
+    let other_oracle = solana_sdk::pubkey::Pubkey::new_unique();
+    env.ctx.set_account(&other_oracle, &solana_sdk::account::Account { lamports: 1_000_000_000, data: pyth_price_data(1_000_0000_0000, 1, 1), owner: env.pyth_owner, executable: false, rent_epoch: 0 }.into());
+    let mut ix = env.withdraw_ix(&t, &w.pubkey(), USDC, false);
+    ix.accounts.push(solana_sdk::instruction::AccountMeta::new_readonly(env.market, false));
+    ix.accounts.push(solana_sdk::instruction::AccountMeta::new_readonly(other_oracle, false));
+    assert_eq!(program_error(env.send(vec![ix], &[&w]).await.unwrap_err()), custom(ErrorCode::InvalidOracle));
+}
