@@ -1,4 +1,4 @@
-import { BASE_PRECISION, FUNDING_RATE_PRECISION } from './fixed-point';
+import marketsFile from './markets.json';
 
 /** Per-market risk and fee parameters (DESIGN §4). Ratios are in basis points (BPS_PRECISION). */
 export interface MarketParams {
@@ -34,22 +34,28 @@ export interface MarketState {
   cumulativeFundingIndex: bigint;
 }
 
-const majors = {
-  initialMarginBps: 500n,
-  maintenanceMarginBps: 300n,
-  takerFeeBps: 5n,
-  makerRebateBps: 1n,
-  liquidationFeeBps: 100n,
-  maxLiquidationFractionBps: 2_500n,
-  liquidationBufferBps: 50n,
-  fundingRateCap: (FUNDING_RATE_PRECISION * 125n) / 100_000n, // 0.125 % per hour
-  oracleMaxStaleSlots: 25n,
-  oracleMaxConfidenceBps: 200n,
-  oracleMaxTwapDeviationBps: 1_000n,
-};
+interface MarketsFile {
+  markets: { marketIndex: number; symbol: string; initialPriceE6: string; imfBpsPerSqrtUnit: string; skewScaleBase: string; maxOpenInterestBase: string }[];
+  majors: Record<string, string>;
+}
 
-export const DEFAULT_MARKETS: readonly MarketParams[] = [
-  { ...majors, marketIndex: 0, symbol: 'SOL-PERP', imfBpsPerSqrtUnit: 1n, skewScaleBase: 2_000_000n * BASE_PRECISION, maxOpenInterestBase: 500_000n * BASE_PRECISION },
-  { ...majors, marketIndex: 1, symbol: 'BTC-PERP', imfBpsPerSqrtUnit: 40n, skewScaleBase: 5_000n * BASE_PRECISION, maxOpenInterestBase: 1_000n * BASE_PRECISION },
-  { ...majors, marketIndex: 2, symbol: 'ETH-PERP', imfBpsPerSqrtUnit: 12n, skewScaleBase: 100_000n * BASE_PRECISION, maxOpenInterestBase: 20_000n * BASE_PRECISION },
-];
+const file = marketsFile as MarketsFile;
+const majors = Object.fromEntries(Object.entries(file.majors).map(([k, v]) => [k, BigInt(v)])) as Pick<
+  MarketParams,
+  | 'initialMarginBps' | 'maintenanceMarginBps' | 'takerFeeBps' | 'makerRebateBps' | 'liquidationFeeBps'
+  | 'maxLiquidationFractionBps' | 'liquidationBufferBps' | 'fundingRateCap' | 'oracleMaxStaleSlots'
+  | 'oracleMaxConfidenceBps' | 'oracleMaxTwapDeviationBps'
+>;
+
+/** The listed markets (domain/perp/markets.json, shared with the localnet's bootstrap). */
+export const DEFAULT_MARKETS: readonly MarketParams[] = file.markets.map((m) => ({
+  ...majors,
+  marketIndex: m.marketIndex,
+  symbol: m.symbol,
+  imfBpsPerSqrtUnit: BigInt(m.imfBpsPerSqrtUnit),
+  skewScaleBase: BigInt(m.skewScaleBase),
+  maxOpenInterestBase: BigInt(m.maxOpenInterestBase),
+}));
+
+/** Price each market starts at on a fresh localnet, PRICE_PRECISION. */
+export const INITIAL_PRICES: ReadonlyMap<number, bigint> = new Map(file.markets.map((m) => [m.marketIndex, BigInt(m.initialPriceE6)]));

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { BN, BorshAccountsCoder, BorshInstructionCoder, type Idl } from '@coral-xyz/anchor';
+import { readFileSync } from 'node:fs';
 import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+import { idlTypeModule } from '../../programs/quantdesk-perp/idl/type-module';
 
 // The committed IDL is generated from the program by `npm run idl`; `npm test` checks it is current.
 const idl = QUANTDESK_PERP_IDL as unknown as Idl;
 
 describe('the committed quantdesk-perp IDL', () => {
+  it('has a TypeScript type generated from the current JSON (npm run idl)', () => {
+    const dir = new URL('../../programs/quantdesk-perp/idl/', import.meta.url);
+    expect(readFileSync(new URL('quantdesk_perp.ts', dir), 'utf8')).toBe(idlTypeModule(readFileSync(new URL('quantdesk_perp.json', dir), 'utf8')));
+  });
+
   it('declares every instruction of the program', () => {
     expect(idl.instructions.map((i) => i.name).sort()).toEqual([
       'deposit', 'fill_order', 'init_market', 'init_user', 'initialize', 'liquidate', 'resolve_bankruptcy',

@@ -1,4 +1,5 @@
 //! quantdesk-perp: USDC collateral, perpetual positions, funding and liquidation on Solana.
+#![allow(deprecated)] // anchor 0.31's #[program] expands to AccountInfo::realloc
 //! Thin entry points; account structs and handlers live in instructions/, state changes in controller/,
 //! pure math in math/ (mirrored by domain/perp in TypeScript).
 use anchor_lang::prelude::*;

@@ -1,0 +1,191 @@
+//! The bank: quantdesk-perp running natively (solana-program-test) with SPL Token, plus what an RPC
+//! node remembers that a bank does not (processed transactions, the accounts that exist).
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::{
+    account::{Account, AccountSharedData, ReadableAccount},
+    clock::Clock,
+    hash::Hash,
+    pubkey::Pubkey,
+    signature::{Keypair, Signature, Signer},
+    system_instruction,
+    transaction::{Transaction, TransactionError, VersionedTransaction},
+};
+use std::collections::{BTreeSet, HashMap};
+
+/// Anchor's entry point ties its accounts to one lifetime; the bank's builtin signature does not.
+fn entry(program_id: &Pubkey, accounts: &[solana_sdk::account_info::AccountInfo], data: &[u8]) -> solana_sdk::entrypoint::ProgramResult {
+    let accounts = unsafe { std::mem::transmute::<&[solana_sdk::account_info::AccountInfo], &[solana_sdk::account_info::AccountInfo]>(accounts) };
+    quantdesk_perp::entry(program_id, accounts, data)
+}
+
+/// A bank with quantdesk-perp registered as a native builtin (SPL Token and ATA come with the bank).
+pub fn program_test() -> ProgramTest {
+    let mut pt = ProgramTest::new("quantdesk_perp", quantdesk_perp::ID, processor!(entry));
+    pt.prefer_bpf(false);
+    pt
+}
+
+#[derive(Clone, Debug)]
+pub struct TxRecord {
+    pub slot: u64,
+    pub block_time: i64,
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub units: u64,
+    pub wire: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub enum SendError {
+    /// Rejected before landing (bad signature, unknown blockhash, preflight failure...).
+    Rejected { err: TransactionError, logs: Vec<String> },
+    Malformed(String),
+    Bank(String),
+}
+
+pub struct Chain {
+    pub ctx: ProgramTestContext,
+    pub known: BTreeSet<Pubkey>,
+    pub txs: HashMap<Signature, TxRecord>,
+}
+
+impl Chain {
+    pub async fn start() -> Chain {
+        let ctx = program_test().start_with_context().await;
+        let mut known = BTreeSet::new();
+        known.insert(ctx.payer.pubkey());
+        Chain { ctx, known, txs: HashMap::new() }
+    }
+
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// The slot programs see (the Clock sysvar), which `advance` moves.
+    pub async fn slot(&self) -> u64 {
+        self.clock().await.slot
+    }
+
+    pub async fn block_height(&self) -> u64 {
+        self.ctx.banks_client.get_root_block_height().await.unwrap_or_default()
+    }
+
+    pub async fn clock(&self) -> Clock {
+        self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock sysvar")
+    }
+
+    pub async fn latest_blockhash(&self) -> Hash {
+        self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash")
+    }
+
+    pub async fn account(&self, key: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*key).await.ok().flatten()
+    }
+
+    pub fn set_account(&mut self, key: &Pubkey, account: Account) {
+        self.ctx.set_account(key, &AccountSharedData::from(account));
+        self.known.insert(*key);
+    }
+
+    pub async fn rent_exempt_minimum(&self, len: usize) -> u64 {
+        self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len)
+    }
+
+    pub async fn simulate(&self, tx: VersionedTransaction) -> Result<(Option<TransactionError>, Vec<String>, u64), SendError> {
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await.map_err(|e| SendError::Bank(e.to_string()))?;
+        let (logs, units) = sim.simulation_details.map(|d| (d.logs, d.units_consumed)).unwrap_or_default();
+        let err = match sim.result {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        };
+        Ok((err, logs, units))
+    }
+
+    /// Executes a signed transaction once: a signature already processed returns at once, unexecuted.
+    pub async fn send(&mut self, wire: &[u8], skip_preflight: bool) -> Result<Signature, SendError> {
+        let tx: VersionedTransaction = bincode::deserialize(wire).map_err(|e| SendError::Malformed(e.to_string()))?;
+        let signature = *tx.signatures.first().ok_or_else(|| SendError::Malformed("no signature".into()))?;
+        if self.txs.contains_key(&signature) {
+            return Ok(signature);
+        }
+        if !skip_preflight {
+            if let (Some(err), logs, _) = self.simulate(tx.clone()).await? {
+                return Err(SendError::Rejected { err, logs });
+            }
+        }
+        let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
+        let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx).await;
+        let (err, logs, units) = match outcome {
+            Ok(r) => {
+                let (logs, units) = r.metadata.map(|m| (m.log_messages, m.compute_units_consumed)).unwrap_or_default();
+                match r.result {
+                    Ok(()) => (None, logs, units),
+                    Err(e @ TransactionError::InstructionError(..)) => (Some(e), logs, units),
+                    Err(e) => return Err(SendError::Rejected { err: e, logs }),
+                }
+            }
+            Err(BanksClientError::TransactionError(e)) => return Err(SendError::Rejected { err: e, logs: vec![] }),
+            Err(BanksClientError::SimulationError { err, logs, .. }) => return Err(SendError::Rejected { err, logs }),
+            Err(e) => return Err(SendError::Bank(e.to_string())),
+        };
+        self.known.extend(keys);
+        let clock = self.clock().await;
+        self.txs.insert(signature, TxRecord { slot: clock.slot, block_time: clock.unix_timestamp, err, logs, units, wire: wire.to_vec() });
+        Ok(signature)
+    }
+
+    /// Signs and executes instructions paid by `signers[0]`.
+    pub async fn execute(&mut self, ixs: &[solana_sdk::instruction::Instruction], signers: &[&Keypair]) -> Result<Signature, SendError> {
+        let blockhash = self.latest_blockhash().await;
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&signers[0].pubkey()), signers, blockhash);
+        let wire = bincode::serialize(&VersionedTransaction::from(tx)).expect("serializes");
+        let signature = self.send(&wire, true).await?;
+        match &self.txs[&signature].err {
+            None => Ok(signature),
+            Some(err) => Err(SendError::Rejected { err: err.clone(), logs: self.txs[&signature].logs.clone() }),
+        }
+    }
+
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, SendError> {
+        let payer = self.payer();
+        self.execute(&[system_instruction::transfer(&payer.pubkey(), to, lamports)], &[&payer]).await
+    }
+
+    /// Moves time forward for programs and clients: the Clock sysvar's slot and unix timestamp.
+    /// (Warping the bank itself re-hashes every account through thousands of temporary files, which
+    /// fails under ordinary open-file limits; nothing here needs more than the clock to move.)
+    pub async fn advance(&mut self, slots: u64, secs: i64) -> Result<(), String> {
+        let mut clock = self.clock().await;
+        clock.slot += slots;
+        clock.unix_timestamp += secs.max(0);
+        self.ctx.set_sysvar(&clock);
+        Ok(())
+    }
+
+    /// Every known account owned by `program` whose data passes the filters.
+    pub async fn program_accounts(&self, program: &Pubkey, filters: &[AccountFilter]) -> Vec<(Pubkey, Account)> {
+        let mut out = Vec::new();
+        for key in &self.known {
+            let Some(account) = self.account(key).await else { continue };
+            if account.owner() == program && filters.iter().all(|f| f.matches(account.data())) {
+                out.push((*key, account));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum AccountFilter {
+    DataSize(usize),
+    Memcmp { offset: usize, bytes: Vec<u8> },
+}
+
+impl AccountFilter {
+    pub fn matches(&self, data: &[u8]) -> bool {
+        match self {
+            AccountFilter::DataSize(n) => data.len() == *n,
+            AccountFilter::Memcmp { offset, bytes } => data.get(*offset..offset + bytes.len()) == Some(bytes.as_slice()),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Development controls (never part of a real cluster): provider faults, Pyth prices, time, faucets.
+use crate::bootstrap::{mint_usdc, write_price, Dev};
+use crate::faults::{FaultConfig, PortState};
+use crate::rpc::SharedChain;
+use axum::{extract::State, http::StatusCode, response::{IntoResponse, Response}, routing::{get, post}, Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use solana_sdk::{pubkey::Pubkey, signature::Signer};
+use std::{collections::BTreeMap, str::FromStr, sync::Arc};
+
+#[derive(Clone)]
+pub struct ControlState {
+    pub chain: SharedChain,
+    pub dev: Arc<Dev>,
+    pub ports: Arc<BTreeMap<u16, Arc<PortState>>>,
+}
+
+pub fn router(state: ControlState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/bootstrap", get(bootstrap))
+        .route("/faults", get(faults).post(set_fault))
+        .route("/pyth", post(set_pyth))
+        .route("/advance", post(advance))
+        .route("/airdrop", post(airdrop))
+        .route("/mint-usdc", post(mint))
+        .route("/status", get(status))
+        .with_state(state)
+}
+
+fn bad(message: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
+}
+
+fn pubkey(v: &str) -> Result<Pubkey, Response> {
+    Pubkey::from_str(v).map_err(|_| bad(format!("invalid public key {v}")))
+}
+
+async fn bootstrap(State(s): State<ControlState>) -> Json<Value> {
+    Json(serde_json::to_value(&s.dev.bootstrap).unwrap())
+}
+
+async fn faults(State(s): State<ControlState>) -> Json<Value> {
+    Json(json!(s.ports.iter().map(|(port, p)| (port.to_string(), json!({"config": p.config(), "requests": p.requests.load(std::sync::atomic::Ordering::Relaxed), "sends": p.sends.load(std::sync::atomic::Ordering::Relaxed)}))).collect::<serde_json::Map<_, _>>()))
+}
+
+#[derive(Deserialize)]
+struct SetFault {
+    port: u16,
+    #[serde(flatten)]
+    config: FaultConfig,
+}
+
+async fn set_fault(State(s): State<ControlState>, Json(body): Json<SetFault>) -> Response {
+    let Some(port) = s.ports.get(&body.port) else { return bad(format!("no RPC port {}", body.port)) };
+    port.set(body.config);
+    Json(json!({"port": body.port, "config": port.config()})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetPyth {
+    market_index: Option<u16>,
+    /// Any account to write instead of a listed market's oracle (e.g. for a market a test lists).
+    oracle: Option<String>,
+    /// PRICE_PRECISION (1e-6 USD), as a decimal string.
+    price: String,
+    confidence: Option<String>,
+    /// Publish this many slots in the past (a stale feed).
+    #[serde(default)]
+    age_slots: u64,
+}
+
+async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> Response {
+    let oracle = match (&body.oracle, body.market_index) {
+        (Some(key), _) => match pubkey(key) { Ok(k) => k, Err(r) => return r },
+        (None, Some(index)) => match s.dev.oracles.iter().find(|(i, _)| *i == index) {
+            Some((_, oracle)) => *oracle,
+            None => return bad(format!("no market {index}")),
+        },
+        (None, None) => return bad("give marketIndex or oracle"),
+    };
+    let oracle = &oracle;
+    let Ok(price) = body.price.parse::<u64>() else { return bad("price must be a positive integer string (1e-6 USD)") };
+    let confidence = match body.confidence.as_deref().map(str::parse::<u64>) {
+        None => price / 2_000,
+        Some(Ok(c)) => c,
+        Some(Err(_)) => return bad("confidence must be an integer string"),
+    };
+    let mut chain = s.chain.lock().await;
+    if body.age_slots == 0 {
+        write_price(&mut chain, *oracle, price, confidence).await;
+    } else {
+        let clock = chain.clock().await;
+        let data = crate::pyth::price_account_data(price as i64 * 100, confidence * 100, clock.slot.saturating_sub(body.age_slots), clock.unix_timestamp);
+        let lamports = chain.rent_exempt_minimum(data.len()).await;
+        chain.set_account(oracle, solana_sdk::account::Account { lamports, data, owner: crate::bootstrap::PYTH_ORACLE_PROGRAM, executable: false, rent_epoch: 0 });
+    }
+    let slot = chain.slot().await;
+    Json(json!({"marketIndex": body.market_index, "oracle": oracle.to_string(), "price": price.to_string(), "slot": slot})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    #[serde(default)]
+    slots: u64,
+    #[serde(default)]
+    secs: i64,
+}
+
+async fn advance(State(s): State<ControlState>, Json(body): Json<Advance>) -> Response {
+    let mut chain = s.chain.lock().await;
+    if let Err(e) = chain.advance(body.slots, body.secs).await {
+        return bad(e);
+    }
+    let clock = chain.clock().await;
+    Json(json!({"slot": clock.slot, "unixTimestamp": clock.unix_timestamp})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Airdrop {
+    to: String,
+    lamports: u64,
+}
+
+async fn airdrop(State(s): State<ControlState>, Json(body): Json<Airdrop>) -> Response {
+    let to = match pubkey(&body.to) { Ok(k) => k, Err(r) => return r };
+    match s.chain.lock().await.airdrop(&to, body.lamports).await {
+        Ok(sig) => Json(json!({"signature": sig.to_string()})).into_response(),
+        Err(e) => bad(format!("{e:?}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct MintUsdc {
+    owner: String,
+    /// USDC base units (1e-6).
+    amount: u64,
+}
+
+async fn mint(State(s): State<ControlState>, Json(body): Json<MintUsdc>) -> Response {
+    let owner = match pubkey(&body.owner) { Ok(k) => k, Err(r) => return r };
+    let mut chain = s.chain.lock().await;
+    match mint_usdc(&mut chain, &s.dev, &owner, body.amount).await {
+        Ok(ata) => Json(json!({"tokenAccount": ata.to_string(), "mint": s.dev.mint.pubkey().to_string()})).into_response(),
+        Err(e) => bad(format!("{e:?}")),
+    }
+}
+
+async fn status(State(s): State<ControlState>) -> Json<Value> {
+    let chain = s.chain.lock().await;
+    let clock = chain.clock().await;
+    Json(json!({"slot": clock.slot, "unixTimestamp": clock.unix_timestamp, "transactions": chain.txs.len(), "accounts": chain.known.len()}))
+}
