@@ -13,3 +13,10 @@ export function programErrorName(err: unknown): string | undefined {
   const match = /custom program error: 0x([0-9a-f]+)/i.exec(text);
   return match ? names.get(parseInt(match[1]!, 16)) : undefined;
 }
+
+/** The program's named error for a transaction status error ({ InstructionError: [i, { Custom: n }] }). */
+export function transactionErrorName(err: unknown): string {
+  const ix = (err as { InstructionError?: [number, { Custom?: number } | string] } | null)?.InstructionError;
+  const custom = typeof ix?.[1] === 'object' ? ix[1].Custom : undefined;
+  return (custom !== undefined ? names.get(custom) : undefined) ?? `TransactionFailed: ${JSON.stringify(err)}`;
+}

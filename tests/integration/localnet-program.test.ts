@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BN, Wallet } from '@coral-xyz/anchor';
 import { getAccount, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
-import { ed25519 } from '@noble/curves/ed25519';
-import { createPerpProgram, fillOrderInstructions, perpAddresses, type PerpProgram } from '../../activities/chain/perp-program';
-import { encodeOrderMessage, type OrderMessage } from '../../activities/chain/order-message';
+import { createPerpProgram, perpAddresses, type PerpProgram } from '../../activities/chain/perp-program';
 import { programErrorName } from '../../activities/chain/program-errors';
+import { fillInstructions, type Trader } from '../support/perp-fixtures';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { startLocalnet, type Localnet } from '../support/localnet';
 
@@ -18,7 +17,7 @@ let asTrader: PerpProgram;
 let asKeeper: PerpProgram;
 let asAdmin: PerpProgram;
 let usdcAccount: PublicKey;
-let nonce = 0n;
+let asTraderFixture: Trader;
 
 const sol = () => ln.bootstrap.markets[0]!;
 const userPda = () => perpAddresses.user(trader.publicKey, 0);
@@ -37,21 +36,16 @@ beforeAll(async () => {
   await connection.confirmTransaction({ signature: airdrop, blockhash, lastValidBlockHeight }, 'confirmed');
   ({ tokenAccount: usdcAccount } = await ln.control<{ tokenAccount: PublicKey }>('/mint-usdc', { owner: trader.publicKey.toBase58(), amount: 5_000_000_000 }));
   usdcAccount = new PublicKey(usdcAccount);
+  asTraderFixture = { wallet: trader, user: userPda(), usdc: usdcAccount, program: asTrader, nextNonce: 1n };
 }, 120_000);
 
 afterAll(async () => {
   await ln?.stop();
 });
 
+/** The trader signs an order; the keeper submits it with Anchor's provider, unmodified. */
 async function fill(baseAmount: bigint, limitPrice: bigint, reduceOnly = false): Promise<string> {
-  nonce += 1n;
-  const order: OrderMessage = { user: userPda(), marketIndex: 0, baseAmount, limitPrice, reduceOnly, nonce, expiryTs: 4_000_000_000n };
-  const signature = ed25519.sign(encodeOrderMessage(order), trader.secretKey.subarray(0, 32));
-  const ixs = await fillOrderInstructions(asKeeper, order, trader.publicKey, signature, {
-    keeper: keeper.publicKey,
-    market: new PublicKey(sol().market),
-    oracle: new PublicKey(sol().oracle),
-  });
+  const ixs = await fillInstructions(ln, asTraderFixture, baseAmount, limitPrice, reduceOnly);
   return asKeeper.provider.sendAndConfirm!(new Transaction().add(...ixs));
 }
 
@@ -105,7 +99,7 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
     await asAdmin.methods.setMarketPaused(true).accountsStrict(adminMarket(0)).rpc();
     const paused = fill(1n * BASE_PRECISION, 160n * PRICE_PRECISION);
     expect(programErrorName(await paused.catch((e: unknown) => e))).toBe('MarketPaused');
-    nonce -= 1n; // the refused order consumed nothing
+    asTraderFixture.nextNonce -= 1n; // the refused order consumed nothing
     await asAdmin.methods.setMarketPaused(false).accountsStrict(adminMarket(0)).rpc();
 
     const market = await asAdmin.account.market.fetch(perpAddresses.market(0));

@@ -1,0 +1,261 @@
+import { Connection, type Commitment, type VersionedTransaction, type Transaction } from '@solana/web3.js';
+import bs58 from 'bs58';
+import { programErrorName, transactionErrorName } from './program-errors';
+
+/** Every provider failed: retry later (the caller's retry policy decides when). Nothing was executed. */
+export class RpcUnavailableError extends Error {
+  readonly retryable = true;
+  constructor(what: string, readonly causes: string[]) {
+    super(`no RPC provider could ${what}: ${causes.join('; ')}`);
+    this.name = 'RpcUnavailableError';
+  }
+}
+
+/** The program refused the transaction: a business outcome, the same on every provider, never retried. */
+export class ProgramRejectedError extends Error {
+  readonly retryable = false;
+  constructor(readonly errorName: string, cause: unknown) {
+    super(`program rejected the transaction: ${errorName}`);
+    this.name = 'ProgramRejectedError';
+    this.cause = cause;
+  }
+}
+
+export interface RpcPoolOptions {
+  /** The clock, injected (milliseconds). */
+  now: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  requestTimeoutMs?: number;
+  /** Consecutive failures that open a provider's circuit. */
+  failureThreshold?: number;
+  /** How long an open circuit stays open before one trial request. */
+  openMs?: number;
+  /** Slots behind the best provider beyond which a provider is used last. */
+  maxSlotLag?: number;
+  /** Rounds over all providers before giving up, with exponential backoff between rounds. */
+  rounds?: number;
+  backoffMs?: number;
+  commitment?: Commitment;
+}
+
+export interface ProviderMetrics {
+  url: string;
+  requests: number;
+  failures: number;
+  sends: number;
+  latencyEwmaMs: number;
+  slot: number | null;
+  slotLag: number;
+  circuit: 'closed' | 'open' | 'half-open';
+}
+
+interface Provider {
+  url: string;
+  connection: Connection;
+  requests: number;
+  failures: number;
+  sends: number;
+  consecutiveFailures: number;
+  latencyEwmaMs: number;
+  slot: number | null;
+  openedAt: number | null;
+}
+
+const EWMA_WEIGHT = 0.2;
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * N RPC providers behind one interface: health scoring (latency, errors, slot lag), a circuit breaker
+ * per provider, retry with backoff on another provider, and idempotent sends.
+ */
+export class RpcPool {
+  private readonly providers: Provider[];
+  private readonly o: Required<RpcPoolOptions>;
+
+  constructor(urls: string[], options: RpcPoolOptions) {
+    if (urls.length === 0) throw new RangeError('an RPC pool needs at least one URL');
+    this.o = {
+      sleep: sleepFor, requestTimeoutMs: 2_000, failureThreshold: 3, openMs: 5_000, maxSlotLag: 20, rounds: 3, backoffMs: 100,
+      commitment: 'confirmed', ...options,
+    };
+    const timeout = this.o.requestTimeoutMs;
+    this.providers = urls.map((url) => ({
+      url,
+      // Each request carries its own deadline, so a hung provider costs at most requestTimeoutMs.
+      connection: new Connection(url, {
+        commitment: this.o.commitment,
+        disableRetryOnRateLimit: true,
+        fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
+      }),
+      requests: 0, failures: 0, sends: 0, consecutiveFailures: 0, latencyEwmaMs: 0, slot: null, openedAt: null,
+    }));
+  }
+
+  /** The connection of the currently best provider, for read paths that want a plain Connection. */
+  get primary(): Connection {
+    return this.ranked()[0]!.connection;
+  }
+
+  metrics(): ProviderMetrics[] {
+    const best = this.bestSlot();
+    return this.providers.map((p) => ({
+      url: p.url, requests: p.requests, failures: p.failures, sends: p.sends, latencyEwmaMs: Math.round(p.latencyEwmaMs * 10) / 10,
+      slot: p.slot, slotLag: this.lag(p, best), circuit: this.circuit(p),
+    }));
+  }
+
+  /** Polls every provider's slot (for slot-lag scoring); call it periodically. */
+  async refreshHealth(): Promise<void> {
+    await Promise.all(this.providers.map(async (p) => {
+      try {
+        p.slot = await this.timed(p, () => p.connection.getSlot(this.o.commitment));
+      } catch {
+        // recorded by timed()
+      }
+    }));
+  }
+
+  /** Runs a read on the best provider, moving to the next on failure; rounds with backoff. */
+  async call<T>(what: string, op: (connection: Connection) => Promise<T>): Promise<T> {
+    const causes: string[] = [];
+    for (let round = 0; round < this.o.rounds; round++) {
+      for (const p of this.ranked()) {
+        if (this.circuit(p) === 'open') continue;
+        try {
+          return await this.timed(p, () => op(p.connection));
+        } catch (err) {
+          causes.push(`${p.url}: ${describe(err)}`);
+        }
+      }
+      if (round < this.o.rounds - 1) await this.o.sleep(this.o.backoffMs * 2 ** round);
+    }
+    throw new RpcUnavailableError(what, causes.slice(-this.providers.length));
+  }
+
+  /**
+   * Sends a signed transaction so that it executes at most once: the same bytes are rebroadcast to the
+   * next provider only after every provider has been asked for its signature; a program rejection is
+   * final. `resign` (optional) re-signs with a fresh blockhash once the old one can no longer land.
+   */
+  async sendTransaction(tx: Transaction | VersionedTransaction, resign?: () => Promise<Transaction | VersionedTransaction>): Promise<{ signature: string; provider: string }> {
+    let wire = Buffer.from(tx.serialize());
+    let signature = signatureOf(tx);
+    const causes: string[] = [];
+    for (let round = 0; round < this.o.rounds; round++) {
+      for (const p of this.ranked()) {
+        if (this.circuit(p) === 'open') continue;
+        try {
+          p.sends++;
+          await this.timed(p, () => p.connection.sendRawTransaction(wire, { skipPreflight: false, maxRetries: 0 }));
+          if (await this.awaitLanding(signature)) return { signature, provider: p.url };
+          causes.push(`${p.url}: not seen within the confirmation window`);
+        } catch (err) {
+          const name = programErrorName(err);
+          if (name) throw new ProgramRejectedError(name, err);
+          causes.push(`${p.url}: ${describe(err)}`);
+          if (isBlockhashExpired(err) && resign) {
+            // Only a signature no provider has seen may be replaced; the program's nonce guards the rest.
+            if (await this.landedAnywhere(signature)) return { signature, provider: 'already-landed' };
+            const fresh = await resign();
+            wire = Buffer.from(fresh.serialize());
+            signature = signatureOf(fresh);
+          }
+        }
+        // The provider may have executed it before failing: ask everyone before sending the bytes again.
+        if (await this.landedAnywhere(signature)) return { signature, provider: 'already-landed' };
+      }
+      if (round < this.o.rounds - 1) await this.o.sleep(this.o.backoffMs * 2 ** round);
+    }
+    throw new RpcUnavailableError('send the transaction', causes.slice(-this.providers.length));
+  }
+
+  /** Polls for the signature (any provider) for a short window; a failed execution is final. */
+  private async awaitLanding(signature: string, polls = 20, intervalMs = 100): Promise<boolean> {
+    for (let i = 0; i < polls; i++) {
+      if (await this.landedAnywhere(signature)) return true;
+      await this.o.sleep(intervalMs);
+    }
+    return false;
+  }
+
+  /** Whether any reachable provider has the signature; throws ProgramRejectedError if it failed. */
+  private async landedAnywhere(signature: string): Promise<boolean> {
+    for (const p of this.ranked()) {
+      if (this.circuit(p) === 'open') continue;
+      let status;
+      try {
+        ({ value: [status] } = await this.timed(p, () => p.connection.getSignatureStatuses([signature])));
+      } catch {
+        continue;
+      }
+      if (!status) continue;
+      if (status.err) throw new ProgramRejectedError(transactionErrorName(status.err), status.err);
+      return true;
+    }
+    return false;
+  }
+
+  private async timed<T>(p: Provider, op: () => Promise<T>): Promise<T> {
+    const started = this.o.now();
+    p.requests++;
+    try {
+      const value = await op();
+      p.consecutiveFailures = 0;
+      p.openedAt = null;
+      this.observe(p, this.o.now() - started);
+      return value;
+    } catch (err) {
+      if (programErrorName(err)) {
+        this.observe(p, this.o.now() - started); // the provider answered; the program said no
+        throw err;
+      }
+      p.failures++;
+      p.consecutiveFailures++;
+      this.observe(p, Math.max(this.o.now() - started, this.o.requestTimeoutMs));
+      if (p.consecutiveFailures >= this.o.failureThreshold) p.openedAt = this.o.now();
+      throw err;
+    }
+  }
+
+  private observe(p: Provider, ms: number) {
+    p.latencyEwmaMs = p.latencyEwmaMs === 0 ? ms : p.latencyEwmaMs * (1 - EWMA_WEIGHT) + ms * EWMA_WEIGHT;
+  }
+
+  private circuit(p: Provider): ProviderMetrics['circuit'] {
+    if (p.openedAt === null) return 'closed';
+    return this.o.now() - p.openedAt >= this.o.openMs ? 'half-open' : 'open';
+  }
+
+  private bestSlot(): number {
+    return Math.max(0, ...this.providers.map((p) => p.slot ?? 0));
+  }
+
+  private lag(p: Provider, best: number): number {
+    return p.slot === null ? 0 : best - p.slot;
+  }
+
+  /** Lower is better: latency, plus a penalty per recent failure and for lagging or open providers. */
+  private ranked(): Provider[] {
+    const best = this.bestSlot();
+    const score = (p: Provider) =>
+      p.latencyEwmaMs + p.consecutiveFailures * this.o.requestTimeoutMs +
+      (this.lag(p, best) > this.o.maxSlotLag ? 10 * this.o.requestTimeoutMs : 0) +
+      (this.circuit(p) === 'closed' ? 0 : 100 * this.o.requestTimeoutMs);
+    return [...this.providers].sort((a, b) => score(a) - score(b));
+  }
+}
+
+function signatureOf(tx: Transaction | VersionedTransaction): string {
+  const sig = 'version' in tx ? tx.signatures[0] : tx.signature;
+  if (!sig) throw new RangeError('the transaction is not signed');
+  return bs58.encode(sig);
+}
+
+function isBlockhashExpired(err: unknown): boolean {
+  return /blockhash not found|block height exceeded|BlockhashNotFound/i.test(describe(err));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message;
+  return String(err);
+}

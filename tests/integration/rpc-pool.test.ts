@@ -1,0 +1,104 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from '@solana/web3.js';
+import { ProgramRejectedError, RpcPool, RpcUnavailableError } from '../../activities/chain/rpc-pool';
+import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
+import { startLocalnet, type Localnet } from '../support/localnet';
+import { fundedTrader, signedFillTransaction, type Trader } from '../support/perp-fixtures';
+
+let ln: Localnet;
+let setup: Connection;
+let trader: Trader;
+
+interface PortReport { config: Record<string, unknown>; requests: number; sends: number }
+const faults = () => ln.control<Record<string, PortReport>>('/faults');
+const setFault = (i: number, config: Record<string, unknown>) => ln.control('/faults', { port: ln.rpcPorts[i], ...config });
+const newPool = (timeoutMs = 500) => new RpcPool(ln.rpcUrls, { now: () => Date.now(), requestTimeoutMs: timeoutMs, backoffMs: 20, openMs: 60_000 });
+const positionBase = async () => BigInt((await trader.program.account.user.fetch(trader.user)).positions[0]!.base.toString());
+
+beforeAll(async () => {
+  ln = await startLocalnet(3);
+  setup = new Connection(ln.rpcUrls[2]!, 'confirmed');
+  trader = await fundedTrader(ln, setup, 5_000n * QUOTE_PRECISION);
+}, 120_000);
+
+afterEach(async () => {
+  for (let i = 0; i < 3; i++) await setFault(i, {});
+  await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
+});
+
+afterAll(async () => {
+  await ln?.stop();
+});
+
+describe('the RPC pool over three localnet providers', () => {
+  it('executes exactly once when the primary dies in the middle of a send', async () => {
+    const before = await positionBase();
+    const sendsBefore = await faults();
+    await setFault(0, { dropNextSend: true });
+    const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
+    const result = await newPool().sendTransaction(tx);
+
+    expect(result.provider).toBe('already-landed');
+    expect(await positionBase()).toBe(before + BASE_PRECISION);
+    const after = await faults();
+    const sends = (i: number) => after[ln.rpcPorts[i]!]!.sends - sendsBefore[ln.rpcPorts[i]!]!.sends;
+    expect([sends(0), sends(1), sends(2)]).toEqual([1, 0, 0]); // found landed: never sent twice
+    expect(after[ln.rpcPorts[0]!]!.config.down).toBe(true);
+  });
+
+  it('rebroadcasts to the next provider when the primary is down before the send', async () => {
+    const before = await positionBase();
+    await setFault(0, { down: true });
+    const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
+    const result = await newPool().sendTransaction(tx);
+    expect(result.provider).toBe(ln.rpcUrls[1]);
+    expect(await positionBase()).toBe(before + BASE_PRECISION);
+  });
+
+  it('fails with a clear retryable error and writes nothing when every provider is down', async () => {
+    const before = await trader.program.account.user.fetch(trader.user);
+    const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
+    for (let i = 0; i < 3; i++) await setFault(i, { down: true });
+    const error = await newPool(300).sendTransaction(tx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcUnavailableError);
+    expect((error as RpcUnavailableError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(/no RPC provider could send the transaction/);
+    for (let i = 0; i < 3; i++) await setFault(i, {});
+    const after = await trader.program.account.user.fetch(trader.user);
+    expect(after.lastOrderNonce.toString()).toBe(before.lastOrderNonce.toString());
+    expect(after.positions[0]!.base.toString()).toBe(before.positions[0]!.base.toString());
+  });
+
+  it('routes around a slow provider', async () => {
+    await setFault(0, { latencyMs: 1_500 });
+    const pool = newPool(400);
+    const before = (await faults())[ln.rpcPorts[0]!]!.requests;
+    for (let i = 0; i < 20; i++) expect(await pool.call('read the slot', (c) => c.getSlot())).toBeGreaterThanOrEqual(0);
+    const slowRequests = (await faults())[ln.rpcPorts[0]!]!.requests - before;
+    expect(slowRequests).toBeLessThanOrEqual(1);
+    expect(pool.metrics()[0]!.failures).toBe(slowRequests);
+  });
+
+  it('ranks a provider reporting a stale slot last', async () => {
+    await setFault(1, { staleSlots: 500 });
+    await ln.control('/advance', { slots: 600, secs: 240 });
+    await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
+    const pool = newPool();
+    await pool.refreshHealth();
+    const metrics = pool.metrics();
+    expect(metrics[1]!.slotLag).toBe(500);
+    expect(pool.primary.rpcEndpoint).not.toBe(ln.rpcUrls[1]);
+  });
+
+  it('rejects a risk-increasing order on a stale oracle, once, with the program\'s named error', async () => {
+    await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString(), ageSlots: 30 });
+    const before = await faults();
+    const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
+    const error = await newPool().sendTransaction(tx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProgramRejectedError);
+    expect((error as ProgramRejectedError).errorName).toBe('OracleStale');
+    const after = await faults();
+    const totalSends = ln.rpcPorts.reduce((n, p) => n + after[p]!.sends - before[p]!.sends, 0);
+    expect(totalSends).toBe(1);
+  });
+});
