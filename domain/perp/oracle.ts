@@ -20,3 +20,18 @@ export function checkOracle(params: MarketParams, reading: OracleReading, curren
   if (twap > 0n && abs(reading.price - twap) * BPS_PRECISION > twap * params.oracleMaxTwapDeviationBps) return 'twap-deviation';
   return 'ok';
 }
+
+/**
+ * A Pyth component (price or confidence, scaled by 10^exponent) in PRICE_PRECISION (expo -6): prices
+ * round down, confidence intervals up (the program's controller/oracle.rs does the same).
+ */
+export function toPricePrecision(component: bigint, exponent: number, round: 'down' | 'up'): bigint {
+  const shift = exponent + 6;
+  if (shift >= 0) return component * 10n ** BigInt(shift);
+  const k = 10n ** BigInt(-shift);
+  const q = component / k;
+  const exact = component % k === 0n;
+  if (exact) return q;
+  if (round === 'down') return component < 0n ? q - 1n : q;
+  return component > 0n ? q + 1n : q;
+}

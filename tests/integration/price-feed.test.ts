@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublicKey } from '@solana/web3.js';
+import { oracleVerdict, readPythPrice } from '../../activities/chain/pyth-reader';
+import { localnetSink, PriceFeed, seededRandom } from '../../activities/chain/price-feed';
+import { RpcPool } from '../../activities/chain/rpc-pool';
+import { DEFAULT_MARKETS, INITIAL_PRICES } from '../../domain/perp';
+import { loadConfig } from '../../platform/config';
+import { createRedis } from '../../platform/redis';
+import { startLocalnet, type Localnet } from '../support/localnet';
+
+let ln: Localnet;
+let pool: RpcPool;
+const redis = createRedis(loadConfig().redis.url, 'price-feed-test');
+const prefix = `qd-it-feed-${process.pid}`;
+
+beforeAll(async () => {
+  ln = await startLocalnet(2);
+  pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
+}, 120_000);
+
+afterAll(async () => {
+  await ln?.stop();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+const oracleOf = (i: number) => new PublicKey(ln.bootstrap.markets[i]!.oracle);
+
+describe('the Pyth reader and the local price feed', () => {
+  it('reads the bootstrapped Pyth accounts with @pythnetwork/client', async () => {
+    const reading = await readPythPrice(pool, oracleOf(1));
+    expect(reading.price).toBe(INITIAL_PRICES.get(1));
+    expect(reading.trading).toBe(true);
+    expect(oracleVerdict(DEFAULT_MARKETS[1]!, reading, reading.publishSlot, reading.price)).toBe('ok');
+  });
+
+  it('writes each step of the price path to the Pyth accounts and to the Redis streams', async () => {
+    const markets = ln.bootstrap.markets.map((m) => ({ marketIndex: m.marketIndex, symbol: m.symbol, price: INITIAL_PRICES.get(m.marketIndex)! }));
+    const feed = new PriceFeed(markets, localnetSink(ln.controlUrl), redis, prefix, seededRandom(7n));
+    await feed.step(new Date('2026-11-25T12:00:00Z'));
+    await feed.step(new Date('2026-11-25T12:00:01Z'));
+    for (const m of ln.bootstrap.markets) {
+      const onChain = await readPythPrice(pool, new PublicKey(m.oracle));
+      expect(onChain.price).toBe(feed.prices().get(m.symbol));
+      const entries = await redis.xrange(`${prefix}:prices:${m.symbol}`, '-', '+');
+      expect(entries).toHaveLength(2);
+      expect(entries[1]![1]).toEqual(expect.arrayContaining(['price', onChain.price.toString(), 'at', '2026-11-25T12:00:01.000Z']));
+    }
+  });
+
+  it('calls a feed older than the market allows stale', async () => {
+    const reading = await readPythPrice(pool, oracleOf(0));
+    const { slot } = await ln.control<{ slot: number }>('/advance', { slots: 30, secs: 12 });
+    expect(oracleVerdict(DEFAULT_MARKETS[0]!, reading, BigInt(slot), reading.price)).toBe('stale');
+  });
+
+  it('replays the same path from the same seed', () => {
+    const a = seededRandom(42n);
+    const b = seededRandom(42n);
+    expect([a(1000n), a(1000n), a(1000n)]).toEqual([b(1000n), b(1000n), b(1000n)]);
+  });
+});
