@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
+import type { RpcPool } from '../activities/chain/rpc-pool';
 
 export interface ApiDeps {
   config: Pick<Config, 'api' | 'temporal' | 'streamPrefix'>;
@@ -10,4 +11,6 @@ export interface ApiDeps {
   pool: pg.Pool;
   redis: Redis;
   temporal: Client;
+  /** The Solana providers; /health reports them when present. */
+  rpcPool?: RpcPool;
 }

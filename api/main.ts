@@ -6,6 +6,7 @@ import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
+import { RpcPool } from '../activities/chain/rpc-pool';
 
 await runMain('api', async (onShutdown) => {
   const config = loadConfig();
@@ -14,7 +15,8 @@ await runMain('api', async (onShutdown) => {
   const { pool } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-api' });
   const redis = createRedis(config.redis.url, 'quantdesk-api');
   const temporal = await createTemporalClient(config.temporal);
-  const server = createServer(createApp({ config, logger, pool, redis, temporal }));
+  const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
+  const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, resolve);

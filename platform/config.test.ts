@@ -9,6 +9,11 @@ describe('loadConfig', () => {
     expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'quantdesk', taskQueue: 'quantdesk' });
     expect(config.postgres.url).toBe('postgres://quantdesk@127.0.0.1:5432/quantdesk');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.solana.rpcUrls).toEqual(['http://127.0.0.1:8899', 'http://127.0.0.1:8901', 'http://127.0.0.1:8903']);
+  });
+
+  it('rejects an RPC list with a bad URL', () => {
+    expect(() => loadConfig({ QD_SOLANA_RPC_URLS: 'http://127.0.0.1:8899,ftp://x' })).toThrow(/QD_SOLANA_RPC_URLS/);
   });
 
   it('names every bad variable in one error', () => {

@@ -30,6 +30,13 @@ const envSchema = z.object({
   QD_TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
   QD_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name').default('quantdesk'),
   QD_STREAM_PREFIX: z.string().regex(/^[a-z0-9:_-]{1,40}$/, 'lowercase letters, digits, ":", "_", "-"').default('qd'),
+  QD_SOLANA_RPC_URLS: z
+    .string()
+    .default('http://127.0.0.1:8899,http://127.0.0.1:8901,http://127.0.0.1:8903')
+    .transform((value) => value.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(url(['http:', 'https:'])).min(1, 'at least one RPC URL')),
+  QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
+  QD_PRICE_FEED_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   QD_CORS_ORIGINS: z
     .string()
     .default('http://127.0.0.1:3001,http://localhost:3001')
@@ -45,6 +52,7 @@ export interface Config {
   redis: { url: string };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   streamPrefix: string;
+  solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number };
 }
 
 export class ConfigError extends Error {
@@ -74,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
+    solana: { rpcUrls: e.QD_SOLANA_RPC_URLS, localnetControlUrl: e.QD_LOCALNET_CONTROL_URL, priceFeedMs: e.QD_PRICE_FEED_MS },
   };
 }
 

@@ -62,6 +62,17 @@ ensure_temporal_cli() {
   QD_TEMPORAL_CLI="$QD_CACHE_DIR/bin/temporal"
 }
 
+# The localnet (programs/localnet): one bank running quantdesk-perp natively, served over JSON-RPC.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$QD_CACHE_DIR/cargo-target}"
+export QD_LOCALNET_BIN="${QD_LOCALNET_BIN:-$CARGO_TARGET_DIR/debug/quantdesk-localnet}"
+export QD_LOCALNET_PORTS="${QD_LOCALNET_PORTS:-8899,8901,8903}"
+export QD_LOCALNET_CONTROL_PORT="${QD_LOCALNET_CONTROL_PORT:-8890}"
+ensure_localnet() {
+  command -v cargo >/dev/null || die "Rust (cargo) is needed to build the localnet"
+  log "building the localnet and the program (cargo; the first build takes about 10 minutes)"
+  cargo build -q --manifest-path "$QD_ROOT/programs/Cargo.toml" --locked -p quantdesk-localnet || die "building the localnet failed"
+}
+
 # --- ports ----------------------------------------------------------------------------------------
 port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 port_owner() { ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*"\),pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n1; }

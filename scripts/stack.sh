@@ -26,12 +26,25 @@ trap shutdown INT TERM EXIT
 ensure_apt postgresql redis-server
 ensure_node_deps
 ensure_temporal_cli
+ensure_localnet
 require_free_port api "$QD_API_PORT"
 require_free_port web "$QD_WEB_PORT"
+require_free_port "localnet control" "$QD_LOCALNET_CONTROL_PORT"
+for port in ${QD_LOCALNET_PORTS//,/ }; do
+  require_free_port "localnet RPC" "$port"
+  require_free_port "localnet WebSocket" "$((port + 1))"
+done
+export QD_SOLANA_RPC_URLS="${QD_SOLANA_RPC_URLS:-$(printf 'http://127.0.0.1:%s,' ${QD_LOCALNET_PORTS//,/ } | sed 's/,$//')}"
+export QD_LOCALNET_CONTROL_URL="${QD_LOCALNET_CONTROL_URL:-http://127.0.0.1:$QD_LOCALNET_CONTROL_PORT}"
 start_services
 (cd "$QD_ROOT" && npx tsx scripts/setup.ts)
 
 cd "$QD_ROOT"
+# The localnet keeps its chain in memory: every start bootstraps a fresh one (USDC, program, markets).
+launch localnet "$QD_LOCALNET_BIN" --rpc-ports "$QD_LOCALNET_PORTS" --control-port "$QD_LOCALNET_CONTROL_PORT" \
+  --bootstrap-out "$QD_DATA_DIR/localnet.json" --slot-ms 400
+wait_for_port localnet "$QD_LOCALNET_CONTROL_PORT" 120
+launch price-feed npx tsx scripts/price-feed.ts
 launch worker npx tsx temporal/worker.ts
 launch api npx tsx api/main.ts
 launch web npx vite --config web/vite.config.ts --port "$QD_WEB_PORT" --strictPort --host 127.0.0.1
@@ -45,6 +58,7 @@ cat >&2 <<MSG
     API          http://127.0.0.1:$QD_API_PORT   (health: /health)
     Temporal UI  http://127.0.0.1:$QD_TEMPORAL_UI_PORT/namespaces/$QD_TEMPORAL_NAMESPACE/workflows
     Temporal     $QD_TEMPORAL_ADDRESS  namespace $QD_TEMPORAL_NAMESPACE
+    Solana RPC   $QD_SOLANA_RPC_URLS  (localnet; dev controls $QD_LOCALNET_CONTROL_URL)
     Postgres     $QD_PG_URL
     Redis        $QD_REDIS_URL
     data         $QD_DATA_DIR

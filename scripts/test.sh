@@ -39,10 +39,8 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 
 if [ -f programs/Cargo.toml ]; then
   step "rust tests"
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$QD_CACHE_DIR/cargo-target}"
   RUST_LOG="${RUST_LOG:-error}" cargo test --manifest-path programs/Cargo.toml --workspace --locked 2>&1 | tee "$RESULTS/cargo.txt"
-  cargo build -q --manifest-path programs/Cargo.toml --locked -p quantdesk-localnet
-  export QD_LOCALNET_BIN="$CARGO_TARGET_DIR/debug/quantdesk-localnet"
+  ensure_localnet
   step "IDL is current"
   cargo run -q --manifest-path programs/Cargo.toml --locked -p idl-gen -- check
 fi

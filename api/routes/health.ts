@@ -36,6 +36,15 @@ export function createHealthRouter(deps: ApiDeps): Router {
     },
   };
 
+  const pool = deps.rpcPool;
+  if (pool) {
+    checks.solana = async () => {
+      const slot = await pool.call('read the slot', (c) => c.getSlot());
+      const up = pool.metrics().filter((m) => m.circuit !== 'open').length;
+      return `slot ${slot}, ${up}/${pool.metrics().length} providers available`;
+    };
+  }
+
   const router = Router();
   router.get('/health', async (_req, res) => {
     const names = Object.keys(checks);

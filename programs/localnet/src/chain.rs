@@ -162,6 +162,15 @@ impl Chain {
         Ok(())
     }
 
+    /// One slot of a running chain: the slot moves by one and the clock follows the wall clock
+    /// (never backwards, so an earlier `advance` keeps its lead).
+    pub async fn tick(&mut self, wall_unix_timestamp: i64) {
+        let mut clock = self.clock().await;
+        clock.slot += 1;
+        clock.unix_timestamp = clock.unix_timestamp.max(wall_unix_timestamp);
+        self.ctx.set_sysvar(&clock);
+    }
+
     /// Every known account owned by `program` whose data passes the filters.
     pub async fn program_accounts(&self, program: &Pubkey, filters: &[AccountFilter]) -> Vec<(Pubkey, Account)> {
         let mut out = Vec::new();

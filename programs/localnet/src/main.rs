@@ -95,7 +95,8 @@ async fn main() {
             let mut every = tokio::time::interval(Duration::from_millis(args.slot_ms));
             loop {
                 every.tick().await;
-                let _ = ticking.lock().await.advance(1, 0).await;
+                let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default();
+                ticking.lock().await.tick(wall).await;
             }
         });
     }

@@ -1,0 +1,32 @@
+// The local price feed (started by `npm start`): moves SOL, BTC and ETH along a random walk with jumps,
+// writing each price to the localnet's Pyth accounts and to the Redis Streams qd:prices:<symbol>.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { localnetSink, PriceFeed, seededRandom } from '../activities/chain/price-feed';
+import { INITIAL_PRICES } from '../domain/perp';
+import { loadConfig } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { runMain } from '../platform/main';
+import { createRedis } from '../platform/redis';
+
+await runMain('price-feed', async (onShutdown) => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'price-feed' });
+  const stop = new AbortController();
+  onShutdown(() => stop.abort());
+  const res = await fetch(`${config.solana.localnetControlUrl}/bootstrap`);
+  if (!res.ok) throw new Error(`localnet control at ${config.solana.localnetControlUrl} answered ${res.status}`);
+  const bootstrap = (await res.json()) as { markets: { marketIndex: number; symbol: string }[] };
+  const markets = bootstrap.markets.map((m) => ({ ...m, price: INITIAL_PRICES.get(m.marketIndex) ?? 1_000_000n }));
+  const redis = createRedis(config.redis.url, 'quantdesk-price-feed');
+  const feed = new PriceFeed(markets, localnetSink(config.solana.localnetControlUrl), redis, config.streamPrefix, seededRandom(BigInt(Date.now())));
+  logger.info({ markets: markets.map((m) => m.symbol), everyMs: config.solana.priceFeedMs }, 'price feed running');
+  while (!stop.signal.aborted) {
+    try {
+      await feed.step(new Date());
+    } catch (err) {
+      logger.warn({ err }, 'price step failed; retrying next tick');
+    }
+    await sleep(config.solana.priceFeedMs, undefined, { signal: stop.signal }).catch(() => undefined);
+  }
+  await redis.quit();
+});
