@@ -67,7 +67,7 @@ async fn main() {
     });
     if std::env::var_os("RUST_LOG").is_none() {
         // The bank logs every instruction at debug level; a node operator wants warnings.
-        std::env::set_var("RUST_LOG", "warn");
+        std::env::set_var("RUST_LOG", "warn,tarpc=error");
     }
     let mut chain = Chain::start().await;
     let dev = Arc::new(bootstrap(&mut chain).await.unwrap_or_else(|e| panic!("bootstrap failed: {e:?}")));

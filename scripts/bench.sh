@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark, each printing one JSON document; results also go to bench-results/.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$QD_ROOT"
+ensure_node_deps
+ensure_localnet
+mkdir -p bench-results
+for bench in bench/*.bench.ts; do
+  name="$(basename "$bench" .bench.ts)"
+  log "benchmark $name"
+  npx tsx "$bench" | tee "bench-results/$name.json"
+done
