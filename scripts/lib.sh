@@ -97,6 +97,12 @@ start_postgres() {
   if [ "$(id -u)" = 0 ]; then chown postgres "$sock" "$QD_DATA_DIR/logs"; fi
   if [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     log "postgres already running on :$QD_PG_PORT"
+    ensure_pg_role_and_db
+    return 0
+  fi
+  if port_in_use "$QD_PG_PORT" && psql "$QD_PG_ADMIN_URL" -qAtX -c 'SELECT 1' >/dev/null 2>&1; then
+    log "using the Postgres already serving :$QD_PG_PORT"
+    ensure_pg_role_and_db
     return 0
   fi
   require_free_port postgres "$QD_PG_PORT"
@@ -112,6 +118,10 @@ start_postgres() {
     -o "-p $QD_PG_PORT -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
   QD_STARTED+=(postgres)
   log "postgres up on :$QD_PG_PORT"
+  ensure_pg_role_and_db
+}
+
+ensure_pg_role_and_db() {
   psql "$QD_PG_ADMIN_URL" -qAtX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 SELECT 'CREATE ROLE quantdesk LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'quantdesk') \gexec
 SELECT 'CREATE DATABASE quantdesk OWNER quantdesk' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'quantdesk') \gexec
@@ -125,6 +135,10 @@ start_redis() {
   local dir="$QD_DATA_DIR/redis" pidfile="$RUN_DIR/redis.pid"
   mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
   if pid_alive "$pidfile"; then log "redis already running on :$QD_REDIS_PORT"; return 0; fi
+  if port_in_use "$QD_REDIS_PORT" && [ "$(redis-cli -p "$QD_REDIS_PORT" ping 2>/dev/null)" = PONG ]; then
+    log "using the Redis already serving :$QD_REDIS_PORT"
+    return 0
+  fi
   require_free_port redis "$QD_REDIS_PORT"
   redis-server --bind 127.0.0.1 --port "$QD_REDIS_PORT" --dir "$dir" --appendonly yes \
     --daemonize yes --pidfile "$pidfile" --logfile "$QD_DATA_DIR/logs/redis.log" --save 60 1000
@@ -145,6 +159,10 @@ start_temporal() {
   local dir="$QD_DATA_DIR/temporal" pidfile="$RUN_DIR/temporal.pid"
   mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
   if pid_alive "$pidfile"; then log "temporal already running on :$QD_TEMPORAL_PORT"; return 0; fi
+  if port_in_use "$QD_TEMPORAL_PORT" && "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1; then
+    log "using the Temporal server already serving :$QD_TEMPORAL_PORT"
+    return 0
+  fi
   require_free_port "temporal frontend" "$QD_TEMPORAL_PORT"
   require_free_port "temporal UI" "$QD_TEMPORAL_UI_PORT"
   local sa=() name
