@@ -31,7 +31,7 @@ const dependsOn = (name: string) => {
 
 describe('docker-compose.yml describes the same system', () => {
   it('has every service of the platform', () => {
-    for (const name of ['temporal', 'temporal-ui', 'postgres', 'redis', 'worker', 'api', 'web']) {
+    for (const name of ['temporal', 'temporal-ui', 'postgres', 'redis', 'worker', 'api', 'web', 'localnet', 'price-feed']) {
       expect(services[name], name).toBeDefined();
     }
   });
@@ -57,7 +57,14 @@ describe('docker-compose.yml describes the same system', () => {
     expect(new URL(config.postgres.url).hostname).toBe('postgres');
     expect(new URL(config.redis.url).hostname).toBe('redis');
     expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.solana.rpcUrls.map((u) => new URL(u).host)).toEqual(['localnet:8899', 'localnet:8901', 'localnet:8903']);
     for (const key of Object.keys(env)) expect(key).toMatch(/^QD_/);
+  });
+
+  it('serves the localnet on every interface with the ports the apps use', () => {
+    const command = services.localnet?.command ?? [];
+    expect(command).toEqual(expect.arrayContaining(['--host', '0.0.0.0', '--rpc-ports', '8899,8901,8903', '--control-port', '8890']));
+    expect(services.localnet?.ports).toEqual(expect.arrayContaining(['8899-8904:8899-8904', '8890:8890']));
   });
 
   it('lets the API listen beyond loopback and the web app reach it', () => {

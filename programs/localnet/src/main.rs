@@ -1,6 +1,7 @@
 //! quantdesk-localnet: one bank, N JSON-RPC ports (each a separate provider with its own faults),
 //! WebSocket on each port + 1, and development controls on the control port.
 //!   quantdesk-localnet --rpc-ports 8899,8901,8903 --control-port 8890 --bootstrap-out .data/localnet.json
+//!                      [--slot-ms 400] [--host 127.0.0.1]
 use quantdesk_localnet::{bootstrap::bootstrap, chain::Chain, control, faults::PortState, rpc};
 use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::{TcpListener, TcpStream};
@@ -11,10 +12,11 @@ struct Args {
     control_port: u16,
     bootstrap_out: Option<String>,
     slot_ms: u64,
+    host: String,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { rpc_ports: vec![8899], control_port: 8890, bootstrap_out: None, slot_ms: 0 };
+    let mut args = Args { rpc_ports: vec![8899], control_port: 8890, bootstrap_out: None, slot_ms: 0, host: "127.0.0.1".into() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -23,6 +25,7 @@ fn parse_args() -> Result<Args, String> {
             "--control-port" => args.control_port = value.parse().map_err(|_| "bad control port")?,
             "--bootstrap-out" => args.bootstrap_out = Some(value),
             "--slot-ms" => args.slot_ms = value.parse().map_err(|_| "bad --slot-ms")?,
+            "--host" => args.host = value,
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -52,9 +55,9 @@ impl axum::serve::Listener for FaultyListener {
     }
 }
 
-async fn bind(port: u16) -> TcpListener {
-    TcpListener::bind(("127.0.0.1", port)).await.unwrap_or_else(|e| {
-        eprintln!("localnet: cannot listen on 127.0.0.1:{port}: {e}");
+async fn bind(host: &str, port: u16) -> TcpListener {
+    TcpListener::bind((host, port)).await.unwrap_or_else(|e| {
+        eprintln!("localnet: cannot listen on {host}:{port}: {e}");
         std::process::exit(3);
     })
 }
@@ -79,14 +82,14 @@ async fn main() {
 
     for (port, state) in ports.iter() {
         let rpc_state = rpc::RpcState { chain: chain.clone(), port: state.clone() };
-        let http = FaultyListener { inner: bind(*port).await, port: state.clone() };
-        let ws = FaultyListener { inner: bind(port + 1).await, port: state.clone() };
+        let http = FaultyListener { inner: bind(&args.host, *port).await, port: state.clone() };
+        let ws = FaultyListener { inner: bind(&args.host, port + 1).await, port: state.clone() };
         tokio::spawn(async move { axum::serve(http, rpc::http_router(rpc_state.clone())).await });
         let ws_state = rpc::RpcState { chain: chain.clone(), port: state.clone() };
         tokio::spawn(async move { axum::serve(ws, rpc::ws_router(ws_state)).await });
     }
     let control_state = control::ControlState { chain: chain.clone(), dev: dev.clone(), ports: ports.clone() };
-    let control_listener = bind(args.control_port).await;
+    let control_listener = bind(&args.host, args.control_port).await;
     tokio::spawn(async move { axum::serve(control_listener, control::router(control_state)).await });
 
     if args.slot_ms > 0 {
