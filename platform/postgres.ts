@@ -21,3 +21,24 @@ export function createPostgres(url: string, options: { max?: number; application
 export async function runMigrations(db: Database): Promise<void> {
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
 }
+
+/**
+ * Runs `read` in a transaction as role quantdesk_reader with qd.wallet set: Row Level Security then
+ * limits every wallet-owned table to that wallet's rows, whatever the query says.
+ */
+export async function readAsWallet<T>(pool: pg.Pool, wallet: string, read: (db: Database) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query('SET LOCAL ROLE quantdesk_reader');
+    await client.query("SELECT set_config('qd.wallet', $1, true)", [wallet]);
+    const result = await read(drizzle(client, { schema }));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}

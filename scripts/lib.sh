@@ -123,7 +123,8 @@ start_postgres() {
 
 ensure_pg_role_and_db() {
   psql "$QD_PG_ADMIN_URL" -qAtX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-SELECT 'CREATE ROLE quantdesk LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'quantdesk') \gexec
+SELECT 'CREATE ROLE quantdesk LOGIN CREATEDB CREATEROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'quantdesk') \gexec
+ALTER ROLE quantdesk CREATEROLE;
 SELECT 'CREATE DATABASE quantdesk OWNER quantdesk' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'quantdesk') \gexec
 SQL
 }

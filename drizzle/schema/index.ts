@@ -1,1 +1,2 @@
 export * from './workflow-runs';
+export * from './trading';
