@@ -4,12 +4,16 @@ import type { Database } from '../platform/postgres';
 import { createWorkflowRunActivities } from './db/workflow-runs';
 import { createEventActivities } from './events/publish-workflow-event';
 import { createSystemActivities } from './system/check-dependencies';
+import { createChainActivities } from './chain/chain-activities';
+import { createLedgerActivities } from './db/ledger';
+import type { RpcPool } from './chain/rpc-pool';
 
 export interface ActivityDeps {
   pool: pg.Pool;
   db: Database;
   redis: Redis;
   streamPrefix: string;
+  rpcPool: RpcPool;
 }
 
 /** Every activity, built from its dependencies; workflows see only the type of this object. */
@@ -18,7 +22,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createWorkflowRunActivities(deps.db),
     ...createEventActivities(deps.redis, deps.streamPrefix),
     ...createSystemActivities(deps.pool, deps.redis),
+    ...createLedgerActivities(deps.db),
+    ...createChainActivities(deps.rpcPool),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+

@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFound } from './http-error';
 import { createHealthRouter } from './routes/health';
 import { createProbeRouter } from './routes/probes';
+import { createDepositRouter } from './routes/deposits';
 import { createWorkflowRouter } from './routes/workflows';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(express.json({ limit: '64kb', strict: true }));
   app.use(createHealthRouter(deps));
   app.use(createProbeRouter(deps));
+  app.use(createDepositRouter(deps));
   app.use(createWorkflowRouter(deps));
   app.use(notFound);
   app.use(errorHandler);

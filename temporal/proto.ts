@@ -2,3 +2,4 @@
 import protoPackage from '@temporalio/proto';
 
 export const enums = protoPackage.temporal.api.enums.v1;
+export const HistoryProto = protoPackage.temporal.api.history.v1.History;

@@ -5,6 +5,7 @@ import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { runMain } from '../platform/main';
 import { createWorker } from './worker-factory';
+import { RpcPool } from '../activities/chain/rpc-pool';
 
 await runMain('worker', async (onShutdown) => {
   const config = loadConfig();
@@ -16,7 +17,8 @@ await runMain('worker', async (onShutdown) => {
   logger.info({ config: describeConfig(config) }, 'starting worker');
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker' });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
-  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix });
+  const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
+  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool });
   onShutdown(() => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run();

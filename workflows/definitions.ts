@@ -28,4 +28,5 @@ export const getProgressQuery = defineQuery<Progress>('getProgress');
 /** Business-key workflow IDs: a retried request resolves to the same workflow, never a second one. */
 export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,
+  deposit: (signature: string) => `deposit:${signature}`,
 } as const;

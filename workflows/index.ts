@@ -1,1 +1,2 @@
 export { probeWorkflow } from './probe-workflow';
+export { depositWorkflow } from './deposit-workflow';

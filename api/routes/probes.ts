@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { SYSTEM_ACCOUNT } from '../../domain/workflow-events';
 import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { probeWorkflow } from '../../workflows';
 import { parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
+import { startOrFind } from '../start-workflow';
 
 const probeBody = z.object({
   probeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
@@ -19,26 +19,17 @@ export function createProbeRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/probes', async (req, res) => {
     const { probeId } = parseInput(probeBody, req.body, 'body');
-    const workflowId = workflowIds.probe(probeId);
-    try {
-      const handle = await deps.temporal.workflow.start<typeof probeWorkflow>('probeWorkflow', {
-        workflowId,
-        taskQueue: deps.config.temporal.taskQueue,
-        args: [{ probeId }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowExecutionTimeout: '5 minutes',
-        typedSearchAttributes: [
-          { key: QdAccount, value: SYSTEM_ACCOUNT },
-          { key: QdKind, value: 'probe' },
-          { key: QdStatus, value: 'running' },
-        ],
-      });
-      res.status(202).json({ workflowId, runId: handle.firstExecutionRunId, existing: false });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const description = await deps.temporal.workflow.getHandle(workflowId).describe();
-      res.status(200).json({ workflowId, runId: description.runId, existing: true });
-    }
+    const started = await startOrFind<typeof probeWorkflow>(deps, 'probeWorkflow', {
+      workflowId: workflowIds.probe(probeId),
+      args: [{ probeId }],
+      workflowExecutionTimeout: '5 minutes',
+      typedSearchAttributes: [
+        { key: QdAccount, value: SYSTEM_ACCOUNT },
+        { key: QdKind, value: 'probe' },
+        { key: QdStatus, value: 'running' },
+      ],
+    });
+    res.status(started.existing ? 200 : 202).json(started);
   });
   return router;
 }

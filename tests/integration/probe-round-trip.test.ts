@@ -4,6 +4,7 @@ import { workflowRuns } from '../../drizzle/schema';
 import { accountStreamKey, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domain/workflow-events';
 import { QdKind, QdStatus, type Progress } from '../../workflows/definitions';
 import { startHarness, waitFor, type Harness } from '../support/harness';
+import { recordHistory } from '../support/histories';
 
 let h: Harness;
 beforeAll(async () => {
@@ -51,6 +52,7 @@ describe('a probe travels API -> Temporal -> worker -> Postgres/Redis and back',
     const entries = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, SYSTEM_ACCOUNT), '-', '+');
     const events = entries.map(([, fields]) => JSON.parse(fields[1]!) as WorkflowEvent);
     expect(events.filter((e) => e.workflowId === started.workflowId).map((e) => e.step)).toEqual(['dependencies-checked']);
+    await recordHistory(h.temporal, started.workflowId, 'probe');
   });
 
   it('finds the existing workflow when the same request is repeated, and starts nothing new', async () => {

@@ -12,6 +12,7 @@ import { createPostgres, runMigrations, type Database } from '../../platform/pos
 import { createRedis } from '../../platform/redis';
 import { createTemporalClient } from '../../temporal/client';
 import { createWorker, WORKFLOWS_PATH } from '../../temporal/worker-factory';
+import { RpcPool } from '../../activities/chain/rpc-pool';
 
 export interface Harness {
   id: string;
@@ -58,7 +59,7 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}): Promise<H
   const temporal = await createTemporalClient(config.temporal);
   const worker = await createWorker(
     { ...config.temporal, workflowBundle: await workflowBundle() },
-    { pool, db, redis, streamPrefix: config.streamPrefix },
+    { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) },
   );
   const workerRun = worker.run();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });

@@ -14,18 +14,20 @@ export interface Trader {
   nextNonce: bigint;
 }
 
-/** A wallet with SOL and test USDC, a sub-account, and `depositUsdc` (base units) deposited. */
+/** A wallet with SOL and test USDC (twice `depositUsdc`, at least 1,000 USDC), a sub-account, and `depositUsdc` deposited. */
 export async function fundedTrader(ln: Localnet, connection: Connection, depositUsdc: bigint): Promise<Trader> {
   const wallet = Keypair.generate();
   await ln.control('/airdrop', { to: wallet.publicKey.toBase58(), lamports: 2 * LAMPORTS_PER_SOL });
-  const { tokenAccount } = await ln.control<{ tokenAccount: string }>('/mint-usdc', { owner: wallet.publicKey.toBase58(), amount: Number(depositUsdc * 2n) });
+  const { tokenAccount } = await ln.control<{ tokenAccount: string }>('/mint-usdc', { owner: wallet.publicKey.toBase58(), amount: Number(depositUsdc * 2n > 1_000_000_000n ? depositUsdc * 2n : 1_000_000_000n) });
   const program = createPerpProgram(connection, new Wallet(wallet));
   const user = perpAddresses.user(wallet.publicKey, 0);
   const usdc = new PublicKey(tokenAccount);
   await program.methods.initUser(0).accountsStrict({ authority: wallet.publicKey, user, systemProgram: SystemProgram.programId }).rpc();
-  await program.methods.deposit(new BN(depositUsdc.toString())).accountsStrict({
-    authority: wallet.publicKey, global: perpAddresses.global(), user, userToken: usdc, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-  }).rpc();
+  if (depositUsdc > 0n) {
+    await program.methods.deposit(new BN(depositUsdc.toString())).accountsStrict({
+      authority: wallet.publicKey, global: perpAddresses.global(), user, userToken: usdc, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
+    }).rpc();
+  }
   return { wallet, user, usdc, program, nextNonce: 1n };
 }
 

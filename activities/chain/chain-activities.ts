@@ -1,0 +1,51 @@
+import { BorshAccountsCoder, type Idl } from '@coral-xyz/anchor';
+import { ApplicationFailure } from '@temporalio/common';
+import { PublicKey, Transaction } from '@solana/web3.js';
+import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+import { InvalidDepositError, parseDepositTransaction } from './deposit-transaction';
+import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+
+const accountsCoder = new BorshAccountsCoder(QUANTDESK_PERP_IDL as unknown as Idl);
+
+/** Amounts cross the Temporal boundary as decimal strings (the JSON converter has no bigint). */
+export interface DepositCheck {
+  signature: string;
+  wallet: string;
+  account: string;
+  subAccountId: number;
+  amount: string;
+}
+
+export function createChainActivities(pool: RpcPool) {
+  return {
+    async validateDepositTransaction(signedTransaction: string): Promise<DepositCheck> {
+      try {
+        const intent = parseDepositTransaction(signedTransaction);
+        return { ...intent, amount: intent.amount.toString() };
+      } catch (err) {
+        if (err instanceof InvalidDepositError) throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
+        throw err;
+      }
+    },
+
+    /** Sends through the pool (idempotent by signature); a program rejection becomes a named business failure. */
+    async submitTransaction(signedTransaction: string): Promise<{ signature: string }> {
+      try {
+        const { signature } = await pool.sendTransaction(Transaction.from(Buffer.from(signedTransaction, 'base64')));
+        return { signature };
+      } catch (err) {
+        if (err instanceof ProgramRejectedError) {
+          throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
+        }
+        throw err; // infrastructure: retried with backoff
+      }
+    },
+
+    async readCollateral(account: string): Promise<{ collateral: string; slot: string }> {
+      const { context, value } = await pool.call('read a user account', (c) => c.getAccountInfoAndContext(new PublicKey(account)));
+      if (!value) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
+      const user = accountsCoder.decode<{ collateral: { toString(): string } }>('User', value.data);
+      return { collateral: user.collateral.toString(), slot: String(context.slot) };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { InvalidDepositError, parseDepositTransaction } from '../../activities/chain/deposit-transaction';
+import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
+import type { depositWorkflow } from '../../workflows';
+import { HttpError, parseInput } from '../http-error';
+import type { ApiDeps } from '../deps';
+import { startOrFind } from '../start-workflow';
+
+const depositBody = z.object({
+  signedTransaction: z.string().min(1).max(2_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
+}).strict();
+
+/**
+ * POST /v1/deposits: a wallet-signed deposit transaction. Checked here (400 when malformed, unsigned or
+ * not a deposit into the signer's sub-account), then run by depositWorkflow under `deposit:<signature>`:
+ * submitting the same transaction again finds that workflow.
+ */
+export function createDepositRouter(deps: ApiDeps): Router {
+  const router = Router();
+  router.post('/v1/deposits', async (req, res) => {
+    const { signedTransaction } = parseInput(depositBody, req.body, 'body');
+    let intent;
+    try {
+      intent = parseDepositTransaction(signedTransaction);
+    } catch (err) {
+      if (err instanceof InvalidDepositError) throw new HttpError(400, 'invalid_deposit', err.message);
+      throw err;
+    }
+    const started = await startOrFind<typeof depositWorkflow>(deps, 'depositWorkflow', {
+      workflowId: workflowIds.deposit(intent.signature),
+      args: [{ signedTransaction }],
+      typedSearchAttributes: [
+        { key: QdAccount, value: intent.account },
+        { key: QdKind, value: 'deposit' },
+        { key: QdStatus, value: 'running' },
+      ],
+    });
+    res.status(started.existing ? 200 : 202).json({ ...started, amount: intent.amount.toString() });
+  });
+  return router;
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WORKFLOWS_PATH } from '../../temporal/worker-factory';
+import { HISTORIES_DIR } from '../support/histories';
+import { HistoryProto } from '../../temporal/proto';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+// Recorded by the integration tests (QD_RECORD_HISTORIES=1) and committed: every workflow type.
+const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
+  workflowId: file.replace(/\.history$/, ''),
+  history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
+}));
+
+describe('recorded workflow histories replay against the current code', () => {
+  it('has a history for every workflow type', () => {
+    expect(histories.map((h) => h.workflowId).sort()).toEqual(['deposit', 'probe']);
+  });
+
+  it('replays every history deterministically', async () => {
+    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
+      expect(result.error, `${result.workflowId}: ${String(result.error)}`).toBeUndefined();
+    }
+  }, 60_000);
+
+  it('catches a change that is not deterministic', async () => {
+    const changed = fileURLToPath(new URL('../fixtures/changed-workflows.ts', import.meta.url));
+    const deposit = histories.find((h) => h.workflowId === 'deposit')!;
+    await expect(Worker.runReplayHistory({ workflowsPath: changed }, deposit.history)).rejects.toBeInstanceOf(DeterminismViolationError);
+  }, 60_000);
+});

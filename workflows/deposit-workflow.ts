@@ -1,0 +1,45 @@
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { QdAccount } from './definitions';
+import { ProgressTracker } from './progress';
+
+const chain = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+export interface DepositInput {
+  /** The wallet-signed deposit transaction, base64. Its signature is the workflow's business key. */
+  signedTransaction: string;
+}
+
+export interface DepositResult {
+  signature: string;
+  account: string;
+  amount: string;
+  collateralAfter: string;
+}
+
+/**
+ * Deposit (DESIGN §3): validate the user-signed transaction -> submit through the RPC pool (idempotent by
+ * signature) -> read the on-chain collateral -> ledger row (unique by signature) -> events per step.
+ */
+export async function depositWorkflow(input: DepositInput): Promise<DepositResult> {
+  const check = await chain.validateDepositTransaction(input.signedTransaction);
+  upsertSearchAttributes([{ key: QdAccount, value: check.account }]);
+  const progress = new ProgressTracker('deposit', check.account);
+  await progress.start();
+  await progress.step('validated', async () => check);
+  const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
+  const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
+  await progress.step('recorded', () => ledger.recordDeposit({
+    signature, wallet: check.wallet, account: check.account, subAccountId: check.subAccountId,
+    amount: check.amount, collateralAfter: onChain.collateral, slot: onChain.slot, at: new Date().toISOString(),
+  }));
+  await progress.finish('completed');
+  return { signature, account: check.account, amount: check.amount, collateralAfter: onChain.collateral };
+}
