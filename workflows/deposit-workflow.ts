@@ -4,7 +4,8 @@ import { QdAccount } from './definitions';
 import { ProgressTracker } from './progress';
 
 const chain = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  // Covers the RPC pool's worst case (rounds x providers x request timeout) with room to spare.
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 const ledger = proxyActivities<Activities>({

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey, Transaction } from '@solana/web3.js';
 import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
 import { InvalidDepositError, parseDepositTransaction } from './deposit-transaction';
-import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from './rpc-pool';
 
 const accountsCoder = new BorshAccountsCoder(QUANTDESK_PERP_IDL as unknown as Idl);
 
@@ -36,6 +36,9 @@ export function createChainActivities(pool: RpcPool) {
       } catch (err) {
         if (err instanceof ProgramRejectedError) {
           throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
+        }
+        if (err instanceof TransactionExpiredError) {
+          throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
         }
         throw err; // infrastructure: retried with backoff
       }

@@ -11,6 +11,15 @@ export class RpcUnavailableError extends Error {
   }
 }
 
+/** The transaction's blockhash expired before any provider executed it: it must be signed again. */
+export class TransactionExpiredError extends Error {
+  readonly retryable = false;
+  constructor(readonly signature: string) {
+    super(`transaction ${signature} expired before it landed; sign it again with a fresh blockhash`);
+    this.name = 'TransactionExpired';
+  }
+}
+
 /** The program refused the transaction: a business outcome, the same on every provider, never retried. */
 export class ProgramRejectedError extends Error {
   readonly retryable = false;
@@ -153,9 +162,10 @@ export class RpcPool {
           const name = programErrorName(err);
           if (name) throw new ProgramRejectedError(name, err);
           causes.push(`${p.url}: ${describe(err)}`);
-          if (isBlockhashExpired(err) && resign) {
+          if (isBlockhashExpired(err)) {
             // Only a signature no provider has seen may be replaced; the program's nonce guards the rest.
             if (await this.landedAnywhere(signature)) return { signature, provider: 'already-landed' };
+            if (!resign) throw new TransactionExpiredError(signature);
             const fresh = await resign();
             wire = Buffer.from(fresh.serialize());
             signature = signatureOf(fresh);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BN } from '@coral-xyz/anchor';
+import BN from 'bn.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Connection, Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';

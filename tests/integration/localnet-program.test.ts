@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BN, Wallet } from '@coral-xyz/anchor';
+import BN from 'bn.js';
+import { Wallet } from '@coral-xyz/anchor';
 import { getAccount, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { createPerpProgram, perpAddresses, type PerpProgram } from '../../activities/chain/perp-program';

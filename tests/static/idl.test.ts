@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BN, BorshAccountsCoder, BorshInstructionCoder, type Idl } from '@coral-xyz/anchor';
+import BN from 'bn.js';
+import { BorshAccountsCoder, BorshInstructionCoder, type Idl } from '@coral-xyz/anchor';
 import { readFileSync } from 'node:fs';
 import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
 import { idlTypeModule } from '../../programs/quantdesk-perp/idl/type-module';

@@ -17,6 +17,8 @@ import { RpcPool } from '../../activities/chain/rpc-pool';
 export interface Harness {
   id: string;
   config: Config;
+  /** The environment a worker process needs to serve this harness. */
+  env: NodeJS.ProcessEnv;
   apiUrl: string;
   pool: pg.Pool;
   db: Database;
@@ -41,37 +43,39 @@ const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error
  * A private slice of the real services for one test file: its own database (migrated), Temporal task
  * queue and Redis stream prefix, a worker polling that queue, and the API on an ephemeral port.
  */
-export async function startHarness(overrides: NodeJS.ProcessEnv = {}): Promise<Harness> {
+export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: { worker?: boolean } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const base = loadConfig();
   const database = `qd_it_${id}`;
   await adminQuery(base.postgres.url, `CREATE DATABASE ${database}`);
-  const config = loadConfig({
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     QD_PG_URL: withDatabase(base.postgres.url, database),
     QD_TASK_QUEUE: `it-${id}`,
     QD_STREAM_PREFIX: `qd-it-${id}`,
     ...overrides,
-  });
+  };
+  const config = loadConfig(env);
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: `qd-it-${id}` });
   await runMigrations(db);
   const redis = createRedis(config.redis.url, `qd-it-${id}`);
   const temporal = await createTemporalClient(config.temporal);
-  const worker = await createWorker(
+  // Without an in-process worker, a test runs its own (e.g. a child process it can kill).
+  const worker = options.worker === false ? null : await createWorker(
     { ...config.temporal, workflowBundle: await workflowBundle() },
     { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) },
   );
-  const workerRun = worker.run();
+  const workerRun = worker?.run() ?? Promise.resolve();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });
   const server = createServer(createApp({ config, logger, pool, redis, temporal }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    id, config, apiUrl, pool, db, redis, temporal,
+    id, config, env, apiUrl, pool, db, redis, temporal,
     async close() {
       await closeServer(server);
-      await stopWorker(worker, workerRun);
+      if (worker) await stopWorker(worker, workerRun);
       await deleteKeys(redis, `${config.streamPrefix}:*`);
       await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
       await adminQuery(base.postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -1,4 +1,5 @@
-import { BN, Wallet } from '@coral-xyz/anchor';
+import BN from 'bn.js';
+import { Wallet } from '@coral-xyz/anchor';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { type Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { ed25519 } from '@noble/curves/ed25519';

@@ -8,8 +8,10 @@ use std::sync::Mutex;
 pub struct FaultConfig {
     /// Connections are dropped unanswered, as if the provider were killed.
     pub down: bool,
-    /// Added before every answer.
+    /// Added before every request is handled.
     pub latency_ms: u64,
+    /// Added after a request is handled, before its answer (a send has executed by then).
+    pub latency_after_ms: u64,
     /// Share of requests answered with HTTP 503, in per mille (spread evenly, not at random).
     pub error_permille: u32,
     /// Slots the provider reports behind the chain.

@@ -57,31 +57,42 @@ async fn handle_http(State(s): State<RpcState>, body: Bytes) -> Response {
     if s.port.is_down() {
         return aborted();
     }
-    let latency = s.port.config().latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
-    if s.port.should_fail() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "injected provider error").into_response();
-    }
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error"}})).into_response();
-    };
-    let mut abort = false;
-    let answer = match request {
-        Value::Array(calls) => {
-            let mut out = Vec::new();
-            for call in calls {
-                out.push(answer_call(&s, call, &mut abort).await);
-            }
-            Value::Array(out)
+    // A node that has received a request finishes it even if the client goes away (a transaction on its
+    // way to the leader lands whether or not anyone hears the answer), so the work runs in its own task.
+    let work = tokio::spawn(async move {
+        let latency = s.port.config().latency_ms;
+        if latency > 0 {
+            tokio::time::sleep(Duration::from_millis(latency)).await;
         }
-        call => answer_call(&s, call, &mut abort).await,
-    };
-    if abort {
-        return aborted();
+        if s.port.should_fail() {
+            return Err((StatusCode::SERVICE_UNAVAILABLE, "injected provider error"));
+        }
+        let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+            return Ok((json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error"}}), false));
+        };
+        let mut abort = false;
+        let answer = match request {
+            Value::Array(calls) => {
+                let mut out = Vec::new();
+                for call in calls {
+                    out.push(answer_call(&s, call, &mut abort).await);
+                }
+                Value::Array(out)
+            }
+            call => answer_call(&s, call, &mut abort).await,
+        };
+        let after = s.port.config().latency_after_ms;
+        if after > 0 {
+            tokio::time::sleep(Duration::from_millis(after)).await;
+        }
+        Ok((answer, abort))
+    });
+    match work.await {
+        Ok(Ok((_, true))) => aborted(),
+        Ok(Ok((answer, false))) => axum::Json(answer).into_response(),
+        Ok(Err(injected)) => injected.into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "request handler failed").into_response(),
     }
-    axum::Json(answer).into_response()
 }
 
 async fn answer_call(s: &RpcState, call: Value, abort: &mut bool) -> Value {
