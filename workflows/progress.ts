@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { eventKeyOf, type RunStatus, type WorkflowKind } from '../domain/workflow-events';
 import { getProgressQuery, QdStatus, type Progress } from './definitions';
@@ -40,10 +40,18 @@ export class ProgressTracker {
     }
   }
 
+  /** Records the outcome first, so a status read as final is final everywhere. */
   async finish(status: Exclude<RunStatus, 'running'>, lastStep: string = status): Promise<void> {
-    this.progress.status = status;
-    upsertSearchAttributes([{ key: QdStatus, value: status }]);
+    // Runs recorded before this change marked the status first; patched() keeps them replayable.
+    if (!patched('finish-records-first')) {
+      this.progress.status = status;
+      upsertSearchAttributes([{ key: QdStatus, value: status }]);
+      await this.record(status, lastStep);
+      return;
+    }
     await this.record(status, lastStep);
+    upsertSearchAttributes([{ key: QdStatus, value: status }]);
+    this.progress.status = status;
   }
 
   private async emit(step: string, status: 'completed' | 'failed', error?: string): Promise<void> {

@@ -74,7 +74,7 @@ describe('a probe travels API -> Temporal -> worker -> Postgres/Redis and back',
   it('lets operators find workflows by search attribute', async () => {
     const probeId = `sa-${h.id}`;
     const { workflowId } = (await (await post('/v1/probes', { probeId })).json()) as { workflowId: string };
-    await completedProgress(workflowId);
+    await h.temporal.workflow.getHandle(workflowId).result();
     const query = `QdKind = "probe" AND QdStatus = "completed" AND TaskQueue = "${h.config.temporal.taskQueue}"`;
     const found = await waitFor('visibility to index the probe', async () => {
       const ids: string[] = [];

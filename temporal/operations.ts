@@ -1,0 +1,70 @@
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
+import { auditFromHistory, type WorkflowAudit } from './audit-report';
+import { WORKFLOWS_PATH } from './worker-factory';
+
+export interface WorkflowFilter {
+  account?: string;
+  market?: string;
+  kind?: string;
+  status?: string;
+  /** ISO times bounding StartTime. */
+  from?: string;
+  to?: string;
+}
+
+const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+
+/** A Temporal visibility query over our search attributes (values are sanitised, never interpolated raw). */
+export function visibilityQuery(f: WorkflowFilter): string {
+  const parts: string[] = [];
+  if (f.account) parts.push(`${QdAccount.name} = ${quote(f.account)}`);
+  if (f.market) parts.push(`${QdMarket.name} = ${quote(f.market)}`);
+  if (f.kind) parts.push(`${QdKind.name} = ${quote(f.kind)}`);
+  if (f.status) parts.push(`${QdStatus.name} = ${quote(f.status)}`);
+  if (f.from) parts.push(`StartTime >= ${quote(new Date(f.from).toISOString())}`);
+  if (f.to) parts.push(`StartTime <= ${quote(new Date(f.to).toISOString())}`);
+  return parts.join(' AND ');
+}
+
+export async function listWorkflows(client: Client, filter: WorkflowFilter, limit = 100): Promise<WorkflowExecutionInfo[]> {
+  const out: WorkflowExecutionInfo[] = [];
+  for await (const wf of client.workflow.list({ query: visibilityQuery(filter) || undefined })) {
+    out.push(wf);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Starts a failed, cancelled or terminated workflow again under the same ID with the same input. */
+export async function retryWorkflow(client: Client, workflowId: string): Promise<{ runId: string }> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  if (description.status.name === 'RUNNING' || description.status.name === 'COMPLETED') {
+    throw new Error(`${workflowId} is ${description.status.name.toLowerCase()}; only failed, cancelled or terminated runs are retried`);
+  }
+  const history = await handle.fetchHistory();
+  const audit = auditFromHistory(workflowId, history);
+  const args = audit.input === undefined ? [] : Array.isArray(audit.input) ? audit.input : [audit.input];
+  const next = await client.workflow.start(description.type, {
+    workflowId,
+    taskQueue: description.taskQueue,
+    args,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    typedSearchAttributes: description.typedSearchAttributes,
+  });
+  return { runId: next.firstExecutionRunId };
+}
+
+/** Fetches a workflow's history and replays it against the current workflow code. */
+export async function replayWorkflow(client: Client, workflowId: string): Promise<{ audit: WorkflowAudit; error: string | null }> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  let error: string | null = null;
+  try {
+    await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, workflowId);
+  } catch (err) {
+    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  return { audit: auditFromHistory(workflowId, history), error };
+}
