@@ -5,7 +5,8 @@ import { createWorkflowRunActivities } from './db/workflow-runs';
 import { createEventActivities } from './events/publish-workflow-event';
 import { createSystemActivities } from './system/check-dependencies';
 import { createChainActivities } from './chain/chain-activities';
-import { createLedgerActivities } from './db/ledger';
+import { createLedgerActivities, createWithdrawalActivities } from './db/ledger';
+import { createRiskActivities } from './risk/free-collateral';
 import type { RpcPool } from './chain/rpc-pool';
 
 export interface ActivityDeps {
@@ -23,6 +24,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps.redis, deps.streamPrefix),
     ...createSystemActivities(deps.pool, deps.redis),
     ...createLedgerActivities(deps.db),
+    ...createWithdrawalActivities(deps.db),
+    ...createRiskActivities(deps.rpcPool),
     ...createChainActivities(deps.rpcPool),
   };
 }

@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './http-error';
 import { createHealthRouter } from './routes/health';
 import { createProbeRouter } from './routes/probes';
 import { createDepositRouter } from './routes/deposits';
+import { createWithdrawalRouter } from './routes/withdrawals';
 import { createWorkflowRouter } from './routes/workflows';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -38,6 +39,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(createHealthRouter(deps));
   app.use(createProbeRouter(deps));
   app.use(createDepositRouter(deps));
+  app.use(createWithdrawalRouter(deps));
   app.use(createWorkflowRouter(deps));
   app.use(notFound);
   app.use(errorHandler);

@@ -29,4 +29,5 @@ export const getProgressQuery = defineQuery<Progress>('getProgress');
 export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,
   deposit: (signature: string) => `deposit:${signature}`,
+  withdraw: (account: string, requestId: string) => `withdraw:${account}:${requestId}`,
 } as const;

@@ -1,2 +1,3 @@
 export { probeWorkflow } from './probe-workflow';
 export { depositWorkflow } from './deposit-workflow';
+export { withdrawWorkflow } from './withdraw-workflow';

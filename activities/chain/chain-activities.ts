@@ -1,14 +1,11 @@
-import { BorshAccountsCoder, type Idl } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey, Transaction } from '@solana/web3.js';
-import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
-import { InvalidDepositError, parseDepositTransaction } from './deposit-transaction';
+import { perpAccountsCoder, type DecodedUser } from './perp-coders';
+import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from './user-transaction';
 import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from './rpc-pool';
 
-const accountsCoder = new BorshAccountsCoder(QUANTDESK_PERP_IDL as unknown as Idl);
-
 /** Amounts cross the Temporal boundary as decimal strings (the JSON converter has no bigint). */
-export interface DepositCheck {
+export interface UserTransactionCheck {
   signature: string;
   wallet: string;
   account: string;
@@ -16,16 +13,24 @@ export interface DepositCheck {
   amount: string;
 }
 
+function validateUserTransaction(signedTransaction: string, expected: UserInstruction): UserTransactionCheck {
+  try {
+    const intent = parseUserTransaction(signedTransaction, expected);
+    return { ...intent, amount: intent.amount.toString() };
+  } catch (err) {
+    if (err instanceof InvalidUserTransactionError) throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
+    throw err;
+  }
+}
+
 export function createChainActivities(pool: RpcPool) {
   return {
-    async validateDepositTransaction(signedTransaction: string): Promise<DepositCheck> {
-      try {
-        const intent = parseDepositTransaction(signedTransaction);
-        return { ...intent, amount: intent.amount.toString() };
-      } catch (err) {
-        if (err instanceof InvalidDepositError) throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
-        throw err;
-      }
+    async validateDepositTransaction(signedTransaction: string): Promise<UserTransactionCheck> {
+      return validateUserTransaction(signedTransaction, 'deposit');
+    },
+
+    async validateWithdrawTransaction(signedTransaction: string): Promise<UserTransactionCheck> {
+      return validateUserTransaction(signedTransaction, 'withdraw');
     },
 
     /** Sends through the pool (idempotent by signature); a program rejection becomes a named business failure. */
@@ -47,7 +52,7 @@ export function createChainActivities(pool: RpcPool) {
     async readCollateral(account: string): Promise<{ collateral: string; slot: string }> {
       const { context, value } = await pool.call('read a user account', (c) => c.getAccountInfoAndContext(new PublicKey(account)));
       if (!value) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
-      const user = accountsCoder.decode<{ collateral: { toString(): string } }>('User', value.data);
+      const user = perpAccountsCoder.decode<DecodedUser>('user', value.data);
       return { collateral: user.collateral.toString(), slot: String(context.slot) };
     },
   };

@@ -1,5 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/postgres';
-import { accounts, deposits, wallets } from '../../drizzle/schema';
+import { accounts, deposits, wallets, withdrawals } from '../../drizzle/schema';
 
 export interface DepositRecord {
   signature: string;
@@ -27,6 +29,58 @@ export function createLedgerActivities(db: Database) {
         }).onConflictDoNothing().returning({ signature: deposits.signature });
         return { inserted: rows.length === 1 };
       });
+    },
+  };
+}
+
+export interface WithdrawalReservation {
+  id: string;
+  account: string;
+  wallet: string;
+  amount: string;
+  /** Free collateral read from chain just before (decimal string). */
+  freeCollateral: string;
+  at: string;
+}
+
+export function createWithdrawalActivities(db: Database) {
+  return {
+    /**
+     * Reserves the amount unless the account's free collateral, less what its other pending withdrawals
+     * hold, cannot cover it. One transaction under a per-account lock, so two withdrawals never both fit
+     * in the same room. Idempotent on the withdrawal id.
+     */
+    async reserveWithdrawal(r: WithdrawalReservation): Promise<void> {
+      const at = new Date(r.at);
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${r.account}))`);
+        const existing = await tx.select().from(withdrawals).where(eq(withdrawals.id, r.id));
+        if (existing.length > 0) return;
+        const [held] = await tx
+          .select({ total: sql<string>`coalesce(sum(${withdrawals.amount}), 0)` })
+          .from(withdrawals)
+          .where(and(eq(withdrawals.account, r.account), eq(withdrawals.status, 'reserved')));
+        const room = BigInt(r.freeCollateral) - BigInt(held?.total ?? '0');
+        if (BigInt(r.amount) > room) {
+          throw ApplicationFailure.create({
+            type: 'InsufficientFreeCollateral', nonRetryable: true,
+            message: `withdrawal of ${r.amount} exceeds free collateral ${room > 0n ? room : 0n} (after pending withdrawals)`,
+          });
+        }
+        await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
+        await tx.insert(withdrawals).values({ id: r.id, account: r.account, wallet: r.wallet, amount: BigInt(r.amount), status: 'reserved', createdAt: at, updatedAt: at });
+      });
+    },
+
+    async settleWithdrawal(s: { id: string; signature: string; at: string }): Promise<void> {
+      await db.update(withdrawals).set({ status: 'settled', signature: s.signature, updatedAt: new Date(s.at) })
+        .where(and(eq(withdrawals.id, s.id), eq(withdrawals.status, 'reserved')));
+    },
+
+    /** The saga's compensation: frees a reservation that will not be settled. */
+    async releaseWithdrawal(s: { id: string; at: string }): Promise<void> {
+      await db.update(withdrawals).set({ status: 'released', updatedAt: new Date(s.at) })
+        .where(and(eq(withdrawals.id, s.id), eq(withdrawals.status, 'reserved')));
     },
   };
 }

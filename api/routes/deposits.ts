@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { InvalidDepositError, parseDepositTransaction } from '../../activities/chain/deposit-transaction';
+import { InvalidUserTransactionError, parseUserTransaction } from '../../activities/chain/user-transaction';
 import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { depositWorkflow } from '../../workflows';
 import { HttpError, parseInput } from '../http-error';
@@ -22,9 +22,9 @@ export function createDepositRouter(deps: ApiDeps): Router {
     const { signedTransaction } = parseInput(depositBody, req.body, 'body');
     let intent;
     try {
-      intent = parseDepositTransaction(signedTransaction);
+      intent = parseUserTransaction(signedTransaction, 'deposit');
     } catch (err) {
-      if (err instanceof InvalidDepositError) throw new HttpError(400, 'invalid_deposit', err.message);
+      if (err instanceof InvalidUserTransactionError) throw new HttpError(400, 'invalid_deposit', err.message);
       throw err;
     }
     const started = await startOrFind<typeof depositWorkflow>(deps, 'depositWorkflow', {

@@ -1,0 +1,25 @@
+import { BorshAccountsCoder, type Idl } from '@coral-xyz/anchor';
+import { convertIdlToCamelCase } from '@coral-xyz/anchor/dist/cjs/idl.js';
+import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+
+/** Decodes the program's accounts with the same camelCase names Anchor's Program uses. */
+export const perpAccountsCoder = new BorshAccountsCoder(convertIdlToCamelCase(QUANTDESK_PERP_IDL as unknown as Idl));
+
+type Num = { toString(): string };
+
+export interface DecodedUser {
+  authority: { toBase58(): string };
+  collateral: Num;
+  positions: { marketIndex: number; base: Num; quoteEntry: Num; lastFundingIndex: Num }[];
+}
+
+export interface DecodedMarket {
+  marketIndex: number;
+  oracle: { toBase58(): string };
+  cumulativeFundingIndex: Num;
+  oracleTwap: Num;
+  paused: boolean;
+  config: Record<string, Num>;
+}
+
+export const EMPTY_MARKET_INDEX = 65_535;

@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { InvalidUserTransactionError, parseUserTransaction } from '../../activities/chain/user-transaction';
+import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
+import type { withdrawWorkflow } from '../../workflows';
+import { HttpError, parseInput } from '../http-error';
+import type { ApiDeps } from '../deps';
+import { startOrFind } from '../start-workflow';
+
+const withdrawBody = z.object({
+  signedTransaction: z.string().min(1).max(2_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
+  requestId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 letters, digits, "_" or "-"'),
+}).strict();
+
+/** POST /v1/withdrawals: a wallet-signed withdraw transaction and the client's request ID (idempotency key). */
+export function createWithdrawalRouter(deps: ApiDeps): Router {
+  const router = Router();
+  router.post('/v1/withdrawals', async (req, res) => {
+    const { signedTransaction, requestId } = parseInput(withdrawBody, req.body, 'body');
+    let intent;
+    try {
+      intent = parseUserTransaction(signedTransaction, 'withdraw');
+    } catch (err) {
+      if (err instanceof InvalidUserTransactionError) throw new HttpError(400, 'invalid_withdrawal', err.message);
+      throw err;
+    }
+    const started = await startOrFind<typeof withdrawWorkflow>(deps, 'withdrawWorkflow', {
+      workflowId: workflowIds.withdraw(intent.account, requestId),
+      args: [{ signedTransaction, requestId }],
+      typedSearchAttributes: [
+        { key: QdAccount, value: intent.account },
+        { key: QdKind, value: 'withdraw' },
+        { key: QdStatus, value: 'running' },
+      ],
+    });
+    res.status(started.existing ? 200 : 202).json({ ...started, amount: intent.amount.toString() });
+  });
+  return router;
+}

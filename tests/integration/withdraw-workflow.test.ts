@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import BN from 'bn.js';
+import { TOKEN_PROGRAM_ID, getAccount } from '@solana/spl-token';
+import { Connection, PublicKey, Transaction } from '@solana/web3.js';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
+import { withdrawals } from '../../drizzle/schema';
+import { marketMetas, perpAddresses } from '../../activities/chain/perp-program';
+import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
+import { startHarness, waitFor, type Harness } from '../support/harness';
+import { startLocalnet, type Localnet } from '../support/localnet';
+import { fillInstructions, fundedTrader, keeperOf, type Trader } from '../support/perp-fixtures';
+import { recordHistory } from '../support/histories';
+
+let ln: Localnet;
+let h: Harness;
+let trader: Trader;
+let connection: Connection;
+
+beforeAll(async () => {
+  ln = await startLocalnet(2);
+  h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') });
+  connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
+  trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
+}, 180_000);
+
+afterAll(async () => {
+  await h?.close();
+  await ln?.stop();
+});
+
+async function signedWithdraw(amount: bigint, withMarket: boolean): Promise<string> {
+  const market = ln.bootstrap.markets[0]!;
+  const tx = await trader.program.methods.withdraw(new BN(amount.toString())).accountsStrict({
+    authority: trader.wallet.publicKey, global: perpAddresses.global(), user: trader.user, userToken: trader.usdc,
+    vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
+  }).remainingAccounts(withMarket ? marketMetas([{ market: new PublicKey(market.market), oracle: new PublicKey(market.oracle) }]) : []).transaction();
+  tx.feePayer = trader.wallet.publicKey;
+  tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
+  tx.sign(trader.wallet);
+  return tx.serialize().toString('base64');
+}
+
+const post = (signedTransaction: string, requestId: string) =>
+  fetch(`${h.apiUrl}/v1/withdrawals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signedTransaction, requestId }) });
+const rowOf = async (workflowId: string) => (await h.db.select().from(withdrawals).where(eq(withdrawals.id, workflowId)))[0];
+const collateral = async () => BigInt((await trader.program.account.user.fetch(trader.user)).collateral.toString());
+
+describe('withdrawWorkflow, a saga on the real stack', () => {
+  it('reserves, relays, confirms and settles a withdrawal within free collateral', async () => {
+    const before = (await getAccount(connection, trader.usdc)).amount;
+    const res = await post(await signedWithdraw(100n * QUOTE_PRECISION, false), `req-ok-${h.id}`);
+    expect(res.status).toBe(202);
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    expect(workflowId).toBe(`withdraw:${trader.user.toBase58()}:req-ok-${h.id}`);
+    const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { collateralAfter: string };
+    expect(result.collateralAfter).toBe((900n * QUOTE_PRECISION).toString());
+    expect((await getAccount(connection, trader.usdc)).amount).toBe(before + 100n * QUOTE_PRECISION);
+    expect(await rowOf(workflowId)).toMatchObject({ status: 'settled', amount: 100n * QUOTE_PRECISION });
+    await recordHistory(h.temporal, workflowId, 'withdraw');
+  });
+
+  it('refuses more than the free collateral before reserving anything', async () => {
+    const res = await post(await signedWithdraw(5_000n * QUOTE_PRECISION, false), `req-big-${h.id}`);
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    const error = await h.temporal.workflow.getHandle(workflowId).result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause?.cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe('InsufficientFreeCollateral');
+    expect(await rowOf(workflowId)).toBeUndefined();
+  });
+
+  it('releases the reservation when the chain refuses the transaction', async () => {
+    // An open position makes the program require its market and oracle; this transaction omits them.
+    const keeper = keeperOf(ln);
+    const fill = new Transaction().add(...(await fillInstructions(ln, trader, BASE_PRECISION, 160n * PRICE_PRECISION)));
+    await trader.program.provider.sendAndConfirm!(fill, [keeper]);
+    const collateralBefore = await collateral();
+
+    const res = await post(await signedWithdraw(10n * QUOTE_PRECISION, false), `req-saga-${h.id}`);
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    await expect(h.temporal.workflow.getHandle(workflowId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const row = await waitFor('the reservation to be released', async () => {
+      const r = await rowOf(workflowId);
+      return r?.status === 'released' ? r : undefined;
+    });
+    expect(row.amount).toBe(10n * QUOTE_PRECISION);
+    expect(await collateral()).toBe(collateralBefore);
+
+    // With the market and oracle passed, the same amount goes through.
+    const ok = await post(await signedWithdraw(10n * QUOTE_PRECISION, true), `req-saga2-${h.id}`);
+    const { workflowId: second } = (await ok.json()) as { workflowId: string };
+    await h.temporal.workflow.getHandle(second).result();
+    expect((await rowOf(second))?.status).toBe('settled');
+  });
+});

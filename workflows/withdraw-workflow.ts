@@ -1,0 +1,54 @@
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { QdAccount } from './definitions';
+import { ProgressTracker } from './progress';
+
+const chain = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+export interface WithdrawInput {
+  /** The wallet-signed withdraw transaction, base64. */
+  signedTransaction: string;
+  /** The client's idempotency key; the workflow ID is withdraw:<account>:<requestId>. */
+  requestId: string;
+}
+
+export interface WithdrawResult {
+  signature: string;
+  amount: string;
+  collateralAfter: string;
+}
+
+/**
+ * Withdraw (DESIGN §3), a saga: free-collateral check -> reserve in Postgres -> relay the user-signed
+ * transaction -> confirm -> settle. Any failure after the reservation releases it, then rethrows.
+ */
+export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawResult> {
+  const check = await chain.validateWithdrawTransaction(input.signedTransaction);
+  upsertSearchAttributes([{ key: QdAccount, value: check.account }]);
+  const progress = new ProgressTracker('withdraw', check.account);
+  await progress.start();
+  await progress.step('validated', async () => check);
+  const free = await progress.step('risk-checked', () => chain.freeCollateralOf(check.account));
+  const id = workflowInfo().workflowId;
+  const now = () => new Date().toISOString();
+  await progress.step('reserved', () => ledger.reserveWithdrawal({ id, account: check.account, wallet: check.wallet, amount: check.amount, freeCollateral: free, at: now() }));
+
+  const compensations = [() => ledger.releaseWithdrawal({ id, at: now() })];
+  try {
+    const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
+    const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
+    await progress.step('settled', () => ledger.settleWithdrawal({ id, signature, at: now() }));
+    await progress.finish('completed');
+    return { signature, amount: check.amount, collateralAfter: onChain.collateral };
+  } catch (err) {
+    for (const compensate of compensations) await progress.step('released', compensate);
+    throw err;
+  }
+}
