@@ -1,17 +1,7 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import { QdAccount } from './definitions';
 import { ProgressTracker } from './progress';
-
-const chain = proxyActivities<Activities>({
-  // Covers the RPC pool's worst case (rounds x providers x request timeout) with room to spare.
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-const ledger = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 
 export interface DepositInput {
   /** The wallet-signed deposit transaction, base64. Its signature is the workflow's business key. */

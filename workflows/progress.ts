@@ -1,12 +1,9 @@
-import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ledgerActivities } from './activity-proxies';
 import { eventKeyOf, type RunStatus, type WorkflowKind } from '../domain/workflow-events';
 import { getProgressQuery, QdStatus, type Progress } from './definitions';
 
-const { publishWorkflowEvent, recordWorkflowRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const { publishWorkflowEvent, recordWorkflowRun } = ledgerActivities;
 
 /**
  * Tracks a workflow's steps: answers the progress query, keeps QdStatus current, records the run in

@@ -1,16 +1,7 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { QdAccount } from './definitions';
 import { ProgressTracker } from './progress';
-
-const chain = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-const ledger = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 
 export interface WithdrawInput {
   /** The wallet-signed withdraw transaction, base64. */

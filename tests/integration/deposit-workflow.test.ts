@@ -1,33 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BN from 'bn.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { Connection, Keypair } from '@solana/web3.js';
+import { type Connection, Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';
 import { deposits } from '../../drizzle/schema';
 import { perpAddresses } from '../../activities/chain/perp-program';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { QUOTE_PRECISION } from '../../domain/perp';
 import type { Progress } from '../../workflows/definitions';
-import { startHarness, waitFor, type Harness } from '../support/harness';
-import { startLocalnet, type Localnet } from '../support/localnet';
-import { fundedTrader, type Trader } from '../support/perp-fixtures';
+import { waitFor, type Harness } from '../support/harness';
+import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 
-let ln: Localnet;
+let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
 let trader: Trader;
 let connection: Connection;
 
 beforeAll(async () => {
-  ln = await startLocalnet(2);
-  h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') });
-  connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
-  trader = await fundedTrader(ln, connection, 0n);
+  env = await startChainHarness(0n);
+  ({ h, trader, connection } = env);
 }, 180_000);
 
 afterAll(async () => {
-  await h?.close();
-  await ln?.stop();
+  await env?.stop();
 });
 
 async function signedDeposit(signer: Keypair, amount: bigint): Promise<string> {

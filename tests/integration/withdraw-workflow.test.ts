@@ -1,33 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BN from 'bn.js';
 import { TOKEN_PROGRAM_ID, getAccount } from '@solana/spl-token';
-import { Connection, PublicKey, Transaction } from '@solana/web3.js';
+import { type Connection, PublicKey, Transaction } from '@solana/web3.js';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { withdrawals } from '../../drizzle/schema';
 import { marketMetas, perpAddresses } from '../../activities/chain/perp-program';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
-import { startHarness, waitFor, type Harness } from '../support/harness';
-import { startLocalnet, type Localnet } from '../support/localnet';
-import { fillInstructions, fundedTrader, keeperOf, type Trader } from '../support/perp-fixtures';
+import { waitFor, type Harness } from '../support/harness';
+import type { Localnet } from '../support/localnet';
+import { fillInstructions, keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 
+let env: Awaited<ReturnType<typeof startChainHarness>>;
 let ln: Localnet;
 let h: Harness;
 let trader: Trader;
 let connection: Connection;
 
 beforeAll(async () => {
-  ln = await startLocalnet(2);
-  h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') });
-  connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
-  trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
+  env = await startChainHarness(1_000n * QUOTE_PRECISION);
+  ({ ln, h, trader, connection } = env);
 }, 180_000);
 
 afterAll(async () => {
-  await h?.close();
-  await ln?.stop();
+  await env?.stop();
 });
 
 async function signedWithdraw(amount: bigint, withMarket: boolean): Promise<string> {

@@ -1,11 +1,12 @@
 import BN from 'bn.js';
 import { Wallet } from '@coral-xyz/anchor';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { type Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { ed25519 } from '@noble/curves/ed25519';
 import { createPerpProgram, fillOrderInstructions, perpAddresses, type PerpProgram } from '../../activities/chain/perp-program';
 import { encodeOrderMessage, type OrderMessage } from '../../activities/chain/order-message';
-import type { Localnet } from './localnet';
+import { startLocalnet, type Localnet } from './localnet';
+import { startHarness } from './harness';
 
 export interface Trader {
   wallet: Keypair;
@@ -54,4 +55,19 @@ export async function signedFillTransaction(ln: Localnet, connection: Connection
   tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
   tx.sign(keeper);
   return tx;
+}
+
+/** A private localnet, a harness whose worker and API talk to it, and a trader with `depositUsdc` deposited. */
+export async function startChainHarness(depositUsdc: bigint, options: { providers?: number; worker?: boolean } = {}) {
+  const ln = await startLocalnet(options.providers ?? 2);
+  const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') }, { worker: options.worker ?? true });
+  const connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
+  const trader = await fundedTrader(ln, connection, depositUsdc);
+  return {
+    ln, h, trader, connection,
+    async stop() {
+      await h.close();
+      await ln.stop();
+    },
+  };
 }
