@@ -8,6 +8,8 @@ import { createChainActivities } from './chain/chain-activities';
 import { createLedgerActivities, createWithdrawalActivities } from './db/ledger';
 import { createRiskActivities } from './risk/free-collateral';
 import type { RpcPool } from './chain/rpc-pool';
+import type { Keypair } from '@solana/web3.js';
+import { createOrderActivities } from './chain/order-activities';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -15,6 +17,8 @@ export interface ActivityDeps {
   redis: Redis;
   streamPrefix: string;
   rpcPool: RpcPool;
+  /** Signs fills; null on workers that do not run the keeper. */
+  keeper: Keypair | null;
 }
 
 /** Every activity, built from its dependencies; workflows see only the type of this object. */
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps.db),
     ...createWithdrawalActivities(deps.db),
     ...createRiskActivities(deps.rpcPool),
+    ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createChainActivities(deps.rpcPool),
   };
 }

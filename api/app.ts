@@ -8,6 +8,7 @@ import { createHealthRouter } from './routes/health';
 import { createProbeRouter } from './routes/probes';
 import { createDepositRouter } from './routes/deposits';
 import { createWithdrawalRouter } from './routes/withdrawals';
+import { createOrderRouter } from './routes/orders';
 import { createWorkflowRouter } from './routes/workflows';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(createProbeRouter(deps));
   app.use(createDepositRouter(deps));
   app.use(createWithdrawalRouter(deps));
+  app.use(createOrderRouter(deps));
   app.use(createWorkflowRouter(deps));
   app.use(notFound);
   app.use(errorHandler);

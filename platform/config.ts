@@ -36,6 +36,7 @@ const envSchema = z.object({
     .transform((value) => value.split(',').map((u) => u.trim()).filter(Boolean))
     .pipe(z.array(url(['http:', 'https:'])).min(1, 'at least one RPC URL')),
   QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
+  QD_KEEPER_KEYPAIR_FILE: z.string().min(1).optional(),
   QD_PRICE_FEED_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   QD_CORS_ORIGINS: z
     .string()
@@ -52,7 +53,7 @@ export interface Config {
   redis: { url: string };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   streamPrefix: string;
-  solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number };
+  solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number; keeperKeypairFile: string | null };
 }
 
 export class ConfigError extends Error {
@@ -82,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
-    solana: { rpcUrls: e.QD_SOLANA_RPC_URLS, localnetControlUrl: e.QD_LOCALNET_CONTROL_URL, priceFeedMs: e.QD_PRICE_FEED_MS },
+    solana: { rpcUrls: e.QD_SOLANA_RPC_URLS, localnetControlUrl: e.QD_LOCALNET_CONTROL_URL, priceFeedMs: e.QD_PRICE_FEED_MS, keeperKeypairFile: e.QD_KEEPER_KEYPAIR_FILE ?? null },
   };
 }
 

@@ -44,6 +44,8 @@ cd "$QD_ROOT"
 launch localnet "$QD_LOCALNET_BIN" --rpc-ports "$QD_LOCALNET_PORTS" --control-port "$QD_LOCALNET_CONTROL_PORT" \
   --bootstrap-out "$QD_DATA_DIR/localnet.json" --slot-ms 400
 wait_for_port localnet "$QD_LOCALNET_CONTROL_PORT" 120
+# The localnet's development keeper signs fills (production: a keypair file outside the repository).
+export QD_KEEPER_KEYPAIR_FILE="${QD_KEEPER_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.json}"
 launch price-feed npx tsx scripts/price-feed.ts
 launch worker npx tsx temporal/worker.ts
 launch api npx tsx api/main.ts

@@ -6,6 +6,7 @@ import { createRedis } from '../platform/redis';
 import { runMain } from '../platform/main';
 import { createWorker } from './worker-factory';
 import { RpcPool } from '../activities/chain/rpc-pool';
+import { loadKeeperKeypair } from '../activities/chain/keeper-key';
 
 await runMain('worker', async (onShutdown) => {
   const config = loadConfig();
@@ -18,7 +19,9 @@ await runMain('worker', async (onShutdown) => {
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker' });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
-  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool });
+  const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
+  logger.info({ keeper: keeper?.publicKey.toBase58() ?? null }, 'keeper');
+  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper });
   onShutdown(() => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run();

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunStatus, WorkflowKind } from '../domain/workflow-events';
 
 /** Search attributes registered at start (temporal/setup.ts); operators filter on them in the UI. */
@@ -25,9 +25,17 @@ export interface Progress {
 
 export const getProgressQuery = defineQuery<Progress>('getProgress');
 
+/** A price tick for a waiting order (sent by the price monitor): PRICE_PRECISION as a decimal string. */
+export const priceTickSignal = defineSignal<[{ marketIndex: number; price: string }]>('priceTick');
+/** Cancels a waiting order; refused once the order has triggered. */
+export const cancelOrderUpdate = defineUpdate<{ status: string }>('cancelOrder');
+/** Moves a waiting order's trigger (a limit price is part of the signed order and cannot change). */
+export const amendOrderUpdate = defineUpdate<{ triggerPrice: string }, [{ triggerPrice: string }]>('amendOrder');
+
 /** Business-key workflow IDs: a retried request resolves to the same workflow, never a second one. */
 export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,
   deposit: (signature: string) => `deposit:${signature}`,
   withdraw: (account: string, requestId: string) => `withdraw:${account}:${requestId}`,
+  order: (account: string, clientOrderId: string) => `order:${account}:${clientOrderId}`,
 } as const;

@@ -1,3 +1,4 @@
 export { probeWorkflow } from './probe-workflow';
 export { depositWorkflow } from './deposit-workflow';
 export { withdrawWorkflow } from './withdraw-workflow';
+export { placeOrderWorkflow } from './place-order-workflow';

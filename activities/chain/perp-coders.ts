@@ -17,6 +17,8 @@ export interface DecodedMarket {
   marketIndex: number;
   oracle: { toBase58(): string };
   cumulativeFundingIndex: Num;
+  longOpenInterest: Num;
+  shortOpenInterest: Num;
   oracleTwap: Num;
   paused: boolean;
   config: Record<string, Num>;

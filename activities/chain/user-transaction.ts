@@ -54,7 +54,8 @@ export function parseUserTransaction(base64: string, expected: UserInstruction):
   return { signature: bs58.encode(tx.signature), wallet: authority.toBase58(), account: user.toBase58(), subAccountId, amount };
 }
 
-function findSubAccount(authority: PublicKey, user: PublicKey): number {
+/** The sub-account id whose User PDA of `authority` is `user` (0-255). */
+export function findSubAccount(authority: PublicKey, user: PublicKey): number {
   for (let id = 0; id < 256; id++) if (perpAddresses.user(authority, id).equals(user)) return id;
   throw new InvalidUserTransactionError('the sub-account is not the authority\'s (sub-accounts 0-255)');
 }

@@ -6,9 +6,10 @@ import { perpAddresses } from '../chain/perp-program';
 import { decodePythPrice } from '../chain/pyth-reader';
 import type { RpcPool } from '../chain/rpc-pool';
 
-const big = (v: { toString(): string }) => BigInt(v.toString());
+export const big = (v: { toString(): string }) => BigInt(v.toString());
 
-function paramsOf(market: DecodedMarket): MarketParams {
+/** A market's on-chain configuration in the domain's terms. */
+export function paramsOf(market: DecodedMarket): MarketParams {
   const c = market.config;
   return {
     marketIndex: market.marketIndex, symbol: String(market.marketIndex),

@@ -13,6 +13,7 @@ import { createRedis } from '../../platform/redis';
 import { createTemporalClient } from '../../temporal/client';
 import { createWorker, WORKFLOWS_PATH } from '../../temporal/worker-factory';
 import { RpcPool } from '../../activities/chain/rpc-pool';
+import type { Keypair } from '@solana/web3.js';
 
 export interface Harness {
   id: string;
@@ -43,7 +44,7 @@ const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error
  * A private slice of the real services for one test file: its own database (migrated), Temporal task
  * queue and Redis stream prefix, a worker polling that queue, and the API on an ephemeral port.
  */
-export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: { worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: { worker?: boolean; keeper?: Keypair } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const base = loadConfig();
   const database = `qd_it_${id}`;
@@ -63,7 +64,7 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
   // Without an in-process worker, a test runs its own (e.g. a child process it can kill).
   const worker = options.worker === false ? null : await createWorker(
     { ...config.temporal, workflowBundle: await workflowBundle() },
-    { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) },
+    { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }), keeper: options.keeper ?? null },
   );
   const workerRun = worker?.run() ?? Promise.resolve();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });

@@ -1,0 +1,185 @@
+import { Wallet } from '@coral-xyz/anchor';
+import { ApplicationFailure } from '@temporalio/common';
+import { type Keypair, PublicKey, Transaction } from '@solana/web3.js';
+import { ed25519 } from '@noble/curves/ed25519';
+import { and, eq } from 'drizzle-orm';
+import {
+  applyFill, checkOracle, emptyPosition, equity, fillPrice, marginRequirement, takerFee, type Account,
+} from '../../domain/perp';
+import { fills, orders, positions, wallets, accounts } from '../../drizzle/schema';
+import type { Database } from '../../platform/postgres';
+import { big, loadMarginAccount, paramsOf } from '../risk/free-collateral';
+import { encodeOrderMessage, type OrderMessage } from './order-message';
+import { perpAccountsCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-program';
+import { decodePythPrice } from './pyth-reader';
+import type { RpcPool } from './rpc-pool';
+import { findSubAccount } from './user-transaction';
+
+/** An order as it crosses the Temporal boundary: amounts as decimal strings. */
+export interface OrderWire {
+  user: string;
+  marketIndex: number;
+  baseAmount: string;
+  limitPrice: string;
+  reduceOnly: boolean;
+  nonce: string;
+  expiryTs: string;
+}
+
+export interface SignedOrder {
+  order: OrderWire;
+  authority: string;
+  /** The wallet's ed25519 signature of the order message, base64. */
+  signature: string;
+}
+
+export const toOrderMessage = (o: OrderWire): OrderMessage => ({
+  user: new PublicKey(o.user), marketIndex: o.marketIndex, baseAmount: BigInt(o.baseAmount), limitPrice: BigInt(o.limitPrice),
+  reduceOnly: o.reduceOnly, nonce: BigInt(o.nonce), expiryTs: BigInt(o.expiryTs),
+});
+
+export interface FillReceipt {
+  signature: string;
+  baseAmount: string;
+  price: string;
+  fee: string;
+  realizedPnl: string;
+}
+
+/**
+ * The fill as the program computes it from the state read just before submission (the program runs the
+ * same math, mirrored and vector-tested): with one keeper serialising fills this is what executes.
+ */
+function expectedFill(o: OrderWire, user: DecodedUser, market: DecodedMarket, oraclePrice: bigint): Omit<FillReceipt, 'signature'> {
+  const params = paramsOf(market);
+  const held = user.positions.find((p) => p.marketIndex === o.marketIndex);
+  const position = held
+    ? { marketIndex: o.marketIndex, base: big(held.base), quoteEntry: big(held.quoteEntry), lastFundingIndex: big(held.lastFundingIndex) }
+    : emptyPosition(o.marketIndex, big(market.cumulativeFundingIndex));
+  let delta = BigInt(o.baseAmount);
+  if (o.reduceOnly) {
+    const size = position.base < 0n ? -position.base : position.base;
+    const want = delta < 0n ? -delta : delta;
+    delta = (delta < 0n ? -1n : 1n) * (want < size ? want : size);
+  }
+  const price = fillPrice(oraclePrice, big(market.longOpenInterest) - big(market.shortOpenInterest), delta, params.skewScaleBase);
+  const out = applyFill(position, delta, price);
+  return { baseAmount: delta.toString(), price: price.toString(), fee: takerFee(params, delta, price).toString(), realizedPnl: out.realizedPnl.toString() };
+}
+
+const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+async function readMarket(pool: RpcPool, marketIndex: number) {
+  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
+  if (!info) throw fail('UnknownMarket', `no market ${marketIndex}`);
+  const market = perpAccountsCoder.decode<DecodedMarket>('market', info.data);
+  const oracleInfo = await pool.call('read an oracle', (c) => c.getAccountInfo(new PublicKey(market.oracle.toBase58())));
+  if (!oracleInfo) throw new Error(`oracle of market ${marketIndex} is missing`);
+  return { market, reading: decodePythPrice(oracleInfo.data) };
+}
+
+export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
+  return {
+    /** The wallet signed exactly this order, for its own sub-account. */
+    async verifyOrderSignature(s: SignedOrder): Promise<{ account: string; wallet: string; subAccountId: number }> {
+      const authority = new PublicKey(s.authority);
+      const ok = ed25519.verify(Buffer.from(s.signature, 'base64'), encodeOrderMessage(toOrderMessage(s.order)), authority.toBytes());
+      if (!ok) throw fail('InvalidOrderSignature', 'the order is not signed by the wallet');
+      let subAccountId: number;
+      try {
+        subAccountId = findSubAccount(authority, new PublicKey(s.order.user));
+      } catch {
+        throw fail('InvalidOrderSignature', 'the order is for a sub-account the wallet does not own');
+      }
+      return { account: s.order.user, wallet: s.authority, subAccountId };
+    },
+
+    /**
+     * Pre-trade risk with the domain math on chain state: the oracle passes its guards and, unless the
+     * order only reduces, the account meets its initial margin after the fill and the fee.
+     */
+    async preTradeCheck(o: OrderWire): Promise<{ estimatedPrice: string; oraclePrice: string }> {
+      const { market, reading } = await readMarket(pool, o.marketIndex);
+      if (market.paused) throw fail('MarketPaused', `market ${o.marketIndex} is paused`);
+      const params = paramsOf(market);
+      const slot = BigInt(await pool.call('read the slot', (c) => c.getSlot()));
+      const verdict = checkOracle(params, reading, slot, big(market.oracleTwap));
+      if (verdict !== 'ok' && !o.reduceOnly) throw fail(`Oracle${verdict.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, `oracle ${verdict}`);
+      const delta = BigInt(o.baseAmount);
+      const price = fillPrice(reading.price, big(market.longOpenInterest) - big(market.shortOpenInterest), delta, params.skewScaleBase);
+      if (o.reduceOnly) return { estimatedPrice: price.toString(), oraclePrice: reading.price.toString() };
+      const margin: Account = await loadMarginAccount(pool, o.user);
+      const index = margin.positions.findIndex((p) => p.position.marketIndex === o.marketIndex);
+      const target = index >= 0 ? margin.positions[index]! : { position: emptyPosition(o.marketIndex, big(market.cumulativeFundingIndex)), params, price: reading.price, fundingIndex: big(market.cumulativeFundingIndex) };
+      const filled = applyFill(target.position, delta, price);
+      const after: Account = {
+        collateral: margin.collateral + filled.realizedPnl - takerFee(params, delta, price),
+        positions: [...margin.positions.filter((_, i) => i !== index), { ...target, position: filled.position, price: reading.price }],
+      };
+      if (equity(after) < marginRequirement(after, 'initial')) {
+        throw fail('InsufficientCollateral', `the order needs more margin than the account has (equity ${equity(after)}, required ${marginRequirement(after, 'initial')})`);
+      }
+      return { estimatedPrice: price.toString(), oraclePrice: reading.price.toString() };
+    },
+
+    /** The keeper submits the signed order; the same signed bytes are rebroadcast, re-signed only when expired. */
+    async submitFill(s: SignedOrder): Promise<FillReceipt> {
+      if (!keeper) throw fail('KeeperNotConfigured', 'this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE)');
+      const program = createPerpProgram(pool.primary, new Wallet(keeper));
+      const userInfo = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(s.order.user)));
+      if (!userInfo) throw fail('AccountNotFound', `no sub-account ${s.order.user}`);
+      const user = perpAccountsCoder.decode<DecodedUser>('user', userInfo.data);
+      const others = [];
+      for (const p of user.positions) {
+        if (p.marketIndex === 65_535 || p.marketIndex === s.order.marketIndex) continue;
+        const { market } = await readMarket(pool, p.marketIndex);
+        others.push({ market: perpAddresses.market(p.marketIndex), oracle: new PublicKey(market.oracle.toBase58()) });
+      }
+      const { market, reading } = await readMarket(pool, s.order.marketIndex);
+      const receipt = expectedFill(s.order, user, market, reading.price);
+      const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
+        keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle: new PublicKey(market.oracle.toBase58()), otherMarkets: others,
+      });
+      const signed = async () => {
+        const tx = new Transaction().add(...ixs);
+        tx.feePayer = keeper.publicKey;
+        tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
+        tx.sign(keeper);
+        return tx;
+      };
+      return { ...receipt, signature: (await pool.sendTransaction(await signed(), signed)).signature };
+    },
+
+    /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */
+    async recordOrderFill(r: { orderId: string; clientOrderId: string; kind: string; wallet: string; subAccountId: number; order: OrderWire; triggerPrice: string | null; fill: FillReceipt; at: string }): Promise<void> {
+      const at = new Date(r.at);
+      const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(r.order.user)));
+      const user = info ? perpAccountsCoder.decode<DecodedUser>('user', info.data) : null;
+      const position = user?.positions.find((p) => p.marketIndex === r.order.marketIndex);
+      await db.transaction(async (tx) => {
+        await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
+        await tx.insert(accounts).values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at }).onConflictDoNothing();
+        await tx.insert(orders).values({
+          id: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex, clientOrderId: r.clientOrderId, kind: r.kind,
+          baseAmount: BigInt(r.order.baseAmount), limitPrice: BigInt(r.order.limitPrice), triggerPrice: r.triggerPrice === null ? null : BigInt(r.triggerPrice),
+          reduceOnly: r.order.reduceOnly, nonce: BigInt(r.order.nonce), status: 'filled', createdAt: at, updatedAt: at,
+        }).onConflictDoUpdate({ target: orders.id, set: { status: 'filled', updatedAt: at } });
+        await tx.insert(fills).values({
+          signature: r.fill.signature, orderId: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex,
+          baseAmount: BigInt(r.fill.baseAmount), price: BigInt(r.fill.price), fee: BigInt(r.fill.fee), realizedPnl: BigInt(r.fill.realizedPnl), filledAt: at,
+        }).onConflictDoNothing();
+        if (position) {
+          const row = { account: r.order.user, marketIndex: r.order.marketIndex, wallet: r.wallet, baseAmount: big(position.base), quoteEntry: big(position.quoteEntry), lastFundingIndex: position.lastFundingIndex.toString(), updatedAt: at };
+          await tx.insert(positions).values(row).onConflictDoUpdate({ target: [positions.account, positions.marketIndex], set: row });
+        } else {
+          await tx.delete(positions).where(and(eq(positions.account, r.order.user), eq(positions.marketIndex, r.order.marketIndex)));
+        }
+      });
+    },
+
+    async recordOrderClosed(r: { orderId: string; status: 'cancelled' | 'expired' | 'rejected'; at: string }): Promise<void> {
+      await db.update(orders).set({ status: r.status, updatedAt: new Date(r.at) }).where(eq(orders.id, r.orderId));
+    },
+  };
+}

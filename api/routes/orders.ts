@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { PublicKey } from '@solana/web3.js';
+import { z } from 'zod';
+import { ORDER_KINDS } from '../../domain/orders';
+import { cancelOrderUpdate, QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
+import type { placeOrderWorkflow } from '../../workflows';
+import { HttpError, parseInput } from '../http-error';
+import type { ApiDeps } from '../deps';
+import { startOrFind } from '../start-workflow';
+
+const pubkey = z.string().refine((v) => {
+  try {
+    return new PublicKey(v).toBase58() === v;
+  } catch {
+    return false;
+  }
+}, 'a base58 public key');
+const int = (max: bigint) => z.string().regex(/^-?[0-9]{1,20}$/, 'an integer as a decimal string').refine((v) => BigInt(v) >= -max && BigInt(v) <= max, 'out of range');
+const I64 = (1n << 63n) - 1n;
+
+const orderBody = z.object({
+  order: z.object({
+    user: pubkey,
+    marketIndex: z.number().int().min(0).max(65_534),
+    baseAmount: int(I64).refine((v) => BigInt(v) !== 0n, 'must not be zero'),
+    limitPrice: int(I64).refine((v) => BigInt(v) >= 0n, 'must not be negative'),
+    reduceOnly: z.boolean(),
+    nonce: int(I64).refine((v) => BigInt(v) > 0n, 'must be positive'),
+    expiryTs: int(I64),
+  }).strict(),
+  authority: pubkey,
+  signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'a base64 ed25519 signature'),
+  kind: z.enum(ORDER_KINDS),
+  triggerPrice: int(I64).refine((v) => BigInt(v) > 0n, 'must be positive').optional(),
+  clientOrderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
+}).strict().refine((b) => b.kind === 'market' || b.triggerPrice !== undefined, { message: 'triggerPrice is required for non-market orders', path: ['triggerPrice'] });
+
+const orderIdParams = z.object({ workflowId: z.string().regex(/^order:[1-9A-HJ-NP-Za-km-z]{32,44}:[A-Za-z0-9_-]{1,64}$/, 'an order workflow ID') });
+
+/** POST /v1/orders: a wallet-signed order; POST /v1/orders/:workflowId/cancel cancels a waiting one. */
+export function createOrderRouter(deps: ApiDeps): Router {
+  const router = Router();
+  router.post('/v1/orders', async (req, res) => {
+    const body = parseInput(orderBody, req.body, 'body');
+    const started = await startOrFind<typeof placeOrderWorkflow>(deps, 'placeOrderWorkflow', {
+      workflowId: workflowIds.order(body.order.user, body.clientOrderId),
+      args: [body],
+      typedSearchAttributes: [
+        { key: QdAccount, value: body.order.user },
+        { key: QdMarket, value: String(body.order.marketIndex) },
+        { key: QdKind, value: 'order' },
+        { key: QdStatus, value: 'running' },
+      ],
+    });
+    res.status(started.existing ? 200 : 202).json(started);
+  });
+  router.post('/v1/orders/:workflowId/cancel', async (req, res) => {
+    const { workflowId } = parseInput(orderIdParams, req.params, 'params');
+    try {
+      res.json(await deps.temporal.workflow.getHandle(workflowId).executeUpdate(cancelOrderUpdate));
+    } catch (err) {
+      throw new HttpError(409, 'not_cancellable', err instanceof Error ? err.message : String(err));
+    }
+  });
+  return router;
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519';
+import { eq } from 'drizzle-orm';
+import { fills, orders, positions } from '../../drizzle/schema';
+import { encodeOrderMessage } from '../../activities/chain/order-message';
+import { toOrderMessage, type OrderWire } from '../../activities/chain/order-activities';
+import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
+import type { OrderKind } from '../../domain/orders';
+import { priceTickSignal, type Progress } from '../../workflows/definitions';
+import type { Harness } from '../support/harness';
+import { startChainHarness, type Trader } from '../support/perp-fixtures';
+import { recordHistory } from '../support/histories';
+
+let env: Awaited<ReturnType<typeof startChainHarness>>;
+let h: Harness;
+let trader: Trader;
+let nonce = 0n;
+
+beforeAll(async () => {
+  env = await startChainHarness(2_000n * QUOTE_PRECISION);
+  ({ h, trader } = env);
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+function signedOrder(baseAmount: bigint, limitPrice: bigint, kind: OrderKind, extra: { triggerPrice?: bigint; expiryTs?: bigint; reduceOnly?: boolean } = {}) {
+  nonce += 1n;
+  const order: OrderWire = {
+    user: trader.user.toBase58(), marketIndex: 0, baseAmount: baseAmount.toString(), limitPrice: limitPrice.toString(),
+    reduceOnly: extra.reduceOnly ?? false, nonce: nonce.toString(), expiryTs: (extra.expiryTs ?? 4_000_000_000n).toString(),
+  };
+  const signature = Buffer.from(ed25519.sign(encodeOrderMessage(toOrderMessage(order)), trader.wallet.secretKey.subarray(0, 32))).toString('base64');
+  return {
+    order, authority: trader.wallet.publicKey.toBase58(), signature, kind, clientOrderId: `c-${nonce}-${h.id}`,
+    ...(extra.triggerPrice ? { triggerPrice: extra.triggerPrice.toString() } : {}),
+  };
+}
+
+async function place(body: unknown): Promise<string> {
+  const res = await fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { workflowId: string }).workflowId;
+}
+
+const onChainBase = async () => BigInt((await trader.program.account.user.fetch(trader.user)).positions[0]!.base.toString());
+const progressOf = (workflowId: string) => h.temporal.workflow.getHandle(workflowId).query<Progress>('getProgress');
+
+describe('placeOrderWorkflow on the real stack', () => {
+  it('fills a market order at once and records the order, the fill and the position', async () => {
+    const workflowId = await place(signedOrder(2n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market'));
+    const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string; signature: string; price: string };
+    expect(result.status).toBe('filled');
+    expect(await onChainBase()).toBe(2n * BASE_PRECISION);
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'filled', kind: 'market' });
+    const [fill] = await h.db.select().from(fills).where(eq(fills.signature, result.signature));
+    expect(fill).toMatchObject({ baseAmount: 2n * BASE_PRECISION, price: BigInt(result.price) });
+    expect(fill!.fee).toBeGreaterThan(0n);
+    const [position] = await h.db.select().from(positions).where(eq(positions.account, trader.user.toBase58()));
+    expect(position!.baseAmount).toBe(2n * BASE_PRECISION);
+    const steps = (await progressOf(workflowId)).steps.map((s) => s.step);
+    expect(steps).toEqual(['verified', 'risk-checked', 'filled', 'recorded']);
+    await recordHistory(h.temporal, workflowId, 'order');
+  });
+
+  it('holds a limit order until a price tick reaches it, then fills', async () => {
+    const workflowId = await place(signedOrder(BASE_PRECISION, 149n * PRICE_PRECISION, 'limit', { triggerPrice: 149n * PRICE_PRECISION }));
+    const handle = h.temporal.workflow.getHandle(workflowId);
+    await handle.signal(priceTickSignal, { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
+    expect((await progressOf(workflowId)).status).toBe('running');
+    expect(await onChainBase()).toBe(2n * BASE_PRECISION); // not filled above its limit
+
+    await env.ln.control('/pyth', { marketIndex: 0, price: (148n * PRICE_PRECISION).toString() });
+    await handle.signal(priceTickSignal, { marketIndex: 0, price: (148n * PRICE_PRECISION).toString() });
+    expect(((await handle.result()) as { status: string }).status).toBe('filled');
+    expect(await onChainBase()).toBe(3n * BASE_PRECISION);
+  });
+
+  it('cancels a waiting order through the API and sends nothing', async () => {
+    const workflowId = await place(signedOrder(-BASE_PRECISION, 0n, 'stop_loss', { triggerPrice: 100n * PRICE_PRECISION, reduceOnly: true }));
+    const cancel = await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(200);
+    expect(((await h.temporal.workflow.getHandle(workflowId).result()) as { status: string }).status).toBe('cancelled');
+    const again = await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(await onChainBase()).toBe(3n * BASE_PRECISION);
+  });
+
+  it('expires a waiting order at its expiry time', async () => {
+    const expiryTs = BigInt(Math.floor(Date.now() / 1000) + 2);
+    const workflowId = await place(signedOrder(BASE_PRECISION, 100n * PRICE_PRECISION, 'limit', { triggerPrice: 100n * PRICE_PRECISION, expiryTs }));
+    expect(((await h.temporal.workflow.getHandle(workflowId).result()) as { status: string }).status).toBe('expired');
+  });
+
+  it('rejects malformed orders with a 400 and starts nothing', async () => {
+    const good = signedOrder(BASE_PRECISION, 160n * PRICE_PRECISION, 'market');
+    for (const bad of [
+      { ...good, kind: 'iceberg' },
+      { ...good, order: { ...good.order, baseAmount: '0' } },
+      { ...good, order: { ...good.order, user: 'not-a-key' } },
+      { ...good, kind: 'limit' }, // no trigger price
+      { ...good, signature: 'short' },
+    ]) {
+      const res = await fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bad) });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('refuses an order the account cannot margin', async () => {
+    const workflowId = await place(signedOrder(10_000n * BASE_PRECISION, 200n * PRICE_PRECISION, 'market'));
+    const error = await h.temporal.workflow.getHandle(workflowId).result().catch((e: { cause?: { cause?: { type?: string } } }) => e);
+    expect((error as { cause?: { cause?: { type?: string } } }).cause?.cause?.type).toBe('InsufficientCollateral');
+  });
+});
