@@ -10,6 +10,7 @@ import { createRiskActivities } from './risk/free-collateral';
 import type { RpcPool } from './chain/rpc-pool';
 import type { Keypair } from '@solana/web3.js';
 import { createOrderActivities } from './chain/order-activities';
+import { createFundingActivities } from './chain/funding-activities';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWithdrawalActivities(deps.db),
     ...createRiskActivities(deps.rpcPool),
     ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
+    ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createChainActivities(deps.rpcPool),
   };
 }

@@ -6,6 +6,9 @@ import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/main';
 import { createPostgres, runMigrations } from '../platform/postgres';
 import { ensureNamespaceAndSearchAttributes } from '../temporal/setup';
+import { ensureFundingSchedules } from '../temporal/schedules';
+import { Client } from '@temporalio/client';
+import { DEFAULT_MARKETS } from '../domain/perp';
 
 await runMain('setup', async () => {
   const config = loadConfig();
@@ -21,6 +24,9 @@ await runMain('setup', async () => {
   try {
     await ensureNamespaceAndSearchAttributes(connection, config.temporal.namespace);
     logger.info({ namespace: config.temporal.namespace }, 'temporal namespace and search attributes ready');
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const created = await ensureFundingSchedules(client, config.temporal.taskQueue, DEFAULT_MARKETS.map((m) => m.marketIndex));
+    logger.info({ created }, 'hourly funding schedules ready');
   } finally {
     await connection.close();
   }

@@ -38,4 +38,5 @@ export const workflowIds = {
   deposit: (signature: string) => `deposit:${signature}`,
   withdraw: (account: string, requestId: string) => `withdraw:${account}:${requestId}`,
   order: (account: string, clientOrderId: string) => `order:${account}:${clientOrderId}`,
+  funding: (marketIndex: number, epoch: string) => `funding:${marketIndex}:${epoch}`,
 } as const;

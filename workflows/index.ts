@@ -2,3 +2,4 @@ export { probeWorkflow } from './probe-workflow';
 export { depositWorkflow } from './deposit-workflow';
 export { withdrawWorkflow } from './withdraw-workflow';
 export { placeOrderWorkflow } from './place-order-workflow';
+export { fundingSettlementWorkflow, fundingScheduleWorkflow } from './funding-workflow';

@@ -1,0 +1,81 @@
+import { Wallet } from '@coral-xyz/anchor';
+import { ApplicationFailure } from '@temporalio/common';
+import { type Keypair, PublicKey, Transaction } from '@solana/web3.js';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { fundingOwed } from '../../domain/perp';
+import { fundingPayments, fundingRates, positions } from '../../drizzle/schema';
+import type { Database } from '../../platform/postgres';
+import { perpAccountsCoder, type DecodedMarket } from './perp-coders';
+import { createPerpProgram, perpAddresses } from './perp-program';
+import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+
+export interface FundingUpdate {
+  /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
+  signature: string | null;
+  rate: string;
+  previousIndex: string;
+  cumulativeIndex: string;
+}
+
+async function readMarket(pool: RpcPool, marketIndex: number): Promise<DecodedMarket & { lastFundingRate: { toString(): string } }> {
+  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
+  if (!info) throw ApplicationFailure.create({ type: 'UnknownMarket', message: `no market ${marketIndex}`, nonRetryable: true });
+  return perpAccountsCoder.decode('market', info.data);
+}
+
+export function createFundingActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
+  return {
+    /** Runs the program's permissionless funding crank once for the period; a second call finds it done. */
+    async crankFunding(input: { marketIndex: number; previousIndex: string | null }): Promise<FundingUpdate> {
+      if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key to pay for the crank', nonRetryable: true });
+      const before = await readMarket(pool, input.marketIndex);
+      const previousIndex = input.previousIndex ?? before.cumulativeFundingIndex.toString();
+      const program = createPerpProgram(pool.primary, new Wallet(keeper));
+      const ix = await program.methods.updateFunding()
+        .accountsStrict({ market: perpAddresses.market(input.marketIndex), oracle: new PublicKey(before.oracle.toBase58()) })
+        .instruction();
+      const signed = async () => {
+        const tx = new Transaction().add(ix);
+        tx.feePayer = keeper.publicKey;
+        tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
+        tx.sign(keeper);
+        return tx;
+      };
+      let signature: string | null = null;
+      try {
+        signature = (await pool.sendTransaction(await signed(), signed)).signature;
+      } catch (err) {
+        if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) {
+          if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
+          throw err;
+        }
+      }
+      const after = await readMarket(pool, input.marketIndex);
+      return { signature, rate: after.lastFundingRate.toString(), previousIndex, cumulativeIndex: after.cumulativeFundingIndex.toString() };
+    },
+
+    async recordFundingRate(r: { marketIndex: number; epoch: string; update: FundingUpdate; at: string }): Promise<void> {
+      await db.insert(fundingRates).values({
+        marketIndex: r.marketIndex, epoch: BigInt(r.epoch), rate: BigInt(r.update.rate), cumulativeIndex: r.update.cumulativeIndex,
+        signature: r.update.signature ?? 'already-cranked', settledAt: new Date(r.at),
+      }).onConflictDoNothing();
+    },
+
+    /**
+     * One batch of per-position funding for the period, from the recorded positions in account order
+     * (keyset pagination): what each position owes (> 0) or receives for the index move. Idempotent.
+     */
+    async recordFundingPayments(r: { marketIndex: number; epoch: string; previousIndex: string; cumulativeIndex: string; afterAccount: string | null; limit: number }): Promise<{ written: number; lastAccount: string | null }> {
+      const batch = await db.select().from(positions)
+        .where(and(eq(positions.marketIndex, r.marketIndex), r.afterAccount ? gt(positions.account, r.afterAccount) : undefined))
+        .orderBy(asc(positions.account)).limit(r.limit);
+      if (batch.length === 0) return { written: 0, lastAccount: null };
+      const rows = batch.map((p) => ({
+        account: p.account, marketIndex: r.marketIndex, epoch: BigInt(r.epoch), wallet: p.wallet,
+        amount: fundingOwed(p.baseAmount, BigInt(r.previousIndex), BigInt(r.cumulativeIndex)),
+      }));
+      await db.insert(fundingPayments).values(rows).onConflictDoNothing();
+      return { written: rows.length, lastAccount: batch.at(-1)!.account };
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
+import type { FundingUpdate } from '../activities/chain/funding-activities';
+import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
+import { workflowIds } from './definitions';
+import { ProgressTracker } from './progress';
+
+/** Positions per funding-payment batch, and batches per run before continuing as new (bounded history). */
+export const FUNDING_BATCH = 500;
+export const BATCHES_PER_RUN = 20;
+
+export interface FundingInput {
+  marketIndex: number;
+  /** Funding period number: the unix hour it settles. */
+  epoch: string;
+  /** Set when continuing as new: the crank already happened. */
+  update?: FundingUpdate;
+  afterAccount?: string | null;
+}
+
+export interface FundingResult {
+  rate: string;
+  cumulativeIndex: string;
+  payments: number;
+}
+
+/**
+ * FundingSettlement (DESIGN §3): crank the program's funding index once for the period, record the rate,
+ * then record every open position's payment in batches, continuing as new for large books.
+ */
+export async function fundingSettlementWorkflow(input: FundingInput): Promise<FundingResult> {
+  const progress = new ProgressTracker('funding', `market-${input.marketIndex}`, String(input.marketIndex));
+  let update = input.update;
+  if (!update) {
+    await progress.start();
+    update = await progress.step('cranked', () => chain.crankFunding({ marketIndex: input.marketIndex, previousIndex: null }));
+    const settled = update;
+    await progress.step('rate-recorded', () => ledger.recordFundingRate({ marketIndex: input.marketIndex, epoch: input.epoch, update: settled, at: new Date().toISOString() }));
+  }
+  let after = input.afterAccount ?? null;
+  let payments = 0;
+  for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
+    const page = await progress.step(`payments-${batch}`, () => ledger.recordFundingPayments({
+      marketIndex: input.marketIndex, epoch: input.epoch, previousIndex: update.previousIndex, cumulativeIndex: update.cumulativeIndex,
+      afterAccount: after, limit: FUNDING_BATCH,
+    }));
+    payments += page.written;
+    if (page.written < FUNDING_BATCH) {
+      await progress.finish('completed');
+      return { rate: update.rate, cumulativeIndex: update.cumulativeIndex, payments };
+    }
+    after = page.lastAccount;
+  }
+  return continueAsNew<typeof fundingSettlementWorkflow>({ ...input, update, afterAccount: after });
+}
+
+/**
+ * What the per-market Temporal Schedule starts every hour: it names the period from its own start time
+ * and runs `funding:<market>:<epoch>` as a child, so a repeated trigger finds the same settlement.
+ */
+export async function fundingScheduleWorkflow(input: { marketIndex: number }): Promise<FundingResult | { alreadySettled: string }> {
+  const epoch = String(Math.floor(workflowInfo().startTime.getTime() / 3_600_000));
+  const workflowId = workflowIds.funding(input.marketIndex, epoch);
+  try {
+    return await executeChild(fundingSettlementWorkflow, {
+      workflowId,
+      args: [{ marketIndex: input.marketIndex, epoch }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { alreadySettled: workflowId };
+    throw err;
+  }
+}
