@@ -9,8 +9,10 @@ import { createLedgerActivities, createWithdrawalActivities } from './db/ledger'
 import { createRiskActivities } from './risk/free-collateral';
 import type { RpcPool } from './chain/rpc-pool';
 import type { Keypair } from '@solana/web3.js';
+import type { Client } from '@temporalio/client';
 import { createOrderActivities } from './chain/order-activities';
 import { createFundingActivities } from './chain/funding-activities';
+import { createLiquidationActivities } from './chain/liquidation-activities';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   rpcPool: RpcPool;
   /** Signs fills; null on workers that do not run the keeper. */
   keeper: Keypair | null;
+  /** For activities that act on other workflows (cancelling resting orders). */
+  temporal: Client | null;
 }
 
 /** Every activity, built from its dependencies; workflows see only the type of this object. */
@@ -33,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRiskActivities(deps.rpcPool),
     ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
+    ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal),
     ...createChainActivities(deps.rpcPool),
   };
 }

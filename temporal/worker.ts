@@ -7,6 +7,7 @@ import { runMain } from '../platform/main';
 import { createWorker } from './worker-factory';
 import { RpcPool } from '../activities/chain/rpc-pool';
 import { loadKeeperKeypair } from '../activities/chain/keeper-key';
+import { createTemporalClient } from './client';
 
 await runMain('worker', async (onShutdown) => {
   const config = loadConfig();
@@ -21,11 +22,12 @@ await runMain('worker', async (onShutdown) => {
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   logger.info({ keeper: keeper?.publicKey.toBase58() ?? null }, 'keeper');
-  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper });
+  const temporal = await createTemporalClient(config.temporal);
+  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal });
   onShutdown(() => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run();
-  await Promise.all([pool.end(), redis.quit()]);
+  await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
   logger.info('worker stopped');
 });
 

@@ -39,4 +39,5 @@ export const workflowIds = {
   withdraw: (account: string, requestId: string) => `withdraw:${account}:${requestId}`,
   order: (account: string, clientOrderId: string) => `order:${account}:${clientOrderId}`,
   funding: (marketIndex: number, epoch: string) => `funding:${marketIndex}:${epoch}`,
+  liquidation: (account: string, marketIndex: number, epoch: string) => `liq:${account}:${marketIndex}:${epoch}`,
 } as const;

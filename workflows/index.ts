@@ -3,3 +3,4 @@ export { depositWorkflow } from './deposit-workflow';
 export { withdrawWorkflow } from './withdraw-workflow';
 export { placeOrderWorkflow } from './place-order-workflow';
 export { fundingSettlementWorkflow, fundingScheduleWorkflow } from './funding-workflow';
+export { liquidationWorkflow } from './liquidation-workflow';

@@ -17,7 +17,7 @@ const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history'
 
 describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
-    expect(histories.map((h) => h.workflowId).sort()).toEqual(['deposit', 'funding', 'order', 'probe', 'withdraw']);
+    expect(histories.map((h) => h.workflowId).sort()).toEqual(['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw']);
   });
 
   it('replays every history deterministically', async () => {

@@ -64,7 +64,7 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
   // Without an in-process worker, a test runs its own (e.g. a child process it can kill).
   const worker = options.worker === false ? null : await createWorker(
     { ...config.temporal, workflowBundle: await workflowBundle() },
-    { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }), keeper: options.keeper ?? null },
+    { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }), keeper: options.keeper ?? null, temporal },
   );
   const workerRun = worker?.run() ?? Promise.resolve();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });

@@ -1,0 +1,142 @@
+import { Wallet } from '@coral-xyz/anchor';
+import type { Client } from '@temporalio/client';
+import { cancelOrderUpdate } from '../../workflows/definitions';
+import { ApplicationFailure } from '@temporalio/common';
+import { type Keypair, PublicKey, Transaction, type TransactionInstruction } from '@solana/web3.js';
+import { isBelowMaintenance } from '../../domain/perp';
+import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
+import type { Database } from '../../platform/postgres';
+import { loadMarginAccount } from '../risk/free-collateral';
+import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
+import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+import { decodePythPrice } from './pyth-reader';
+
+export interface LiquidationStep {
+  signature: string;
+  closedBase: string;
+  baseAfter: string;
+  collateralAfter: string;
+  /** The oracle price the program closed at (PRICE_PRECISION). */
+  price: string;
+  /** Exactly what the insurance fund received. */
+  fee: string;
+}
+
+async function insuranceFund(pool: RpcPool): Promise<bigint> {
+  const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
+  if (!info) throw new Error('global state missing');
+  return BigInt(perpAccountsCoder.decode<{ insuranceFund: { toString(): string } }>('globalState', info.data).insuranceFund.toString());
+}
+
+async function decodeUser(pool: RpcPool, account: string): Promise<DecodedUser> {
+  const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(account)));
+  if (!info) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
+  return perpAccountsCoder.decode<DecodedUser>('user', info.data);
+}
+
+async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {
+  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
+  if (!info) throw new Error(`market ${marketIndex} missing`);
+  return new PublicKey(perpAccountsCoder.decode<DecodedMarket>('market', info.data).oracle.toBase58());
+}
+
+export function createLiquidationActivities(pool: RpcPool, db: Database, keeper: Keypair | null, temporal: Client | null) {
+  const keeperOrFail = () => {
+    if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key', nonRetryable: true });
+    return keeper;
+  };
+  const send = async (ixs: TransactionInstruction[]) => {
+    const k = keeperOrFail();
+    const signed = async () => {
+      const tx = new Transaction().add(...ixs);
+      tx.feePayer = k.publicKey;
+      tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
+      tx.sign(k);
+      return tx;
+    };
+    return (await pool.sendTransaction(await signed(), signed)).signature;
+  };
+
+  return {
+    /** Cancels the account's resting orders (their workflows' cancel update); returns how many. */
+    async cancelRestingOrders(account: string): Promise<number> {
+      if (!temporal) return 0;
+      let cancelled = 0;
+      const query = `QdAccount = "${account.replace(/["\\]/g, '')}" AND QdKind = "order" AND ExecutionStatus = "Running"`;
+      for await (const wf of temporal.workflow.list({ query })) {
+        try {
+          await temporal.workflow.getHandle(wf.workflowId).executeUpdate(cancelOrderUpdate);
+          cancelled++;
+        } catch {
+          // already triggered or finished: nothing to cancel
+        }
+      }
+      return cancelled;
+    },
+
+    /** Re-checks with fresh chain state: is the account below maintenance now? */
+    async isLiquidatable(account: string): Promise<boolean> {
+      return isBelowMaintenance(await loadMarginAccount(pool, account));
+    },
+
+    /** One partial liquidation step in a market; false when the program finds the account healthy. */
+    async liquidateStep(input: { account: string; marketIndex: number }): Promise<LiquidationStep | null> {
+      const program = createPerpProgram(pool.primary, new Wallet(keeperOrFail()));
+      const before = await decodeUser(pool, input.account);
+      const others = [];
+      for (const p of before.positions) {
+        if (p.marketIndex === EMPTY_MARKET_INDEX || p.marketIndex === input.marketIndex) continue;
+        others.push({ market: perpAddresses.market(p.marketIndex), oracle: await oracleOf(pool, p.marketIndex) });
+      }
+      const ix = await program.methods.liquidate().accountsStrict({
+        keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(input.account),
+        market: perpAddresses.market(input.marketIndex), oracle: await oracleOf(pool, input.marketIndex),
+      }).remainingAccounts(marketMetas(others)).instruction();
+      const insuranceBefore = await insuranceFund(pool);
+      const oracle = await pool.call('read an oracle', async (c) => c.getAccountInfo(await oracleOf(pool, input.marketIndex)));
+      const price = oracle ? decodePythPrice(oracle.data).price : 0n;
+      let signature: string;
+      try {
+        signature = await send([ix]);
+      } catch (err) {
+        if (err instanceof ProgramRejectedError && err.errorName === 'NotLiquidatable') return null;
+        if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
+        throw err;
+      }
+      const baseOf = (u: DecodedUser) => BigInt(u.positions.find((p) => p.marketIndex === input.marketIndex)?.base.toString() ?? '0');
+      const after = await decodeUser(pool, input.account);
+      const closed = baseOf(before) - baseOf(after);
+      const fee = (await insuranceFund(pool)) - insuranceBefore;
+      return { signature, closedBase: (closed < 0n ? -closed : closed).toString(), baseAfter: baseOf(after).toString(), collateralAfter: after.collateral.toString(), price: price.toString(), fee: fee.toString() };
+    },
+
+    /** When no position is left and collateral is negative: insurance pays, the rest is socialized. */
+    async resolveBankruptcyIfNeeded(input: { account: string; marketIndex: number }): Promise<{ signature: string; deficit: string; insurancePaid: string; socializedLoss: string } | null> {
+      const user = await decodeUser(pool, input.account);
+      const deficit = -BigInt(user.collateral.toString());
+      if (deficit <= 0n || user.positions.some((p) => p.marketIndex !== EMPTY_MARKET_INDEX)) return null;
+      const program = createPerpProgram(pool.primary, new Wallet(keeperOrFail()));
+      const ix = await program.methods.resolveBankruptcy().accountsStrict({
+        keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(input.account), market: perpAddresses.market(input.marketIndex),
+      }).instruction();
+      const before = await insuranceFund(pool);
+      const signature = await send([ix]);
+      const paid = before - (await insuranceFund(pool));
+      return { signature, deficit: deficit.toString(), insurancePaid: paid.toString(), socializedLoss: (deficit - paid).toString() };
+    },
+
+    /** The liquidation row and its insurance-fund entries, keyed by the workflow's business key. */
+    async recordLiquidation(r: { id: string; account: string; wallet: string; marketIndex: number; closedBase: string; price: string; fee: string; insurancePaid: string; socializedLoss: string; signature: string; at: string }): Promise<void> {
+      const at = new Date(r.at);
+      await db.transaction(async (tx) => {
+        await tx.insert(liquidations).values({
+          id: r.id, account: r.account, wallet: r.wallet, marketIndex: r.marketIndex, closedBase: BigInt(r.closedBase), price: BigInt(r.price),
+          fee: BigInt(r.fee), insurancePaid: BigInt(r.insurancePaid), socializedLoss: BigInt(r.socializedLoss), signature: r.signature, createdAt: at,
+        }).onConflictDoNothing();
+        if (BigInt(r.fee) > 0n) await tx.insert(insuranceFundLedger).values({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at }).onConflictDoNothing();
+        if (BigInt(r.insurancePaid) > 0n) await tx.insert(insuranceFundLedger).values({ entryKey: `bankruptcy:${r.id}`, delta: -BigInt(r.insurancePaid), reason: 'bankruptcy cover', createdAt: at }).onConflictDoNothing();
+      });
+    },
+  };
+}
