@@ -7,7 +7,8 @@ import { toOrderMessage, type OrderWire } from '../../activities/chain/order-act
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import type { OrderKind } from '../../domain/orders';
 import { priceTickSignal, type Progress } from '../../workflows/definitions';
-import type { Harness } from '../support/harness';
+import { waitFor, type Harness } from '../support/harness';
+import { relayPriceTick } from '../../activities/risk/price-relay';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 
@@ -77,6 +78,14 @@ describe('placeOrderWorkflow on the real stack', () => {
     expect(await onChainBase()).toBe(3n * BASE_PRECISION);
   });
 
+  it('is triggered by the risk monitor relaying a price tick', async () => {
+    const workflowId = await place(signedOrder(BASE_PRECISION, 147n * PRICE_PRECISION, 'limit', { triggerPrice: 147n * PRICE_PRECISION }));
+    await env.ln.control('/pyth', { marketIndex: 0, price: (146n * PRICE_PRECISION).toString() });
+    await waitFor('the order to be visible and told', async () => ((await relayPriceTick(h.temporal, 0, 146n * PRICE_PRECISION)) >= 1 ? true : undefined));
+    expect(((await h.temporal.workflow.getHandle(workflowId).result()) as { status: string }).status).toBe('filled');
+    expect(await onChainBase()).toBe(4n * BASE_PRECISION);
+  });
+
   it('cancels a waiting order through the API and sends nothing', async () => {
     const workflowId = await place(signedOrder(-BASE_PRECISION, 0n, 'stop_loss', { triggerPrice: 100n * PRICE_PRECISION, reduceOnly: true }));
     const cancel = await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
@@ -84,7 +93,7 @@ describe('placeOrderWorkflow on the real stack', () => {
     expect(((await h.temporal.workflow.getHandle(workflowId).result()) as { status: string }).status).toBe('cancelled');
     const again = await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
-    expect(await onChainBase()).toBe(3n * BASE_PRECISION);
+    expect(await onChainBase()).toBe(4n * BASE_PRECISION);
   });
 
   it('expires a waiting order at its expiry time', async () => {
