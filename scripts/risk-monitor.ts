@@ -43,7 +43,9 @@ await runMain('risk-monitor', async (onShutdown) => {
         if (now - (lastScan.get(market.marketIndex) ?? 0) >= SCAN_EVERY_MS) {
           lastScan.set(market.marketIndex, now);
           const started = await scanMarketForLiquidations({ pool: rpcPool, db, temporal, taskQueue: config.temporal.taskQueue }, market.marketIndex, String(Math.floor(now / 60_000)));
-          if (started.length || told) logger.info({ market: market.symbol, price: price.toString(), ordersTold: told, liquidations: started }, 'tick handled');
+          const entry = { market: market.symbol, price: price.toString(), ordersTold: told, liquidations: started };
+          if (started.length) logger.info(entry, 'liquidations started');
+          else logger.debug(entry, 'tick handled');
         }
       } catch (err) {
         logger.warn({ err, market: market.symbol }, 'tick not handled; the next one will be');

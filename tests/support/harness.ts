@@ -76,6 +76,10 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
     id, config, env, apiUrl, pool, db, redis, temporal,
     async close() {
       await closeServer(server);
+      // Workflows still waiting (resting orders, say) would outlive the test: end them with it.
+      for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "Running"` })) {
+        await temporal.workflow.getHandle(wf.workflowId, wf.runId).terminate('test finished').catch(() => undefined);
+      }
       if (worker) await stopWorker(worker, workerRun);
       await deleteKeys(redis, `${config.streamPrefix}:*`);
       await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
