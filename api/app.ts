@@ -9,6 +9,7 @@ import { createProbeRouter } from './routes/probes';
 import { createDepositRouter } from './routes/deposits';
 import { createWithdrawalRouter } from './routes/withdrawals';
 import { createOrderRouter } from './routes/orders';
+import { createAdminRouter } from './routes/admin';
 import { createWorkflowRouter } from './routes/workflows';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -42,6 +43,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(createDepositRouter(deps));
   app.use(createWithdrawalRouter(deps));
   app.use(createOrderRouter(deps));
+  app.use(createAdminRouter(deps));
   app.use(createWorkflowRouter(deps));
   app.use(notFound);
   app.use(errorHandler);

@@ -4,7 +4,7 @@ import { ConfigError, describeConfig, loadConfig, redactUrl } from './config';
 describe('loadConfig', () => {
   it('works with no QD_* variables at all, on the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 3002, corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'] });
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 3002, corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'], operatorToken: null });
     expect(config.web.port).toBe(3001);
     expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'quantdesk', taskQueue: 'quantdesk' });
     expect(config.postgres.url).toBe('postgres://quantdesk@127.0.0.1:5432/quantdesk');
@@ -51,5 +51,12 @@ describe('credentials never reach logs', () => {
     const text = JSON.stringify(describeConfig(config));
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('s3cret');
+  });
+
+  it('says whether an operator token is set without showing it', () => {
+    const token = ['op-', 'x'.repeat(30)].join('');
+    const text = JSON.stringify(describeConfig(loadConfig({ QD_OPERATOR_TOKEN: token })));
+    expect(text).not.toContain(token);
+    expect(text).toContain('[set]');
   });
 });

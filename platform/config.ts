@@ -36,6 +36,7 @@ const envSchema = z.object({
     .transform((value) => value.split(',').map((u) => u.trim()).filter(Boolean))
     .pipe(z.array(url(['http:', 'https:'])).min(1, 'at least one RPC URL')),
   QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
+  QD_OPERATOR_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
   QD_KEEPER_KEYPAIR_FILE: z.string().min(1).optional(),
   QD_PRICE_FEED_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   QD_CORS_ORIGINS: z
@@ -47,7 +48,7 @@ const envSchema = z.object({
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
-  api: { host: string; port: number; corsOrigins: string[] };
+  api: { host: string; port: number; corsOrigins: string[]; operatorToken: string | null };
   web: { port: number };
   postgres: { url: string };
   redis: { url: string };
@@ -72,7 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.QD_ENV,
     logLevel: e.QD_LOG_LEVEL,
-    api: { host: e.QD_API_HOST, port: e.QD_API_PORT, corsOrigins: e.QD_CORS_ORIGINS },
+    api: { host: e.QD_API_HOST, port: e.QD_API_PORT, corsOrigins: e.QD_CORS_ORIGINS, operatorToken: e.QD_OPERATOR_TOKEN ?? null },
     web: { port: e.QD_WEB_PORT },
     postgres: { url: e.QD_PG_URL },
     redis: { url: e.QD_REDIS_URL },
@@ -104,5 +105,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...config,
     postgres: { url: redactUrl(config.postgres.url) },
     redis: { url: redactUrl(config.redis.url) },
+    api: { ...config.api, operatorToken: config.api.operatorToken ? '[set]' : null },
   };
 }

@@ -6,8 +6,9 @@ import { QdAccount, QdKind, QdStatus } from '../../workflows/definitions';
 import { startHarness, waitFor, type Harness } from '../support/harness';
 
 let h: Harness;
+const OPERATOR = 'operator-token-for-tests-0123456789';
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ QD_OPERATOR_TOKEN: OPERATOR });
 });
 afterAll(async () => {
   await h?.close();
@@ -47,6 +48,24 @@ describe('operator and auditor tools on the real Temporal server', () => {
     const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input;
     expect(input?.payloads).toHaveLength(1);
     await expect(retryWorkflow(h.temporal, `probe:never-${h.id}`)).rejects.toThrow();
+  });
+
+  it('serves the same tools to operators over the API, behind their token', async () => {
+    const res = await fetch(`${h.apiUrl}/v1/probes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ probeId: `adm-${h.id}` }) });
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    await h.temporal.workflow.getHandle(workflowId).result();
+    const admin = (path: string, init: RequestInit = {}, token = OPERATOR) =>
+      fetch(`${h.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } });
+    expect((await admin('/v1/admin/workflows', {}, 'wrong-token')).status).toBe(401);
+    expect((await fetch(`${h.apiUrl}/v1/admin/workflows`)).status).toBe(401);
+    expect((await admin('/v1/admin/workflows?kind=nonsense')).status).toBe(400);
+    const listed = await waitFor('the probe in the admin list', async () => {
+      const body = (await (await admin('/v1/admin/workflows?kind=probe&status=completed')).json()) as { workflows: { workflowId: string; temporalUi: string }[] };
+      return body.workflows.find((w) => w.workflowId === workflowId);
+    });
+    expect(listed.temporalUi).toContain(encodeURIComponent(workflowId));
+    expect(((await (await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/progress`)).json()) as { status: string }).status).toBe('completed');
+    expect((await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/retry`, { method: 'POST' })).status).toBe(409); // completed runs are not retried
   });
 
   it('builds visibility queries that cannot be broken out of', () => {

@@ -1,0 +1,64 @@
+import { Router, type RequestHandler } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { listWorkflows, retryWorkflow } from '../../temporal/operations';
+import { getProgressQuery, QdStatus } from '../../workflows/definitions';
+import { HttpError, parseInput } from '../http-error';
+import type { ApiDeps } from '../deps';
+
+const filter = z.object({
+  account: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).optional(),
+  market: z.string().regex(/^[0-9]{1,5}$/).optional(),
+  kind: z.enum(['probe', 'deposit', 'withdraw', 'order', 'funding', 'liquidation']).optional(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+}).strict();
+const idParams = z.object({ workflowId: z.string().regex(/^[A-Za-z0-9:_|.-]{1,200}$/, 'a workflow ID') });
+
+/**
+ * Operators' routes under /v1/admin, behind a bearer token (QD_OPERATOR_TOKEN; without it they answer
+ * 503). Sign-in roles replace the token with the terminal's admin console.
+ */
+export function createAdminRouter(deps: ApiDeps): Router {
+  const router = Router();
+  router.use('/v1/admin', requireOperator(deps.config.api.operatorToken));
+  router.get('/v1/admin/workflows', async (req, res) => {
+    const f = parseInput(filter, req.query, 'query');
+    const runs = await listWorkflows(deps.temporal, f, f.limit);
+    res.json({
+      workflows: runs.map((r) => ({
+        workflowId: r.workflowId, runId: r.runId, type: r.type, temporalStatus: r.status.name, status: r.typedSearchAttributes.get(QdStatus) ?? null,
+        startTime: r.startTime, closeTime: r.closeTime ?? null,
+        temporalUi: `${deps.config.temporal.uiUrl}/namespaces/${deps.config.temporal.namespace}/workflows/${encodeURIComponent(r.workflowId)}/${r.runId}`,
+      })),
+    });
+  });
+  router.get('/v1/admin/workflows/:workflowId/progress', async (req, res) => {
+    const { workflowId } = parseInput(idParams, req.params, 'params');
+    res.json(await deps.temporal.workflow.getHandle(workflowId).query(getProgressQuery));
+  });
+  router.post('/v1/admin/workflows/:workflowId/retry', async (req, res) => {
+    const { workflowId } = parseInput(idParams, req.params, 'params');
+    try {
+      res.status(202).json({ workflowId, ...(await retryWorkflow(deps.temporal, workflowId)) });
+    } catch (err) {
+      throw new HttpError(409, 'not_retryable', err instanceof Error ? err.message : String(err));
+    }
+  });
+  router.post('/v1/admin/workflows/:workflowId/cancel', async (req, res) => {
+    const { workflowId } = parseInput(idParams, req.params, 'params');
+    await deps.temporal.workflow.getHandle(workflowId).cancel();
+    res.status(202).json({ workflowId, cancelRequested: true });
+  });
+  return router;
+}
+
+function requireOperator(token: string | null): RequestHandler {
+  const expected = token ? Buffer.from(token) : null;
+  return (req, _res, next) => {
+    if (!expected) return next(new HttpError(503, 'operator_access_disabled', 'operator routes need QD_OPERATOR_TOKEN'));
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return next(new HttpError(401, 'unauthorized', 'operator token required'));
+    next();
+  };
+}
