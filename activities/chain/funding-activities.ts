@@ -1,6 +1,6 @@
 import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
-import { type Keypair, PublicKey, Transaction } from '@solana/web3.js';
+import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { fundingOwed } from '../../domain/perp';
 import { fundingPayments, fundingRates, positions } from '../../drizzle/schema';
@@ -8,6 +8,7 @@ import type { Database } from '../../platform/postgres';
 import { perpAccountsCoder, type DecodedMarket } from './perp-coders';
 import { createPerpProgram, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+import { sendAsKeeper } from './keeper-send';
 
 export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
@@ -34,16 +35,9 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
       const ix = await program.methods.updateFunding()
         .accountsStrict({ market: perpAddresses.market(input.marketIndex), oracle: new PublicKey(before.oracle.toBase58()) })
         .instruction();
-      const signed = async () => {
-        const tx = new Transaction().add(ix);
-        tx.feePayer = keeper.publicKey;
-        tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
-        tx.sign(keeper);
-        return tx;
-      };
       let signature: string | null = null;
       try {
-        signature = (await pool.sendTransaction(await signed(), signed)).signature;
+        signature = await sendAsKeeper(pool, keeper, [ix]);
       } catch (err) {
         if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) {
           if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });

@@ -2,7 +2,7 @@ import { Wallet } from '@coral-xyz/anchor';
 import type { Client } from '@temporalio/client';
 import { cancelOrderUpdate } from '../../workflows/definitions';
 import { ApplicationFailure } from '@temporalio/common';
-import { type Keypair, PublicKey, Transaction, type TransactionInstruction } from '@solana/web3.js';
+import { type Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
 import { isBelowMaintenance } from '../../domain/perp';
 import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
@@ -11,6 +11,7 @@ import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedMarket, type Decoded
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
 import { decodePythPrice } from './pyth-reader';
+import { sendAsKeeper } from './keeper-send';
 
 export interface LiquidationStep {
   signature: string;
@@ -46,17 +47,7 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key', nonRetryable: true });
     return keeper;
   };
-  const send = async (ixs: TransactionInstruction[]) => {
-    const k = keeperOrFail();
-    const signed = async () => {
-      const tx = new Transaction().add(...ixs);
-      tx.feePayer = k.publicKey;
-      tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
-      tx.sign(k);
-      return tx;
-    };
-    return (await pool.sendTransaction(await signed(), signed)).signature;
-  };
+  const send = (ixs: TransactionInstruction[]) => sendAsKeeper(pool, keeperOrFail(), ixs);
 
   return {
     /** Cancels the account's resting orders (their workflows' cancel update); returns how many. */

@@ -1,6 +1,6 @@
 import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
-import { type Keypair, PublicKey, Transaction } from '@solana/web3.js';
+import { type Keypair, PublicKey } from '@solana/web3.js';
 import { ed25519 } from '@noble/curves/ed25519';
 import { and, eq } from 'drizzle-orm';
 import {
@@ -15,6 +15,7 @@ import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-
 import { decodePythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
 import { findSubAccount } from './user-transaction';
+import { sendAsKeeper } from './keeper-send';
 
 /** An order as it crosses the Temporal boundary: amounts as decimal strings. */
 export interface OrderWire {
@@ -141,14 +142,7 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
         keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle: new PublicKey(market.oracle.toBase58()), otherMarkets: others,
       });
-      const signed = async () => {
-        const tx = new Transaction().add(...ixs);
-        tx.feePayer = keeper.publicKey;
-        tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
-        tx.sign(keeper);
-        return tx;
-      };
-      return { ...receipt, signature: (await pool.sendTransaction(await signed(), signed)).signature };
+      return { ...receipt, signature: await sendAsKeeper(pool, keeper, ixs) };
     },
 
     /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */

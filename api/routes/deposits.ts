@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { InvalidUserTransactionError, parseUserTransaction } from '../../activities/chain/user-transaction';
 import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { depositWorkflow } from '../../workflows';
-import { HttpError, parseInput } from '../http-error';
+import { parseInput } from '../http-error';
+import { userTransactionOr400 } from '../user-transaction';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 
@@ -20,13 +20,7 @@ export function createDepositRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/deposits', async (req, res) => {
     const { signedTransaction } = parseInput(depositBody, req.body, 'body');
-    let intent;
-    try {
-      intent = parseUserTransaction(signedTransaction, 'deposit');
-    } catch (err) {
-      if (err instanceof InvalidUserTransactionError) throw new HttpError(400, 'invalid_deposit', err.message);
-      throw err;
-    }
+    const intent = userTransactionOr400(signedTransaction, 'deposit');
     const started = await startOrFind<typeof depositWorkflow>(deps, 'depositWorkflow', {
       workflowId: workflowIds.deposit(intent.signature),
       args: [{ signedTransaction }],

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { InvalidUserTransactionError, parseUserTransaction } from '../../activities/chain/user-transaction';
 import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { withdrawWorkflow } from '../../workflows';
-import { HttpError, parseInput } from '../http-error';
+import { parseInput } from '../http-error';
+import { userTransactionOr400 } from '../user-transaction';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 
@@ -17,13 +17,7 @@ export function createWithdrawalRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/withdrawals', async (req, res) => {
     const { signedTransaction, requestId } = parseInput(withdrawBody, req.body, 'body');
-    let intent;
-    try {
-      intent = parseUserTransaction(signedTransaction, 'withdraw');
-    } catch (err) {
-      if (err instanceof InvalidUserTransactionError) throw new HttpError(400, 'invalid_withdrawal', err.message);
-      throw err;
-    }
+    const intent = userTransactionOr400(signedTransaction, 'withdraw');
     const started = await startOrFind<typeof withdrawWorkflow>(deps, 'withdrawWorkflow', {
       workflowId: workflowIds.withdraw(intent.account, requestId),
       args: [{ signedTransaction, requestId }],
