@@ -183,12 +183,14 @@ describe('perp engine invariants over random sequences', () => {
     fc.assert(fc.property(
       fc.bigInt({ min: 1n, max: 5_000n }), // position in whole SOL
       fc.boolean(),
-      fc.bigInt({ min: 350n, max: 2_000n }), // margin at entry, bps of notional
-      fc.bigInt({ min: 1n, max: 600n }), // adverse move, bps
-      (units, long, marginBps, moveBps) => {
+      // Equity just under maintenance (3 %): close enough that one step (at most 25 %) can restore it,
+      // or, for the lower part of the range, deep enough that the step is capped.
+      fc.bigInt({ min: 200n, max: 299n }),
+      fc.bigInt({ min: 0n, max: 50n }), // adverse move after opening, bps
+      (units, long, equityBps, moveBps) => {
         const ex = new Exchange(1);
         const size = units * BASE_PRECISION;
-        ex.deposit(0, (size * ex.oracle * marginBps) / (BASE_PRECISION * 10_000n));
+        ex.deposit(0, (size * ex.oracle * (equityBps + moveBps)) / (BASE_PRECISION * 10_000n));
         ex.fill(0, long ? size : -size, ex.oracle, 0n);
         ex.oracle += ((long ? -1n : 1n) * ex.oracle * moveBps) / 10_000n;
         const { closed, restored } = ex.liquidate(0);
@@ -201,6 +203,6 @@ describe('perp engine invariants over random sequences', () => {
         expect(restored).toBe(true);
       },
     ), { numRuns: 500 });
-    expect(restoredSeen).toBeGreaterThan(0);
+    expect(restoredSeen).toBeGreaterThan(50);
   });
 });
