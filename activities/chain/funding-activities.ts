@@ -5,7 +5,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import { fundingOwed } from '../../domain/perp';
 import { fundingPayments, fundingRates, positions } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
-import { perpAccountsCoder, type DecodedMarket } from './perp-coders';
+import { fetchMarket } from './chain-reads';
 import { createPerpProgram, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
 import { sendAsKeeper } from './keeper-send';
@@ -18,18 +18,12 @@ export interface FundingUpdate {
   cumulativeIndex: string;
 }
 
-async function readMarket(pool: RpcPool, marketIndex: number): Promise<DecodedMarket & { lastFundingRate: { toString(): string } }> {
-  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
-  if (!info) throw ApplicationFailure.create({ type: 'UnknownMarket', message: `no market ${marketIndex}`, nonRetryable: true });
-  return perpAccountsCoder.decode('market', info.data);
-}
-
 export function createFundingActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   return {
     /** Runs the program's permissionless funding crank once for the period; a second call finds it done. */
     async crankFunding(input: { marketIndex: number; previousIndex: string | null }): Promise<FundingUpdate> {
       if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key to pay for the crank', nonRetryable: true });
-      const before = await readMarket(pool, input.marketIndex);
+      const before = await fetchMarket(pool, input.marketIndex);
       const previousIndex = input.previousIndex ?? before.cumulativeFundingIndex.toString();
       const program = createPerpProgram(pool.primary, new Wallet(keeper));
       const ix = await program.methods.updateFunding()
@@ -44,7 +38,7 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
           throw err;
         }
       }
-      const after = await readMarket(pool, input.marketIndex);
+      const after = await fetchMarket(pool, input.marketIndex);
       return { signature, rate: after.lastFundingRate.toString(), previousIndex, cumulativeIndex: after.cumulativeFundingIndex.toString() };
     },
 

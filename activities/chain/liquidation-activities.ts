@@ -7,10 +7,10 @@ import { isBelowMaintenance } from '../../domain/perp';
 import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { loadMarginAccount } from '../risk/free-collateral';
-import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { EMPTY_MARKET_INDEX, type DecodedUser } from './perp-coders';
+import { fetchInsuranceFund, fetchPricedMarket, fetchUser } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { decodePythPrice } from './pyth-reader';
 import { sendAsKeeper } from './keeper-send';
 
 export interface LiquidationStep {
@@ -22,24 +22,6 @@ export interface LiquidationStep {
   price: string;
   /** Exactly what the insurance fund received. */
   fee: string;
-}
-
-async function insuranceFund(pool: RpcPool): Promise<bigint> {
-  const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
-  if (!info) throw new Error('global state missing');
-  return BigInt(perpAccountsCoder.decode<{ insuranceFund: { toString(): string } }>('globalState', info.data).insuranceFund.toString());
-}
-
-async function decodeUser(pool: RpcPool, account: string): Promise<DecodedUser> {
-  const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(account)));
-  if (!info) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
-  return perpAccountsCoder.decode<DecodedUser>('user', info.data);
-}
-
-async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {
-  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
-  if (!info) throw new Error(`market ${marketIndex} missing`);
-  return new PublicKey(perpAccountsCoder.decode<DecodedMarket>('market', info.data).oracle.toBase58());
 }
 
 export function createLiquidationActivities(pool: RpcPool, db: Database, keeper: Keypair | null, temporal: Client | null) {
@@ -74,19 +56,19 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     /** One partial liquidation step in a market; false when the program finds the account healthy. */
     async liquidateStep(input: { account: string; marketIndex: number }): Promise<LiquidationStep | null> {
       const program = createPerpProgram(pool.primary, new Wallet(keeperOrFail()));
-      const before = await decodeUser(pool, input.account);
+      const before = await fetchUser(pool, input.account);
       const others = [];
       for (const p of before.positions) {
         if (p.marketIndex === EMPTY_MARKET_INDEX || p.marketIndex === input.marketIndex) continue;
-        others.push({ market: perpAddresses.market(p.marketIndex), oracle: await oracleOf(pool, p.marketIndex) });
+        others.push({ market: perpAddresses.market(p.marketIndex), oracle: (await fetchPricedMarket(pool, p.marketIndex)).oracle });
       }
+      const { oracle, reading } = await fetchPricedMarket(pool, input.marketIndex);
       const ix = await program.methods.liquidate().accountsStrict({
         keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(input.account),
-        market: perpAddresses.market(input.marketIndex), oracle: await oracleOf(pool, input.marketIndex),
+        market: perpAddresses.market(input.marketIndex), oracle,
       }).remainingAccounts(marketMetas(others)).instruction();
-      const insuranceBefore = await insuranceFund(pool);
-      const oracle = await pool.call('read an oracle', async (c) => c.getAccountInfo(await oracleOf(pool, input.marketIndex)));
-      const price = oracle ? decodePythPrice(oracle.data).price : 0n;
+      const insuranceBefore = await fetchInsuranceFund(pool);
+      const price = reading.price;
       let signature: string;
       try {
         signature = await send([ix]);
@@ -96,24 +78,24 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
         throw err;
       }
       const baseOf = (u: DecodedUser) => BigInt(u.positions.find((p) => p.marketIndex === input.marketIndex)?.base.toString() ?? '0');
-      const after = await decodeUser(pool, input.account);
+      const after = await fetchUser(pool, input.account);
       const closed = baseOf(before) - baseOf(after);
-      const fee = (await insuranceFund(pool)) - insuranceBefore;
+      const fee = (await fetchInsuranceFund(pool)) - insuranceBefore;
       return { signature, closedBase: (closed < 0n ? -closed : closed).toString(), baseAfter: baseOf(after).toString(), collateralAfter: after.collateral.toString(), price: price.toString(), fee: fee.toString() };
     },
 
     /** When no position is left and collateral is negative: insurance pays, the rest is socialized. */
     async resolveBankruptcyIfNeeded(input: { account: string; marketIndex: number }): Promise<{ signature: string; deficit: string; insurancePaid: string; socializedLoss: string } | null> {
-      const user = await decodeUser(pool, input.account);
+      const user = await fetchUser(pool, input.account);
       const deficit = -BigInt(user.collateral.toString());
       if (deficit <= 0n || user.positions.some((p) => p.marketIndex !== EMPTY_MARKET_INDEX)) return null;
       const program = createPerpProgram(pool.primary, new Wallet(keeperOrFail()));
       const ix = await program.methods.resolveBankruptcy().accountsStrict({
         keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(input.account), market: perpAddresses.market(input.marketIndex),
       }).instruction();
-      const before = await insuranceFund(pool);
+      const before = await fetchInsuranceFund(pool);
       const signature = await send([ix]);
-      const paid = before - (await insuranceFund(pool));
+      const paid = before - (await fetchInsuranceFund(pool));
       return { signature, deficit: deficit.toString(), insurancePaid: paid.toString(), socializedLoss: (deficit - paid).toString() };
     },
 

@@ -10,9 +10,9 @@ import { fills, orders, positions, wallets, accounts } from '../../drizzle/schem
 import type { Database } from '../../platform/postgres';
 import { big, loadMarginAccount, paramsOf } from '../risk/free-collateral';
 import { encodeOrderMessage, type OrderMessage } from './order-message';
-import { perpAccountsCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { type DecodedMarket, type DecodedUser } from './perp-coders';
+import { fetchPricedMarket, fetchUser } from './chain-reads';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-program';
-import { decodePythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
 import { findSubAccount } from './user-transaction';
 import { sendAsKeeper } from './keeper-send';
@@ -71,15 +71,6 @@ function expectedFill(o: OrderWire, user: DecodedUser, market: DecodedMarket, or
 
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
-async function readMarket(pool: RpcPool, marketIndex: number) {
-  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
-  if (!info) throw fail('UnknownMarket', `no market ${marketIndex}`);
-  const market = perpAccountsCoder.decode<DecodedMarket>('market', info.data);
-  const oracleInfo = await pool.call('read an oracle', (c) => c.getAccountInfo(new PublicKey(market.oracle.toBase58())));
-  if (!oracleInfo) throw new Error(`oracle of market ${marketIndex} is missing`);
-  return { market, reading: decodePythPrice(oracleInfo.data) };
-}
-
 export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   return {
     /** The wallet signed exactly this order, for its own sub-account. */
@@ -101,7 +92,7 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
      * order only reduces, the account meets its initial margin after the fill and the fee.
      */
     async preTradeCheck(o: OrderWire): Promise<{ estimatedPrice: string; oraclePrice: string }> {
-      const { market, reading } = await readMarket(pool, o.marketIndex);
+      const { market, reading } = await fetchPricedMarket(pool, o.marketIndex);
       if (market.paused) throw fail('MarketPaused', `market ${o.marketIndex} is paused`);
       const params = paramsOf(market);
       const slot = BigInt(await pool.call('read the slot', (c) => c.getSlot()));
@@ -128,19 +119,17 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
     async submitFill(s: SignedOrder): Promise<FillReceipt> {
       if (!keeper) throw fail('KeeperNotConfigured', 'this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE)');
       const program = createPerpProgram(pool.primary, new Wallet(keeper));
-      const userInfo = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(s.order.user)));
-      if (!userInfo) throw fail('AccountNotFound', `no sub-account ${s.order.user}`);
-      const user = perpAccountsCoder.decode<DecodedUser>('user', userInfo.data);
+      const user = await fetchUser(pool, s.order.user);
       const others = [];
       for (const p of user.positions) {
         if (p.marketIndex === 65_535 || p.marketIndex === s.order.marketIndex) continue;
-        const { market } = await readMarket(pool, p.marketIndex);
-        others.push({ market: perpAddresses.market(p.marketIndex), oracle: new PublicKey(market.oracle.toBase58()) });
+        const { oracle } = await fetchPricedMarket(pool, p.marketIndex);
+        others.push({ market: perpAddresses.market(p.marketIndex), oracle });
       }
-      const { market, reading } = await readMarket(pool, s.order.marketIndex);
+      const { market, reading, oracle } = await fetchPricedMarket(pool, s.order.marketIndex);
       const receipt = expectedFill(s.order, user, market, reading.price);
       const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
-        keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle: new PublicKey(market.oracle.toBase58()), otherMarkets: others,
+        keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle, otherMarkets: others,
       });
       return { ...receipt, signature: await sendAsKeeper(pool, keeper, ixs) };
     },
@@ -148,9 +137,8 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
     /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */
     async recordOrderFill(r: { orderId: string; clientOrderId: string; kind: string; wallet: string; subAccountId: number; order: OrderWire; triggerPrice: string | null; fill: FillReceipt; at: string }): Promise<void> {
       const at = new Date(r.at);
-      const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(r.order.user)));
-      const user = info ? perpAccountsCoder.decode<DecodedUser>('user', info.data) : null;
-      const position = user?.positions.find((p) => p.marketIndex === r.order.marketIndex);
+      const user = await fetchUser(pool, r.order.user);
+      const position = user.positions.find((p) => p.marketIndex === r.order.marketIndex);
       await db.transaction(async (tx) => {
         await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
         await tx.insert(accounts).values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at }).onConflictDoNothing();

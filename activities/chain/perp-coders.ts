@@ -20,6 +20,7 @@ export interface DecodedMarket {
   longOpenInterest: Num;
   shortOpenInterest: Num;
   oracleTwap: Num;
+  lastFundingRate: Num;
   paused: boolean;
   config: Record<string, Num>;
 }

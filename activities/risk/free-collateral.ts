@@ -1,9 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { PublicKey } from '@solana/web3.js';
 import { freeCollateral, min, type Account, type MarketParams } from '../../domain/perp';
-import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedMarket, type DecodedUser } from '../chain/perp-coders';
-import { perpAddresses } from '../chain/perp-program';
-import { decodePythPrice } from '../chain/pyth-reader';
+import { EMPTY_MARKET_INDEX, type DecodedMarket } from '../chain/perp-coders';
+import { fetchPricedMarket, fetchUser } from '../chain/chain-reads';
 import type { RpcPool } from '../chain/rpc-pool';
 
 export const big = (v: { toString(): string }) => BigInt(v.toString());
@@ -24,21 +21,14 @@ export function paramsOf(market: DecodedMarket): MarketParams {
 
 /** The sub-account as the margin math sees it: on-chain collateral, positions, market configs and Pyth prices. */
 export async function loadMarginAccount(pool: RpcPool, account: string): Promise<Account> {
-  const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(account)));
-  if (!info) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
-  const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
-  const open = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX);
+  const user = await fetchUser(pool, account);
   const positions = [];
-  for (const p of open) {
-    const marketInfo = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(p.marketIndex)));
-    if (!marketInfo) throw new Error(`market ${p.marketIndex} is missing on chain`);
-    const market = perpAccountsCoder.decode<DecodedMarket>('market', marketInfo.data);
-    const oracle = await pool.call('read an oracle', (c) => c.getAccountInfo(new PublicKey(market.oracle.toBase58())));
-    if (!oracle) throw new Error(`oracle of market ${p.marketIndex} is missing`);
+  for (const p of user.positions.filter((q) => q.marketIndex !== EMPTY_MARKET_INDEX)) {
+    const { market, reading } = await fetchPricedMarket(pool, p.marketIndex);
     positions.push({
       position: { marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex) },
       params: paramsOf(market),
-      price: decodePythPrice(oracle.data).price,
+      price: reading.price,
       fundingIndex: big(market.cumulativeFundingIndex),
     });
   }
