@@ -1,6 +1,4 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
-import { QdAccount } from './definitions';
-import { ProgressTracker } from './progress';
+import { trackValidated } from './progress';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 
 export interface DepositInput {
@@ -21,10 +19,7 @@ export interface DepositResult {
  */
 export async function depositWorkflow(input: DepositInput): Promise<DepositResult> {
   const check = await chain.validateDepositTransaction(input.signedTransaction);
-  upsertSearchAttributes([{ key: QdAccount, value: check.account }]);
-  const progress = new ProgressTracker('deposit', check.account);
-  await progress.start();
-  await progress.step('validated', async () => check);
+  const progress = await trackValidated('deposit', check);
   const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
   const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
   await progress.step('recorded', () => ledger.recordDeposit({

@@ -1,7 +1,7 @@
 import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ledgerActivities } from './activity-proxies';
 import { eventKeyOf, type RunStatus, type WorkflowKind } from '../domain/workflow-events';
-import { getProgressQuery, QdStatus, type Progress } from './definitions';
+import { getProgressQuery, QdAccount, QdStatus, type Progress } from './definitions';
 
 const { publishWorkflowEvent, recordWorkflowRun } = ledgerActivities;
 
@@ -81,6 +81,18 @@ export class ProgressTracker {
       at: new Date().toISOString(),
     });
   }
+}
+
+/**
+ * The opening shared by workflows that act on a user-signed transaction: the account it names becomes
+ * the run's QdAccount and event stream, and the check is reported as the first step.
+ */
+export async function trackValidated<C extends { account: string }>(kind: WorkflowKind, check: C): Promise<ProgressTracker> {
+  upsertSearchAttributes([{ key: QdAccount, value: check.account }]);
+  const progress = new ProgressTracker(kind, check.account);
+  await progress.start();
+  await progress.step('validated', async () => check);
+  return progress;
 }
 
 function errorMessage(err: unknown): string {

@@ -1,6 +1,5 @@
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { QdAccount } from './definitions';
-import { ProgressTracker } from './progress';
+import { workflowInfo } from '@temporalio/workflow';
+import { trackValidated } from './progress';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 
 export interface WithdrawInput {
@@ -22,10 +21,7 @@ export interface WithdrawResult {
  */
 export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawResult> {
   const check = await chain.validateWithdrawTransaction(input.signedTransaction);
-  upsertSearchAttributes([{ key: QdAccount, value: check.account }]);
-  const progress = new ProgressTracker('withdraw', check.account);
-  await progress.start();
-  await progress.step('validated', async () => check);
+  const progress = await trackValidated('withdraw', check);
   const free = await progress.step('risk-checked', () => chain.freeCollateralOf(check.account));
   const id = workflowInfo().workflowId;
   const now = () => new Date().toISOString();
