@@ -70,7 +70,18 @@ export QD_LOCALNET_CONTROL_PORT="${QD_LOCALNET_CONTROL_PORT:-8890}"
 ensure_localnet() {
   command -v cargo >/dev/null || die "Rust (cargo) is needed to build the localnet"
   log "building the localnet and the program (cargo; the first build takes about 10 minutes)"
-  cargo build -q --manifest-path "$QD_ROOT/programs/Cargo.toml" --locked -p quantdesk-localnet || die "building the localnet failed"
+  cargo_build_bin quantdesk-localnet programs/localnet/src/main.rs || die "building the localnet failed"
+}
+
+# Builds a binary crate of programs/ so that target/debug/<bin> is this checkout's. Cargo copies a
+# binary there only when it compiles it: with the target dir shared by several clones (CI), a build
+# that finds its own artifacts fresh would leave another clone's binary in place. Switching clones
+# therefore touches the crate's main file once, which rebuilds (and relinks) just that crate.
+cargo_build_bin() { # package main-source
+  local stamp="$CARGO_TARGET_DIR/.built-from-$1"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$QD_ROOT" ]; then touch "$QD_ROOT/$2"; fi
+  cargo build -q --manifest-path "$QD_ROOT/programs/Cargo.toml" --locked -p "$1" || return 1
+  mkdir -p "$CARGO_TARGET_DIR" && echo "$QD_ROOT" >"$stamp"
 }
 
 # --- ports ----------------------------------------------------------------------------------------

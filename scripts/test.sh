@@ -42,7 +42,7 @@ if [ -f programs/Cargo.toml ]; then
   RUST_LOG="${RUST_LOG:-error}" cargo test --manifest-path programs/Cargo.toml --workspace --locked 2>&1 | tee "$RESULTS/cargo.txt"
   ensure_localnet
   step "IDL is current"
-  cargo run -q --manifest-path programs/Cargo.toml --locked -p idl-gen -- check
+  cargo_build_bin idl-gen programs/idl-gen/src/main.rs && "$CARGO_TARGET_DIR/debug/idl-gen" check
 fi
 
 step "integration tests (real Postgres, Redis, Temporal)"

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey } from '@solana/web3.js';
-import { perpAccountsCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
-import { perpAddresses } from './perp-program';
+import { perpAccountsCoder, perpTypesCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
 import { readPythPrice, type PythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
 
@@ -29,4 +29,34 @@ export async function fetchInsuranceFund(pool: RpcPool): Promise<bigint> {
   const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
   if (!info) throw new Error('the program has no global state');
   return BigInt(perpAccountsCoder.decode<{ insuranceFund: { toString(): string } }>('globalState', info.data).insuranceFund.toString());
+}
+
+/** What fill_order and liquidate executed, from the transaction's return data (amounts as decimal strings). */
+export interface TradeReport {
+  marketIndex: number;
+  baseDelta: string;
+  price: string;
+  fee: string;
+  realizedPnl: string;
+  fundingPaid: string;
+  baseAfter: string;
+  quoteEntryAfter: string;
+  collateralAfter: string;
+}
+
+/**
+ * Reads the TradeReport a landed fill or liquidation returned. The transaction is confirmed when this
+ * runs; a provider that has not indexed it yet throws, and the pool or the activity retries.
+ */
+export async function fetchTradeReport(pool: RpcPool, signature: string): Promise<TradeReport> {
+  const tx = await pool.call('read a transaction', (c) => c.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }));
+  // web3.js passes the node's meta.returnData through without declaring it on this type.
+  const returned = (tx?.meta as { returnData?: { programId: string; data: [string, string] } | null } | null | undefined)?.returnData;
+  if (!returned || returned.programId !== PERP_PROGRAM_ID.toBase58()) throw new Error(`transaction ${signature} has no trade report from the program`);
+  const r = perpTypesCoder.decode<Record<keyof TradeReport, { toString(): string }>>('tradeReport', Buffer.from(returned.data[0], 'base64'));
+  return {
+    marketIndex: Number(r.marketIndex.toString()), baseDelta: r.baseDelta.toString(), price: r.price.toString(), fee: r.fee.toString(),
+    realizedPnl: r.realizedPnl.toString(), fundingPaid: r.fundingPaid.toString(), baseAfter: r.baseAfter.toString(),
+    quoteEntryAfter: r.quoteEntryAfter.toString(), collateralAfter: r.collateralAfter.toString(),
+  };
 }

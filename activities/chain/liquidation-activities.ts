@@ -7,8 +7,8 @@ import { isBelowMaintenance } from '../../domain/perp';
 import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { loadMarginAccount } from '../risk/free-collateral';
-import { EMPTY_MARKET_INDEX, type DecodedUser } from './perp-coders';
-import { fetchInsuranceFund, fetchPricedMarket, fetchUser } from './chain-reads';
+import { EMPTY_MARKET_INDEX } from './perp-coders';
+import { fetchInsuranceFund, fetchPricedMarket, fetchTradeReport, fetchUser } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
 import { sendAsKeeper } from './keeper-send';
@@ -62,13 +62,11 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
         if (p.marketIndex === EMPTY_MARKET_INDEX || p.marketIndex === input.marketIndex) continue;
         others.push({ market: perpAddresses.market(p.marketIndex), oracle: (await fetchPricedMarket(pool, p.marketIndex)).oracle });
       }
-      const { oracle, reading } = await fetchPricedMarket(pool, input.marketIndex);
+      const { oracle } = await fetchPricedMarket(pool, input.marketIndex);
       const ix = await program.methods.liquidate().accountsStrict({
         keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(input.account),
         market: perpAddresses.market(input.marketIndex), oracle,
       }).remainingAccounts(marketMetas(others)).instruction();
-      const insuranceBefore = await fetchInsuranceFund(pool);
-      const price = reading.price;
       let signature: string;
       try {
         signature = await send([ix]);
@@ -77,11 +75,10 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
         if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
         throw err;
       }
-      const baseOf = (u: DecodedUser) => BigInt(u.positions.find((p) => p.marketIndex === input.marketIndex)?.base.toString() ?? '0');
-      const after = await fetchUser(pool, input.account);
-      const closed = baseOf(before) - baseOf(after);
-      const fee = (await fetchInsuranceFund(pool)) - insuranceBefore;
-      return { signature, closedBase: (closed < 0n ? -closed : closed).toString(), baseAfter: baseOf(after).toString(), collateralAfter: after.collateral.toString(), price: price.toString(), fee: fee.toString() };
+      // Exactly what the program executed (its return data), whatever else ran concurrently.
+      const report = await fetchTradeReport(pool, signature);
+      const closed = BigInt(report.baseDelta);
+      return { signature, closedBase: (closed < 0n ? -closed : closed).toString(), baseAfter: report.baseAfter, collateralAfter: report.collateralAfter, price: report.price, fee: report.fee };
     },
 
     /** When no position is left and collateral is negative: insurance pays, the rest is socialized. */

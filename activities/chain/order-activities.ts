@@ -10,8 +10,7 @@ import { fills, orders, positions, wallets, accounts } from '../../drizzle/schem
 import type { Database } from '../../platform/postgres';
 import { big, loadMarginAccount, paramsOf } from '../risk/free-collateral';
 import { encodeOrderMessage, type OrderMessage } from './order-message';
-import { type DecodedMarket, type DecodedUser } from './perp-coders';
-import { fetchPricedMarket, fetchUser } from './chain-reads';
+import { fetchPricedMarket, fetchTradeReport, fetchUser } from './chain-reads';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-program';
 import type { RpcPool } from './rpc-pool';
 import { findSubAccount } from './user-transaction';
@@ -46,27 +45,6 @@ export interface FillReceipt {
   price: string;
   fee: string;
   realizedPnl: string;
-}
-
-/**
- * The fill as the program computes it from the state read just before submission (the program runs the
- * same math, mirrored and vector-tested): with one keeper serialising fills this is what executes.
- */
-function expectedFill(o: OrderWire, user: DecodedUser, market: DecodedMarket, oraclePrice: bigint): Omit<FillReceipt, 'signature'> {
-  const params = paramsOf(market);
-  const held = user.positions.find((p) => p.marketIndex === o.marketIndex);
-  const position = held
-    ? { marketIndex: o.marketIndex, base: big(held.base), quoteEntry: big(held.quoteEntry), lastFundingIndex: big(held.lastFundingIndex) }
-    : emptyPosition(o.marketIndex, big(market.cumulativeFundingIndex));
-  let delta = BigInt(o.baseAmount);
-  if (o.reduceOnly) {
-    const size = position.base < 0n ? -position.base : position.base;
-    const want = delta < 0n ? -delta : delta;
-    delta = (delta < 0n ? -1n : 1n) * (want < size ? want : size);
-  }
-  const price = fillPrice(oraclePrice, big(market.longOpenInterest) - big(market.shortOpenInterest), delta, params.skewScaleBase);
-  const out = applyFill(position, delta, price);
-  return { baseAmount: delta.toString(), price: price.toString(), fee: takerFee(params, delta, price).toString(), realizedPnl: out.realizedPnl.toString() };
 }
 
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -126,12 +104,14 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
         const { oracle } = await fetchPricedMarket(pool, p.marketIndex);
         others.push({ market: perpAddresses.market(p.marketIndex), oracle });
       }
-      const { market, reading, oracle } = await fetchPricedMarket(pool, s.order.marketIndex);
-      const receipt = expectedFill(s.order, user, market, reading.price);
+      const { oracle } = await fetchPricedMarket(pool, s.order.marketIndex);
       const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
         keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle, otherMarkets: others,
       });
-      return { ...receipt, signature: await sendAsKeeper(pool, keeper, ixs) };
+      const signature = await sendAsKeeper(pool, keeper, ixs);
+      // What the program executed, as it returned it: exact however many keepers fill concurrently.
+      const report = await fetchTradeReport(pool, signature);
+      return { signature, baseAmount: report.baseDelta, price: report.price, fee: report.fee, realizedPnl: report.realizedPnl };
     },
 
     /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */

@@ -1,9 +1,12 @@
-import { BorshAccountsCoder, type Idl } from '@coral-xyz/anchor';
+import { BorshAccountsCoder, BorshCoder, type Idl } from '@coral-xyz/anchor';
 import { convertIdlToCamelCase } from '@coral-xyz/anchor/dist/cjs/idl.js';
 import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
 
+const camelIdl = convertIdlToCamelCase(QUANTDESK_PERP_IDL as unknown as Idl);
 /** Decodes the program's accounts with the same camelCase names Anchor's Program uses. */
-export const perpAccountsCoder = new BorshAccountsCoder(convertIdlToCamelCase(QUANTDESK_PERP_IDL as unknown as Idl));
+export const perpAccountsCoder = new BorshAccountsCoder(camelIdl);
+/** Decodes the program's defined types (e.g. the TradeReport its fills and liquidations return). */
+export const perpTypesCoder = new BorshCoder(camelIdl).types;
 
 type Num = { toString(): string };
 

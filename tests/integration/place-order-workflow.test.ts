@@ -9,6 +9,8 @@ import type { OrderKind } from '../../domain/orders';
 import { priceTickSignal, type Progress } from '../../workflows/definitions';
 import { waitFor, type Harness } from '../support/harness';
 import { relayPriceTick } from '../../activities/risk/price-relay';
+import { fetchTradeReport } from '../../activities/chain/chain-reads';
+import { RpcPool } from '../../activities/chain/rpc-pool';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 
@@ -58,6 +60,15 @@ describe('placeOrderWorkflow on the real stack', () => {
     const [fill] = await h.db.select().from(fills).where(eq(fills.signature, result.signature));
     expect(fill).toMatchObject({ baseAmount: 2n * BASE_PRECISION, price: BigInt(result.price) });
     expect(fill!.fee).toBeGreaterThan(0n);
+    // The row is what the program returned from the transaction (its return data), and the chain agrees.
+    const tx = await env.connection.getTransaction(result.signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+    const returned = (tx!.meta as unknown as { returnData: { programId: string; data: [string, string] } }).returnData;
+    expect(returned.programId).toBe(trader.program.programId.toBase58());
+    const report = await fetchTradeReport(new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), result.signature);
+    expect(report).toMatchObject({ baseDelta: (2n * BASE_PRECISION).toString(), price: fill!.price.toString(), fee: fill!.fee.toString(), realizedPnl: '0', baseAfter: (2n * BASE_PRECISION).toString() });
+    const onChain = await trader.program.account.user.fetch(trader.user);
+    expect(report.collateralAfter).toBe(onChain.collateral.toString());
+    expect(BigInt(report.collateralAfter)).toBe(2_000n * QUOTE_PRECISION - fill!.fee);
     const [position] = await h.db.select().from(positions).where(eq(positions.account, trader.user.toBase58()));
     expect(position!.baseAmount).toBe(2n * BASE_PRECISION);
     const steps = (await progressOf(workflowId)).steps.map((s) => s.step);

@@ -32,7 +32,17 @@ pub struct TxRecord {
     pub err: Option<TransactionError>,
     pub logs: Vec<String>,
     pub units: u64,
+    /// What the last program to set it returned (sol_set_return_data), as RPC nodes report it.
+    pub return_data: Option<(Pubkey, Vec<u8>)>,
     pub wire: Vec<u8>,
+}
+
+/// What a simulation reports.
+pub struct Simulation {
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub units: u64,
+    pub return_data: Option<(Pubkey, Vec<u8>)>,
 }
 
 #[derive(Debug)]
@@ -47,6 +57,9 @@ pub struct Chain {
     pub ctx: ProgramTestContext,
     pub known: BTreeSet<Pubkey>,
     pub txs: HashMap<Signature, TxRecord>,
+    /// Owners seen by program-account scans. A non-system owner never changes while the account lives
+    /// (programs cannot reassign their accounts), so a scan skips accounts another program owns unread.
+    owners: std::sync::Mutex<HashMap<Pubkey, Pubkey>>,
 }
 
 impl Chain {
@@ -54,7 +67,7 @@ impl Chain {
         let ctx = program_test().start_with_context().await;
         let mut known = BTreeSet::new();
         known.insert(ctx.payer.pubkey());
-        Chain { ctx, known, txs: HashMap::new() }
+        Chain { ctx, known, txs: HashMap::new(), owners: Default::default() }
     }
 
     pub fn payer(&self) -> Keypair {
@@ -85,20 +98,21 @@ impl Chain {
     pub fn set_account(&mut self, key: &Pubkey, account: Account) {
         self.ctx.set_account(key, &AccountSharedData::from(account));
         self.known.insert(*key);
+        self.owners.lock().expect("owners").remove(key);
     }
 
     pub async fn rent_exempt_minimum(&self, len: usize) -> u64 {
         self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len)
     }
 
-    pub async fn simulate(&self, tx: VersionedTransaction) -> Result<(Option<TransactionError>, Vec<String>, u64), SendError> {
+    pub async fn simulate(&self, tx: VersionedTransaction) -> Result<Simulation, SendError> {
         let sim = self.ctx.banks_client.simulate_transaction(tx).await.map_err(|e| SendError::Bank(e.to_string()))?;
-        let (logs, units) = sim.simulation_details.map(|d| (d.logs, d.units_consumed)).unwrap_or_default();
+        let (logs, units, return_data) = sim.simulation_details.map(|d| (d.logs, d.units_consumed, d.return_data.map(|r| (r.program_id, r.data)))).unwrap_or_default();
         let err = match sim.result {
             Some(Err(e)) => Some(e),
             _ => None,
         };
-        Ok((err, logs, units))
+        Ok(Simulation { err, logs, units, return_data })
     }
 
     /// Executes a signed transaction once: a signature already processed returns at once, unexecuted.
@@ -109,18 +123,18 @@ impl Chain {
             return Ok(signature);
         }
         if !skip_preflight {
-            if let (Some(err), logs, _) = self.simulate(tx.clone()).await? {
+            if let Simulation { err: Some(err), logs, .. } = self.simulate(tx.clone()).await? {
                 return Err(SendError::Rejected { err, logs });
             }
         }
         let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
         let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx).await;
-        let (err, logs, units) = match outcome {
+        let (err, logs, units, return_data) = match outcome {
             Ok(r) => {
-                let (logs, units) = r.metadata.map(|m| (m.log_messages, m.compute_units_consumed)).unwrap_or_default();
+                let (logs, units, return_data) = r.metadata.map(|m| (m.log_messages, m.compute_units_consumed, m.return_data.map(|d| (d.program_id, d.data)))).unwrap_or_default();
                 match r.result {
-                    Ok(()) => (None, logs, units),
-                    Err(e @ TransactionError::InstructionError(..)) => (Some(e), logs, units),
+                    Ok(()) => (None, logs, units, return_data.filter(|(_, data)| !data.is_empty())),
+                    Err(e @ TransactionError::InstructionError(..)) => (Some(e), logs, units, None),
                     Err(e) => return Err(SendError::Rejected { err: e, logs }),
                 }
             }
@@ -130,7 +144,7 @@ impl Chain {
         };
         self.known.extend(keys);
         let clock = self.clock().await;
-        self.txs.insert(signature, TxRecord { slot: clock.slot, block_time: clock.unix_timestamp, err, logs, units, wire: wire.to_vec() });
+        self.txs.insert(signature, TxRecord { slot: clock.slot, block_time: clock.unix_timestamp, err, logs, units, return_data, wire: wire.to_vec() });
         Ok(signature)
     }
 
@@ -175,7 +189,17 @@ impl Chain {
     pub async fn program_accounts(&self, program: &Pubkey, filters: &[AccountFilter]) -> Vec<(Pubkey, Account)> {
         let mut out = Vec::new();
         for key in &self.known {
-            let Some(account) = self.account(key).await else { continue };
+            let cached = self.owners.lock().expect("owners").get(key).copied();
+            if matches!(cached, Some(owner) if owner != *program) {
+                continue;
+            }
+            let Some(account) = self.account(key).await else {
+                self.owners.lock().expect("owners").remove(key);
+                continue;
+            };
+            if *account.owner() != solana_sdk::system_program::ID {
+                self.owners.lock().expect("owners").insert(*key, *account.owner());
+            }
             if account.owner() == program && filters.iter().all(|f| f.matches(account.data())) {
                 out.push((*key, account));
             }

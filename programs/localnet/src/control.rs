@@ -25,6 +25,7 @@ pub fn router(state: ControlState) -> Router {
         .route("/airdrop", post(airdrop))
         .route("/mint-usdc", post(mint))
         .route("/status", get(status))
+        .route("/seed-traders", post(seed_traders))
         .with_state(state)
 }
 
@@ -151,4 +152,33 @@ async fn status(State(s): State<ControlState>) -> Json<Value> {
     let chain = s.chain.lock().await;
     let clock = chain.clock().await;
     Json(json!({"slot": clock.slot, "unixTimestamp": clock.unix_timestamp, "transactions": chain.txs.len(), "accounts": chain.known.len()}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SeedTraders {
+    market_index: u16,
+    count: usize,
+    /// Decimal strings: USDC base units, BASE_PRECISION (signed), PRICE_PRECISION.
+    collateral: String,
+    base_amount: String,
+    limit_price: String,
+    oracle_price: String,
+}
+
+/// Benchmarks: `count` new traders, each with `collateral` deposited and a `baseAmount` position.
+async fn seed_traders(State(s): State<ControlState>, Json(body): Json<SeedTraders>) -> Response {
+    let parsed = (body.collateral.parse::<u64>(), body.base_amount.parse::<i64>(), body.limit_price.parse::<u64>(), body.oracle_price.parse::<u64>());
+    let (Ok(collateral), Ok(base_amount), Ok(limit_price), Ok(oracle_price)) = parsed else {
+        return bad("collateral, baseAmount, limitPrice and oraclePrice must be integer strings");
+    };
+    if body.count == 0 || body.count > 100_000 || base_amount == 0 {
+        return bad("count must be 1..=100000 and baseAmount non-zero");
+    }
+    let spec = crate::seed::SeedSpec { market_index: body.market_index, count: body.count, collateral, base_amount, limit_price, oracle_price };
+    let mut chain = s.chain.lock().await;
+    match crate::seed::seed_traders(&mut chain, &s.dev, &spec).await {
+        Ok(seeded) => Json(json!({"traders": seeded.iter().map(|t| json!({"wallet": t.wallet.to_string(), "user": t.user.to_string()})).collect::<Vec<_>>()})).into_response(),
+        Err(e) => bad(format!("{e:?}")),
+    }
 }

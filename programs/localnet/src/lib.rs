@@ -7,3 +7,4 @@ pub mod markets;
 pub mod pyth;
 pub mod rpc;
 pub mod control;
+pub mod seed;

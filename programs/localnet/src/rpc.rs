@@ -284,13 +284,14 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
                     "preBalances": [], "postBalances": [], "innerInstructions": [], "preTokenBalances": [], "postTokenBalances": [],
                     "logMessages": record.logs, "rewards": [], "loadedAddresses": {"writable": [], "readonly": []},
                     "computeUnitsConsumed": record.units,
+                    "returnData": return_data_json(&record.return_data),
                 },
             }))
         }
         "simulateTransaction" => {
             let (_, tx) = decode_tx(params)?;
-            let (err, logs, units) = chain.simulate(tx).await.map_err(send_error)?;
-            Ok(json!({"context": ctx, "value": {"err": tx_error_json(&err), "logs": logs, "accounts": null, "unitsConsumed": units, "returnData": null}}))
+            let sim = chain.simulate(tx).await.map_err(send_error)?;
+            Ok(json!({"context": ctx, "value": {"err": tx_error_json(&sim.err), "logs": sim.logs, "accounts": null, "unitsConsumed": sim.units, "returnData": return_data_json(&sim.return_data)}}))
         }
         "sendTransaction" => {
             let (wire, _) = decode_tx(params)?;
@@ -309,6 +310,14 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
             Ok(json!(signature.to_string()))
         }
         other => Err(RpcError { code: -32601, message: format!("Method not found: {other}"), data: None }),
+    }
+}
+
+/// `{ programId, data: [base64, "base64"] }`, or null when no program returned anything.
+fn return_data_json(data: &Option<(Pubkey, Vec<u8>)>) -> Value {
+    match data {
+        Some((program_id, bytes)) => json!({"programId": program_id.to_string(), "data": [B64.encode(bytes), "base64"]}),
+        None => Value::Null,
     }
 }
 

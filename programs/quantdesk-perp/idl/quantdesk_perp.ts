@@ -206,7 +206,12 @@ export type QuantdeskPerp = {
           "address": "Sysvar1nstructions1111111111111111111111111"
         }
       ],
-      "args": []
+      "args": [],
+      "returns": {
+        "defined": {
+          "name": "tradeReport"
+        }
+      }
     },
     {
       "name": "initMarket",
@@ -516,7 +521,12 @@ export type QuantdeskPerp = {
           "name": "oracle"
         }
       ],
-      "args": []
+      "args": [],
+      "returns": {
+        "defined": {
+          "name": "tradeReport"
+        }
+      }
     },
     {
       "name": "resolveBankruptcy",
@@ -1275,6 +1285,69 @@ export type QuantdeskPerp = {
           {
             "name": "lastFundingIndex",
             "type": "i128"
+          }
+        ]
+      }
+    },
+    {
+      "name": "tradeReport",
+      "docs": [
+        "What fill_order and liquidate did, returned to the caller as the transaction's return data, so a",
+        "keeper records exactly what the program executed instead of recomputing it."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "marketIndex",
+            "type": "u16"
+          },
+          {
+            "name": "baseDelta",
+            "docs": [
+              "Signed base filled (BASE_PRECISION): > 0 bought, < 0 sold."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "price",
+            "docs": [
+              "Execution price (PRICE_PRECISION): the skew-adjusted fill price, or the oracle price in a liquidation."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "fee",
+            "docs": [
+              "Taker fee or liquidation fee charged to the sub-account (QUOTE_PRECISION); it went to the insurance fund."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "realizedPnl",
+            "docs": [
+              "PnL realized by the reducing part of the fill (QUOTE_PRECISION)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "fundingPaid",
+            "docs": [
+              "Funding settled into collateral before the fill (QUOTE_PRECISION, > 0 paid by the account)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "baseAfter",
+            "type": "i64"
+          },
+          {
+            "name": "quoteEntryAfter",
+            "type": "i64"
+          },
+          {
+            "name": "collateralAfter",
+            "type": "i64"
           }
         ]
       }

@@ -12,7 +12,7 @@ pub mod math;
 pub mod state;
 
 use instructions::*;
-use state::MarketConfig;
+use state::{MarketConfig, TradeReport};
 
 declare_id!("56moPzxQWA5Ykk2thb8XU1YwSeEgfR4hFWAFHEPr9dAf");
 
@@ -48,7 +48,7 @@ pub mod quantdesk_perp {
         handle_withdraw(ctx, amount)
     }
 
-    pub fn fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'info>>) -> Result<()> {
+    pub fn fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'info>>) -> Result<TradeReport> {
         handle_fill_order(ctx)
     }
 
@@ -56,7 +56,7 @@ pub mod quantdesk_perp {
         handle_update_funding(ctx)
     }
 
-    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>) -> Result<()> {
+    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>) -> Result<TradeReport> {
         handle_liquidate(ctx)
     }
 

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::ErrorCode;
 use crate::math::funding::funding_owed;
 use crate::math::trading::{apply_fill, FillOutcome};
-use crate::state::{GlobalState, Market, PerpPosition, User, EMPTY_MARKET};
+use crate::state::{GlobalState, Market, PerpPosition, TradeReport, User, EMPTY_MARKET};
 
 pub fn to_i64(v: i128) -> Result<i64> {
     i64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
@@ -12,14 +12,15 @@ pub fn to_u64(v: i128) -> Result<u64> {
     u64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
 }
 
-/// Moves funding owed since the position last settled between the user and the PnL pool.
-pub fn settle_funding(user: &mut User, slot: usize, market: &Market, global: &mut GlobalState) -> Result<()> {
+/// Moves funding owed since the position last settled between the user and the PnL pool; returns it
+/// (> 0 paid by the user).
+pub fn settle_funding(user: &mut User, slot: usize, market: &Market, global: &mut GlobalState) -> Result<i128> {
     let position = &mut user.positions[slot];
     let owed = funding_owed(position.base.into(), position.last_funding_index, market.cumulative_funding_index)?;
     position.last_funding_index = market.cumulative_funding_index;
     user.collateral = to_i64(i128::from(user.collateral) - owed)?;
     global.pnl_pool = to_i64(i128::from(global.pnl_pool) + owed)?;
-    Ok(())
+    Ok(owed)
 }
 
 /// The slot of the user's position in a market, opening an empty one if needed.
@@ -66,4 +67,20 @@ pub fn update_twaps(market: &mut Market, reading: &super::oracle::OracleReading,
     market.mark_twap = to_u64(update_twap(market.mark_twap.into(), mark, elapsed, window)?)?;
     market.twap_ts = now;
     Ok(())
+}
+
+/// The report a fill or liquidation returns, read after the fill was applied to `slot`.
+pub fn trade_report(user: &User, slot: usize, market_index: u16, delta: i128, price: i128, fee: i128, funding_paid: i128, outcome: &FillOutcome) -> Result<TradeReport> {
+    let position = &user.positions[slot];
+    Ok(TradeReport {
+        market_index,
+        base_delta: to_i64(delta)?,
+        price: to_u64(price)?,
+        fee: to_u64(fee)?,
+        realized_pnl: to_i64(outcome.realized_pnl)?,
+        funding_paid: to_i64(funding_paid)?,
+        base_after: position.base,
+        quote_entry_after: position.quote_entry,
+        collateral_after: user.collateral,
+    })
 }

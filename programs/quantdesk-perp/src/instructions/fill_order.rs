@@ -3,7 +3,7 @@ use anchor_lang::solana_program::sysvar::instructions::{self as ix_sysvar, load_
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
 use crate::controller::oracle::{read_pyth, require_healthy};
-use crate::controller::position::{execute_fill, position_slot, settle_funding, update_twaps};
+use crate::controller::position::{execute_fill, position_slot, settle_funding, trade_report, update_twaps};
 use crate::errors::ErrorCode;
 use crate::math::margin::{equity, margin_requirement, MarginKind};
 use crate::math::trading::{fill_price, taker_fee};
@@ -30,8 +30,9 @@ pub struct FillOrder<'info> {
 }
 
 /// Fills a trader's signed order. The order is read from the Ed25519 instruction just before this one,
-/// whose signature the runtime has verified; it must be signed by the sub-account's authority.
-pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'info>>) -> Result<()> {
+/// whose signature the runtime has verified; it must be signed by the sub-account's authority. Returns what
+/// it executed.
+pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'info>>) -> Result<TradeReport> {
     let clock = Clock::get()?;
     let user = &mut ctx.accounts.user;
     let order = signed_order(&ctx.accounts.instructions, &user.authority)?;
@@ -47,7 +48,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
     update_twaps(market, &reading, clock.unix_timestamp)?;
     let slot = position_slot(user, market)?;
-    settle_funding(user, slot, market, global)?;
+    let funding_paid = settle_funding(user, slot, market, global)?;
 
     let before = i128::from(user.positions[slot].base);
     let mut delta = i128::from(order.base_amount);
@@ -65,7 +66,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     let limit = i128::from(order.limit_price);
     validate!(if delta > 0 { price <= limit } else { price >= limit }, ErrorCode::SlippageExceeded);
     let fee = taker_fee(&params, delta, price)?;
-    execute_fill(user, slot, market, global, delta, price, fee)?;
+    let outcome = execute_fill(user, slot, market, global, delta, price, fee)?;
     user.last_order_nonce = order.nonce;
 
     if risk_increasing {
@@ -77,7 +78,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
         let account = margin_account(user, &priced)?;
         validate!(equity(&account)? >= margin_requirement(&account, MarginKind::Initial)?, ErrorCode::InsufficientCollateral);
     }
-    Ok(())
+    trade_report(user, slot, market.market_index, delta, price, fee, funding_paid, &outcome)
 }
 
 /// The order carried by the preceding Ed25519 program instruction, if it is signed by `authority`.

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
 use crate::controller::oracle::{read_pyth, require_fresh};
-use crate::controller::position::{execute_fill, settle_funding};
+use crate::controller::position::{execute_fill, settle_funding, trade_report};
 use crate::errors::ErrorCode;
 use crate::math::liquidation::{liquidation_fee, liquidation_size};
 use crate::state::*;
@@ -22,7 +22,8 @@ pub struct Liquidate<'info> {
 }
 
 /// One partial liquidation step in `market` at the oracle price; the fee goes to the insurance fund.
-pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>) -> Result<()> {
+/// Returns what it executed.
+pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>) -> Result<TradeReport> {
     let slot = Clock::get()?.slot;
     let market = &mut ctx.accounts.market;
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
@@ -30,7 +31,7 @@ pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'inf
     let user = &mut ctx.accounts.user;
     let global = &mut ctx.accounts.global;
     let index = user.position_index(market.market_index).ok_or(ErrorCode::NotLiquidatable)?;
-    settle_funding(user, index, market, global)?;
+    let funding_paid = settle_funding(user, index, market, global)?;
 
     let this = PricedMarket { market: (**market).clone(), reading };
     let others = load_priced_markets(ctx.remaining_accounts)?;
@@ -41,6 +42,6 @@ pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'inf
     validate!(size > 0, ErrorCode::NotLiquidatable);
     let fee = liquidation_fee(&account, target, size)?;
     let delta = -i128::from(user.positions[index].base).signum() * size;
-    execute_fill(user, index, market, global, delta, reading.price, fee)?;
-    Ok(())
+    let outcome = execute_fill(user, index, market, global, delta, reading.price, fee)?;
+    trade_report(user, index, market.market_index, delta, reading.price, fee, funding_paid, &outcome)
 }

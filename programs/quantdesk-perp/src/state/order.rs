@@ -31,3 +31,23 @@ impl OrderMessage {
         Self::try_from_slice(body).ok()
     }
 }
+
+/// What fill_order and liquidate did, returned to the caller as the transaction's return data, so a
+/// keeper records exactly what the program executed instead of recomputing it.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeReport {
+    pub market_index: u16,
+    /// Signed base filled (BASE_PRECISION): > 0 bought, < 0 sold.
+    pub base_delta: i64,
+    /// Execution price (PRICE_PRECISION): the skew-adjusted fill price, or the oracle price in a liquidation.
+    pub price: u64,
+    /// Taker fee or liquidation fee charged to the sub-account (QUOTE_PRECISION); it went to the insurance fund.
+    pub fee: u64,
+    /// PnL realized by the reducing part of the fill (QUOTE_PRECISION).
+    pub realized_pnl: i64,
+    /// Funding settled into collateral before the fill (QUOTE_PRECISION, > 0 paid by the account).
+    pub funding_paid: i64,
+    pub base_after: i64,
+    pub quote_entry_after: i64,
+    pub collateral_after: i64,
+}
