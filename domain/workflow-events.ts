@@ -28,6 +28,17 @@ export function accountStreamKey(prefix: string, account: string): string {
   return `${prefix}:events:${account}`;
 }
 
+/**
+ * Every workflow event of every account, in one stream: what services that follow the whole platform
+ * read (the risk monitor refreshes the accounts it names; later, alerting and market intelligence).
+ */
+export function firehoseStreamKey(prefix: string): string {
+  return `${prefix}:firehose`;
+}
+
+/** The account of platform-level funding events for a market (ProgressTracker's account for funding). */
+export const marketAccountOf = (marketIndex: number | string): string => `market-${marketIndex}`;
+
 export function eventKeyOf(workflowId: string, step: string, status: StepStatus): string {
   return `${workflowId}|${step}|${status}`;
 }

@@ -1,56 +1,63 @@
-// The risk monitor (started by `npm start`): follows the price streams qd:prices:<symbol>; on each tick
-// it relays the price to waiting orders (their triggers) and, at most once per market per second,
-// values every holder on fresh chain state and starts liquidations (liq:<account>:<market>:<minute>).
+// The risk monitor (started by `npm start`): loads every sub-account from the chain once (RiskBook),
+// follows the price streams qd:prices:<symbol> and the workflow firehose. Each price tick is relayed to
+// waiting orders and starts a liquidation (liq:<account>:<market>:<minute>) for every account it puts
+// below maintenance; each workflow event re-reads the account it names. A full reload every few minutes
+// catches anything changed outside the workflows.
 import { DEFAULT_MARKETS } from '../domain/perp';
+import { firehoseStreamKey, type WorkflowEvent } from '../domain/workflow-events';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/main';
-import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { RpcPool } from '../activities/chain/rpc-pool';
-import { relayPriceTick } from '../activities/risk/price-relay';
-import { scanMarketForLiquidations } from '../activities/risk/risk-monitor';
+import { RiskMonitor } from '../activities/risk/risk-monitor';
 import { createTemporalClient } from '../temporal/client';
 
-const SCAN_EVERY_MS = 1_000;
+const RELOAD_EVERY_MS = 5 * 60_000;
 
 await runMain('risk-monitor', async (onShutdown) => {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'risk-monitor' });
-  const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor' });
   const redis = createRedis(config.redis.url, 'quantdesk-risk-monitor');
   const temporal = await createTemporalClient(config.temporal);
-  const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
+  const monitor = new RiskMonitor({ pool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }), temporal, taskQueue: config.temporal.taskQueue });
   let stopping = false;
   onShutdown(() => {
     stopping = true;
   });
-  const streams = DEFAULT_MARKETS.map((m) => `${config.streamPrefix}:prices:${m.symbol}`);
+  const firehose = firehoseStreamKey(config.streamPrefix);
+  const priceStreams = DEFAULT_MARKETS.map((m) => `${config.streamPrefix}:prices:${m.symbol}`);
+  const streams = [firehose, ...priceStreams];
   const lastIds = streams.map(() => '$');
-  const lastScan = new Map<number, number>();
-  logger.info({ streams }, 'risk monitor following prices');
+  let loadedAt = 0;
+  logger.info({ streams }, 'risk monitor following prices and workflow events');
   while (!stopping) {
-    const batch = await redis.xread('COUNT', 100, 'BLOCK', 1_000, 'STREAMS', ...streams, ...lastIds);
-    for (const [stream, entries] of batch ?? []) {
-      const i = streams.indexOf(stream);
-      const market = DEFAULT_MARKETS[i]!;
-      const [id, fields] = entries.at(-1)!;
-      lastIds[i] = id;
-      const price = BigInt(fields[fields.indexOf('price') + 1]!);
-      try {
-        const told = await relayPriceTick(temporal, market.marketIndex, price);
-        const now = Date.now();
-        if (now - (lastScan.get(market.marketIndex) ?? 0) >= SCAN_EVERY_MS) {
-          lastScan.set(market.marketIndex, now);
-          const started = await scanMarketForLiquidations({ pool: rpcPool, db, temporal, taskQueue: config.temporal.taskQueue }, market.marketIndex, String(Math.floor(now / 60_000)));
-          const entry = { market: market.symbol, price: price.toString(), ordersTold: told, liquidations: started };
-          if (started.length) logger.info(entry, 'liquidations started');
-          else logger.debug(entry, 'tick handled');
-        }
-      } catch (err) {
-        logger.warn({ err, market: market.symbol }, 'tick not handled; the next one will be');
+    try {
+      if (Date.now() - loadedAt >= RELOAD_EVERY_MS) {
+        await monitor.load();
+        loadedAt = Date.now();
+        logger.info({ accounts: monitor.book.size }, 'risk book loaded from the chain');
       }
+      const batch = await redis.xread('COUNT', 1_000, 'BLOCK', 1_000, 'STREAMS', ...streams, ...lastIds);
+      for (const [stream, entries] of batch ?? []) {
+        const i = streams.indexOf(stream);
+        lastIds[i] = entries.at(-1)![0];
+        if (stream === firehose) {
+          await monitor.onEvents(entries.map(([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as WorkflowEvent));
+          continue;
+        }
+        const market = DEFAULT_MARKETS[i - 1]!;
+        const [, fields] = entries.at(-1)!;
+        const price = BigInt(fields[fields.indexOf('price') + 1]!);
+        const outcome = await monitor.onTick(market.marketIndex, price, Date.now());
+        const entry = { market: market.symbol, price: price.toString(), ...outcome };
+        if (outcome.liquidations.length) logger.info(entry, 'liquidations started');
+        else logger.debug(entry, 'tick handled');
+      }
+    } catch (err) {
+      logger.warn({ err }, 'risk monitor step failed; the next tick retries');
+      await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
+  await Promise.all([redis.quit(), temporal.connection.close()]);
 });

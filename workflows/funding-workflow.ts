@@ -4,6 +4,7 @@ import type { FundingUpdate } from '../activities/chain/funding-activities';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { workflowIds } from './definitions';
 import { ProgressTracker } from './progress';
+import { marketAccountOf } from '../domain/workflow-events';
 
 /** Positions per funding-payment batch, and batches per run before continuing as new (bounded history). */
 export const FUNDING_BATCH = 500;
@@ -29,7 +30,7 @@ export interface FundingResult {
  * then record every open position's payment in batches, continuing as new for large books.
  */
 export async function fundingSettlementWorkflow(input: FundingInput): Promise<FundingResult> {
-  const progress = new ProgressTracker('funding', `market-${input.marketIndex}`, String(input.marketIndex));
+  const progress = new ProgressTracker('funding', marketAccountOf(input.marketIndex), String(input.marketIndex));
   let update = input.update;
   if (!update) {
     await progress.start();

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Keypair } from '@solana/web3.js';
+import { BASE_PRECISION, DEFAULT_MARKETS, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
+import { EMPTY_MARKET_INDEX, type DecodedUser } from '../chain/perp-coders';
+import { RiskBook } from './risk-book';
+
+const [sol, btc] = [DEFAULT_MARKETS[0]!, DEFAULT_MARKETS[1]!];
+const startPrice = { [sol.marketIndex]: 150n * PRICE_PRECISION, [btc.marketIndex]: 60_000n * PRICE_PRECISION };
+const wallet = Keypair.generate().publicKey;
+
+interface Spec {
+  collateral: bigint;
+  positions: { market: 0 | 1; base: bigint; entry: bigint }[];
+}
+
+function user(spec: Spec): DecodedUser {
+  const positions = spec.positions.map((p) => {
+    const m = p.market === 0 ? sol : btc;
+    return { marketIndex: m.marketIndex, base: p.base, quoteEntry: (p.base * p.entry) / BASE_PRECISION, lastFundingIndex: 0n };
+  });
+  while (positions.length < 8) positions.push({ marketIndex: EMPTY_MARKET_INDEX, base: 0n, quoteEntry: 0n, lastFundingIndex: 0n });
+  return { authority: wallet, collateral: spec.collateral, positions };
+}
+
+const position = fc.record({
+  market: fc.constantFrom(0 as const, 1 as const),
+  // up to ±50 units, never zero
+  base: fc.bigInt({ min: 1n, max: 50n * BASE_PRECISION }).chain((b) => fc.constantFrom(b, -b)),
+  entryMove: fc.integer({ min: -1500, max: 1500 }), // entry price within ±15% of the start price (bps)
+});
+const spec = fc.record({
+  collateral: fc.bigInt({ min: 1n, max: 2_000_000n * QUOTE_PRECISION }),
+  positions: fc.uniqueArray(position, { minLength: 1, maxLength: 2, selector: (p) => p.market }),
+});
+
+describe('RiskBook', () => {
+  it('finds exactly the holders a price puts below maintenance (same as valuing everyone)', () => {
+    fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 40 }), fc.integer({ min: -3000, max: 3000 }), fc.integer({ min: -3000, max: 3000 }), (specs, moveSol, moveBtc) => {
+      const book = new RiskBook();
+      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndex: 0n, price: startPrice[m.marketIndex]! });
+      specs.forEach((s, i) => book.upsert(`acct-${i}`, user({
+        collateral: s.collateral,
+        positions: s.positions.map((p) => {
+          const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
+          return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
+        }),
+      })));
+      book.underwater(sol.marketIndex); // index built at the start prices, then prices move
+      book.setPrice(sol.marketIndex, startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(moveSol)) / 10_000n);
+      book.setPrice(btc.marketIndex, startPrice[btc.marketIndex]! + (startPrice[btc.marketIndex]! * BigInt(moveBtc)) / 10_000n);
+      for (const m of [sol, btc]) {
+        const expected = specs.map((_, i) => `acct-${i}`).filter((a) => {
+          const margin = book.marginAccount(a)!;
+          return margin.positions.some((p) => p.position.marketIndex === m.marketIndex) && isBelowMaintenance(margin);
+        });
+        expect(book.underwater(m.marketIndex).map((u) => u.account).sort()).toEqual(expected.sort());
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('re-indexes an account when it changes and forgets a closed one', () => {
+    const book = new RiskBook();
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndex: 0n, price: 150n * PRICE_PRECISION });
+    book.upsert('a', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    expect(book.underwater(sol.marketIndex)).toEqual([]);
+    book.setPrice(sol.marketIndex, 130n * PRICE_PRECISION); // lost 200 of 100 collateral
+    expect(book.underwater(sol.marketIndex)).toEqual([{ account: 'a', wallet: wallet.toBase58() }]);
+    book.upsert('a', user({ collateral: 10_000n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    expect(book.underwater(sol.marketIndex)).toEqual([]); // topped up
+    book.upsert('a', user({ collateral: 1n, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    book.remove('a');
+    expect(book.underwater(sol.marketIndex)).toEqual([]);
+    expect(book.size).toBe(0);
+  });
+});

@@ -1,0 +1,183 @@
+import { PublicKey } from '@solana/web3.js';
+import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, type Account, type MarketParams, type Position } from '../../domain/perp';
+import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../chain/perp-coders';
+import { PERP_PROGRAM_ID } from '../chain/perp-program';
+import { fetchPricedMarket } from '../chain/chain-reads';
+import type { RpcPool } from '../chain/rpc-pool';
+import { big, paramsOf } from './free-collateral';
+
+export interface MarketState {
+  params: MarketParams;
+  fundingIndex: bigint;
+  price: bigint;
+}
+
+interface Holder {
+  wallet: string;
+  collateral: bigint;
+  positions: Position[];
+}
+
+interface Trigger {
+  account: string;
+  /** The price at which this single-position account reaches maintenance (domain liquidationPrice). */
+  price: bigint;
+}
+
+/** Sorted liquidation prices of one market's single-position holders: longs highest first, shorts lowest first. */
+interface MarketIndex {
+  longs: Trigger[];
+  shorts: Trigger[];
+  /** Holders with positions in several markets: their trigger here moves with other prices, so each tick values them. */
+  multi: Set<string>;
+}
+
+export interface Underwater {
+  account: string;
+  wallet: string;
+}
+
+/**
+ * Slack on the trigger search. Triggers are rounded toward the current price, so the exact valuation of
+ * the candidates (isBelowMaintenance) decides; the slack only makes sure rounding never hides one.
+ */
+const TRIGGER_SLACK_BPS = 10n;
+const ACCOUNTS_PER_READ = 100;
+
+const userFilter = () => [{ memcmp: perpAccountsCoder.memcmp('user') as { offset: number; bytes: string } }];
+
+/**
+ * The risk monitor's cached valuation of every sub-account: loaded once from the chain (one program
+ * account scan), kept fresh by re-reading accounts that workflows report changed, and indexed per market
+ * by liquidation price, so a price tick finds the accounts it puts below maintenance without valuing
+ * everyone (binary search over the triggers, then the exact domain check on the candidates).
+ */
+export class RiskBook {
+  private readonly holders = new Map<string, Holder>();
+  private readonly markets = new Map<number, MarketState>();
+  private readonly indexes = new Map<number, MarketIndex>();
+
+  get size(): number {
+    return this.holders.size;
+  }
+
+  /** Every sub-account and the listed markets, read from the chain. */
+  async load(pool: RpcPool, marketIndexes: readonly number[]): Promise<void> {
+    for (const m of marketIndexes) await this.refreshMarket(pool, m);
+    const all = await pool.call('scan the program accounts', (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters: userFilter() }));
+    this.holders.clear();
+    for (const { pubkey, account } of all) this.upsert(pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data));
+    this.indexes.clear();
+  }
+
+  /** A market's parameters, funding index and oracle price, read again (after funding or a parameter change). */
+  async refreshMarket(pool: RpcPool, marketIndex: number): Promise<void> {
+    const { market, reading } = await fetchPricedMarket(pool, marketIndex);
+    this.setMarket(marketIndex, { params: paramsOf(market), fundingIndex: big(market.cumulativeFundingIndex), price: reading.price });
+  }
+
+  setMarket(marketIndex: number, state: MarketState): void {
+    this.markets.set(marketIndex, { ...state });
+    this.indexes.delete(marketIndex);
+  }
+
+  /** Re-reads the given sub-accounts (after deposits, fills, liquidations...); closed ones are dropped. */
+  async refreshAccounts(pool: RpcPool, accounts: readonly string[]): Promise<void> {
+    const unique = [...new Set(accounts)];
+    for (let i = 0; i < unique.length; i += ACCOUNTS_PER_READ) {
+      const chunk = unique.slice(i, i + ACCOUNTS_PER_READ);
+      const infos = await pool.call('read sub-accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+      infos.forEach((info, j) => {
+        const account = chunk[j]!;
+        if (info && info.owner.equals(PERP_PROGRAM_ID)) this.upsert(account, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+        else this.remove(account);
+      });
+    }
+  }
+
+  /** The latest price of a market (from the price feed's ticks). */
+  setPrice(marketIndex: number, price: bigint): void {
+    const market = this.markets.get(marketIndex);
+    if (market) market.price = price;
+  }
+
+  /** The account as the margin math sees it, at the cached prices and funding indexes. */
+  marginAccount(account: string): Account | null {
+    const holder = this.holders.get(account);
+    if (!holder) return null;
+    const positions = [];
+    for (const position of holder.positions) {
+      const market = this.markets.get(position.marketIndex);
+      if (!market) return null; // a market this monitor does not follow: value it on chain instead
+      positions.push({ position, params: market.params, price: market.price, fundingIndex: market.fundingIndex });
+    }
+    return { collateral: holder.collateral, positions };
+  }
+
+  /** Holders of `marketIndex` below maintenance at the current prices. */
+  underwater(marketIndex: number): Underwater[] {
+    const market = this.markets.get(marketIndex);
+    if (!market) return [];
+    const index = this.indexOf(marketIndex);
+    const candidates = new Set(index.multi);
+    // A long is at risk once the price is at or below its trigger, a short at or above.
+    const longFloor = (market.price * BPS_PRECISION) / (BPS_PRECISION + TRIGGER_SLACK_BPS);
+    for (const t of index.longs) {
+      if (t.price < longFloor) break;
+      candidates.add(t.account);
+    }
+    const shortCeiling = (market.price * BPS_PRECISION) / (BPS_PRECISION - TRIGGER_SLACK_BPS);
+    for (const t of index.shorts) {
+      if (t.price > shortCeiling) break;
+      candidates.add(t.account);
+    }
+    const out: Underwater[] = [];
+    for (const account of candidates) {
+      const margin = this.marginAccount(account);
+      if (margin && isBelowMaintenance(margin)) out.push({ account, wallet: this.holders.get(account)!.wallet });
+    }
+    return out;
+  }
+
+  /** A sub-account as decoded from the chain; the markets it held and holds are re-indexed on their next tick. */
+  upsert(account: string, user: DecodedUser): void {
+    this.dirty(account);
+    const positions = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX).map((p) => ({
+      marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex),
+    }));
+    this.holders.set(account, { wallet: user.authority.toBase58(), collateral: big(user.collateral), positions });
+    this.dirty(account);
+  }
+
+  remove(account: string): void {
+    this.dirty(account);
+    this.holders.delete(account);
+  }
+
+  /** The markets an account holds get their index rebuilt on the next tick. */
+  private dirty(account: string): void {
+    for (const p of this.holders.get(account)?.positions ?? []) this.indexes.delete(p.marketIndex);
+  }
+
+  private indexOf(marketIndex: number): MarketIndex {
+    const built = this.indexes.get(marketIndex);
+    if (built) return built;
+    const index: MarketIndex = { longs: [], shorts: [], multi: new Set() };
+    for (const [account, holder] of this.holders) {
+      const at = holder.positions.findIndex((p) => p.marketIndex === marketIndex);
+      if (at < 0) continue;
+      if (holder.positions.length > 1) {
+        index.multi.add(account);
+        continue;
+      }
+      const margin = this.marginAccount(account);
+      const price = margin ? liquidationPrice(margin, 0) : null;
+      if (price === null) continue; // no positive price brings it to maintenance
+      (holder.positions[at]!.base > 0n ? index.longs : index.shorts).push({ account, price });
+    }
+    index.longs.sort((a, b) => (a.price === b.price ? 0 : a.price > b.price ? -1 : 1));
+    index.shorts.sort((a, b) => (a.price === b.price ? 0 : a.price < b.price ? -1 : 1));
+    this.indexes.set(marketIndex, index);
+    return index;
+  }
+}
