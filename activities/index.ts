@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { createOrderActivities } from './chain/order-activities';
 import { createFundingActivities } from './chain/funding-activities';
 import { createLiquidationActivities } from './chain/liquidation-activities';
+import { withHeartbeats } from './support/heartbeats';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -26,9 +27,9 @@ export interface ActivityDeps {
   temporal: Client | null;
 }
 
-/** Every activity, built from its dependencies; workflows see only the type of this object. */
+/** Every activity, built from its dependencies, heartbeating while it runs; workflows see only the type of this object. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withHeartbeats({
     ...createWorkflowRunActivities(deps.db),
     ...createEventActivities(deps.redis, deps.streamPrefix),
     ...createSystemActivities(deps.pool, deps.redis),
@@ -39,7 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal),
     ...createChainActivities(deps.rpcPool),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

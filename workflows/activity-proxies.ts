@@ -1,14 +1,19 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
+// Activities heartbeat every second while they run (activities/support/heartbeats.ts): a worker that dies
+// mid-activity is noticed after the heartbeat timeout and the activity retried elsewhere.
+
 /** Chain calls: timeout covers the RPC pool's worst case (rounds x providers x request timeout). */
 export const chainActivities = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
 /** Postgres and Redis writes: short, idempotent, retried until they succeed. */
 export const ledgerActivities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });

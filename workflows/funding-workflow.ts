@@ -1,5 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { continueAsNew, executeChild, patched, workflowInfo } from '@temporalio/workflow';
 import type { FundingUpdate } from '../activities/chain/funding-activities';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { workflowIds } from './definitions';
@@ -30,11 +30,15 @@ export interface FundingResult {
  * then record every open position's payment in batches, continuing as new for large books.
  */
 export async function fundingSettlementWorkflow(input: FundingInput): Promise<FundingResult> {
+  if (!/^\d+$/.test(input.epoch)) throw ApplicationFailure.create({ type: 'InvalidInput', message: `the funding period must be a unix hour, got "${input.epoch}"`, nonRetryable: true });
   const progress = new ProgressTracker('funding', marketAccountOf(input.marketIndex), String(input.marketIndex));
   let update = input.update;
   if (!update) {
     await progress.start();
-    update = await progress.step('cranked', () => chain.crankFunding({ marketIndex: input.marketIndex, previousIndex: null }));
+    // The index before the crank, recorded in history first: when a worker dies after its crank landed,
+    // the retried crank finds the period done and still settles from the right starting index.
+    const previousIndex = patched('funding-index-read-first') ? await chain.readFundingIndex(input.marketIndex) : null;
+    update = await progress.step('cranked', () => chain.crankFunding({ marketIndex: input.marketIndex, previousIndex }));
     const settled = update;
     await progress.step('rate-recorded', () => ledger.recordFundingRate({ marketIndex: input.marketIndex, epoch: input.epoch, update: settled, at: new Date().toISOString() }));
   }

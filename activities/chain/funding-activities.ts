@@ -20,6 +20,11 @@ export interface FundingUpdate {
 
 export function createFundingActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   return {
+    /** The market's cumulative funding index now (before this period's crank). */
+    async readFundingIndex(marketIndex: number): Promise<string> {
+      return (await fetchMarket(pool, marketIndex)).cumulativeFundingIndex.toString();
+    },
+
     /** Runs the program's permissionless funding crank once for the period; a second call finds it done. */
     async crankFunding(input: { marketIndex: number; previousIndex: string | null }): Promise<FundingUpdate> {
       if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key to pay for the crank', nonRetryable: true });

@@ -35,6 +35,8 @@ export interface RpcPoolOptions {
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
   requestTimeoutMs?: number;
+  /** Deadline of bulk reads (program account scans), which legitimately take seconds on large books. */
+  bulkTimeoutMs?: number;
   /** Consecutive failures that open a provider's circuit. */
   failureThreshold?: number;
   /** How long an open circuit stays open before one trial request. */
@@ -61,6 +63,7 @@ export interface ProviderMetrics {
 interface Provider {
   url: string;
   connection: Connection;
+  bulkConnection: Connection;
   requests: number;
   failures: number;
   sends: number;
@@ -84,18 +87,19 @@ export class RpcPool {
   constructor(urls: string[], options: RpcPoolOptions) {
     if (urls.length === 0) throw new RangeError('an RPC pool needs at least one URL');
     this.o = {
-      sleep: sleepFor, requestTimeoutMs: 2_000, failureThreshold: 3, openMs: 5_000, maxSlotLag: 20, rounds: 3, backoffMs: 100,
+      sleep: sleepFor, requestTimeoutMs: 2_000, bulkTimeoutMs: 120_000, failureThreshold: 3, openMs: 5_000, maxSlotLag: 20, rounds: 3, backoffMs: 100,
       commitment: 'confirmed', ...options,
     };
-    const timeout = this.o.requestTimeoutMs;
+    // Each request carries its own deadline, so a hung provider costs at most requestTimeoutMs.
+    const connect = (url: string, timeout: number) => new Connection(url, {
+      commitment: this.o.commitment,
+      disableRetryOnRateLimit: true,
+      fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
+    });
     this.providers = urls.map((url) => ({
       url,
-      // Each request carries its own deadline, so a hung provider costs at most requestTimeoutMs.
-      connection: new Connection(url, {
-        commitment: this.o.commitment,
-        disableRetryOnRateLimit: true,
-        fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
-      }),
+      connection: connect(url, this.o.requestTimeoutMs),
+      bulkConnection: connect(url, this.o.bulkTimeoutMs),
       requests: 0, failures: 0, sends: 0, consecutiveFailures: 0, latencyEwmaMs: 0, slot: null, openedAt: null,
     }));
   }
@@ -124,14 +128,17 @@ export class RpcPool {
     }));
   }
 
-  /** Runs a read on the best provider, moving to the next on failure; rounds with backoff. */
-  async call<T>(what: string, op: (connection: Connection) => Promise<T>): Promise<T> {
+  /**
+   * Runs a read on the best provider, moving to the next on failure; rounds with backoff. A `bulk` read
+   * (a program account scan) gets the bulk deadline and is left out of the providers' latency scores.
+   */
+  async call<T>(what: string, op: (connection: Connection) => Promise<T>, options: { bulk?: boolean } = {}): Promise<T> {
     const causes: string[] = [];
     for (let round = 0; round < this.o.rounds; round++) {
       for (const p of this.ranked()) {
         if (this.circuit(p) === 'open') continue;
         try {
-          return await this.timed(p, () => op(p.connection));
+          return await this.timed(p, () => op(options.bulk ? p.bulkConnection : p.connection), options.bulk);
         } catch (err) {
           causes.push(`${p.url}: ${describe(err)}`);
         }
@@ -205,14 +212,14 @@ export class RpcPool {
     return false;
   }
 
-  private async timed<T>(p: Provider, op: () => Promise<T>): Promise<T> {
+  private async timed<T>(p: Provider, op: () => Promise<T>, bulk = false): Promise<T> {
     const started = this.o.now();
     p.requests++;
     try {
       const value = await op();
       p.consecutiveFailures = 0;
       p.openedAt = null;
-      this.observe(p, this.o.now() - started);
+      if (!bulk) this.observe(p, this.o.now() - started);
       return value;
     } catch (err) {
       if (programErrorName(err)) {

@@ -64,7 +64,7 @@ export class RiskBook {
   /** Every sub-account and the listed markets, read from the chain. */
   async load(pool: RpcPool, marketIndexes: readonly number[]): Promise<void> {
     for (const m of marketIndexes) await this.refreshMarket(pool, m);
-    const all = await pool.call('scan the program accounts', (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters: userFilter() }));
+    const all = await pool.call('scan the program accounts', (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters: userFilter() }), { bulk: true });
     this.holders.clear();
     for (const { pubkey, account } of all) this.upsert(pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data));
     this.indexes.clear();

@@ -1,8 +1,9 @@
 import { Router } from 'express';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { PublicKey } from '@solana/web3.js';
 import { z } from 'zod';
 import { ORDER_KINDS } from '../../domain/orders';
-import { cancelOrderUpdate, QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
+import { amendOrderUpdate, cancelOrderUpdate, QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { placeOrderWorkflow } from '../../workflows';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
@@ -35,9 +36,15 @@ const orderBody = z.object({
   clientOrderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
 }).strict().refine((b) => b.kind === 'market' || b.triggerPrice !== undefined, { message: 'triggerPrice is required for non-market orders', path: ['triggerPrice'] });
 
+const amendBody = z.object({ triggerPrice: int(I64).refine((v) => BigInt(v) > 0n, 'must be positive') }).strict();
+
 const orderIdParams = z.object({ workflowId: z.string().regex(/^order:[1-9A-HJ-NP-Za-km-z]{32,44}:[A-Za-z0-9_-]{1,64}$/, 'an order workflow ID') });
 
-/** POST /v1/orders: a wallet-signed order; POST /v1/orders/:workflowId/cancel cancels a waiting one. */
+/**
+ * POST /v1/orders: a wallet-signed order; POST /v1/orders/:workflowId/cancel cancels a waiting one and
+ * POST /v1/orders/:workflowId/amend moves its trigger price (Temporal updates: validated by the workflow,
+ * answered once it has applied them).
+ */
 export function createOrderRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/orders', async (req, res) => {
@@ -56,11 +63,22 @@ export function createOrderRouter(deps: ApiDeps): Router {
   });
   router.post('/v1/orders/:workflowId/cancel', async (req, res) => {
     const { workflowId } = parseInput(orderIdParams, req.params, 'params');
-    try {
-      res.json(await deps.temporal.workflow.getHandle(workflowId).executeUpdate(cancelOrderUpdate));
-    } catch (err) {
-      throw new HttpError(409, 'not_cancellable', err instanceof Error ? err.message : String(err));
-    }
+    res.json(await orderUpdate(deps, workflowId, 'not_cancellable', (h) => h.executeUpdate(cancelOrderUpdate)));
+  });
+  router.post('/v1/orders/:workflowId/amend', async (req, res) => {
+    const { workflowId } = parseInput(orderIdParams, req.params, 'params');
+    const body = parseInput(amendBody, req.body, 'body');
+    res.json(await orderUpdate(deps, workflowId, 'not_amendable', (h) => h.executeUpdate(amendOrderUpdate, { args: [body] })));
   });
   return router;
+}
+
+/** An update to an order's workflow: 404 when there is no such order, 409 when its state refuses it. */
+async function orderUpdate<T>(deps: ApiDeps, workflowId: string, refused: string, run: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+  try {
+    return await run(deps.temporal.workflow.getHandle(workflowId));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'order_not_found', `no order ${workflowId}`);
+    throw new HttpError(409, refused, err instanceof Error ? err.message : String(err));
+  }
 }

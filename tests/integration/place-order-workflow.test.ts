@@ -107,6 +107,27 @@ describe('placeOrderWorkflow on the real stack', () => {
     expect(await onChainBase()).toBe(4n * BASE_PRECISION);
   });
 
+  it('amends a waiting order\'s trigger through the API, then cancels it; bad amendments are refused', async () => {
+    const workflowId = await place(signedOrder(-BASE_PRECISION, 0n, 'stop_loss', { triggerPrice: 100n * PRICE_PRECISION, reduceOnly: true }));
+    const amend = (id: string, body: unknown) => fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(id)}/amend`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await amend(workflowId, { triggerPrice: (120n * PRICE_PRECISION).toString() });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ triggerPrice: (120n * PRICE_PRECISION).toString() });
+    // A tick between the old and the new trigger now reaches it: a sell stop fires at or below 120.
+    const handle = h.temporal.workflow.getHandle(workflowId);
+    await handle.signal(priceTickSignal, { marketIndex: 0, price: (130n * PRICE_PRECISION).toString() });
+    expect((await progressOf(workflowId)).status).toBe('running');
+    for (const bad of [{ triggerPrice: '0' }, { triggerPrice: '12.5' }, { triggerPrice: 120 }, {}, { triggerPrice: '1', extra: true }]) {
+      const res = await amend(workflowId, bad);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
+    expect((await amend(`order:${trader.user.toBase58()}:no-such-${h.id}`, { triggerPrice: '1' })).status).toBe(404);
+    expect((await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' })).status).toBe(200);
+    expect(((await handle.result()) as { status: string }).status).toBe('cancelled');
+    expect((await amend(workflowId, { triggerPrice: '1' })).status).toBe(409); // no longer waiting
+  });
+
   it('expires a waiting order at its expiry time', async () => {
     const expiryTs = BigInt(Math.floor(Date.now() / 1000) + 2);
     const workflowId = await place(signedOrder(BASE_PRECISION, 100n * PRICE_PRECISION, 'limit', { triggerPrice: 100n * PRICE_PRECISION, expiryTs }));

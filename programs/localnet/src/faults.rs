@@ -12,6 +12,8 @@ pub struct FaultConfig {
     pub latency_ms: u64,
     /// Added after a request is handled, before its answer (a send has executed by then).
     pub latency_after_ms: u64,
+    /// Like latency_after_ms, for sendTransaction only: the transaction lands, its sender hears late.
+    pub send_latency_after_ms: u64,
     /// Share of requests answered with HTTP 503, in per mille (spread evenly, not at random).
     pub error_permille: u32,
     /// Slots the provider reports behind the chain.

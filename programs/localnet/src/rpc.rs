@@ -71,6 +71,11 @@ async fn handle_http(State(s): State<RpcState>, body: Bytes) -> Response {
             return Ok((json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error"}}), false));
         };
         let mut abort = false;
+        let is_send = |call: &Value| call.get("method").and_then(Value::as_str) == Some("sendTransaction");
+        let sends = match &request {
+            Value::Array(calls) => calls.iter().any(is_send),
+            call => is_send(call),
+        };
         let answer = match request {
             Value::Array(calls) => {
                 let mut out = Vec::new();
@@ -81,7 +86,8 @@ async fn handle_http(State(s): State<RpcState>, body: Bytes) -> Response {
             }
             call => answer_call(&s, call, &mut abort).await,
         };
-        let after = s.port.config().latency_after_ms;
+        let config = s.port.config();
+        let after = config.latency_after_ms + if sends { config.send_latency_after_ms } else { 0 };
         if after > 0 {
             tokio::time::sleep(Duration::from_millis(after)).await;
         }
