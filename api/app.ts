@@ -11,6 +11,10 @@ import { createWithdrawalRouter } from './routes/withdrawals';
 import { createOrderRouter } from './routes/orders';
 import { createAdminRouter } from './routes/admin';
 import { createWorkflowRouter } from './routes/workflows';
+import { createAuthRouter } from './routes/auth';
+import { SessionStore } from './auth/sessions';
+import { readSession } from './auth/middleware';
+import { rateLimit } from './rate-limit';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -39,6 +43,10 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(corsFor(deps.config.api.corsOrigins));
   app.use(express.json({ limit: '64kb', strict: true }));
   app.use(createHealthRouter(deps));
+  const sessions = new SessionStore(deps.redis, deps.config.streamPrefix);
+  app.use(readSession(sessions));
+  app.use(rateLimit(deps.redis, deps.config.streamPrefix, deps.config.api.rateLimitPerMinute));
+  app.use(createAuthRouter(deps, sessions));
   app.use(createProbeRouter(deps));
   app.use(createDepositRouter(deps));
   app.use(createWithdrawalRouter(deps));

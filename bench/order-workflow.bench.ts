@@ -9,6 +9,7 @@ import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp
 import { startChainHarness } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { summarize } from './stats';
+import { asWallet } from '../tests/support/auth';
 
 const ORDERS = Number(process.env.QD_BENCH_ORDERS ?? 40);
 const OFFERED_PER_SECOND = Number(process.env.QD_BENCH_RATE ?? 4);
@@ -36,7 +37,7 @@ try {
 
   const viaTemporal = await offered(async (i) => {
     const body = signedOrderBody(trader, side(i), limit(i), 'market', `bench-t-${i}-${h.id}`);
-    const res = await fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body });
     const { workflowId } = (await res.json()) as { workflowId: string };
     const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string };
     if (result.status !== 'filled') throw new Error(`order ${i} ${result.status}`);

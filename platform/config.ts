@@ -14,6 +14,12 @@ const url = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+const wallets = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((w) => w.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'base58 wallet addresses, comma-separated')));
+
 const envSchema = z.object({
   QD_ENV: z.enum(['development', 'test', 'production']).default('development'),
   QD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,12 +49,24 @@ const envSchema = z.object({
     .string()
     .default('http://127.0.0.1:3001,http://localhost:3001')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  QD_SIWS_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a host[:port], as the terminal is served').default('localhost:3001'),
+  QD_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  QD_OPERATOR_WALLETS: wallets,
+  QD_ADMIN_WALLETS: wallets,
+  QD_AUDITOR_WALLETS: wallets,
+  QD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
 });
 
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
-  api: { host: string; port: number; corsOrigins: string[]; operatorToken: string | null };
+  api: {
+    host: string; port: number; corsOrigins: string[]; operatorToken: string | null;
+    /** Sign-In With Solana: the domain the message names, session lifetime, wallets with extra roles. */
+    siwsDomain: string; sessionTtlSeconds: number; roleWallets: { operator: string[]; admin: string[]; auditor: string[] };
+    /** Requests per minute per wallet and per IP. */
+    rateLimitPerMinute: number;
+  };
   web: { port: number };
   postgres: { url: string };
   redis: { url: string };
@@ -73,7 +91,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.QD_ENV,
     logLevel: e.QD_LOG_LEVEL,
-    api: { host: e.QD_API_HOST, port: e.QD_API_PORT, corsOrigins: e.QD_CORS_ORIGINS, operatorToken: e.QD_OPERATOR_TOKEN ?? null },
+    api: {
+      host: e.QD_API_HOST, port: e.QD_API_PORT, corsOrigins: e.QD_CORS_ORIGINS, operatorToken: e.QD_OPERATOR_TOKEN ?? null,
+      siwsDomain: e.QD_SIWS_DOMAIN, sessionTtlSeconds: e.QD_SESSION_TTL_SECONDS,
+      roleWallets: { operator: e.QD_OPERATOR_WALLETS, admin: e.QD_ADMIN_WALLETS, auditor: e.QD_AUDITOR_WALLETS },
+      rateLimitPerMinute: e.QD_RATE_LIMIT_PER_MINUTE,
+    },
     web: { port: e.QD_WEB_PORT },
     postgres: { url: e.QD_PG_URL },
     redis: { url: e.QD_REDIS_URL },

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { listWorkflows, retryWorkflow } from '../../temporal/operations';
 import { getProgressQuery, QdStatus } from '../../workflows/definitions';
 import { HttpError, parseInput } from '../http-error';
+import { sessionOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 
 const filter = z.object({
@@ -16,8 +17,8 @@ const filter = z.object({
 const idParams = z.object({ workflowId: z.string().regex(/^[A-Za-z0-9:_|.-]{1,200}$/, 'a workflow ID') });
 
 /**
- * Operators' routes under /v1/admin, behind a bearer token (QD_OPERATOR_TOKEN; without it they answer
- * 503). Sign-in roles replace the token with the terminal's admin console.
+ * Operators' routes under /v1/admin: a signed-in operator, or the service bearer token QD_OPERATOR_TOKEN
+ * for scripts.
  */
 export function createAdminRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -53,10 +54,13 @@ export function createAdminRouter(deps: ApiDeps): Router {
   return router;
 }
 
+/** An operator's session (sign-in with a wallet in QD_OPERATOR_WALLETS / QD_ADMIN_WALLETS) or the service token. */
 function requireOperator(token: string | null): RequestHandler {
   const expected = token ? Buffer.from(token) : null;
-  return (req, _res, next) => {
-    if (!expected) return next(new HttpError(503, 'operator_access_disabled', 'operator routes need QD_OPERATOR_TOKEN'));
+  return (req, res, next) => {
+    const session = sessionOf(res);
+    if (session) return next(session.roles.includes('operator') ? undefined : new HttpError(403, 'forbidden', 'this needs the operator role'));
+    if (!expected) return next(new HttpError(401, 'unauthenticated', 'sign in with an operator wallet (or use QD_OPERATOR_TOKEN)'));
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return next(new HttpError(401, 'unauthorized', 'operator token required'));
     next();

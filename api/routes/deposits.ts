@@ -6,21 +6,24 @@ import { parseInput } from '../http-error';
 import { userTransactionOr400 } from '../user-transaction';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
+import { requireSession, requireWallet } from '../auth/middleware';
 
 const depositBody = z.object({
   signedTransaction: z.string().min(1).max(2_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
 }).strict();
 
 /**
- * POST /v1/deposits: a wallet-signed deposit transaction. Checked here (400 when malformed, unsigned or
+ * POST /v1/deposits (signed in as the depositing wallet): a wallet-signed deposit transaction. Checked here (400 when malformed, unsigned or
  * not a deposit into the signer's sub-account), then run by depositWorkflow under `deposit:<signature>`:
  * submitting the same transaction again finds that workflow.
  */
 export function createDepositRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/deposits', async (req, res) => {
+    requireSession(res);
     const { signedTransaction } = parseInput(depositBody, req.body, 'body');
     const intent = userTransactionOr400(signedTransaction, 'deposit');
+    requireWallet(res, intent.wallet);
     const started = await startOrFind<typeof depositWorkflow>(deps, 'depositWorkflow', {
       workflowId: workflowIds.deposit(intent.signature),
       args: [{ signedTransaction }],

@@ -1,6 +1,6 @@
-import { Router } from 'express';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Router, type Response } from 'express';
 import { PublicKey } from '@solana/web3.js';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { ORDER_KINDS } from '../../domain/orders';
 import { amendOrderUpdate, cancelOrderUpdate, QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
@@ -8,16 +8,9 @@ import type { placeOrderWorkflow } from '../../workflows';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
-
-const pubkey = z.string().refine((v) => {
-  try {
-    return new PublicKey(v).toBase58() === v;
-  } catch {
-    return false;
-  }
-}, 'a base58 public key');
-const int = (max: bigint) => z.string().regex(/^-?[0-9]{1,20}$/, 'an integer as a decimal string').refine((v) => BigInt(v) >= -max && BigInt(v) <= max, 'out of range');
-const I64 = (1n << 63n) - 1n;
+import { base58Key as pubkey, I64, intString as int } from '../schemas';
+import { requireSession, requireWallet } from '../auth/middleware';
+import { findSubAccount } from '../../activities/chain/user-transaction';
 
 const orderBody = z.object({
   order: z.object({
@@ -48,7 +41,9 @@ const orderIdParams = z.object({ workflowId: z.string().regex(/^order:[1-9A-HJ-N
 export function createOrderRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/orders', async (req, res) => {
+    requireSession(res);
     const body = parseInput(orderBody, req.body, 'body');
+    requireWallet(res, body.authority);
     const started = await startOrFind<typeof placeOrderWorkflow>(deps, 'placeOrderWorkflow', {
       workflowId: workflowIds.order(body.order.user, body.clientOrderId),
       args: [body],
@@ -63,14 +58,26 @@ export function createOrderRouter(deps: ApiDeps): Router {
   });
   router.post('/v1/orders/:workflowId/cancel', async (req, res) => {
     const { workflowId } = parseInput(orderIdParams, req.params, 'params');
+    requireOwnOrder(res, workflowId);
     res.json(await orderUpdate(deps, workflowId, 'not_cancellable', (h) => h.executeUpdate(cancelOrderUpdate)));
   });
   router.post('/v1/orders/:workflowId/amend', async (req, res) => {
     const { workflowId } = parseInput(orderIdParams, req.params, 'params');
+    requireOwnOrder(res, workflowId);
     const body = parseInput(amendBody, req.body, 'body');
     res.json(await orderUpdate(deps, workflowId, 'not_amendable', (h) => h.executeUpdate(amendOrderUpdate, { args: [body] })));
   });
   return router;
+}
+
+/** Orders are changed by the wallet that owns their sub-account (order:<sub-account>:<client id>). */
+function requireOwnOrder(res: Response, workflowId: string): void {
+  const session = requireSession(res);
+  try {
+    findSubAccount(new PublicKey(session.wallet), new PublicKey(workflowId.split(':')[1]!));
+  } catch {
+    throw new HttpError(403, 'forbidden', 'the order belongs to another wallet');
+  }
 }
 
 /** An update to an order's workflow: 404 when there is no such order, 409 when its state refuses it. */

@@ -6,6 +6,7 @@ import { parseInput } from '../http-error';
 import { userTransactionOr400 } from '../user-transaction';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
+import { requireSession, requireWallet } from '../auth/middleware';
 
 const withdrawBody = z.object({
   signedTransaction: z.string().min(1).max(2_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
@@ -16,8 +17,10 @@ const withdrawBody = z.object({
 export function createWithdrawalRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/v1/withdrawals', async (req, res) => {
+    requireSession(res);
     const { signedTransaction, requestId } = parseInput(withdrawBody, req.body, 'body');
     const intent = userTransactionOr400(signedTransaction, 'withdraw');
+    requireWallet(res, intent.wallet);
     const started = await startOrFind<typeof withdrawWorkflow>(deps, 'withdrawWorkflow', {
       workflowId: workflowIds.withdraw(intent.account, requestId),
       args: [{ signedTransaction, requestId }],

@@ -11,6 +11,7 @@ import type { Progress } from '../../workflows/definitions';
 import { waitFor, type Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
+import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -38,7 +39,7 @@ async function signedDeposit(signer: Keypair, amount: bigint): Promise<string> {
 }
 
 const postDeposit = (signedTransaction: string) =>
-  fetch(`${h.apiUrl}/v1/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signedTransaction }) });
+  asWallet(h.apiUrl, trader.wallet, '/v1/deposits', { body: { signedTransaction } });
 
 async function completed(workflowId: string): Promise<Progress> {
   return waitFor(`${workflowId} to complete`, async () => {
@@ -85,7 +86,7 @@ describe('depositWorkflow on the real stack (Temporal, Postgres, Redis, localnet
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_deposit');
     }
-    const res = await fetch(`${h.apiUrl}/v1/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"signedTransaction": 5}' });
+    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/deposits', { body: '{"signedTransaction": 5}' });
     expect(res.status).toBe(400);
   });
 });

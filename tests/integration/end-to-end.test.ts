@@ -12,6 +12,7 @@ import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/p
 import type { Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
+import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -34,7 +35,7 @@ async function signed(build: Promise<Transaction>): Promise<string> {
   return tx.serialize().toString('base64');
 }
 const post = async (path: string, body: unknown) => {
-  const res = await fetch(`${h.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await asWallet(h.apiUrl, trader.wallet, path, { body });
   return ((await res.json()) as { workflowId: string }).workflowId;
 };
 const result = <T>(workflowId: string) => h.temporal.workflow.getHandle(workflowId).result() as Promise<T>;
@@ -58,7 +59,7 @@ describe('deposit → market order → price move → funding → liquidation �
     await result(deposit);
     await assertConserved();
 
-    const { result: filled } = await placeAndWait(h, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `e2e-open-${h.id}`));
+    const { result: filled } = await placeAndWait(h, trader, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `e2e-open-${h.id}`));
     expect((filled as { status: string }).status).toBe('filled');
     await assertConserved();
 
@@ -75,7 +76,7 @@ describe('deposit → market order → price move → funding → liquidation �
     expect(((await result<{ status: string }>(liquidation!)).status)).toBe('liquidated');
     await assertConserved();
 
-    await placeAndWait(h, signedOrderBody(trader, -100n * BASE_PRECISION, 0n, 'market', `e2e-close-${h.id}`, { reduceOnly: true }));
+    await placeAndWait(h, trader, signedOrderBody(trader, -100n * BASE_PRECISION, 0n, 'market', `e2e-close-${h.id}`, { reduceOnly: true }));
     const user = await trader.program.account.user.fetch(trader.user);
     expect(user.positions.every((p) => p.base.isZero())).toBe(true);
     const collateral = BigInt(user.collateral.toString());

@@ -23,6 +23,7 @@ import { startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { asWallet, tokenOf } from '../support/auth';
 
 let ln: Localnet;
 let h: Harness;
@@ -78,7 +79,8 @@ describe('a worker killed right after the chain executed', () => {
     const trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
     const body = signedOrderBody(trader, BASE_PRECISION, 200n * PRICE_PRECISION, 'market', `once-order-${h.id}`);
     const workflowId = `order:${trader.user.toBase58()}:${body.clientOrderId}`;
-    await killAfterNextSend(() => fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+    await tokenOf(h.apiUrl, trader.wallet); // signed in before the providers slow down
+    await killAfterNextSend(() => asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body }));
     const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string; signature: string };
     expect(result.status).toBe('filled');
     expect(await baseOf(trader)).toBe(BASE_PRECISION); // one execution
@@ -97,9 +99,8 @@ describe('a worker killed right after the chain executed', () => {
     tx.feePayer = trader.wallet.publicKey;
     tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
     tx.sign(trader.wallet);
-    const res = await killAfterNextSend(() => fetch(`${h.apiUrl}/v1/withdrawals`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signedTransaction: tx.serialize().toString('base64'), requestId: `once-${h.id}` }),
-    }));
+    await tokenOf(h.apiUrl, trader.wallet);
+    const res = await killAfterNextSend(() => asWallet(h.apiUrl, trader.wallet, '/v1/withdrawals', { body: { signedTransaction: tx.serialize().toString('base64'), requestId: `once-${h.id}` } }));
     const { workflowId } = (await res.json()) as { workflowId: string };
     await h.temporal.workflow.getHandle(workflowId).result();
     expect(await collateralOf(trader)).toBe(300n * QUOTE_PRECISION);
@@ -110,7 +111,7 @@ describe('a worker killed right after the chain executed', () => {
 
   it('liquidates with one row and one insurance entry per step the program executed', async () => {
     const trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
-    await placeAndWait(h, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `once-open-${h.id}`));
+    await placeAndWait(h, trader, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `once-open-${h.id}`));
     const opened = await baseOf(trader);
     await ln.control('/pyth', { marketIndex: 0, price: (135n * PRICE_PRECISION).toString() });
     const monitor = { pool: new RpcPool(ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };

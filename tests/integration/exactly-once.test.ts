@@ -11,6 +11,7 @@ import { startHarness, waitFor, type Harness } from '../support/harness';
 import { startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, type Trader } from '../support/perp-fixtures';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { asWallet } from '../support/auth';
 
 let ln: Localnet;
 let h: Harness;
@@ -55,9 +56,7 @@ describe('a worker killed in the middle of a deposit', () => {
     tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
     tx.sign(trader.wallet);
 
-    const res = await fetch(`${h.apiUrl}/v1/deposits`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signedTransaction: tx.serialize().toString('base64') }),
-    });
+    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/deposits', { body: { signedTransaction: tx.serialize().toString('base64') } });
     const { workflowId } = (await res.json()) as { workflowId: string };
 
     // Kill 1: the chain has executed the deposit, the worker has not heard back.

@@ -12,6 +12,7 @@ import type { FundingResult } from '../../workflows/funding-workflow';
 import type { Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
+import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -22,10 +23,7 @@ beforeAll(async () => {
   ({ h, trader } = env);
   const order: OrderWire = { user: trader.user.toBase58(), marketIndex: 0, baseAmount: (3n * BASE_PRECISION).toString(), limitPrice: (160n * PRICE_PRECISION).toString(), reduceOnly: false, nonce: '1', expiryTs: '4000000000' };
   const signature = Buffer.from(ed25519.sign(encodeOrderMessage(toOrderMessage(order)), trader.wallet.secretKey.subarray(0, 32))).toString('base64');
-  const res = await fetch(`${h.apiUrl}/v1/orders`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ order, authority: trader.wallet.publicKey.toBase58(), signature, kind: 'market', clientOrderId: `fund-${h.id}` }),
-  });
+  const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body: { order, authority: trader.wallet.publicKey.toBase58(), signature, kind: 'market', clientOrderId: `fund-${h.id}` } });
   await h.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId).result();
 }, 180_000);
 

@@ -10,6 +10,7 @@ import type { Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { recordHistory } from '../support/histories';
+import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -28,11 +29,10 @@ const setPrice = (price: bigint) => env.ln.control('/pyth', { marketIndex: 0, pr
 
 describe('liquidation on the real stack', () => {
   it('is started by the risk monitor once per period, cancels resting orders and liquidates partially', async () => {
-    await placeAndWait(h, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `liq-open-${h.id}`));
+    await placeAndWait(h, trader, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `liq-open-${h.id}`));
     // A resting take-profit that the liquidation must cancel first.
-    const res = await fetch(`${h.apiUrl}/v1/orders`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(signedOrderBody(trader, -10n * BASE_PRECISION, 0n, 'take_profit', `liq-tp-${h.id}`, { triggerPrice: 200n * PRICE_PRECISION, reduceOnly: true })),
+    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', {
+      body: signedOrderBody(trader, -10n * BASE_PRECISION, 0n, 'take_profit', `liq-tp-${h.id}`, { triggerPrice: 200n * PRICE_PRECISION, reduceOnly: true }),
     });
     const { workflowId: restingOrder } = (await res.json()) as { workflowId: string };
     await new Promise((r) => setTimeout(r, 500));

@@ -13,6 +13,7 @@ import { fetchTradeReport } from '../../activities/chain/chain-reads';
 import { RpcPool } from '../../activities/chain/rpc-pool';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
+import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -42,7 +43,7 @@ function signedOrder(baseAmount: bigint, limitPrice: bigint, kind: OrderKind, ex
 }
 
 async function place(body: unknown): Promise<string> {
-  const res = await fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body });
   expect(res.status).toBe(202);
   return ((await res.json()) as { workflowId: string }).workflowId;
 }
@@ -99,17 +100,17 @@ describe('placeOrderWorkflow on the real stack', () => {
 
   it('cancels a waiting order through the API and sends nothing', async () => {
     const workflowId = await place(signedOrder(-BASE_PRECISION, 0n, 'stop_loss', { triggerPrice: 100n * PRICE_PRECISION, reduceOnly: true }));
-    const cancel = await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
+    const cancel = await asWallet(h.apiUrl, trader.wallet, `/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(200);
     expect(((await h.temporal.workflow.getHandle(workflowId).result()) as { status: string }).status).toBe('cancelled');
-    const again = await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
+    const again = await asWallet(h.apiUrl, trader.wallet, `/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(await onChainBase()).toBe(4n * BASE_PRECISION);
   });
 
   it('amends a waiting order\'s trigger through the API, then cancels it; bad amendments are refused', async () => {
     const workflowId = await place(signedOrder(-BASE_PRECISION, 0n, 'stop_loss', { triggerPrice: 100n * PRICE_PRECISION, reduceOnly: true }));
-    const amend = (id: string, body: unknown) => fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(id)}/amend`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const amend = (id: string, body: unknown) => asWallet(h.apiUrl, trader.wallet, `/v1/orders/${encodeURIComponent(id)}/amend`, { body });
     const ok = await amend(workflowId, { triggerPrice: (120n * PRICE_PRECISION).toString() });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ triggerPrice: (120n * PRICE_PRECISION).toString() });
@@ -123,7 +124,7 @@ describe('placeOrderWorkflow on the real stack', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
     }
     expect((await amend(`order:${trader.user.toBase58()}:no-such-${h.id}`, { triggerPrice: '1' })).status).toBe(404);
-    expect((await fetch(`${h.apiUrl}/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' })).status).toBe(200);
+    expect((await asWallet(h.apiUrl, trader.wallet, `/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' })).status).toBe(200);
     expect(((await handle.result()) as { status: string }).status).toBe('cancelled');
     expect((await amend(workflowId, { triggerPrice: '1' })).status).toBe(409); // no longer waiting
   });
@@ -143,7 +144,7 @@ describe('placeOrderWorkflow on the real stack', () => {
       { ...good, kind: 'limit' }, // no trigger price
       { ...good, signature: 'short' },
     ]) {
-      const res = await fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bad) });
+      const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body: bad });
       expect(res.status).toBe(400);
     }
   });

@@ -12,6 +12,7 @@ import { waitFor, type Harness } from '../support/harness';
 import type { Localnet } from '../support/localnet';
 import { fillInstructions, keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
+import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let ln: Localnet;
@@ -41,7 +42,7 @@ async function signedWithdraw(amount: bigint, withMarket: boolean): Promise<stri
 }
 
 const post = (signedTransaction: string, requestId: string) =>
-  fetch(`${h.apiUrl}/v1/withdrawals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signedTransaction, requestId }) });
+  asWallet(h.apiUrl, trader.wallet, '/v1/withdrawals', { body: { signedTransaction, requestId } });
 const rowOf = async (workflowId: string) => (await h.db.select().from(withdrawals).where(eq(withdrawals.id, workflowId)))[0];
 const collateral = async () => BigInt((await trader.program.account.user.fetch(trader.user)).collateral.toString());
 

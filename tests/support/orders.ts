@@ -4,6 +4,7 @@ import { toOrderMessage, type OrderWire } from '../../activities/chain/order-act
 import type { OrderKind } from '../../domain/orders';
 import type { Harness } from './harness';
 import type { Trader } from './perp-fixtures';
+import { asWallet } from './auth';
 
 /** A market-0 order signed by the trader's wallet, as the terminal would send it to POST /v1/orders. */
 export function signedOrderBody(trader: Trader, baseAmount: bigint, limitPrice: bigint, kind: OrderKind, clientOrderId: string,
@@ -21,8 +22,8 @@ export function signedOrderBody(trader: Trader, baseAmount: bigint, limitPrice: 
 }
 
 /** Places the order through the API and waits for its workflow's result. */
-export async function placeAndWait(h: Harness, body: unknown): Promise<{ workflowId: string; result: unknown }> {
-  const res = await fetch(`${h.apiUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function placeAndWait(h: Harness, trader: Trader, body: unknown): Promise<{ workflowId: string; result: unknown }> {
+  const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body });
   const { workflowId } = (await res.json()) as { workflowId: string };
   return { workflowId, result: await h.temporal.workflow.getHandle(workflowId).result() };
 }

@@ -1,0 +1,53 @@
+import type { RequestHandler, Response } from 'express';
+import { HttpError } from '../http-error';
+import type { Role, Session, SessionStore } from './sessions';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Reads `Authorization: Bearer <token>` into res.locals.session. A bearer that is no live session (an
+ * expired one, or the operators' service token) leaves the request anonymous: routes that need a
+ * session answer 401 themselves.
+ */
+export function readSession(store: SessionStore): RequestHandler {
+  return (req, res, next) => {
+    const match = BEARER.exec(req.headers.authorization ?? '');
+    if (!match) return next();
+    store.find(match[1]!).then((session) => {
+      if (session) {
+        res.locals.session = session;
+        res.locals.token = match[1];
+      } else {
+        res.locals.sessionExpired = true;
+      }
+      next();
+    }, next);
+  };
+}
+
+export function sessionOf(res: Response): Session | null {
+  return (res.locals.session as Session | undefined) ?? null;
+}
+
+/** The signed-in session, or a 401. */
+export function requireSession(res: Response): Session {
+  const session = sessionOf(res);
+  if (!session) {
+    if (res.locals.sessionExpired) throw new HttpError(401, 'session_expired', 'the session has expired or was ended; sign in again');
+    throw new HttpError(401, 'unauthenticated', 'sign in with your wallet first (POST /v1/auth/nonce, then /v1/auth/session)');
+  }
+  return session;
+}
+
+/** The session acting for `wallet` (its own), or a 401/403. */
+export function requireWallet(res: Response, wallet: string): Session {
+  const session = requireSession(res);
+  if (session.wallet !== wallet) throw new HttpError(403, 'forbidden', 'the request acts for another wallet than the one signed in');
+  return session;
+}
+
+export function requireRole(res: Response, role: Role): Session {
+  const session = requireSession(res);
+  if (!session.roles.includes(role)) throw new HttpError(403, 'forbidden', `this needs the ${role} role`);
+  return session;
+}

@@ -1,0 +1,36 @@
+import type { RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import { HttpError } from './http-error';
+import { sessionOf } from './auth/middleware';
+
+// INCR and set the window's expiry in one step: counts survive API restarts and are shared by instances.
+const HIT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Fixed one-minute windows in Redis, per client IP and, once signed in, per wallet: over the limit is a
+ * 429 with Retry-After. Runs after the session is read, so a wallet cannot escape by changing IP.
+ */
+export function rateLimit(redis: Redis, prefix: string, perMinute: number, now: () => number = Date.now): RequestHandler {
+  return (req, res, next) => {
+    const t = now();
+    const window = Math.floor(t / WINDOW_MS);
+    const wallet = sessionOf(res)?.wallet;
+    const keys = [`${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`, ...(wallet ? [`${prefix}:ratelimit:wallet:${wallet}:${window}`] : [])];
+    Promise.all(keys.map((k) => redis.eval(HIT, 1, k, WINDOW_MS) as Promise<number>)).then((counts) => {
+      const used = Math.max(...counts);
+      res.setHeader('RateLimit-Limit', String(perMinute));
+      res.setHeader('RateLimit-Remaining', String(Math.max(0, perMinute - used)));
+      if (used > perMinute) {
+        const retryAfter = Math.ceil(((window + 1) * WINDOW_MS - t) / 1000);
+        res.setHeader('Retry-After', String(retryAfter));
+        return next(new HttpError(429, 'rate_limited', `more than ${perMinute} requests a minute; retry in ${retryAfter} s`));
+      }
+      next();
+    }, next);
+  };
+}
