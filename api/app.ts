@@ -15,6 +15,23 @@ import { createAuthRouter } from './routes/auth';
 import { SessionStore } from './auth/sessions';
 import { readSession } from './auth/middleware';
 import { rateLimit } from './rate-limit';
+import { openApiDocument, type RouteSpec } from './openapi';
+import { createMarketRouter, marketRoutes } from './routes/markets';
+import { accountRoutes, createAccountRouter } from './routes/accounts';
+import { healthRoutes } from './routes/health';
+import { probeRoutes } from './routes/probes';
+import { depositRoutes } from './routes/deposits';
+import { withdrawalRoutes } from './routes/withdrawals';
+import { orderRoutes } from './routes/orders';
+import { adminRoutes } from './routes/admin';
+import { workflowRoutes } from './routes/workflows';
+import { authRoutes } from './routes/auth';
+
+/** Every route the API serves, as documented in /v1/openapi.json (a test checks none is missing). */
+export const API_ROUTES: readonly RouteSpec[] = [
+  ...healthRoutes, { method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'public', responses: { 200: 'OpenAPI 3.0' } },
+  ...authRoutes, ...marketRoutes, ...accountRoutes, ...depositRoutes, ...withdrawalRoutes, ...orderRoutes, ...workflowRoutes, ...probeRoutes, ...adminRoutes,
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -47,6 +64,11 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(readSession(sessions));
   app.use(rateLimit(deps.redis, deps.config.streamPrefix, deps.config.api.rateLimitPerMinute));
   app.use(createAuthRouter(deps, sessions));
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument(API_ROUTES, { title: 'QuantDesk API', version: '1', description: 'Perpetual futures on Solana: every write runs a durable Temporal workflow.' }));
+  });
+  app.use(createMarketRouter(deps));
+  app.use(createAccountRouter(deps));
   app.use(createProbeRouter(deps));
   app.use(createDepositRouter(deps));
   app.use(createWithdrawalRouter(deps));

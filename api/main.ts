@@ -6,6 +6,7 @@ import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
+import { StreamRelay } from './realtime';
 import { RpcPool } from '../activities/chain/rpc-pool';
 
 await runMain('api', async (onShutdown) => {
@@ -17,12 +18,14 @@ await runMain('api', async (onShutdown) => {
   const temporal = await createTemporalClient(config.temporal);
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
   const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool }));
+  const realtime = await StreamRelay.serve(server, { redis, streamPrefix: config.streamPrefix, corsOrigins: config.api.corsOrigins, instance: config.api.instance, logger });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, resolve);
   });
   logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
   onShutdown(async () => {
+    await realtime.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
     logger.info('api stopped');

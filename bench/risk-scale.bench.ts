@@ -94,6 +94,7 @@ async function run(n: number, withFunding: boolean) {
       tickToAllStartedMs: startedMs, reactionMs, perLiquidationMs: summarize(done),
     };
 
+    process.stderr.write(`${JSON.stringify({ liquidation })}\n`);
     let funding = null;
     if (withFunding) {
       // The positions as the order workflow records them (one row per sub-account and market).

@@ -54,6 +54,7 @@ const envSchema = z.object({
   QD_OPERATOR_WALLETS: wallets,
   QD_ADMIN_WALLETS: wallets,
   QD_AUDITOR_WALLETS: wallets,
+  QD_API_INSTANCE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"').default('api-1'),
   QD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
 });
 
@@ -66,6 +67,8 @@ export interface Config {
     siwsDomain: string; sessionTtlSeconds: number; roleWallets: { operator: string[]; admin: string[]; auditor: string[] };
     /** Requests per minute per wallet and per IP. */
     rateLimitPerMinute: number;
+    /** This instance's name: its consumer group on the event streams (api:<instance>). */
+    instance: string;
   };
   web: { port: number };
   postgres: { url: string };
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       siwsDomain: e.QD_SIWS_DOMAIN, sessionTtlSeconds: e.QD_SESSION_TTL_SECONDS,
       roleWallets: { operator: e.QD_OPERATOR_WALLETS, admin: e.QD_ADMIN_WALLETS, auditor: e.QD_AUDITOR_WALLETS },
       rateLimitPerMinute: e.QD_RATE_LIMIT_PER_MINUTE,
+      instance: e.QD_API_INSTANCE,
     },
     web: { port: e.QD_WEB_PORT },
     postgres: { url: e.QD_PG_URL },

@@ -1,7 +1,9 @@
 // The local price feed (started by `npm start`): moves SOL, BTC and ETH along a random walk with jumps,
 // writing each price to the localnet's Pyth accounts and to the Redis Streams qd:prices:<symbol>.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { localnetSink, PriceFeed, seededRandom } from '../activities/chain/price-feed';
+import { DEFAULT_PATH, localnetSink, PriceFeed, seededRandom, type PublishedPrice } from '../activities/chain/price-feed';
+import { oraclePrices } from '../drizzle/schema';
+import { createPostgres } from '../platform/postgres';
 import { INITIAL_PRICES } from '../domain/perp';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
@@ -18,7 +20,11 @@ await runMain('price-feed', async (onShutdown) => {
   const bootstrap = (await res.json()) as { markets: { marketIndex: number; symbol: string }[] };
   const markets = bootstrap.markets.map((m) => ({ ...m, price: INITIAL_PRICES.get(m.marketIndex) ?? 1_000_000n }));
   const redis = createRedis(config.redis.url, 'quantdesk-price-feed');
-  const feed = new PriceFeed(markets, localnetSink(config.solana.localnetControlUrl), redis, config.streamPrefix, seededRandom(BigInt(Date.now())));
+  const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-price-feed' });
+  const record = async (prices: PublishedPrice[]) => {
+    await db.insert(oraclePrices).values(prices.map((p) => ({ marketIndex: p.marketIndex, publishedAt: p.at, price: p.price, confidence: p.confidence, slot: BigInt(p.slot) }))).onConflictDoNothing();
+  };
+  const feed = new PriceFeed(markets, localnetSink(config.solana.localnetControlUrl), redis, config.streamPrefix, seededRandom(BigInt(Date.now())), DEFAULT_PATH, record);
   logger.info({ markets: markets.map((m) => m.symbol), everyMs: config.solana.priceFeedMs }, 'price feed running');
   while (!stop.signal.aborted) {
     try {
@@ -28,5 +34,5 @@ await runMain('price-feed', async (onShutdown) => {
     }
     await sleep(config.solana.priceFeedMs, undefined, { signal: stop.signal }).catch(() => undefined);
   }
-  await redis.quit();
+  await Promise.all([redis.quit(), pool.end()]);
 });

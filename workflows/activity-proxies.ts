@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 // Activities heartbeat every second while they run (activities/support/heartbeats.ts): a worker that dies
@@ -15,5 +15,15 @@ export const chainActivities = proxyActivities<Activities>({
 export const ledgerActivities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/**
+ * Progress bookkeeping (step events, run records) as local activities: run by the worker that runs the
+ * workflow, recorded as markers, without a round trip through the task queue per step.
+ */
+export const bookkeepingLocalActivities = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });

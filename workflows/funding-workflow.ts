@@ -17,6 +17,8 @@ export interface FundingInput {
   /** Set when continuing as new: the crank already happened. */
   update?: FundingUpdate;
   afterAccount?: string | null;
+  /** Payments recorded by earlier runs of this settlement (continue-as-new). */
+  paymentsSoFar?: number;
 }
 
 export interface FundingResult {
@@ -43,7 +45,7 @@ export async function fundingSettlementWorkflow(input: FundingInput): Promise<Fu
     await progress.step('rate-recorded', () => ledger.recordFundingRate({ marketIndex: input.marketIndex, epoch: input.epoch, update: settled, at: new Date().toISOString() }));
   }
   let after = input.afterAccount ?? null;
-  let payments = 0;
+  let payments = input.paymentsSoFar ?? 0;
   for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
     const page = await progress.step(`payments-${batch}`, () => ledger.recordFundingPayments({
       marketIndex: input.marketIndex, epoch: input.epoch, previousIndex: update.previousIndex, cumulativeIndex: update.cumulativeIndex,
@@ -56,7 +58,7 @@ export async function fundingSettlementWorkflow(input: FundingInput): Promise<Fu
     }
     after = page.lastAccount;
   }
-  return continueAsNew<typeof fundingSettlementWorkflow>({ ...input, update, afterAccount: after });
+  return continueAsNew<typeof fundingSettlementWorkflow>({ ...input, update, afterAccount: after, paymentsSoFar: payments });
 }
 
 /**

@@ -1,9 +1,13 @@
 import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ledgerActivities } from './activity-proxies';
+import { bookkeepingLocalActivities, ledgerActivities } from './activity-proxies';
 import { eventKeyOf, type RunStatus, type WorkflowKind } from '../domain/workflow-events';
 import { getProgressQuery, QdAccount, QdStatus, type Progress } from './definitions';
 
-const { publishWorkflowEvent, recordWorkflowRun } = ledgerActivities;
+/**
+ * Runs started before bookkeeping moved to local activities scheduled it as ordinary activities;
+ * patched() keeps their histories replayable.
+ */
+const bookkeeping = () => (patched('bookkeeping-local-activities') ? bookkeepingLocalActivities : ledgerActivities);
 
 /**
  * Tracks a workflow's steps: answers the progress query, keeps QdStatus current, records the run in
@@ -55,7 +59,7 @@ export class ProgressTracker {
     const at = new Date().toISOString();
     this.progress.steps.push({ step, status, at, ...(error ? { error } : {}) });
     const { workflowId } = this.progress;
-    await publishWorkflowEvent({
+    await bookkeeping().publishWorkflowEvent({
       eventKey: eventKeyOf(workflowId, step, status),
       workflowId,
       kind: this.kind,
@@ -69,7 +73,7 @@ export class ProgressTracker {
 
   private async record(status: RunStatus, step: string): Promise<void> {
     const info = workflowInfo();
-    await recordWorkflowRun({
+    await bookkeeping().recordWorkflowRun({
       businessKey: info.workflowId,
       workflowId: info.workflowId,
       runId: info.firstExecutionRunId,

@@ -38,6 +38,14 @@ export interface FeedMarket {
   price: bigint;
 }
 
+export interface PublishedPrice {
+  marketIndex: number;
+  price: bigint;
+  confidence: bigint;
+  slot: number;
+  at: Date;
+}
+
 export interface PriceSink {
   /** Writes the market's Pyth account (the localnet's dev control). */
   publish(marketIndex: number, price: bigint, confidence: bigint): Promise<{ slot: number }>;
@@ -55,6 +63,8 @@ export class PriceFeed {
     private readonly streamPrefix: string,
     private readonly random: (below: bigint) => bigint,
     private readonly path: PricePath = DEFAULT_PATH,
+    /** Durable record of every published price (oracle_prices, for candles and audits). */
+    private readonly record: (prices: PublishedPrice[]) => Promise<void> = async () => undefined,
   ) {}
 
   prices(): ReadonlyMap<string, bigint> {
@@ -62,13 +72,16 @@ export class PriceFeed {
   }
 
   async step(now: Date): Promise<void> {
+    const published: PublishedPrice[] = [];
     for (const market of this.markets) {
       market.price = nextPrice(market.price, this.path, this.random);
       const confidence = market.price / 2_000n; // 5 bps
       const { slot } = await this.sink.publish(market.marketIndex, market.price, confidence);
       await this.redis.xadd(`${this.streamPrefix}:prices:${market.symbol}`, 'MAXLEN', '~', '100000', '*',
         'price', market.price.toString(), 'confidence', confidence.toString(), 'slot', String(slot), 'at', now.toISOString());
+      published.push({ marketIndex: market.marketIndex, price: market.price, confidence, slot, at: now });
     }
+    await this.record(published);
   }
 }
 

@@ -8,11 +8,13 @@ export const FIREHOSE_MAX_LENGTH = 200_000;
 const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
 
 // SET NX + XADD in one script: a retried activity finds the dedupe key and adds nothing. The event goes
-// to its account's stream and to the firehose.
+// to its account's stream and to the firehose, which carries the account stream's entry ID so that live
+// and replayed events share one ordering (clients resume by it).
 const PUBLISH_ONCE = `
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'event', ARGV[3])
-  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[3])
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[3])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'event', ARGV[3], 'accountEventId', id)
+  return id
 end
 return false`;
 

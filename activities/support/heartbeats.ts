@@ -20,6 +20,7 @@ export function withHeartbeats<T extends Record<string, AnyActivity>>(activities
       } catch {
         return fn(...args);
       }
+      if (context.info.isLocal) return fn(...args); // local activities do not heartbeat
       const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         return await fn(...args);

@@ -6,6 +6,7 @@ import { getProgressQuery, QdStatus } from '../../workflows/definitions';
 import { HttpError, parseInput } from '../http-error';
 import { sessionOf } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
+import type { RouteSpec } from '../openapi';
 
 const filter = z.object({
   account: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).optional(),
@@ -66,3 +67,10 @@ function requireOperator(token: string | null): RequestHandler {
     next();
   };
 }
+
+export const adminRoutes: RouteSpec[] = [
+  { method: 'get', path: '/v1/admin/workflows', summary: 'Workflows by account, market, kind and status (Temporal visibility)', auth: 'operator', query: filter, responses: { 200: 'the workflows, newest first, with Temporal UI links', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator' } },
+  { method: 'get', path: '/v1/admin/workflows/:workflowId/progress', summary: 'A workflow\'s steps', auth: 'operator', params: idParams, responses: { 200: 'its progress', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator' } },
+  { method: 'post', path: '/v1/admin/workflows/:workflowId/retry', summary: 'Run a failed workflow again from its input', auth: 'operator', params: idParams, responses: { 202: 'a new run started', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator', 409: 'not retryable' } },
+  { method: 'post', path: '/v1/admin/workflows/:workflowId/cancel', summary: 'Ask a running workflow to cancel', auth: 'operator', params: idParams, responses: { 202: 'cancellation requested', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator' } },
+];

@@ -6,6 +6,7 @@ import { requireSession } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { base58Key, base64Of } from '../schemas';
+import type { RouteSpec } from '../openapi';
 
 export const nonceBody = z.object({ wallet: base58Key }).strict();
 export const sessionBody = z.object({
@@ -51,3 +52,10 @@ export function createAuthRouter(deps: ApiDeps, sessions: SessionStore): Router 
   });
   return router;
 }
+
+export const authRoutes: RouteSpec[] = [
+  { method: 'post', path: '/v1/auth/nonce', summary: 'Start Sign-In With Solana: the message the wallet signs', auth: 'public', body: nonceBody, responses: { 201: 'nonce and message (valid five minutes, once)', 400: 'invalid input', 429: 'rate limited' } },
+  { method: 'post', path: '/v1/auth/session', summary: 'Exchange the signed message for a bearer token', auth: 'public', body: sessionBody, responses: { 201: 'token, wallet, roles and expiry', 400: 'invalid input', 401: 'unknown nonce or wrong signature', 429: 'rate limited' } },
+  { method: 'get', path: '/v1/auth/session', summary: 'The current session', auth: 'session', responses: { 200: 'wallet, roles and expiry', 401: 'not signed in', 429: 'rate limited' } },
+  { method: 'delete', path: '/v1/auth/session', summary: 'Sign out', auth: 'session', responses: { 204: 'ended', 401: 'not signed in', 429: 'rate limited' } },
+];

@@ -7,6 +7,7 @@ import { userTransactionOr400 } from '../user-transaction';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 import { requireSession, requireWallet } from '../auth/middleware';
+import type { RouteSpec } from '../openapi';
 
 const depositBody = z.object({
   signedTransaction: z.string().min(1).max(2_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
@@ -37,3 +38,7 @@ export function createDepositRouter(deps: ApiDeps): Router {
   });
   return router;
 }
+
+export const depositRoutes: RouteSpec[] = [
+  { method: 'post', path: '/v1/deposits', summary: 'Submit a wallet-signed deposit; runs depositWorkflow (deposit:<signature>)', auth: 'session', body: depositBody, responses: { 202: 'workflow started', 200: 'the same deposit was already submitted', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet' } },
+];

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { enums } from '../../temporal/proto';
 import type { ApiDeps } from '../deps';
+import type { RouteSpec } from '../openapi';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -73,3 +74,7 @@ async function runCheck(check: () => Promise<string | undefined>): Promise<Check
 }
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
+
+export const healthRoutes: RouteSpec[] = [
+  { method: 'get', path: '/health', summary: 'Every dependency\'s state', auth: 'public', responses: { 200: 'all up', 503: 'degraded (names what is down)' } },
+];

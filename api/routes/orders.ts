@@ -11,6 +11,7 @@ import { startOrFind } from '../start-workflow';
 import { base58Key as pubkey, I64, intString as int } from '../schemas';
 import { requireSession, requireWallet } from '../auth/middleware';
 import { findSubAccount } from '../../activities/chain/user-transaction';
+import type { RouteSpec } from '../openapi';
 
 const orderBody = z.object({
   order: z.object({
@@ -89,3 +90,9 @@ async function orderUpdate<T>(deps: ApiDeps, workflowId: string, refused: string
     throw new HttpError(409, refused, err instanceof Error ? err.message : String(err));
   }
 }
+
+export const orderRoutes: RouteSpec[] = [
+  { method: 'post', path: '/v1/orders', summary: 'Place a wallet-signed order; runs placeOrderWorkflow (order:<account>:<clientOrderId>)', auth: 'session', body: orderBody, responses: { 202: 'workflow started', 200: 'the same clientOrderId was already placed', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet' } },
+  { method: 'post', path: '/v1/orders/:workflowId/cancel', summary: 'Cancel a waiting order', auth: 'session', params: orderIdParams, responses: { 200: 'cancelled', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'another wallet\'s order', 404: 'no such order', 409: 'no longer waiting' } },
+  { method: 'post', path: '/v1/orders/:workflowId/amend', summary: 'Move a waiting order\'s trigger price', auth: 'session', params: orderIdParams, body: amendBody, responses: { 200: 'amended', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'another wallet\'s order', 404: 'no such order', 409: 'no longer waiting' } },
+];

@@ -6,6 +6,7 @@ import type { probeWorkflow } from '../../workflows';
 import { parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
+import type { RouteSpec } from '../openapi';
 
 const probeBody = z.object({
   probeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
@@ -33,3 +34,7 @@ export function createProbeRouter(deps: ApiDeps): Router {
   });
   return router;
 }
+
+export const probeRoutes: RouteSpec[] = [
+  { method: 'post', path: '/v1/probes', summary: 'Start a platform probe workflow (checks Postgres and Redis from a worker)', auth: 'public', body: probeBody, responses: { 202: 'workflow started', 200: 'already started', 400: 'invalid input', 429: 'rate limited' } },
+];

@@ -1,20 +1,40 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { getProgressQuery } from '../../workflows/definitions';
+import { getProgressQuery, QdAccount } from '../../workflows/definitions';
+import { PublicKey } from '@solana/web3.js';
+import { findSubAccount } from '../../activities/chain/user-transaction';
+import { requireSession } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
+import type { RouteSpec } from '../openapi';
 
 const params = z.object({ workflowId: z.string().regex(/^[A-Za-z0-9:_|.-]{1,200}$/, 'not a workflow ID') });
 
-/** GET /v1/workflows/:workflowId: the run's status and its steps (the workflow's progress query). */
+/** True when `account` is one of the wallet's sub-accounts. */
+function ownsAccount(wallet: string, account: string | undefined): boolean {
+  if (!account) return false;
+  try {
+    findSubAccount(new PublicKey(wallet), new PublicKey(account));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** GET /v1/workflows/:workflowId: the run's status and its steps (the workflow's progress query), for its own wallet or an operator. */
 export function createWorkflowRouter(deps: ApiDeps): Router {
   const router = Router();
   router.get('/v1/workflows/:workflowId', async (req, res) => {
+    const session = requireSession(res);
     const { workflowId } = parseInput(params, req.params, 'params');
     const handle = deps.temporal.workflow.getHandle(workflowId);
     try {
-      const [description, progress] = await Promise.all([handle.describe(), handle.query(getProgressQuery)]);
+      const description = await handle.describe();
+      if (!session.roles.includes('operator') && !ownsAccount(session.wallet, description.typedSearchAttributes.get(QdAccount))) {
+        throw new HttpError(403, 'forbidden', 'the workflow acts for another wallet');
+      }
+      const progress = await handle.query(getProgressQuery);
       res.json({ workflowId, runId: description.runId, temporalStatus: description.status.name, progress });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'workflow_not_found', `no workflow ${workflowId}`);
@@ -23,3 +43,7 @@ export function createWorkflowRouter(deps: ApiDeps): Router {
   });
   return router;
 }
+
+export const workflowRoutes: RouteSpec[] = [
+  { method: 'get', path: '/v1/workflows/:workflowId', summary: 'A workflow\'s status and steps (own workflows; operators see all)', auth: 'session', params, responses: { 200: 'status and progress', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'another wallet\'s workflow', 404: 'no such workflow' } },
+];

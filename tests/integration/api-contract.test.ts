@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowRuns } from '../../drizzle/schema';
 import { startHarness, waitFor, type Harness } from '../support/harness';
+import { Keypair } from '@solana/web3.js';
+import { asWallet } from '../support/auth';
 
 let h: Harness;
 beforeAll(async () => {
@@ -56,7 +58,7 @@ describe('the API gateway', () => {
   });
 
   it('answers an unknown workflow with 404', async () => {
-    const res = await fetch(`${h.apiUrl}/v1/workflows/probe:does-not-exist-${h.id}`);
+    const res = await asWallet(h.apiUrl, Keypair.generate(), `/v1/workflows/probe:does-not-exist-${h.id}`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('workflow_not_found');
   });

@@ -43,7 +43,7 @@ const postDeposit = (signedTransaction: string) =>
 
 async function completed(workflowId: string): Promise<Progress> {
   return waitFor(`${workflowId} to complete`, async () => {
-    const res = await fetch(`${h.apiUrl}/v1/workflows/${encodeURIComponent(workflowId)}`);
+    const res = await asWallet(h.apiUrl, trader.wallet, `/v1/workflows/${encodeURIComponent(workflowId)}`);
     const body = (await res.json()) as { progress?: Progress };
     return body.progress?.status === 'completed' ? body.progress : undefined;
   }, 60_000);

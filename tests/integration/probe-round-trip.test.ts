@@ -5,10 +5,15 @@ import { accountStreamKey, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../doma
 import { QdKind, QdStatus, type Progress } from '../../workflows/definitions';
 import { startHarness, waitFor, type Harness } from '../support/harness';
 import { recordHistory } from '../support/histories';
+import { Keypair } from '@solana/web3.js';
+import { asWallet } from '../support/auth';
+
+/** Probes act for the platform (account "system"): an operator reads their progress. */
+const operator = Keypair.generate();
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ QD_OPERATOR_WALLETS: operator.publicKey.toBase58() });
 });
 afterAll(async () => {
   await h?.close();
@@ -19,7 +24,7 @@ const post = (path: string, body: unknown) =>
 
 async function completedProgress(workflowId: string): Promise<Progress> {
   return waitFor(`${workflowId} to complete`, async () => {
-    const res = await fetch(`${h.apiUrl}/v1/workflows/${encodeURIComponent(workflowId)}`);
+    const res = await asWallet(h.apiUrl, operator, `/v1/workflows/${encodeURIComponent(workflowId)}`);
     if (res.status !== 200) return undefined;
     const body = (await res.json()) as { progress: Progress };
     return body.progress.status === 'completed' ? body.progress : undefined;

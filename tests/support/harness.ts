@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from '../../api/app';
+import { StreamRelay } from '../../api/realtime';
 import { loadConfig, type Config } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { createPostgres, runMigrations, type Database } from '../../platform/postgres';
@@ -68,13 +69,15 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
   );
   const workerRun = worker?.run() ?? Promise.resolve();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });
-  const server = createServer(createApp({ config, logger, pool, redis, temporal }));
+  const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) }));
+  const realtime = await StreamRelay.serve(server, { redis, streamPrefix: config.streamPrefix, corsOrigins: config.api.corsOrigins, instance: `it-${id}`, logger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     id, config, env, apiUrl, pool, db, redis, temporal,
     async close() {
+      await realtime.close();
       await closeServer(server);
       // Workflows still waiting (resting orders, say) would outlive the test: end them with it.
       for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "Running"` })) {

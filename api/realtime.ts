@@ -1,0 +1,168 @@
+import type { Server as HttpServer } from 'node:http';
+import { PublicKey } from '@solana/web3.js';
+import type { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import { DEFAULT_MARKETS } from '../domain/perp';
+import { accountStreamKey, firehoseStreamKey, marketAccountOf, type WorkflowEvent } from '../domain/workflow-events';
+import { findSubAccount } from '../activities/chain/user-transaction';
+import type { Logger } from '../platform/logger';
+import { SessionStore, type Session } from './auth/sessions';
+
+/** What the server emits. Every account event carries its ID in `qd:events:<account>`, the order clients resume by. */
+export interface ServerEvents {
+  price: (p: { symbol: string; marketIndex: number; price: string; confidence: string; at: string; id: string }) => void;
+  funding: (e: { symbol: string; marketIndex: number; event: WorkflowEvent }) => void;
+  workflow: (e: { account: string; id: string; event: WorkflowEvent }) => void;
+}
+
+const subscribeMessage = z.union([
+  z.object({ market: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) }).strict(),
+  z.object({ account: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/), since: z.string().regex(/^\d{1,20}-\d{1,20}$/).optional() }).strict(),
+]);
+
+type Ack = (reply: { ok: true; replayed?: number } | { ok: false; error: string }) => void;
+
+const marketRoom = (symbol: string) => `market:${symbol}`;
+const accountRoom = (account: string) => `account:${account}`;
+const BACKLOG_LIMIT = 1_000;
+
+function ownsAccount(session: Session, account: string): boolean {
+  try {
+    findSubAccount(new PublicKey(session.wallet), new PublicKey(account));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * socket.io on the API's HTTP server: connections authenticate with a session token; clients join
+ * market rooms (prices, funding) and their own accounts' rooms (workflow progress), optionally resuming
+ * from the last account event they saw, which is replayed from the account's stream before live ones.
+ */
+export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore; redis: Redis; streamPrefix: string; corsOrigins: string[]; logger: Logger }) {
+  const io = new Server<Record<string, never>, ServerEvents>(http, { cors: { origin: deps.corsOrigins }, serveClient: false });
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown }).token;
+    if (typeof token !== 'string') return next(new Error('unauthenticated: pass { auth: { token } } from POST /v1/auth/session'));
+    deps.sessions.find(token).then((session) => {
+      if (!session) return next(new Error('unauthenticated: the session has expired or was ended'));
+      socket.data.session = session;
+      next();
+    }, next);
+  });
+  io.on('connection', (socket: Socket) => {
+    socket.on('subscribe', async (message: unknown, ack?: Ack) => {
+      const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = subscribeMessage.safeParse(message);
+      if (!parsed.success) return reply({ ok: false, error: `invalid subscription: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
+      const m = parsed.data;
+      if ('market' in m) {
+        await socket.join(marketRoom(m.market));
+        return reply({ ok: true });
+      }
+      if (!ownsAccount(socket.data.session as Session, m.account)) return reply({ ok: false, error: 'forbidden: another wallet\'s account' });
+      // Join first, then replay: an event landing in between arrives twice, never not at all; clients drop
+      // IDs they have already seen.
+      await socket.join(accountRoom(m.account));
+      let replayed = 0;
+      if (m.since) {
+        const backlog = await deps.redis.xrange(accountStreamKey(deps.streamPrefix, m.account), `(${m.since}`, '+', 'COUNT', BACKLOG_LIMIT);
+        for (const [id, fields] of backlog) {
+          socket.emit('workflow', { account: m.account, id, event: JSON.parse(fields[fields.indexOf('event') + 1]!) as WorkflowEvent });
+          replayed++;
+        }
+      }
+      reply({ ok: true, replayed });
+    });
+    socket.on('unsubscribe', async (message: unknown) => {
+      const parsed = subscribeMessage.safeParse(message);
+      if (parsed.success) await socket.leave('market' in parsed.data ? marketRoom(parsed.data.market) : accountRoom(parsed.data.account));
+    });
+  });
+  return io;
+}
+
+/**
+ * Feeds the rooms from Redis Streams through consumer groups: each API instance reads every entry of the
+ * firehose and the price streams in its own group (`api:<instance>`), so several instances each serve
+ * their clients, and an instance that restarts continues from where its group stopped.
+ */
+export class StreamRelay {
+  /** Starts socket.io on `http` and the relay feeding it (on its own Redis connection: it blocks). */
+  static async serve(http: HttpServer, deps: { redis: Redis; streamPrefix: string; corsOrigins: string[]; instance: string; logger: Logger }) {
+    const io = attachRealtime(http, { ...deps, sessions: new SessionStore(deps.redis, deps.streamPrefix) });
+    const reader = deps.redis.duplicate();
+    const relay = new StreamRelay(io, reader, deps.streamPrefix, deps.instance, deps.logger);
+    await relay.start();
+    return {
+      io,
+      async close() {
+        relay.stop();
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        reader.disconnect();
+      },
+    };
+  }
+
+  private running = false;
+  private readonly group: string;
+  private readonly streams: string[];
+
+  constructor(private readonly io: Server<Record<string, never>, ServerEvents>, private readonly redis: Redis, private readonly prefix: string, instance: string, private readonly logger: Logger) {
+    this.group = `api:${instance}`;
+    this.streams = [firehoseStreamKey(prefix), ...DEFAULT_MARKETS.map((m) => `${prefix}:prices:${m.symbol}`)];
+  }
+
+  async start(): Promise<void> {
+    for (const stream of this.streams) {
+      try {
+        await this.redis.xgroup('CREATE', stream, this.group, '$', 'MKSTREAM');
+      } catch (err) {
+        if (!String(err).includes('BUSYGROUP')) throw err;
+      }
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const batch = (await this.redis.xreadgroup('GROUP', this.group, 'relay', 'COUNT', 500, 'BLOCK', 500, 'STREAMS', ...this.streams, ...this.streams.map(() => '>'))) as [string, [string, string[]][]][] | null;
+        for (const [stream, entries] of batch ?? []) {
+          for (const [id, fields] of entries) this.dispatch(stream, id, fields);
+          if (entries.length) await this.redis.xack(stream, this.group, ...entries.map(([id]) => id));
+        }
+      } catch (err) {
+        if (!this.running) return;
+        this.logger.warn({ err }, 'stream relay read failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private dispatch(stream: string, id: string, fields: string[]): void {
+    const get = (k: string) => fields[fields.indexOf(k) + 1];
+    if (stream === firehoseStreamKey(this.prefix)) {
+      const event = JSON.parse(get('event')!) as WorkflowEvent;
+      if (event.kind === 'funding') {
+        const market = DEFAULT_MARKETS.find((m) => marketAccountOf(m.marketIndex) === event.account);
+        if (market) this.io.to(marketRoom(market.symbol)).emit('funding', { symbol: market.symbol, marketIndex: market.marketIndex, event });
+        return;
+      }
+      this.io.to(accountRoom(event.account)).emit('workflow', { account: event.account, id: get('accountEventId') ?? id, event });
+      return;
+    }
+    const market = DEFAULT_MARKETS.find((m) => stream === `${this.prefix}:prices:${m.symbol}`);
+    if (!market) return;
+    this.io.to(marketRoom(market.symbol)).emit('price', {
+      symbol: market.symbol, marketIndex: market.marketIndex, price: get('price')!, confidence: get('confidence') ?? '0', at: get('at') ?? '', id,
+    });
+  }
+}
