@@ -100,7 +100,9 @@ export class StreamRelay {
       io,
       async close() {
         relay.stop();
-        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+        });
         reader.disconnect();
       },
     };
