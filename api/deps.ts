@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger';
 import type { RpcPool } from '../activities/chain/rpc-pool';
 
 export interface ApiDeps {
-  config: Pick<Config, 'api' | 'temporal' | 'streamPrefix'>;
+  config: Pick<Config, 'api' | 'temporal' | 'streamPrefix' | 'env' | 'solana'>;
   logger: Logger;
   pool: pg.Pool;
   redis: Redis;

@@ -14,6 +14,9 @@ export function createPostgres(url: string, options: { max?: number; application
     application_name: options.applicationName ?? 'quantdesk',
     connectionTimeoutMillis: 5_000,
   });
+  // An idle client whose server connection ends (a restart, an administrator) must not crash the
+  // process: the pool drops it and the next query opens a new one.
+  pool.on('error', () => undefined);
   const db: Database = drizzle(pool, { schema });
   return { pool, db };
 }

@@ -40,7 +40,14 @@ export function parseUserTransaction(base64: string, expected: UserInstruction):
     throw new InvalidUserTransactionError('not a serialized legacy transaction');
   }
   if (!tx.signature || !tx.verifySignatures()) throw new InvalidUserTransactionError('the transaction is not fully and validly signed');
-  const ours = tx.instructions.filter((ix) => ix.programId.equals(PERP_PROGRAM_ID));
+  let ours = tx.instructions.filter((ix) => ix.programId.equals(PERP_PROGRAM_ID));
+  // A first deposit may open its sub-account in the same transaction: init_user for the same authority and sub-account.
+  if (expected === 'deposit' && ours.length === 2 && ['initUser', 'init_user'].includes(coder.decode(Buffer.from(ours[0]!.data))?.name ?? '')) {
+    const [openAuthority, openUser] = ours[0]!.keys.map((k) => k.pubkey);
+    const [authority, , user] = ours[1]!.keys.map((k) => k.pubkey);
+    if (!openAuthority || !openUser || !authority?.equals(openAuthority) || !user?.equals(openUser)) throw new InvalidUserTransactionError('init_user opens another sub-account than the deposit credits');
+    ours = [ours[1]!];
+  }
   if (ours.length !== 1) throw new InvalidUserTransactionError('expected exactly one quantdesk-perp instruction');
   const decoded = coder.decode(Buffer.from(ours[0]!.data));
   if (decoded?.name !== expected) throw new InvalidUserTransactionError(`expected a ${expected}, got ${decoded?.name ?? 'an unknown instruction'}`);

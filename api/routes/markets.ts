@@ -77,7 +77,8 @@ export function createMarketRouter(deps: ApiDeps): Router {
     const to = q.to ? new Date(q.to) : new Date();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - seconds * 1000 * q.limit);
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`');
-    const bucket = sql<Date>`date_bin(${`${seconds} seconds`}::interval, ${oraclePrices.publishedAt}, timestamptz '2000-01-01')`;
+    // The interval inline (an integer from the fixed table above), so select and group by are one expression.
+    const bucket = sql<Date>`date_bin(${sql.raw(`'${seconds} seconds'`)}::interval, ${oraclePrices.publishedAt}, timestamptz '2000-01-01')`;
     const rows = await db.select({
       start: bucket,
       open: sql<string>`(array_agg(${oraclePrices.price} order by ${oraclePrices.publishedAt}))[1]`,
