@@ -44,6 +44,7 @@ const envSchema = z.object({
   QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
   QD_OPERATOR_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
   QD_KEEPER_KEYPAIR_FILE: z.string().min(1).optional(),
+  QD_ADMIN_KEYPAIR_FILE: z.string().min(1).optional(),
   QD_PRICE_FEED_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   QD_CORS_ORIGINS: z
     .string()
@@ -75,7 +76,7 @@ export interface Config {
   redis: { url: string };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   streamPrefix: string;
-  solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number; keeperKeypairFile: string | null };
+  solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number; keeperKeypairFile: string | null; adminKeypairFile: string | null };
 }
 
 export class ConfigError extends Error {
@@ -111,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
-    solana: { rpcUrls: e.QD_SOLANA_RPC_URLS, localnetControlUrl: e.QD_LOCALNET_CONTROL_URL, priceFeedMs: e.QD_PRICE_FEED_MS, keeperKeypairFile: e.QD_KEEPER_KEYPAIR_FILE ?? null },
+    solana: { rpcUrls: e.QD_SOLANA_RPC_URLS, localnetControlUrl: e.QD_LOCALNET_CONTROL_URL, priceFeedMs: e.QD_PRICE_FEED_MS, keeperKeypairFile: e.QD_KEEPER_KEYPAIR_FILE ?? null, adminKeypairFile: e.QD_ADMIN_KEYPAIR_FILE ?? null },
   };
 }
 

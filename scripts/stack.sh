@@ -46,6 +46,7 @@ launch localnet "$QD_LOCALNET_BIN" --rpc-ports "$QD_LOCALNET_PORTS" --control-po
 wait_for_port localnet "$QD_LOCALNET_CONTROL_PORT" 120
 # The localnet's development keeper signs fills (production: a keypair file outside the repository).
 export QD_KEEPER_KEYPAIR_FILE="${QD_KEEPER_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.json}"
+export QD_ADMIN_KEYPAIR_FILE="${QD_ADMIN_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.json}"
 launch price-feed npx tsx scripts/price-feed.ts
 launch risk-monitor npx tsx scripts/risk-monitor.ts
 launch worker npx tsx temporal/worker.ts

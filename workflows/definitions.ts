@@ -25,6 +25,20 @@ export interface Progress {
 
 export const getProgressQuery = defineQuery<Progress>('getProgress');
 
+/** A resting order as it stands: what was signed, its kind and current trigger, and whether it still waits. */
+export interface OrderView {
+  kind: string;
+  clientOrderId: string;
+  marketIndex: number;
+  baseAmount: string;
+  limitPrice: string;
+  reduceOnly: boolean;
+  expiryTs: string;
+  triggerPrice: string | null;
+  state: 'waiting' | 'triggered' | 'cancelled' | 'market';
+}
+export const getOrderQuery = defineQuery<OrderView>('getOrder');
+
 /** A price tick for a waiting order (sent by the price monitor): PRICE_PRECISION as a decimal string. */
 export const priceTickSignal = defineSignal<[{ marketIndex: number; price: string }]>('priceTick');
 /** Cancels a waiting order; refused once the order has triggered. */

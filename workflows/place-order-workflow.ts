@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderWire } from '../activities/chain/order-activities';
 import { isTriggered, type OrderKind } from '../domain/orders';
-import { amendOrderUpdate, cancelOrderUpdate, priceTickSignal, QdAccount, QdMarket } from './definitions';
+import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, priceTickSignal, QdAccount, QdMarket } from './definitions';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { ProgressTracker } from './progress';
 
@@ -32,6 +32,10 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   // Handlers first: a cancel or a price tick may arrive before the first activity returns.
   const progress = new ProgressTracker('order', order.user, String(order.marketIndex));
   const trigger = kind === 'market' ? null : triggerState(input);
+  setHandler(getOrderQuery, () => ({
+    kind, clientOrderId: input.clientOrderId, marketIndex: order.marketIndex, baseAmount: order.baseAmount, limitPrice: order.limitPrice,
+    reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
+  }));
   upsertSearchAttributes([{ key: QdAccount, value: order.user }, { key: QdMarket, value: String(order.marketIndex) }]);
   await progress.start();
   const owner = await chain.verifyOrderSignature(input);
@@ -80,6 +84,8 @@ function triggerState(input: PlaceOrderInput) {
     },
   });
   return {
+    current: () => trigger.toString(),
+    state: () => state,
     async wait(): Promise<'triggered' | 'cancelled' | 'expired'> {
       const msLeft = Number(BigInt(input.order.expiryTs) * 1000n - BigInt(Date.now()));
       const settled = await condition(() => state !== 'waiting', msLeft > 0 ? msLeft : 1);

@@ -14,6 +14,10 @@ import { requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
 import { base58Key } from '../schemas';
+import { findSubAccount } from '../../activities/chain/user-transaction';
+import { getOrderQuery } from '../../workflows/definitions';
+
+const OPEN_ORDERS_LIMIT = 100;
 
 /** Sub-accounts the terminal looks for (ids 0..7). */
 export const SUB_ACCOUNTS = 8;
@@ -65,6 +69,23 @@ export function createAccountRouter(deps: ApiDeps): Router {
     res.json({ wallet: session.wallet, subAccounts, nextSubAccountId: infos.findIndex((i) => !i) });
   });
 
+  router.get('/v1/accounts/:account/open-orders', async (req, res) => {
+    const session = requireSession(res);
+    const { account } = parseInput(accountParams, req.params, 'params');
+    try {
+      findSubAccount(new PublicKey(session.wallet), new PublicKey(account));
+    } catch {
+      throw new HttpError(403, 'forbidden', 'another wallet\'s sub-account');
+    }
+    const open = [];
+    for await (const wf of deps.temporal.workflow.list({ query: `QdAccount = "${account}" AND QdKind = "order" AND ExecutionStatus = "Running"`, pageSize: OPEN_ORDERS_LIMIT })) {
+      if (open.length >= OPEN_ORDERS_LIMIT) break;
+      const view = await deps.temporal.workflow.getHandle(wf.workflowId).query(getOrderQuery).catch(() => null);
+      if (view) open.push({ workflowId: wf.workflowId, startTime: wf.startTime.toISOString(), ...view });
+    }
+    res.json({ account, openOrders: open });
+  });
+
   const history = <T extends object>(path: string, read: (db: Parameters<Parameters<typeof readAsWallet>[2]>[0], account: string, limit: number) => Promise<T[]>) => {
     router.get(`/v1/accounts/:account/${path}`, async (req, res) => {
       const session = requireSession(res);
@@ -92,6 +113,7 @@ export function stringifyBigints(row: object): Record<string, unknown> {
 const HISTORIES = ['positions', 'orders', 'fills', 'funding', 'deposits', 'withdrawals', 'liquidations'] as const;
 const E = { 400: 'invalid input', 401: 'not signed in', 429: 'rate limited' } as const;
 export const accountRoutes: RouteSpec[] = [
+  { method: 'get', path: '/v1/accounts/:account/open-orders', summary: 'Orders waiting for their trigger (running order workflows), with their current trigger price', auth: 'session', params: accountParams, responses: { 200: 'open orders', ...E, 403: 'another wallet\'s sub-account' } },
   { method: 'get', path: '/v1/accounts', summary: 'The wallet\'s sub-accounts with collateral, positions and live risk (equity, margin ratio, leverage, liquidation prices)', auth: 'session', responses: { 200: 'sub-accounts', 401: 'not signed in', 429: 'rate limited', 503: 'no Solana providers' } },
   ...HISTORIES.map((h): RouteSpec => ({
     method: 'get', path: `/v1/accounts/:account/${h}`, summary: `The sub-account's ${h} (Row Level Security: only the signed-in wallet's rows)`, auth: 'session',

@@ -5,6 +5,15 @@ import { listWorkflows, retryWorkflow } from '../../temporal/operations';
 import { getProgressQuery, QdStatus } from '../../workflows/definitions';
 import { HttpError, parseInput } from '../http-error';
 import { sessionOf } from '../auth/middleware';
+import { Wallet } from '@coral-xyz/anchor';
+import { PublicKey } from '@solana/web3.js';
+import { DEFAULT_MARKETS, isBelowMaintenance } from '../../domain/perp';
+import { createPerpProgram, perpAddresses } from '../../activities/chain/perp-program';
+import { loadMarginAccount } from '../../activities/risk/free-collateral';
+import { loadAdminKeypair } from '../../activities/chain/keeper-key';
+import { sendAsKeeper } from '../../activities/chain/keeper-send';
+import { base58Key } from '../schemas';
+import { riskOf } from './accounts';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
 
@@ -15,6 +24,9 @@ const filter = z.object({
   status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 }).strict();
+const accountParams = z.object({ account: base58Key }).strict();
+const symbolParams = z.object({ symbol: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) }).strict();
+const pauseBody = z.object({ paused: z.boolean() }).strict();
 const idParams = z.object({ workflowId: z.string().regex(/^[A-Za-z0-9:_|.-]{1,200}$/, 'a workflow ID') });
 
 /**
@@ -47,6 +59,31 @@ export function createAdminRouter(deps: ApiDeps): Router {
       throw new HttpError(409, 'not_retryable', err instanceof Error ? err.message : String(err));
     }
   });
+  router.get('/v1/admin/accounts/:account/health', async (req, res) => {
+    const { account } = parseInput(accountParams, req.params, 'params');
+    if (!deps.rpcPool) throw new HttpError(503, 'chain_unavailable', 'this API has no Solana providers configured');
+    const pool = deps.rpcPool;
+    const info = await pool.call('read the sub-account', (c) => c.getAccountInfo(new PublicKey(account)));
+    if (!info) throw new HttpError(404, 'no_sub_account', `no sub-account ${account}`);
+    const margin = await loadMarginAccount(pool, account);
+    res.json({ account, liquidatable: isBelowMaintenance(margin), ...riskOf(margin) });
+  });
+  router.post('/v1/admin/markets/:symbol/pause', async (req, res) => {
+    const session = sessionOf(res);
+    if (session && !session.roles.includes('admin')) throw new HttpError(403, 'forbidden', 'pausing a market needs the admin role');
+    const { symbol } = parseInput(symbolParams, req.params, 'params');
+    const { paused } = parseInput(pauseBody, req.body, 'body');
+    if (!deps.rpcPool) throw new HttpError(503, 'chain_unavailable', 'this API has no Solana providers configured');
+    if (!deps.config.solana.adminKeypairFile) throw new HttpError(503, 'admin_key_missing', 'this API has no program admin key (QD_ADMIN_KEYPAIR_FILE)');
+    const admin = loadAdminKeypair(deps.config.solana.adminKeypairFile);
+    const market = DEFAULT_MARKETS.find((m) => m.symbol === symbol)!;
+    const program = createPerpProgram(deps.rpcPool.primary, new Wallet(admin));
+    const ix = await program.methods.setMarketPaused(paused).accountsStrict({ admin: admin.publicKey, global: perpAddresses.global(), market: perpAddresses.market(market.marketIndex) }).instruction();
+    // Setting the flag is idempotent: a repeated request sets it to the same value.
+    const signature = await sendAsKeeper(deps.rpcPool, admin, [ix]);
+    req.log.info({ symbol, paused, by: session?.wallet ?? 'service token', signature }, 'market pause changed');
+    res.json({ symbol, paused, signature });
+  });
   router.post('/v1/admin/workflows/:workflowId/cancel', async (req, res) => {
     const { workflowId } = parseInput(idParams, req.params, 'params');
     await deps.temporal.workflow.getHandle(workflowId).cancel();
@@ -72,5 +109,7 @@ export const adminRoutes: RouteSpec[] = [
   { method: 'get', path: '/v1/admin/workflows', summary: 'Workflows by account, market, kind and status (Temporal visibility)', auth: 'operator', query: filter, responses: { 200: 'the workflows, newest first, with Temporal UI links', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator' } },
   { method: 'get', path: '/v1/admin/workflows/:workflowId/progress', summary: 'A workflow\'s steps', auth: 'operator', params: idParams, responses: { 200: 'its progress', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator' } },
   { method: 'post', path: '/v1/admin/workflows/:workflowId/retry', summary: 'Run a failed workflow again from its input', auth: 'operator', params: idParams, responses: { 202: 'a new run started', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator', 409: 'not retryable' } },
+  { method: 'get', path: '/v1/admin/accounts/:account/health', summary: 'A sub-account\'s health from chain state (equity, requirements, liquidation prices)', auth: 'operator', params: accountParams, responses: { 200: 'health', 400: 'invalid input', 401: 'not signed in', 403: 'not an operator', 404: 'no such sub-account', 429: 'rate limited' } },
+  { method: 'post', path: '/v1/admin/markets/:symbol/pause', summary: 'Pause or resume a market on chain (admin role)', auth: 'operator', params: symbolParams, body: pauseBody, responses: { 200: 'set', 400: 'invalid input', 401: 'not signed in', 403: 'not an admin', 429: 'rate limited', 503: 'no admin key' } },
   { method: 'post', path: '/v1/admin/workflows/:workflowId/cancel', summary: 'Ask a running workflow to cancel', auth: 'operator', params: idParams, responses: { 202: 'cancellation requested', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'not an operator' } },
 ];
