@@ -18,7 +18,13 @@ export interface ServerEvents {
 
 const subscribeMessage = z.union([
   z.object({ market: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) }).strict(),
-  z.object({ account: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/), since: z.string().regex(/^\d{1,20}-\d{1,20}$/).optional() }).strict(),
+  z.object({
+    account: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
+    /** Resume: every event after this account stream ID. */
+    since: z.string().regex(/^\d{1,20}-\d{1,20}$/).optional(),
+    /** A fresh view: the latest `recent` events first (ignored with `since`). */
+    recent: z.number().int().min(1).max(1_000).optional(),
+  }).strict(),
 ]);
 
 type Ack = (reply: { ok: true; replayed?: number } | { ok: false; error: string }) => void;
@@ -67,12 +73,13 @@ export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore;
       // IDs they have already seen.
       await socket.join(accountRoom(m.account));
       let replayed = 0;
-      if (m.since) {
-        const backlog = await deps.redis.xrange(accountStreamKey(deps.streamPrefix, m.account), `(${m.since}`, '+', 'COUNT', BACKLOG_LIMIT);
-        for (const [id, fields] of backlog) {
-          socket.emit('workflow', { account: m.account, id, event: JSON.parse(fields[fields.indexOf('event') + 1]!) as WorkflowEvent });
-          replayed++;
-        }
+      const stream = accountStreamKey(deps.streamPrefix, m.account);
+      const backlog = m.since
+        ? await deps.redis.xrange(stream, `(${m.since}`, '+', 'COUNT', BACKLOG_LIMIT)
+        : m.recent ? (await deps.redis.xrevrange(stream, '+', '-', 'COUNT', m.recent)).reverse() : [];
+      for (const [id, fields] of backlog) {
+        socket.emit('workflow', { account: m.account, id, event: JSON.parse(fields[fields.indexOf('event') + 1]!) as WorkflowEvent });
+        replayed++;
       }
       reply({ ok: true, replayed });
     });

@@ -7,7 +7,14 @@ const apiTarget = process.env.QD_API_URL ?? `http://127.0.0.1:${process.env.QD_A
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [vue()],
-  resolve: { alias: { '@domain': fileURLToPath(new URL('../domain', import.meta.url)) } },
+  resolve: {
+    alias: {
+      '@domain': fileURLToPath(new URL('../domain', import.meta.url)),
+      '@chain': fileURLToPath(new URL('../activities/chain', import.meta.url)),
+    },
+  },
+  // web3.js and the order encoding use Node's Buffer; the browser gets the `buffer` package (src/main.ts).
+  define: { global: 'globalThis' },
   server: {
     port: Number(process.env.QD_WEB_PORT ?? 3001),
     strictPort: true,

@@ -1,0 +1,144 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { PublicKey, Transaction } from '@solana/web3.js';
+import { encodeOrderMessage } from '@chain/order-message';
+import { api } from '../lib/api';
+import { useSessionStore } from './session';
+import { useWorkflowStore, type TimelineEvent } from './workflows';
+
+export interface RiskPosition { marketIndex: number; base: string; quoteEntry: string; markPrice: string; unrealizedPnl: string; liquidationPrice: string | null }
+export interface SubAccount {
+  subAccountId: number;
+  address: string;
+  collateral: string;
+  equity: string;
+  initialRequirement: string;
+  maintenanceRequirement: string;
+  freeCollateral: string;
+  leverageBps: string | null;
+  marginRatioBps: string | null;
+  positions: RiskPosition[];
+}
+export interface OpenOrder { workflowId: string; kind: string; clientOrderId: string; marketIndex: number; baseAmount: string; limitPrice: string; reduceOnly: boolean; triggerPrice: string | null; state: string }
+type Row = Record<string, string | number | boolean | null>;
+
+export const HISTORIES = ['fills', 'orders', 'funding', 'deposits', 'withdrawals', 'liquidations'] as const;
+export type History = (typeof HISTORIES)[number];
+
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+/**
+ * The signed-in wallet's sub-accounts (risk from the chain), the selected one's open orders and
+ * histories, and the actions that start workflows (deposit, withdraw, orders). Every workflow event for
+ * the wallet's accounts refreshes what it may have changed.
+ */
+export const useAccountStore = defineStore('account', () => {
+  const subAccounts = ref<SubAccount[]>([]);
+  const nextSubAccountId = ref(0);
+  const selectedId = ref(Number(localStorage.getItem('qd.subAccount') ?? 0));
+  const openOrders = ref<OpenOrder[]>([]);
+  const histories = ref<Record<History, Row[]>>({ fills: [], orders: [], funding: [], deposits: [], withdrawals: [], liquidations: [] });
+  const error = ref<string | null>(null);
+  const busy = ref<string | null>(null);
+  const selected = computed(() => subAccounts.value.find((s) => s.subAccountId === selectedId.value) ?? null);
+
+  async function refresh(): Promise<void> {
+    const session = useSessionStore();
+    if (!session.session) return;
+    const r = await api<{ subAccounts: SubAccount[]; nextSubAccountId: number }>('/v1/accounts');
+    subAccounts.value = r.subAccounts;
+    nextSubAccountId.value = r.nextSubAccountId;
+    follow();
+    const account = selected.value?.address;
+    if (!account) return;
+    const [open, ...rows] = await Promise.all([
+      api<{ openOrders: OpenOrder[] }>(`/v1/accounts/${account}/open-orders`),
+      ...HISTORIES.map((h) => api<Record<History, Row[]>>(`/v1/accounts/${account}/${h}?limit=50`)),
+    ]);
+    openOrders.value = open.openOrders;
+    HISTORIES.forEach((h, i) => (histories.value[h] = rows[i]![h]));
+  }
+
+  function select(id: number): void {
+    selectedId.value = id;
+    localStorage.setItem('qd.subAccount', String(id));
+    void refresh();
+  }
+
+  let followed = new Set<string>();
+  /** Joins each sub-account's room (resuming after the last event seen) and refreshes on its events. */
+  function follow(): void {
+    const session = useSessionStore();
+    const workflows = useWorkflowStore();
+    const socket = session.socket;
+    if (!socket) return;
+    const subscribeAll = () => subAccounts.value.forEach((s) => socket.emit('subscribe', workflows.subscription(s.address)));
+    if (followed.size === 0) {
+      socket.on('workflow', (e: TimelineEvent) => workflows.receive(e));
+      socket.on('connect', subscribeAll);
+      workflows.onEvent((e) => {
+        if (e.event.status === 'failed' || ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)) void refresh();
+      });
+    }
+    for (const s of subAccounts.value) {
+      if (followed.has(s.address)) continue;
+      followed.add(s.address);
+      if (socket.connected) socket.emit('subscribe', workflows.subscription(s.address));
+    }
+  }
+
+  async function run<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+    busy.value = what;
+    error.value = null;
+    try {
+      return await action();
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+      return undefined;
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  async function signAndSubmit(built: { transaction: string }, path: string, extra: Record<string, string> = {}) {
+    const session = useSessionStore();
+    if (!session.wallet) throw new Error('connect your wallet to sign');
+    const tx = await session.wallet.signTransaction(Transaction.from(Uint8Array.from(atob(built.transaction), (c) => c.charCodeAt(0))));
+    return api<{ workflowId: string }>(path, { body: { signedTransaction: b64(tx.serialize()), ...extra } });
+  }
+
+  const deposit = (subAccountId: number, amount: bigint) => run('deposit', async () => {
+    const built = await api<{ transaction: string; account: string }>('/v1/deposits/build', { body: { subAccountId, amount: amount.toString() } });
+    const started = await signAndSubmit(built, '/v1/deposits');
+    if (!subAccounts.value.some((s) => s.subAccountId === subAccountId)) select(subAccountId);
+    return started;
+  });
+
+  const withdraw = (amount: bigint) => run('withdraw', async () => {
+    const built = await api<{ transaction: string }>('/v1/withdrawals/build', { body: { subAccountId: selectedId.value, amount: amount.toString() } });
+    return signAndSubmit(built, '/v1/withdrawals', { requestId: crypto.randomUUID() });
+  });
+
+  const placeOrder = (o: { marketIndex: number; baseAmount: bigint; limitPrice: bigint; kind: string; triggerPrice: bigint | null; reduceOnly: boolean }) => run('order', async () => {
+    const session = useSessionStore();
+    const account = selected.value;
+    if (!session.wallet || !account) throw new Error('deposit first: the order needs a funded sub-account');
+    const order = {
+      user: account.address, marketIndex: o.marketIndex, baseAmount: o.baseAmount.toString(), limitPrice: o.limitPrice.toString(), reduceOnly: o.reduceOnly,
+      // Nonces only need to grow: microseconds since the epoch.
+      nonce: (BigInt(Date.now()) * 1000n + BigInt(Math.floor(performance.now() * 1000) % 1000)).toString(),
+      expiryTs: String(Math.floor(Date.now() / 1000) + 7 * 86_400),
+    };
+    const message = encodeOrderMessage({ user: new PublicKey(order.user), marketIndex: o.marketIndex, baseAmount: o.baseAmount, limitPrice: o.limitPrice, reduceOnly: o.reduceOnly, nonce: BigInt(order.nonce), expiryTs: BigInt(order.expiryTs) });
+    const signature = await session.wallet.signMessage(new Uint8Array(message));
+    return api<{ workflowId: string }>('/v1/orders', {
+      body: { order, authority: session.wallet.publicKey, signature: b64(signature), kind: o.kind, clientOrderId: `t-${crypto.randomUUID().slice(0, 18)}`, ...(o.triggerPrice ? { triggerPrice: o.triggerPrice.toString() } : {}) },
+    });
+  });
+
+  const cancelOrder = (workflowId: string) => run('cancel', () => api(`/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' }).then(refresh));
+  const amendOrder = (workflowId: string, triggerPrice: bigint) => run('amend', () => api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, { body: { triggerPrice: triggerPrice.toString() } }).then(refresh));
+  const faucet = () => run('faucet', () => api('/v1/dev/faucet', { body: {} }));
+
+  return { subAccounts, nextSubAccountId, selectedId, selected, openOrders, histories, error, busy, refresh, select, deposit, withdraw, placeOrder, cancelOrder, amendOrder, faucet, reset: () => (followed = new Set()) };
+});
