@@ -66,25 +66,36 @@ export const useAccountStore = defineStore('account', () => {
   }
 
   let followed = new Set<string>();
+  let listening: unknown = null;
   /** Joins each sub-account's room (resuming after the last event seen) and refreshes on its events. */
   function follow(): void {
     const session = useSessionStore();
     const workflows = useWorkflowStore();
     const socket = session.socket;
     if (!socket) return;
-    const subscribeAll = () => subAccounts.value.forEach((s) => socket.emit('subscribe', workflows.subscription(s.address)));
-    if (followed.size === 0) {
+    const subscribeAll = () => followed.forEach((address) => socket.emit('subscribe', workflows.subscription(address)));
+    if (listening !== socket) {
+      listening = socket;
       socket.on('workflow', (e: TimelineEvent) => workflows.receive(e));
       socket.on('connect', subscribeAll);
+      // Funding settles every position of a market: the histories and risk change.
+      socket.on('funding', (e: { event: { step: string } }) => {
+        if (e.event.step.startsWith('payments')) void refresh();
+      });
       workflows.onEvent((e) => {
         if (e.event.status === 'failed' || ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)) void refresh();
       });
     }
-    for (const s of subAccounts.value) {
-      if (followed.has(s.address)) continue;
-      followed.add(s.address);
-      if (socket.connected) socket.emit('subscribe', workflows.subscription(s.address));
-    }
+    for (const s of subAccounts.value) followAccount(s.address);
+  }
+
+  /** Joins one account's room (also one a first deposit is opening, before it exists on chain). */
+  function followAccount(address: string): void {
+    const session = useSessionStore();
+    const workflows = useWorkflowStore();
+    if (followed.has(address) || !session.socket) return;
+    followed.add(address);
+    if (session.socket.connected) session.socket.emit('subscribe', workflows.subscription(address));
   }
 
   async function run<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
@@ -109,6 +120,8 @@ export const useAccountStore = defineStore('account', () => {
 
   const deposit = (subAccountId: number, amount: bigint) => run('deposit', async () => {
     const built = await api<{ transaction: string; account: string }>('/v1/deposits/build', { body: { subAccountId, amount: amount.toString() } });
+    follow();
+    followAccount(built.account);
     const started = await signAndSubmit(built, '/v1/deposits');
     if (!subAccounts.value.some((s) => s.subAccountId === subAccountId)) select(subAccountId);
     return started;
@@ -140,5 +153,8 @@ export const useAccountStore = defineStore('account', () => {
   const amendOrder = (workflowId: string, triggerPrice: bigint) => run('amend', () => api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, { body: { triggerPrice: triggerPrice.toString() } }).then(refresh));
   const faucet = () => run('faucet', () => api('/v1/dev/faucet', { body: {} }));
 
-  return { subAccounts, nextSubAccountId, selectedId, selected, openOrders, histories, error, busy, refresh, select, deposit, withdraw, placeOrder, cancelOrder, amendOrder, faucet, reset: () => (followed = new Set()) };
+  return { subAccounts, nextSubAccountId, selectedId, selected, openOrders, histories, error, busy, refresh, select, deposit, withdraw, placeOrder, cancelOrder, amendOrder, faucet, reset: () => {
+    followed = new Set();
+    listening = null;
+  } };
 });

@@ -1,0 +1,119 @@
+// The terminal end to end in real Chromium (Debian's chromium, driven by playwright-core) on the real
+// stack: sign in with the dev wallet -> deposit -> market order -> the position and the order's
+// workflow steps appear live -> the price moves -> funding appears -> a liquidation is shown -> withdraw.
+// Screenshots of the main screens go to test-results/terminal/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { oraclePrices } from '../../drizzle/schema';
+import { PRICE_PRECISION } from '../../domain/perp';
+import { RpcPool } from '../../activities/chain/rpc-pool';
+import { scanMarketForLiquidations } from '../../activities/risk/risk-monitor';
+import { startChainHarness } from '../support/perp-fixtures';
+import type { Harness } from '../support/harness';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const shots = join(root, 'test-results', 'terminal');
+const CHROMIUM = process.env.QD_CHROMIUM ?? '/usr/bin/chromium';
+
+let env: Awaited<ReturnType<typeof startChainHarness>>;
+let h: Harness;
+let vite: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let webUrl: string;
+
+beforeAll(async () => {
+  env = await startChainHarness(0n);
+  h = env.h;
+  // The terminal's dev server, proxying /v1 and /socket.io to this test's API.
+  process.env.QD_API_URL = h.apiUrl;
+  vite = await createServer({ configFile: join(root, 'web/vite.config.ts'), server: { port: 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'error' });
+  await vite.listen();
+  webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
+  page.on('console', (m) => { if (m.type() === 'error') console.error('[browser]', m.text()); });
+  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+  mkdirSync(shots, { recursive: true });
+  await publishPrice(150n * PRICE_PRECISION);
+}, 240_000);
+
+afterAll(async () => {
+  if (page) await shot('last').catch(() => undefined); // what the page showed when the test ended
+  await browser?.close();
+  await vite?.close();
+  await env?.stop();
+});
+
+/** What the price feed does on each tick: Pyth on chain, the Redis price stream, the oracle_prices record. */
+async function publishPrice(price: bigint) {
+  const { slot } = await env.ln.control<{ slot: number }>('/pyth', { marketIndex: 0, price: price.toString() });
+  const at = new Date();
+  await h.redis.xadd(`${h.config.streamPrefix}:prices:SOL-PERP`, '*', 'price', price.toString(), 'confidence', (price / 2_000n).toString(), 'slot', String(slot), 'at', at.toISOString());
+  await h.db.insert(oraclePrices).values({ marketIndex: 0, publishedAt: at, price, confidence: price / 2_000n, slot: BigInt(slot) }).onConflictDoNothing();
+}
+
+const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const steps = (kind: string) => page.locator(`[data-testid=timeline] > li[data-kind=${kind}] [data-step]`);
+
+describe('the terminal in Chromium', () => {
+  it('signs in, deposits, trades, follows price, funding and a liquidation live, and withdraws', async () => {
+    await page.goto(webUrl);
+    await page.getByTestId('markets-board').waitFor();
+    await page.getByTestId('connect-dev').click();
+    await page.getByTestId('wallet').waitFor();
+    await page.locator('[data-testid=live].up').waitFor();
+    await shot('01-signed-in');
+
+    await page.getByTestId('faucet').click();
+    await page.locator('[data-testid=faucet]:not([disabled])').waitFor();
+    await page.getByTestId('funds-amount').fill('1000');
+    await page.getByTestId('deposit').click();
+    await steps('deposit').filter({ hasText: 'recorded' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('risk-equity').filter({ hasText: '1,000.00' }).waitFor({ timeout: 30_000 });
+    await shot('02-deposited');
+
+    await page.locator('[data-market="SOL-PERP"]').first().click();
+    await page.getByTestId('order-size').fill('60');
+    await page.getByTestId('order-preview').waitFor();
+    expect(await page.getByTestId('preview-liquidation').textContent()).toMatch(/^1[0-4]\d\.\d\d$/);
+    await page.getByTestId('place-order').click();
+    for (const step of ['verified', 'risk-checked', 'filled', 'recorded']) await steps('order').filter({ hasText: step }).first().waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=positions] [data-testid=position-size]').filter({ hasText: '60.000' }).waitFor({ timeout: 30_000 });
+    await shot('03-position-open');
+
+    // The price moves: the board follows the live tick.
+    await publishPrice(152n * PRICE_PRECISION);
+    await page.locator('[data-market="SOL-PERP"] [data-testid=market-price]').filter({ hasText: '152.00' }).waitFor({ timeout: 15_000 });
+
+    // Funding for the period: the payment shows up in the history.
+    await env.ln.control('/advance', { slots: 10, secs: 3_601 });
+    await publishPrice(152n * PRICE_PRECISION);
+    const epoch = String(Math.floor(Date.now() / 3_600_000));
+    await h.temporal.workflow.execute('fundingSettlementWorkflow', { workflowId: `funding:0:${epoch}`, taskQueue: h.config.temporal.taskQueue, args: [{ marketIndex: 0, epoch }] });
+    await page.locator('[data-testid=funds-history] td', { hasText: 'funding' }).first().waitFor({ timeout: 30_000 });
+    await shot('04-funding');
+
+    // The price falls through maintenance: the risk monitor's pass starts the liquidation, shown live.
+    await publishPrice(135n * PRICE_PRECISION);
+    const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
+    const started = await scanMarketForLiquidations(monitor, 0, String(Math.floor(Date.now() / 60_000)));
+    expect(started).toHaveLength(1);
+    await steps('liquidation').filter({ hasText: 'recorded' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('liquidation-row').first().waitFor({ timeout: 30_000 });
+    await shot('05-liquidated');
+
+    await publishPrice(150n * PRICE_PRECISION);
+    await page.getByTestId('funds-amount').fill('10');
+    await page.getByTestId('withdraw').click();
+    await steps('withdraw').filter({ hasText: 'settled' }).first().waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=funds-history] td', { hasText: 'withdrawal' }).first().waitFor({ timeout: 30_000 });
+    await shot('06-withdrawn');
+    expect(await page.getByTestId('funds-error').count()).toBe(0);
+  }, 300_000);
+});
