@@ -19,7 +19,7 @@ finish() {
 }
 trap finish EXIT
 
-ensure_apt postgresql redis-server
+ensure_apt postgresql redis-server chromium
 ensure_node_deps
 ensure_temporal_cli
 
