@@ -13,11 +13,27 @@ export const base58Key = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a ba
 
 export const I64 = (1n << 63n) - 1n;
 
+/** The integer a decimal string holds, or null (zod runs every check, so refinements see malformed input too). */
+export function bigOrNull(v: string): bigint | null {
+  if (!/^-?[0-9]{1,20}$/.test(v)) return null;
+  return BigInt(v);
+}
+
 /** An integer as a decimal string within ±max (amounts and prices never travel as JSON numbers). */
 export const intString = (max: bigint = I64) =>
-  z.string().regex(/^-?[0-9]{1,20}$/, 'an integer as a decimal string').refine((v) => BigInt(v) >= -max && BigInt(v) <= max, 'out of range');
+  z.string().regex(/^-?[0-9]{1,20}$/, 'an integer as a decimal string').refine((v) => {
+    const b = bigOrNull(v);
+    return b === null || (b >= -max && b <= max);
+  }, 'out of range');
 
-export const positiveIntString = (max: bigint = I64) => intString(max).refine((v) => BigInt(v) > 0n, 'must be positive');
+/** A signed integer string that `test` accepts (malformed ones are refused by the format check alone). */
+export const intStringWhere = (test: (b: bigint) => boolean, message: string, max: bigint = I64) =>
+  intString(max).refine((v) => {
+    const b = bigOrNull(v);
+    return b === null || test(b);
+  }, message);
+
+export const positiveIntString = (max: bigint = I64) => intStringWhere((b) => b > 0n, 'must be positive', max);
 
 /** Base64 of exactly `bytes` bytes. */
 export const base64Of = (bytes: number, what: string) => {

@@ -4,12 +4,21 @@ import { ConfigError, describeConfig, loadConfig, redactUrl } from './config';
 describe('loadConfig', () => {
   it('works with no QD_* variables at all, on the documented defaults', () => {
     const config = loadConfig({});
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 3002, corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'], operatorToken: null });
+    expect(config.api).toEqual({
+      host: '127.0.0.1', port: 3002, corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'], operatorToken: null,
+      siwsDomain: 'localhost:3001', sessionTtlSeconds: 900, roleWallets: { operator: [], admin: [], auditor: [] }, rateLimitPerMinute: 600, instance: 'api-1',
+    });
     expect(config.web.port).toBe(3001);
     expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'quantdesk', taskQueue: 'quantdesk' });
     expect(config.postgres.url).toBe('postgres://quantdesk@127.0.0.1:5432/quantdesk');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.solana.rpcUrls).toEqual(['http://127.0.0.1:8899', 'http://127.0.0.1:8901', 'http://127.0.0.1:8903']);
+  });
+
+  it('reads role wallets as lists and refuses what is not a wallet', () => {
+    const wallet = '11111111111111111111111111111111';
+    expect(loadConfig({ QD_OPERATOR_WALLETS: ` ${wallet} ,${wallet}` }).api.roleWallets.operator).toEqual([wallet, wallet]);
+    expect(() => loadConfig({ QD_ADMIN_WALLETS: 'not a wallet' })).toThrow(/QD_ADMIN_WALLETS/);
   });
 
   it('rejects an RPC list with a bad URL', () => {

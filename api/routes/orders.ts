@@ -8,7 +8,7 @@ import type { placeOrderWorkflow } from '../../workflows';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
-import { base58Key as pubkey, I64, intString as int } from '../schemas';
+import { base58Key as pubkey, intString as int, intStringWhere, positiveIntString } from '../schemas';
 import { requireSession, requireWallet } from '../auth/middleware';
 import { findSubAccount } from '../../activities/chain/user-transaction';
 import type { RouteSpec } from '../openapi';
@@ -17,20 +17,20 @@ const orderBody = z.object({
   order: z.object({
     user: pubkey,
     marketIndex: z.number().int().min(0).max(65_534),
-    baseAmount: int(I64).refine((v) => BigInt(v) !== 0n, 'must not be zero'),
-    limitPrice: int(I64).refine((v) => BigInt(v) >= 0n, 'must not be negative'),
+    baseAmount: intStringWhere((b) => b !== 0n, 'must not be zero'),
+    limitPrice: intStringWhere((b) => b >= 0n, 'must not be negative'),
     reduceOnly: z.boolean(),
-    nonce: int(I64).refine((v) => BigInt(v) > 0n, 'must be positive'),
-    expiryTs: int(I64),
+    nonce: positiveIntString(),
+    expiryTs: int(),
   }).strict(),
   authority: pubkey,
   signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'a base64 ed25519 signature'),
   kind: z.enum(ORDER_KINDS),
-  triggerPrice: int(I64).refine((v) => BigInt(v) > 0n, 'must be positive').optional(),
+  triggerPrice: positiveIntString().optional(),
   clientOrderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
 }).strict().refine((b) => b.kind === 'market' || b.triggerPrice !== undefined, { message: 'triggerPrice is required for non-market orders', path: ['triggerPrice'] });
 
-const amendBody = z.object({ triggerPrice: int(I64).refine((v) => BigInt(v) > 0n, 'must be positive') }).strict();
+const amendBody = z.object({ triggerPrice: positiveIntString() }).strict();
 
 const orderIdParams = z.object({ workflowId: z.string().regex(/^order:[1-9A-HJ-NP-Za-km-z]{32,44}:[A-Za-z0-9_-]{1,64}$/, 'an order workflow ID') });
 
@@ -86,7 +86,12 @@ async function orderUpdate<T>(deps: ApiDeps, workflowId: string, refused: string
   try {
     return await run(deps.temporal.workflow.getHandle(workflowId));
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'order_not_found', `no order ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) {
+      // A finished order is no longer waiting (409); one that never existed is a 404.
+      const exists = await deps.temporal.workflow.getHandle(workflowId).describe().then(() => true, () => false);
+      if (!exists) throw new HttpError(404, 'order_not_found', `no order ${workflowId}`);
+      throw new HttpError(409, refused, 'the order has finished');
+    }
     throw new HttpError(409, refused, err instanceof Error ? err.message : String(err));
   }
 }

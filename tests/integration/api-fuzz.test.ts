@@ -39,6 +39,12 @@ async function written(): Promise<string> {
 /** A value of the wrong JSON type for the schema. */
 function wrongType(schema: JsonSchema): fc.Arbitrary<unknown> {
   const type = schema.type ?? (schema.enum ? 'string' : 'object');
+  // Strings of the right type that break a format: decimals, exponents, words, empty.
+  if (type === 'string' && (schema.pattern || schema.enum)) {
+    const breaks = ['12.5', '1e5', '-', '', 'NaN', ' 1', '0x10', '<b>', 'x'.repeat(300)]
+      .filter((v) => (schema.pattern ? !new RegExp(schema.pattern).test(v) : !schema.enum!.includes(v)));
+    return fc.oneof(fc.constantFrom(...breaks), fc.integer(), fc.constant(null));
+  }
   const others: Record<string, fc.Arbitrary<unknown>> = {
     string: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 })),
     integer: fc.oneof(fc.string(), fc.boolean(), fc.double({ noInteger: true }), fc.constant(null)),
