@@ -27,11 +27,12 @@ import { adminRoutes } from './routes/admin';
 import { workflowRoutes } from './routes/workflows';
 import { authRoutes } from './routes/auth';
 import { createFundsRouter, fundsRoutes } from './routes/funds';
+import { auditRoutes, createAuditRouter } from './routes/audit';
 
 /** Every route the API serves, as documented in /v1/openapi.json (a test checks none is missing). */
 export const API_ROUTES: readonly RouteSpec[] = [
   ...healthRoutes, { method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'public', responses: { 200: 'OpenAPI 3.0' } },
-  ...authRoutes, ...marketRoutes, ...accountRoutes, ...fundsRoutes, ...depositRoutes, ...withdrawalRoutes, ...orderRoutes, ...workflowRoutes, ...probeRoutes, ...adminRoutes,
+  ...authRoutes, ...marketRoutes, ...accountRoutes, ...fundsRoutes, ...depositRoutes, ...withdrawalRoutes, ...orderRoutes, ...workflowRoutes, ...probeRoutes, ...adminRoutes, ...auditRoutes,
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -71,6 +72,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(createMarketRouter(deps));
   app.use(createAccountRouter(deps));
   app.use(createFundsRouter(deps));
+  app.use(createAuditRouter(deps));
   app.use(createProbeRouter(deps));
   app.use(createDepositRouter(deps));
   app.use(createWithdrawalRouter(deps));

@@ -8,7 +8,7 @@ import { loadConfig } from '../platform/config';
 import { runMain } from '../platform/main';
 import { createTemporalClient } from '../temporal/client';
 import { auditMarkdown } from '../temporal/audit-report';
-import { listWorkflows, replayWorkflow } from '../temporal/operations';
+import { auditAccount, replayWorkflow } from '../temporal/operations';
 
 await runMain('audit', async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -26,15 +26,7 @@ await runMain('audit', async () => {
       process.exitCode = error ? 1 : 0;
     } else if (command === 'report' && values.account && values.from && values.to) {
       if (Number.isNaN(Date.parse(values.from)) || Number.isNaN(Date.parse(values.to))) throw new Error('--from and --to must be ISO times');
-      const runs = await listWorkflows(client, { account: values.account, from: values.from, to: values.to }, 1_000);
-      const verdicts = new Map<string, string | null>();
-      const audits = [];
-      for (const run of runs.reverse()) {
-        const { audit, error } = await replayWorkflow(client, run.workflowId);
-        audits.push(audit);
-        verdicts.set(run.workflowId, error);
-      }
-      const title = `Account ${values.account}, ${values.from} to ${values.to}: ${audits.length} workflow(s)`;
+      const { audits, verdicts, title } = await auditAccount(client, { account: values.account, from: values.from, to: values.to });
       emit(values.format === 'json'
         ? `${JSON.stringify(audits.map((a) => ({ ...a, deterministic: !verdicts.get(a.workflowId) })), null, 2)}\n`
         : auditMarkdown(title, audits, verdicts));

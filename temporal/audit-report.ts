@@ -26,7 +26,11 @@ export interface WorkflowAudit {
   timeline: TimelineEntry[];
 }
 
-const DB_ACTIVITIES = new Set(['recordWorkflowRun', 'recordDeposit']);
+/** The activities that write Postgres rows (the ledger), as the audit lists them. */
+const DB_ACTIVITIES = new Set([
+  'recordWorkflowRun', 'recordDeposit', 'recordOrderFill', 'recordOrderClosed', 'recordFundingRate', 'recordFundingPayments',
+  'recordLiquidation', 'reserveWithdrawal', 'settleWithdrawal', 'releaseWithdrawal',
+]);
 const decode = (payloads: Payloads): unknown => {
   const list = payloads?.payloads ?? [];
   const values = list.map((p) => defaultPayloadConverter.fromPayload(p as never));

@@ -68,3 +68,16 @@ export async function replayWorkflow(client: Client, workflowId: string): Promis
   }
   return { audit: auditFromHistory(workflowId, history), error };
 }
+
+/** Every workflow of an account in a time range, each replayed against the current code (oldest first). */
+export async function auditAccount(client: Client, range: { account: string; from: string; to: string }, limit = 1_000) {
+  const runs = await listWorkflows(client, range, limit);
+  const verdicts = new Map<string, string | null>();
+  const audits: WorkflowAudit[] = [];
+  for (const run of runs.reverse()) {
+    const { audit, error } = await replayWorkflow(client, run.workflowId);
+    audits.push(audit);
+    verdicts.set(run.workflowId, error);
+  }
+  return { audits, verdicts, title: `Account ${range.account}, ${range.from} to ${range.to}: ${audits.length} workflow(s)` };
+}

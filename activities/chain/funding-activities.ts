@@ -8,7 +8,7 @@ import type { Database } from '../../platform/postgres';
 import { fetchMarket } from './chain-reads';
 import { createPerpProgram, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { sendAsKeeper } from './keeper-send';
+import { postgresJournal, sendAsKeeper } from './keeper-send';
 
 export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
@@ -36,7 +36,7 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
         .instruction();
       let signature: string | null = null;
       try {
-        signature = await sendAsKeeper(pool, keeper, [ix]);
+        signature = await sendAsKeeper(pool, keeper, [ix], postgresJournal(db));
       } catch (err) {
         if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) {
           if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });

@@ -1,18 +1,60 @@
 import type { Keypair, TransactionInstruction } from '@solana/web3.js';
 import { Transaction } from '@solana/web3.js';
+import bs58 from 'bs58';
+import { Context } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { keeperTransactions } from '../../drizzle/schema';
+import type { Database } from '../../platform/postgres';
 import type { RpcPool } from './rpc-pool';
 
+/** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
+export interface SendJournal {
+  load(key: string): Promise<string | null>;
+  save(key: string, transaction: Transaction): Promise<void>;
+}
+
+/** The journal in Postgres (table keeper_transactions). */
+export function postgresJournal(db: Database): SendJournal {
+  return {
+    async load(key) {
+      const [row] = await db.select({ transaction: keeperTransactions.transaction }).from(keeperTransactions).where(eq(keeperTransactions.key, key));
+      return row?.transaction ?? null;
+    },
+    async save(key, tx) {
+      const now = new Date();
+      const row = { key, signature: bs58.encode(tx.signature!), transaction: tx.serialize().toString('base64'), createdAt: now, updatedAt: now };
+      await db.insert(keeperTransactions).values(row).onConflictDoUpdate({ target: keeperTransactions.key, set: { signature: row.signature, transaction: row.transaction, updatedAt: now } });
+    },
+  };
+}
+
+/** The journal key of the running activity (workflow ID and activity ID, the same on every attempt), or null outside one. */
+function activityKey(): string | null {
+  try {
+    const { workflowExecution, activityId, isLocal } = Context.current().info;
+    return isLocal || !workflowExecution ? null : `${workflowExecution.workflowId}:${activityId}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Sends instructions as a keeper-signed transaction through the pool: the same signed bytes on every
- * provider, re-signed with a fresh blockhash only when the old one can no longer land.
+ * Sends instructions as a transaction signed by `signer` through the pool: the same signed bytes on every
+ * provider, re-signed with a fresh blockhash only when the old one can no longer land. Inside an activity
+ * with a journal, the signed transaction is saved before it is sent and a retried attempt sends the saved
+ * one: a worker that died after the chain executed it cannot make the chain execute a second.
  */
-export async function sendAsKeeper(pool: RpcPool, keeper: Keypair, ixs: TransactionInstruction[]): Promise<string> {
+export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: TransactionInstruction[], journal?: SendJournal): Promise<string> {
+  const key = journal ? activityKey() : null;
   const signed = async () => {
     const tx = new Transaction().add(...ixs);
-    tx.feePayer = keeper.publicKey;
+    tx.feePayer = signer.publicKey;
     tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
-    tx.sign(keeper);
+    tx.sign(signer);
+    if (journal && key) await journal.save(key, tx);
     return tx;
   };
-  return (await pool.sendTransaction(await signed(), signed)).signature;
+  const saved = journal && key ? await journal.load(key) : null;
+  const first = saved ? Transaction.from(Buffer.from(saved, 'base64')) : await signed();
+  return (await pool.sendTransaction(first, signed)).signature;
 }

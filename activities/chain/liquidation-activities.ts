@@ -11,7 +11,7 @@ import { EMPTY_MARKET_INDEX } from './perp-coders';
 import { fetchInsuranceFund, fetchPricedMarket, fetchTradeReport, fetchUser } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { sendAsKeeper } from './keeper-send';
+import { postgresJournal, sendAsKeeper } from './keeper-send';
 
 export interface LiquidationStep {
   signature: string;
@@ -29,7 +29,8 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key', nonRetryable: true });
     return keeper;
   };
-  const send = (ixs: TransactionInstruction[]) => sendAsKeeper(pool, keeperOrFail(), ixs);
+  const journal = postgresJournal(db);
+  const send = (ixs: TransactionInstruction[]) => sendAsKeeper(pool, keeperOrFail(), ixs, journal);
 
   return {
     /** Cancels the account's resting orders (their workflows' cancel update); returns how many. */

@@ -14,7 +14,7 @@ import { fetchPricedMarket, fetchTradeReport, fetchUser } from './chain-reads';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-program';
 import type { RpcPool } from './rpc-pool';
 import { findSubAccount } from './user-transaction';
-import { sendAsKeeper } from './keeper-send';
+import { postgresJournal, sendAsKeeper } from './keeper-send';
 
 /** An order as it crosses the Temporal boundary: amounts as decimal strings. */
 export interface OrderWire {
@@ -50,6 +50,7 @@ export interface FillReceipt {
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
+  const journal = postgresJournal(db);
   return {
     /** The wallet signed exactly this order, for its own sub-account. */
     async verifyOrderSignature(s: SignedOrder): Promise<{ account: string; wallet: string; subAccountId: number }> {
@@ -108,7 +109,7 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
         keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle, otherMarkets: others,
       });
-      const signature = await sendAsKeeper(pool, keeper, ixs);
+      const signature = await sendAsKeeper(pool, keeper, ixs, journal);
       // What the program executed, as it returned it: exact however many keepers fill concurrently.
       const report = await fetchTradeReport(pool, signature);
       return { signature, baseAmount: report.baseDelta, price: report.price, fee: report.fee, realizedPnl: report.realizedPnl };

@@ -23,3 +23,16 @@ export const workflowRuns = pgTable(
     index('workflow_runs_kind_status_idx').on(t.kind, t.status),
   ],
 );
+
+/**
+ * The keeper's signed transactions, journaled before they are sent, one per activity (workflow ID and
+ * activity ID, stable across retries): a retry after a worker died re-sends the same signed bytes (same
+ * signature, so the chain executes it at most once) instead of signing a second transaction.
+ */
+export const keeperTransactions = pgTable('keeper_transactions', {
+  key: text('key').primaryKey(),
+  signature: text('signature').notNull(),
+  transaction: text('transaction').notNull(), // base64 wire bytes
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

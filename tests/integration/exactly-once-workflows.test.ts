@@ -19,7 +19,7 @@ import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION, fundingOwed } from '.
 import type { LiquidationResult } from '../../workflows/liquidation-workflow';
 import type { FundingResult } from '../../workflows/funding-workflow';
 import { startHarness, waitFor, type Harness } from '../support/harness';
-import { startLocalnet, type Localnet } from '../support/localnet';
+import { sendsSoFar as localnetSends, setFaults as setLocalnetFaults, startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
@@ -46,10 +46,8 @@ afterAll(async () => {
   await ln?.stop();
 });
 
-const setFaults = async (config: Record<string, number>) => {
-  for (const port of ln.rpcPorts) await ln.control('/faults', { port, ...config });
-};
-const sendsSoFar = async () => Object.values(await ln.control<Record<string, { sends: number }>>('/faults')).reduce((n, p) => n + p.sends, 0);
+const setFaults = (config: Record<string, number>) => setLocalnetFaults(ln, config);
+const sendsSoFar = () => localnetSends(ln);
 
 /**
  * Runs `start` with providers that execute a send at once but answer it late, kills the worker as soon

@@ -8,7 +8,7 @@ import { perpAddresses } from '../../activities/chain/perp-program';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { QUOTE_PRECISION } from '../../domain/perp';
 import { startHarness, waitFor, type Harness } from '../support/harness';
-import { startLocalnet, type Localnet } from '../support/localnet';
+import { sendsSoFar as localnetSends, setFaults as setLocalnetFaults, startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, type Trader } from '../support/perp-fixtures';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { asWallet } from '../support/auth';
@@ -30,10 +30,8 @@ afterAll(async () => {
   await ln?.stop();
 });
 
-const setFaults = async (config: Record<string, number>) => {
-  for (const port of ln.rpcPorts) await ln.control('/faults', { port, ...config });
-};
-const sendsSoFar = async () => Object.values(await ln.control<Record<string, { sends: number }>>('/faults')).reduce((n, p) => n + p.sends, 0);
+const setFaults = (config: Record<string, number>) => setLocalnetFaults(ln, config);
+const sendsSoFar = () => localnetSends(ln);
 
 async function stepsSeen(workflowId: string): Promise<string[]> {
   const entries = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, trader.user.toBase58()), '-', '+');

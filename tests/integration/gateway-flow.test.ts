@@ -13,9 +13,10 @@ import type { Harness } from '../support/harness';
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
 const wallet = Keypair.generate();
+const auditor = Keypair.generate();
 
 beforeAll(async () => {
-  env = await startChainHarness(0n);
+  env = await startChainHarness(0n, { env: { QD_AUDITOR_WALLETS: auditor.publicKey.toBase58() } });
   h = env.h;
 }, 180_000);
 
@@ -69,6 +70,14 @@ describe('the gateway, as the terminal uses it', () => {
     expect(deposits.deposits).toHaveLength(1);
     expect(withdrawals.withdrawals[0]!.status).toBe('settled');
     expect((await api('/v1/withdrawals/build', { subAccountId: 5, amount: '1' })).status).toBe(404);
+
+    // An auditor replays the account's workflows against the current code; a trader may not.
+    const range = `account=${built.account}&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}`;
+    expect((await api(`/v1/audit/report?${range}`)).status).toBe(403);
+    const report = await json<{ workflows: { workflowType: string; deterministic: boolean; chainSignatures: string[]; rowsWritten: { activity: string }[] }[] }>(asWallet(h.apiUrl, auditor, `/v1/audit/report?${range}`));
+    expect(report.workflows.map((w) => w.workflowType).sort()).toEqual(['depositWorkflow', 'placeOrderWorkflow', 'withdrawWorkflow']);
+    expect(report.workflows.every((w) => w.deterministic && w.chainSignatures.length > 0)).toBe(true);
+    expect(report.workflows.flatMap((w) => w.rowsWritten.map((r) => r.activity))).toEqual(expect.arrayContaining(['recordDeposit', 'recordOrderFill', 'settleWithdrawal']));
   });
 
   it('serves the markets board, prices and candles from recorded oracle prices', async () => {

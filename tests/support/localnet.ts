@@ -105,3 +105,13 @@ export async function startLocalnet(providers = 3): Promise<Localnet> {
     },
   };
 }
+
+/** Sets the same faults on every RPC port of the localnet (`{}` clears them). */
+export async function setFaults(ln: Localnet, config: Record<string, number>): Promise<void> {
+  for (const port of ln.rpcPorts) await ln.control('/faults', { port, ...config });
+}
+
+/** Transactions sent to any of the localnet's providers so far. */
+export async function sendsSoFar(ln: Localnet): Promise<number> {
+  return Object.values(await ln.control<Record<string, { sends: number }>>('/faults')).reduce((n, p) => n + p.sends, 0);
+}
