@@ -69,7 +69,9 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
   );
   const workerRun = worker?.run() ?? Promise.resolve();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });
-  const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) }));
+  // The API talks to Solana only in tests that give it a localnet (the default URLs are npm start's).
+  const rpcPool = overrides.QD_SOLANA_RPC_URLS ? new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) : undefined;
+  const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool }));
   const realtime = await StreamRelay.serve(server, { redis, streamPrefix: config.streamPrefix, corsOrigins: config.api.corsOrigins, instance: `it-${id}`, logger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
