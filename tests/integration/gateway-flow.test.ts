@@ -2,6 +2,9 @@
 // opens a sub-account, trade, see risk and histories (Row Level Security), build → sign → submit a
 // withdrawal, and the public market data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { oraclePrices } from '../../drizzle/schema';
@@ -14,9 +17,19 @@ let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
 const wallet = Keypair.generate();
 const auditor = Keypair.generate();
+const operator = Keypair.generate();
+const admin = Keypair.generate();
 
 beforeAll(async () => {
-  env = await startChainHarness(0n, { env: { QD_AUDITOR_WALLETS: auditor.publicKey.toBase58() } });
+  // The program admin's key, as npm start hands the API the localnet's bootstrap file.
+  const adminKeyFile = join(mkdtempSync(join(tmpdir(), 'qd-admin-')), 'admin.json');
+  env = await startChainHarness(0n, {
+    env: {
+      QD_AUDITOR_WALLETS: auditor.publicKey.toBase58(), QD_OPERATOR_WALLETS: operator.publicKey.toBase58(), QD_ADMIN_WALLETS: admin.publicKey.toBase58(),
+      QD_ADMIN_KEYPAIR_FILE: adminKeyFile,
+    },
+    beforeHarness: (ln) => writeFileSync(adminKeyFile, JSON.stringify(ln.bootstrap.adminKeypair), { mode: 0o600 }),
+  });
   h = env.h;
 }, 180_000);
 
@@ -78,6 +91,23 @@ describe('the gateway, as the terminal uses it', () => {
     expect(report.workflows.map((w) => w.workflowType).sort()).toEqual(['depositWorkflow', 'placeOrderWorkflow', 'withdrawWorkflow']);
     expect(report.workflows.every((w) => w.deterministic && w.chainSignatures.length > 0)).toBe(true);
     expect(report.workflows.flatMap((w) => w.rowsWritten.map((r) => r.activity))).toEqual(expect.arrayContaining(['recordDeposit', 'recordOrderFill', 'settleWithdrawal']));
+  });
+
+  it('lets operators see account health and only admins pause a market on chain', async () => {
+    const { subAccounts } = await json<{ subAccounts: { address: string }[] }>(api('/v1/accounts'));
+    const health = await json<{ liquidatable: boolean; equity: string }>(asWallet(h.apiUrl, operator, `/v1/admin/accounts/${subAccounts[0]!.address}/health`));
+    expect(health.liquidatable).toBe(false);
+    expect(BigInt(health.equity)).toBeGreaterThan(0n);
+    expect((await asWallet(h.apiUrl, wallet, `/v1/admin/accounts/${subAccounts[0]!.address}/health`)).status).toBe(403);
+
+    const pause = (who: Keypair, paused: boolean) => asWallet(h.apiUrl, who, '/v1/admin/markets/ETH-PERP/pause', { body: { paused } });
+    expect((await pause(operator, true)).status).toBe(403); // operators do not change markets
+    expect((await pause(admin, true)).status).toBe(200);
+    const paused = await json<{ markets: { symbol: string; paused: boolean }[] }>(fetch(`${h.apiUrl}/v1/markets`));
+    expect(paused.markets.find((m) => m.symbol === 'ETH-PERP')!.paused).toBe(true);
+    expect((await pause(admin, false)).status).toBe(200);
+    const resumed = await json<{ markets: { symbol: string; paused: boolean }[] }>(fetch(`${h.apiUrl}/v1/markets`));
+    expect(resumed.markets.find((m) => m.symbol === 'ETH-PERP')!.paused).toBe(false);
   });
 
   it('serves the markets board, prices and candles from recorded oracle prices', async () => {

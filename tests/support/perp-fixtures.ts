@@ -58,8 +58,9 @@ export async function signedFillTransaction(ln: Localnet, connection: Connection
 }
 
 /** A private localnet, a harness whose worker and API talk to it, and a trader with `depositUsdc` deposited. */
-export async function startChainHarness(depositUsdc: bigint, options: { providers?: number; worker?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+export async function startChainHarness(depositUsdc: bigint, options: { providers?: number; worker?: boolean; env?: NodeJS.ProcessEnv; beforeHarness?: (ln: Localnet) => void } = {}) {
   const ln = await startLocalnet(options.providers ?? 2);
+  options.beforeHarness?.(ln);
   const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(','), QD_LOCALNET_CONTROL_URL: ln.controlUrl, ...options.env }, { worker: options.worker ?? true, keeper: keeperOf(ln) });
   const connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
   const trader = await fundedTrader(ln, connection, depositUsdc);
