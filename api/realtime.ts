@@ -1,11 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
-import { PublicKey } from '@solana/web3.js';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import { DEFAULT_MARKETS } from '../domain/perp';
 import { accountStreamKey, firehoseStreamKey, marketAccountOf, type WorkflowEvent } from '../domain/workflow-events';
-import { findSubAccount } from '../activities/chain/user-transaction';
+import { ownsSubAccount } from './auth/middleware';
 import type { Logger } from '../platform/logger';
 import { SessionStore, type Session } from './auth/sessions';
 
@@ -33,15 +32,6 @@ const marketRoom = (symbol: string) => `market:${symbol}`;
 const accountRoom = (account: string) => `account:${account}`;
 const BACKLOG_LIMIT = 1_000;
 
-function ownsAccount(session: Session, account: string): boolean {
-  try {
-    findSubAccount(new PublicKey(session.wallet), new PublicKey(account));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * socket.io on the API's HTTP server: connections authenticate with a session token; clients join
  * market rooms (prices, funding) and their own accounts' rooms (workflow progress), optionally resuming
@@ -68,7 +58,7 @@ export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore;
         await socket.join(marketRoom(m.market));
         return reply({ ok: true });
       }
-      if (!ownsAccount(socket.data.session as Session, m.account)) return reply({ ok: false, error: 'forbidden: another wallet\'s account' });
+      if (!ownsSubAccount((socket.data.session as Session).wallet, m.account)) return reply({ ok: false, error: 'forbidden: another wallet\'s account' });
       // Join first, then replay: an event landing in between arrives twice, never not at all; clients drop
       // IDs they have already seen.
       await socket.join(accountRoom(m.account));

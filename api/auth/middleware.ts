@@ -1,4 +1,6 @@
 import type { RequestHandler, Response } from 'express';
+import { PublicKey } from '@solana/web3.js';
+import { findSubAccount } from '../../activities/chain/user-transaction';
 import { HttpError } from '../http-error';
 import type { Role, Session, SessionStore } from './sessions';
 
@@ -49,5 +51,23 @@ export function requireWallet(res: Response, wallet: string): Session {
 export function requireRole(res: Response, role: Role): Session {
   const session = requireSession(res);
   if (!session.roles.includes(role)) throw new HttpError(403, 'forbidden', `this needs the ${role} role`);
+  return session;
+}
+
+/** True when `account` is one of the wallet's sub-accounts (its User PDAs 0-255). */
+export function ownsSubAccount(wallet: string, account: string | undefined): boolean {
+  if (!account) return false;
+  try {
+    findSubAccount(new PublicKey(wallet), new PublicKey(account));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The session, when `account` is one of its wallet's sub-accounts; otherwise a 401/403. */
+export function requireOwnAccount(res: Response, account: string, what = 'sub-account'): Session {
+  const session = requireSession(res);
+  if (!ownsSubAccount(session.wallet, account)) throw new HttpError(403, 'forbidden', `another wallet's ${what}`);
   return session;
 }

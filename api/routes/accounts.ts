@@ -10,11 +10,10 @@ import { readAsWallet } from '../../platform/postgres';
 import { perpAddresses } from '../../activities/chain/perp-program';
 import { loadMarginAccount } from '../../activities/risk/free-collateral';
 import { HttpError, parseInput } from '../http-error';
-import { requireSession } from '../auth/middleware';
+import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
 import { base58Key } from '../schemas';
-import { findSubAccount } from '../../activities/chain/user-transaction';
 import { getOrderQuery } from '../../workflows/definitions';
 
 const OPEN_ORDERS_LIMIT = 100;
@@ -70,13 +69,8 @@ export function createAccountRouter(deps: ApiDeps): Router {
   });
 
   router.get('/v1/accounts/:account/open-orders', async (req, res) => {
-    const session = requireSession(res);
     const { account } = parseInput(accountParams, req.params, 'params');
-    try {
-      findSubAccount(new PublicKey(session.wallet), new PublicKey(account));
-    } catch {
-      throw new HttpError(403, 'forbidden', 'another wallet\'s sub-account');
-    }
+    requireOwnAccount(res, account);
     const open = [];
     for await (const wf of deps.temporal.workflow.list({ query: `QdAccount = "${account}" AND QdKind = "order" AND ExecutionStatus = "Running"`, pageSize: OPEN_ORDERS_LIMIT })) {
       if (open.length >= OPEN_ORDERS_LIMIT) break;

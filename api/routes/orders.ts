@@ -1,5 +1,4 @@
 import { Router, type Response } from 'express';
-import { PublicKey } from '@solana/web3.js';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { ORDER_KINDS } from '../../domain/orders';
@@ -9,8 +8,7 @@ import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 import { base58Key as pubkey, intString as int, intStringWhere, positiveIntString } from '../schemas';
-import { requireSession, requireWallet } from '../auth/middleware';
-import { findSubAccount } from '../../activities/chain/user-transaction';
+import { requireOwnAccount, requireSession, requireWallet } from '../auth/middleware';
 import type { RouteSpec } from '../openapi';
 
 const orderBody = z.object({
@@ -72,14 +70,7 @@ export function createOrderRouter(deps: ApiDeps): Router {
 }
 
 /** Orders are changed by the wallet that owns their sub-account (order:<sub-account>:<client id>). */
-function requireOwnOrder(res: Response, workflowId: string): void {
-  const session = requireSession(res);
-  try {
-    findSubAccount(new PublicKey(session.wallet), new PublicKey(workflowId.split(':')[1]!));
-  } catch {
-    throw new HttpError(403, 'forbidden', 'the order belongs to another wallet');
-  }
-}
+const requireOwnOrder = (res: Response, workflowId: string) => requireOwnAccount(res, workflowId.split(':')[1]!, 'order');
 
 /** An update to an order's workflow: 404 when there is no such order, 409 when its state refuses it. */
 async function orderUpdate<T>(deps: ApiDeps, workflowId: string, refused: string, run: (handle: WorkflowHandle) => Promise<T>): Promise<T> {

@@ -2,25 +2,12 @@ import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { getProgressQuery, QdAccount } from '../../workflows/definitions';
-import { PublicKey } from '@solana/web3.js';
-import { findSubAccount } from '../../activities/chain/user-transaction';
-import { requireSession } from '../auth/middleware';
+import { ownsSubAccount, requireSession } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
 
 const params = z.object({ workflowId: z.string().regex(/^[A-Za-z0-9:_|.-]{1,200}$/, 'not a workflow ID') });
-
-/** True when `account` is one of the wallet's sub-accounts. */
-function ownsAccount(wallet: string, account: string | undefined): boolean {
-  if (!account) return false;
-  try {
-    findSubAccount(new PublicKey(wallet), new PublicKey(account));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** GET /v1/workflows/:workflowId: the run's status and its steps (the workflow's progress query), for its own wallet or an operator. */
 export function createWorkflowRouter(deps: ApiDeps): Router {
@@ -31,7 +18,7 @@ export function createWorkflowRouter(deps: ApiDeps): Router {
     const handle = deps.temporal.workflow.getHandle(workflowId);
     try {
       const description = await handle.describe();
-      if (!session.roles.includes('operator') && !ownsAccount(session.wallet, description.typedSearchAttributes.get(QdAccount))) {
+      if (!session.roles.includes('operator') && !ownsSubAccount(session.wallet, description.typedSearchAttributes.get(QdAccount))) {
         throw new HttpError(403, 'forbidden', 'the workflow acts for another wallet');
       }
       const progress = await handle.query(getProgressQuery);

@@ -59,6 +59,13 @@ export const useAccountStore = defineStore('account', () => {
     HISTORIES.forEach((h, i) => (histories.value[h] = rows[i]![h]));
   }
 
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  /** Bursts of events (a liquidation's steps, a funding run) refresh once, not once each. */
+  function refreshSoon(): void {
+    clearTimeout(pending);
+    pending = setTimeout(() => void refresh().catch((err: Error) => (error.value = err.message)), 250);
+  }
+
   function select(id: number): void {
     selectedId.value = id;
     localStorage.setItem('qd.subAccount', String(id));
@@ -80,10 +87,10 @@ export const useAccountStore = defineStore('account', () => {
       socket.on('connect', subscribeAll);
       // Funding settles every position of a market: the histories and risk change.
       socket.on('funding', (e: { event: { step: string } }) => {
-        if (e.event.step.startsWith('payments')) void refresh();
+        if (e.event.step.startsWith('payments')) refreshSoon();
       });
       workflows.onEvent((e) => {
-        if (e.event.status === 'failed' || ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)) void refresh();
+        if (e.event.status === 'failed' || ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)) refreshSoon();
       });
     }
     for (const s of subAccounts.value) followAccount(s.address);
