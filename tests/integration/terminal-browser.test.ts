@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ed25519 } from '@noble/curves/ed25519';
+import { Keypair, Transaction } from '@solana/web3.js';
 import { createServer, type ViteDevServer } from 'vite';
 import { oraclePrices } from '../../drizzle/schema';
 import { PRICE_PRECISION } from '../../domain/perp';
@@ -115,5 +117,70 @@ describe('the terminal in Chromium', () => {
     await page.locator('[data-testid=funds-history] td', { hasText: 'withdrawal' }).first().waitFor({ timeout: 30_000 });
     await shot('06-withdrawn');
     expect(await page.getByTestId('funds-error').count()).toBe(0);
+
+    // A panel in its own window: same session, live from its own socket.
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), page.locator('[data-panel=timeline] .panel-head button').click()]);
+    await popup.locator('[data-panel=timeline] [data-kind=withdraw] [data-step=settled]').waitFor({ timeout: 30_000 });
+    expect(await popup.locator('[data-panel]').count()).toBe(1);
+    await popup.screenshot({ path: join(shots, '07-popped-out-timeline.png') });
+    await popup.close();
   }, 300_000);
+
+  it('signs in and deposits with a Wallet Standard wallet registered in the browser', async () => {
+    // A wallet as an extension registers it (the wallet-standard register event); its keys stay in this
+    // test process, which signs what the page asks it to sign.
+    const keypair = Keypair.generate();
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1100 } });
+    await context.exposeFunction('qdTestWalletSignMessage', (message: number[]) => Array.from(ed25519.sign(Uint8Array.from(message), keypair.secretKey.subarray(0, 32))));
+    await context.exposeFunction('qdTestWalletSignTransaction', (wire: number[]) => {
+      const tx = Transaction.from(Buffer.from(wire));
+      tx.partialSign(keypair);
+      return Array.from(tx.serialize({ requireAllSignatures: false }));
+    });
+    await context.addInitScript(registerTestWallet, { address: keypair.publicKey.toBase58(), publicKey: Array.from(keypair.publicKey.toBytes()) });
+    const standard = await context.newPage();
+    await standard.goto(webUrl);
+    await standard.getByRole('button', { name: 'Test Standard Wallet' }).click();
+    await standard.getByTestId('wallet').filter({ hasText: keypair.publicKey.toBase58().slice(0, 4) }).waitFor();
+    await standard.getByTestId('faucet').click();
+    await standard.locator('[data-testid=faucet]:not([disabled])').waitFor();
+    await standard.getByTestId('funds-amount').fill('250');
+    await standard.getByTestId('deposit').click();
+    await standard.locator('[data-testid=timeline] > li[data-kind=deposit] [data-step=recorded]').waitFor({ timeout: 60_000 });
+    await standard.getByTestId('risk-equity').filter({ hasText: '250.00' }).waitFor({ timeout: 30_000 });
+    await standard.screenshot({ path: join(shots, '08-wallet-standard.png') });
+    await context.close();
+  }, 180_000);
 });
+
+/** Runs in the page before the terminal loads: registers a Wallet Standard wallet backed by the test's signer. */
+function registerTestWallet(key: { address: string; publicKey: number[] }) {
+  // The page's window (this function is serialized into it; the test process has no DOM types).
+  const w = globalThis as unknown as {
+    qdTestWalletSignMessage(m: number[]): Promise<number[]>;
+    qdTestWalletSignTransaction(t: number[]): Promise<number[]>;
+    addEventListener(type: string, listener: (e: { detail: unknown }) => void): void;
+    dispatchEvent(event: unknown): boolean;
+    CustomEvent: new (type: string, init: { detail: unknown }) => unknown;
+  };
+  const account = { address: key.address, publicKey: Uint8Array.from(key.publicKey), chains: ['solana:localnet'], features: ['solana:signMessage', 'solana:signTransaction'] };
+  const wallet = {
+    version: '1.0.0', name: 'Test Standard Wallet', icon: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=',
+    chains: ['solana:localnet'], accounts: [account],
+    features: {
+      'standard:connect': { version: '1.0.0', connect: async () => ({ accounts: [account] }) },
+      'standard:events': { version: '1.0.0', on: () => () => undefined },
+      'solana:signMessage': {
+        version: '1.0.0',
+        signMessage: async ({ message }: { message: Uint8Array }) => [{ signedMessage: message, signature: Uint8Array.from(await w.qdTestWalletSignMessage(Array.from(message))) }],
+      },
+      'solana:signTransaction': {
+        version: '1.0.0', supportedTransactionVersions: ['legacy'],
+        signTransaction: async ({ transaction }: { transaction: Uint8Array }) => [{ signedTransaction: Uint8Array.from(await w.qdTestWalletSignTransaction(Array.from(transaction))) }],
+      },
+    },
+  };
+  const register = ({ register: add }: { register(wallet: unknown): unknown }) => add(wallet);
+  w.addEventListener('wallet-standard:app-ready', (e) => register(e.detail as Parameters<typeof register>[0]));
+  w.dispatchEvent(new w.CustomEvent('wallet-standard:register-wallet', { detail: register }));
+}
