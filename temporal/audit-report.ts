@@ -65,6 +65,22 @@ export function auditFromHistory(workflowId: string, history: History): Workflow
       const a = e.activityTaskFailedEventAttributes;
       const s = scheduled.get(String(a.scheduledEventId)) ?? { activity: '?', input: undefined };
       audit.timeline.push({ at, event: 'activity failed', activity: s.activity, input: s.input, failure: a.failure?.message ?? '' });
+    } else if (e.markerRecordedEventAttributes) {
+      const m = e.markerRecordedEventAttributes;
+      const detail = (key: string) => decode(m.details?.[key]);
+      if (m.markerName === 'core_local_activity') {
+        // Local activities (progress bookkeeping) record their type and result in a marker; their input is not kept.
+        const activity = (detail('data') as { activity_type?: string } | undefined)?.activity_type ?? '?';
+        const output = detail('result');
+        if (m.failure) {
+          audit.timeline.push({ at, event: 'local activity failed', activity, failure: m.failure.message ?? '' });
+        } else {
+          audit.timeline.push({ at, event: 'local activity completed', activity, output });
+          if (DB_ACTIVITIES.has(activity)) audit.rowsWritten.push({ activity, input: undefined, output });
+        }
+      } else if (m.markerName === 'core_patch') {
+        audit.timeline.push({ at, event: 'code version (patch)', output: detail('patch-data') });
+      }
     } else if (e.upsertWorkflowSearchAttributesEventAttributes) {
       const fields = e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {};
       const values = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, defaultPayloadConverter.fromPayload(v as never)]));

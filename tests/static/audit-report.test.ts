@@ -17,6 +17,11 @@ describe('the audit report', () => {
     expect(audit.chainSignatures[0]).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
     expect(audit.rowsWritten.map((r) => r.activity)).toContain('recordDeposit');
     expect(audit.result).toMatchObject({ signature: audit.chainSignatures[0] });
+    // Bookkeeping runs as local activities: their markers are in the timeline too, with the code version.
+    const local = audit.timeline.filter((t) => t.event === 'local activity completed').map((t) => t.activity);
+    expect(local).toEqual(expect.arrayContaining(['recordWorkflowRun', 'publishWorkflowEvent']));
+    expect(audit.rowsWritten.map((r) => r.activity)).toContain('recordWorkflowRun');
+    expect(audit.timeline.find((t) => t.event === 'code version (patch)')?.output).toMatchObject({ id: 'bookkeeping-local-activities' });
   });
 
   it('renders markdown an auditor can read, with the replay verdict', () => {
