@@ -3,6 +3,8 @@ import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
 
 const apiTarget = process.env.QD_API_URL ?? `http://127.0.0.1:${process.env.QD_API_PORT ?? '3002'}`;
+// The API behind the terminal's own origin, in development and in `vite preview` (docker-compose).
+const proxy = { '/v1': apiTarget, '/health': apiTarget, '/socket.io': { target: apiTarget, ws: true } };
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -18,8 +20,8 @@ export default defineConfig({
   server: {
     port: Number(process.env.QD_WEB_PORT ?? 3001),
     strictPort: true,
-    proxy: { '/v1': apiTarget, '/health': apiTarget, '/socket.io': { target: apiTarget, ws: true } },
+    proxy,
   },
-  preview: { port: Number(process.env.QD_WEB_PORT ?? 3001), strictPort: true },
+  preview: { port: Number(process.env.QD_WEB_PORT ?? 3001), strictPort: true, proxy },
   build: { outDir: 'dist', emptyOutDir: true },
 });

@@ -31,7 +31,7 @@ const dependsOn = (name: string) => {
 
 describe('docker-compose.yml describes the same system', () => {
   it('has every service of the platform', () => {
-    for (const name of ['temporal', 'temporal-ui', 'postgres', 'redis', 'worker', 'api', 'web', 'localnet', 'price-feed']) {
+    for (const name of ['temporal', 'temporal-ui', 'postgres', 'redis', 'worker', 'api', 'web', 'localnet', 'price-feed', 'risk-monitor']) {
       expect(services[name], name).toBeDefined();
     }
   });
