@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { io, type Socket } from 'socket.io-client';
-import { api, currentToken, setToken } from '../lib/api';
+import { api, currentToken, setToken, whenSessionExpires } from '../lib/api';
 import { devWallet } from '../wallet/dev-wallet';
 import { connectStandard, standardWallets } from '../wallet/standard';
 import type { TerminalWallet } from '../wallet/types';
@@ -71,6 +71,14 @@ export const useSessionStore = defineStore('session', () => {
     s.on('disconnect', () => (connected.value = false));
     socket.value = s;
   }
+
+  whenSessionExpires(() => {
+    socket.value?.disconnect();
+    socket.value = null;
+    session.value = null;
+    setToken(null);
+    error.value = 'Your session has ended: sign in again.';
+  });
 
   return { wallet, session, error, socket, connected, available, isOperator, restore, signIn, signOut, refreshWallets: () => (available.value = standardWallets()) };
 });
