@@ -108,10 +108,15 @@ export class StreamRelay {
   private running = false;
   private readonly group: string;
   private readonly streams: string[];
+  /** Price stream key -> its market, and the firehose's funding account (market-N) -> its market. */
+  private readonly marketOfStream: Map<string, (typeof DEFAULT_MARKETS)[number]>;
+  private readonly marketOfFundingAccount: Map<string, (typeof DEFAULT_MARKETS)[number]>;
 
   constructor(private readonly io: Server<Record<string, never>, ServerEvents>, private readonly redis: Redis, private readonly prefix: string, instance: string, private readonly logger: Logger) {
     this.group = `api:${instance}`;
-    this.streams = [firehoseStreamKey(prefix), ...DEFAULT_MARKETS.map((m) => `${prefix}:prices:${m.symbol}`)];
+    this.marketOfStream = new Map(DEFAULT_MARKETS.map((m) => [`${prefix}:prices:${m.symbol}`, m]));
+    this.marketOfFundingAccount = new Map(DEFAULT_MARKETS.map((m) => [marketAccountOf(m.marketIndex), m]));
+    this.streams = [firehoseStreamKey(prefix), ...this.marketOfStream.keys()];
   }
 
   async start(): Promise<void> {
@@ -151,14 +156,14 @@ export class StreamRelay {
     if (stream === firehoseStreamKey(this.prefix)) {
       const event = JSON.parse(get('event')!) as WorkflowEvent;
       if (event.kind === 'funding') {
-        const market = DEFAULT_MARKETS.find((m) => marketAccountOf(m.marketIndex) === event.account);
+        const market = this.marketOfFundingAccount.get(event.account);
         if (market) this.io.to(marketRoom(market.symbol)).emit('funding', { symbol: market.symbol, marketIndex: market.marketIndex, event });
         return;
       }
       this.io.to(accountRoom(event.account)).emit('workflow', { account: event.account, id: get('accountEventId') ?? id, event });
       return;
     }
-    const market = DEFAULT_MARKETS.find((m) => stream === `${this.prefix}:prices:${m.symbol}`);
+    const market = this.marketOfStream.get(stream);
     if (!market) return;
     this.io.to(marketRoom(market.symbol)).emit('price', {
       symbol: market.symbol, marketIndex: market.marketIndex, price: get('price')!, confidence: get('confidence') ?? '0', at: get('at') ?? '', id,

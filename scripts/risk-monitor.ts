@@ -29,14 +29,31 @@ await runMain('risk-monitor', async (onShutdown) => {
   const priceStreams = DEFAULT_MARKETS.map((m) => `${config.streamPrefix}:prices:${m.symbol}`);
   const streams = [firehose, ...priceStreams];
   const lastIds = streams.map(() => '$');
-  let loadedAt = 0;
-  logger.info({ streams }, 'risk monitor following prices and workflow events');
+  // The first load before any tick; later reloads scan in the background while ticks are served.
+  for (;;) {
+    try {
+      await monitor.load();
+      break;
+    } catch (err) {
+      if (stopping) break;
+      logger.warn({ err }, 'risk book not loaded yet; retrying');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  logger.info({ streams, accounts: monitor.book.size }, 'risk monitor following prices and workflow events');
+  let loadedAt = Date.now();
+  let reloading = false;
   while (!stopping) {
     try {
-      if (Date.now() - loadedAt >= RELOAD_EVERY_MS) {
-        await monitor.load();
-        loadedAt = Date.now();
-        logger.info({ accounts: monitor.book.size }, 'risk book loaded from the chain');
+      if (!reloading && Date.now() - loadedAt >= RELOAD_EVERY_MS) {
+        reloading = true;
+        monitor.load().then(
+          () => logger.info({ accounts: monitor.book.size }, 'risk book reloaded from the chain'),
+          (err: unknown) => logger.warn({ err }, 'risk book reload failed; the current book stays'),
+        ).finally(() => {
+          reloading = false;
+          loadedAt = Date.now();
+        });
       }
       const batch = await redis.xread('COUNT', 1_000, 'BLOCK', 1_000, 'STREAMS', ...streams, ...lastIds);
       for (const [stream, entries] of batch ?? []) {

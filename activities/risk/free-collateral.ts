@@ -1,5 +1,5 @@
 import { freeCollateral, min, type Account, type MarketParams } from '../../domain/perp';
-import { EMPTY_MARKET_INDEX, type DecodedMarket } from '../chain/perp-coders';
+import { EMPTY_MARKET_INDEX, type DecodedMarket, type DecodedUser } from '../chain/perp-coders';
 import { fetchPricedMarket, fetchUser } from '../chain/chain-reads';
 import type { RpcPool } from '../chain/rpc-pool';
 
@@ -21,7 +21,11 @@ export function paramsOf(market: DecodedMarket): MarketParams {
 
 /** The sub-account as the margin math sees it: on-chain collateral, positions, market configs and Pyth prices. */
 export async function loadMarginAccount(pool: RpcPool, account: string): Promise<Account> {
-  const user = await fetchUser(pool, account);
+  return marginAccountOf(pool, await fetchUser(pool, account));
+}
+
+/** The same, for a sub-account already read: its markets and their Pyth prices are read now. */
+export async function marginAccountOf(pool: RpcPool, user: DecodedUser): Promise<Account> {
   const positions = [];
   for (const p of user.positions.filter((q) => q.marketIndex !== EMPTY_MARKET_INDEX)) {
     const { market, reading } = await fetchPricedMarket(pool, p.marketIndex);

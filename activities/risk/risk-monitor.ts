@@ -67,18 +67,37 @@ export interface TickOutcome {
  * liquidation workflow.
  */
 export class RiskMonitor {
-  readonly book = new RiskBook();
+  private current = new RiskBook();
+  /** Accounts named by events while a reload scans the chain: read again once the new book is in place. */
+  private touchedDuringReload: Set<string> | null = null;
 
   constructor(private readonly deps: MonitorDeps, private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex)) {}
 
+  get book(): RiskBook {
+    return this.current;
+  }
+
+  /**
+   * Scans the chain into a new book while ticks keep being served from the current one, then swaps;
+   * accounts that changed during the scan are read again.
+   */
   async load(): Promise<void> {
-    await this.book.load(this.deps.pool, this.marketIndexes);
+    const next = new RiskBook();
+    const touched = new Set<string>();
+    this.touchedDuringReload = touched;
+    try {
+      await next.load(this.deps.pool, this.marketIndexes);
+    } finally {
+      this.touchedDuringReload = null;
+    }
+    this.current = next;
+    if (touched.size) await next.refreshAccounts(this.deps.pool, [...touched]);
   }
 
   async onTick(marketIndex: number, price: bigint, nowMs: number, options: { relayToOrders?: boolean } = {}): Promise<TickOutcome> {
     const ordersTold = options.relayToOrders === false ? 0 : await relayPriceTick(this.deps.temporal, marketIndex, price);
-    this.book.setPrice(marketIndex, price);
-    const underwater = this.book.underwater(marketIndex);
+    this.current.setPrice(marketIndex, price);
+    const underwater = this.current.underwater(marketIndex);
     const liquidations = await startLiquidations(this.deps, marketIndex, liquidationEpoch(nowMs), underwater);
     return { ordersTold, underwater: underwater.length, liquidations };
   }
@@ -95,7 +114,8 @@ export class RiskMonitor {
         accounts.add(e.account);
       }
     }
-    for (const m of markets) await this.book.refreshMarket(this.deps.pool, m);
-    if (accounts.size) await this.book.refreshAccounts(this.deps.pool, [...accounts]);
+    for (const a of accounts) this.touchedDuringReload?.add(a);
+    for (const m of markets) await this.current.refreshMarket(this.deps.pool, m);
+    if (accounts.size) await this.current.refreshAccounts(this.deps.pool, [...accounts]);
   }
 }

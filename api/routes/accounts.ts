@@ -8,7 +8,8 @@ import {
 import { deposits, fills, fundingPayments, liquidations, orders, positions, withdrawals } from '../../drizzle/schema';
 import { readAsWallet } from '../../platform/postgres';
 import { perpAddresses } from '../../activities/chain/perp-program';
-import { loadMarginAccount } from '../../activities/risk/free-collateral';
+import { marginAccountOf } from '../../activities/risk/free-collateral';
+import { perpAccountsCoder, type DecodedUser } from '../../activities/chain/perp-coders';
 import { HttpError, parseInput } from '../http-error';
 import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
@@ -62,8 +63,8 @@ export function createAccountRouter(deps: ApiDeps): Router {
     const subAccounts = [];
     for (const [id, info] of infos.entries()) {
       if (!info) continue;
-      const address = addresses[id]!.toBase58();
-      subAccounts.push({ subAccountId: id, address, ...riskOf(await loadMarginAccount(pool, address)) });
+      const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
+      subAccounts.push({ subAccountId: id, address: addresses[id]!.toBase58(), ...riskOf(await marginAccountOf(pool, user)) });
     }
     res.json({ wallet: session.wallet, subAccounts, nextSubAccountId: infos.findIndex((i) => !i) });
   });

@@ -8,8 +8,9 @@ import { sessionOf } from '../auth/middleware';
 import { Wallet } from '@coral-xyz/anchor';
 import { PublicKey } from '@solana/web3.js';
 import { DEFAULT_MARKETS, isBelowMaintenance } from '../../domain/perp';
-import { createPerpProgram, perpAddresses } from '../../activities/chain/perp-program';
-import { loadMarginAccount } from '../../activities/risk/free-collateral';
+import { createPerpProgram, PERP_PROGRAM_ID, perpAddresses } from '../../activities/chain/perp-program';
+import { marginAccountOf } from '../../activities/risk/free-collateral';
+import { perpAccountsCoder, type DecodedUser } from '../../activities/chain/perp-coders';
 import { loadAdminKeypair } from '../../activities/chain/keeper-key';
 import { sendAsKeeper } from '../../activities/chain/keeper-send';
 import { base58Key } from '../schemas';
@@ -64,8 +65,8 @@ export function createAdminRouter(deps: ApiDeps): Router {
     if (!deps.rpcPool) throw new HttpError(503, 'chain_unavailable', 'this API has no Solana providers configured');
     const pool = deps.rpcPool;
     const info = await pool.call('read the sub-account', (c) => c.getAccountInfo(new PublicKey(account)));
-    if (!info) throw new HttpError(404, 'no_sub_account', `no sub-account ${account}`);
-    const margin = await loadMarginAccount(pool, account);
+    if (!info || !info.owner.equals(PERP_PROGRAM_ID)) throw new HttpError(404, 'no_sub_account', `no sub-account ${account}`);
+    const margin = await marginAccountOf(pool, perpAccountsCoder.decode<DecodedUser>('user', info.data));
     res.json({ account, liquidatable: isBelowMaintenance(margin), ...riskOf(margin) });
   });
   router.post('/v1/admin/markets/:symbol/pause', async (req, res) => {

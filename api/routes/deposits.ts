@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
-import type { depositWorkflow } from '../../workflows';
+import { workflowIds } from '../../workflows/definitions';
+import type { DepositInput } from '../../workflows/deposit-workflow';
 import { parseInput } from '../http-error';
-import { userTransactionOr400 } from '../user-transaction';
+import { startUserTransaction } from '../user-transaction';
 import type { ApiDeps } from '../deps';
-import { startOrFind } from '../start-workflow';
-import { requireSession, requireWallet } from '../auth/middleware';
+import { requireSession } from '../auth/middleware';
 import type { RouteSpec } from '../openapi';
 
 const depositBody = z.object({
@@ -23,18 +22,8 @@ export function createDepositRouter(deps: ApiDeps): Router {
   router.post('/v1/deposits', async (req, res) => {
     requireSession(res);
     const { signedTransaction } = parseInput(depositBody, req.body, 'body');
-    const intent = userTransactionOr400(signedTransaction, 'deposit');
-    requireWallet(res, intent.wallet);
-    const started = await startOrFind<typeof depositWorkflow>(deps, 'depositWorkflow', {
-      workflowId: workflowIds.deposit(intent.signature),
-      args: [{ signedTransaction }],
-      typedSearchAttributes: [
-        { key: QdAccount, value: intent.account },
-        { key: QdKind, value: 'deposit' },
-        { key: QdStatus, value: 'running' },
-      ],
-    });
-    res.status(started.existing ? 200 : 202).json({ ...started, amount: intent.amount.toString() });
+    const input: DepositInput = { signedTransaction };
+    await startUserTransaction(deps, res, 'deposit', signedTransaction, { type: 'depositWorkflow', workflowId: (intent) => workflowIds.deposit(intent.signature), args: [input] });
   });
   return router;
 }

@@ -5,8 +5,8 @@ import { Wallet } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { createPerpProgram, marketMetas, perpAddresses } from '../../activities/chain/perp-program';
-import { fetchPricedMarket, fetchUser } from '../../activities/chain/chain-reads';
-import { perpAccountsCoder, EMPTY_MARKET_INDEX } from '../../activities/chain/perp-coders';
+import { fetchPricedMarket } from '../../activities/chain/chain-reads';
+import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedUser } from '../../activities/chain/perp-coders';
 import type { RpcPool } from '../../activities/chain/rpc-pool';
 import { requireSession } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
@@ -74,8 +74,9 @@ export function createFundsRouter(deps: ApiDeps): Router {
     const pool = poolOf(deps);
     const wallet = new PublicKey(session.wallet);
     const user = perpAddresses.user(wallet, subAccountId);
-    if (!(await pool.call('read the sub-account', (c) => c.getAccountInfo(user)))) throw new HttpError(404, 'no_sub_account', `sub-account ${subAccountId} does not exist yet`);
-    const held = (await fetchUser(pool, user.toBase58())).positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX);
+    const info = await pool.call('read the sub-account', (c) => c.getAccountInfo(user));
+    if (!info) throw new HttpError(404, 'no_sub_account', `sub-account ${subAccountId} does not exist yet`);
+    const held = perpAccountsCoder.decode<DecodedUser>('user', info.data).positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX);
     const markets = await Promise.all(held.map(async (p) => ({ market: perpAddresses.market(p.marketIndex), oracle: (await fetchPricedMarket(pool, p.marketIndex)).oracle })));
     const program = programFor(pool);
     const tx = new Transaction().add(await program.methods.withdraw(new BN(amount)).accountsStrict({

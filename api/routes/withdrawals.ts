@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
-import type { withdrawWorkflow } from '../../workflows';
+import { workflowIds } from '../../workflows/definitions';
+import type { WithdrawInput } from '../../workflows/withdraw-workflow';
 import { parseInput } from '../http-error';
-import { userTransactionOr400 } from '../user-transaction';
+import { startUserTransaction } from '../user-transaction';
 import type { ApiDeps } from '../deps';
-import { startOrFind } from '../start-workflow';
-import { requireSession, requireWallet } from '../auth/middleware';
+import { requireSession } from '../auth/middleware';
 import type { RouteSpec } from '../openapi';
 
 const withdrawBody = z.object({
@@ -20,18 +19,8 @@ export function createWithdrawalRouter(deps: ApiDeps): Router {
   router.post('/v1/withdrawals', async (req, res) => {
     requireSession(res);
     const { signedTransaction, requestId } = parseInput(withdrawBody, req.body, 'body');
-    const intent = userTransactionOr400(signedTransaction, 'withdraw');
-    requireWallet(res, intent.wallet);
-    const started = await startOrFind<typeof withdrawWorkflow>(deps, 'withdrawWorkflow', {
-      workflowId: workflowIds.withdraw(intent.account, requestId),
-      args: [{ signedTransaction, requestId }],
-      typedSearchAttributes: [
-        { key: QdAccount, value: intent.account },
-        { key: QdKind, value: 'withdraw' },
-        { key: QdStatus, value: 'running' },
-      ],
-    });
-    res.status(started.existing ? 200 : 202).json({ ...started, amount: intent.amount.toString() });
+    const input: WithdrawInput = { signedTransaction, requestId };
+    await startUserTransaction(deps, res, 'withdraw', signedTransaction, { type: 'withdrawWorkflow', workflowId: (intent) => workflowIds.withdraw(intent.account, requestId), args: [input] });
   });
   return router;
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
-import { scanMarketForLiquidations } from '../../activities/risk/risk-monitor';
+import { RiskMonitor, scanMarketForLiquidations } from '../../activities/risk/risk-monitor';
+import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { RpcPool } from '../../activities/chain/rpc-pool';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import type { LiquidationResult } from '../../workflows/liquidation-workflow';
@@ -71,5 +72,20 @@ describe('liquidation on the real stack', () => {
       args: [{ account: trader.user.toBase58(), wallet: trader.wallet.publicKey.toBase58(), marketIndex: 0, epoch: `healthy-${h.id}` }],
     });
     expect(((await handle.result()) as LiquidationResult).status).toBe('healthy');
+  });
+
+  it('keeps the risk monitor\'s book current: a reload swaps in the chain\'s state, events re-read their accounts', async () => {
+    const monitor = new RiskMonitor({ pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue });
+    await monitor.load();
+    const account = trader.user.toBase58();
+    const before = monitor.book.marginAccount(account)!;
+    expect(before.positions).toHaveLength(1); // what the liquidation left
+    // The trader closes the rest; the order workflow's events name the account and the book re-reads it.
+    const { workflowId } = await placeAndWait(h, trader, signedOrderBody(trader, -before.positions[0]!.position.base, 0n, 'market', `liq-close-${h.id}`, { reduceOnly: true }));
+    const events = (await h.redis.xrange(accountStreamKey(h.config.streamPrefix, account), '-', '+')).map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent);
+    await monitor.onEvents(events.filter((e) => e.workflowId === workflowId));
+    expect(monitor.book.marginAccount(account)!.positions).toEqual([]);
+    await monitor.load(); // a full reload agrees
+    expect(monitor.book.marginAccount(account)!.positions).toEqual([]);
   });
 });
