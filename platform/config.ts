@@ -35,6 +35,7 @@ const envSchema = z.object({
   QD_TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name').default('quantdesk'),
   QD_TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
   QD_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name').default('quantdesk'),
+  QD_LIQUIDATION_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name').optional(),
   QD_STREAM_PREFIX: z.string().regex(/^[a-z0-9:_-]{1,40}$/, 'lowercase letters, digits, ":", "_", "-"').default('qd'),
   QD_SOLANA_RPC_URLS: z
     .string()
@@ -74,7 +75,7 @@ export interface Config {
   web: { port: number };
   postgres: { url: string };
   redis: { url: string };
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: { address: string; namespace: string; taskQueue: string; liquidationTaskQueue: string; uiUrl: string };
   streamPrefix: string;
   solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number; keeperKeypairFile: string | null; adminKeypairFile: string | null };
 }
@@ -109,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.QD_TEMPORAL_ADDRESS,
       namespace: e.QD_TEMPORAL_NAMESPACE,
       taskQueue: e.QD_TASK_QUEUE,
+      liquidationTaskQueue: e.QD_LIQUIDATION_TASK_QUEUE ?? `${e.QD_TASK_QUEUE}-liquidations`,
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,

@@ -4,6 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$QD_ROOT"
 ensure_node_deps
+ensure_temporal_cli
 ensure_localnet
 trap stop_started_services EXIT
 start_services

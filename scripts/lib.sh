@@ -19,6 +19,11 @@ export QD_REDIS_URL="${QD_REDIS_URL:-redis://127.0.0.1:$QD_REDIS_PORT}"
 export QD_TEMPORAL_ADDRESS="${QD_TEMPORAL_ADDRESS:-127.0.0.1:$QD_TEMPORAL_PORT}"
 export QD_TEMPORAL_NAMESPACE="${QD_TEMPORAL_NAMESPACE:-quantdesk}"
 export QD_TEMPORAL_CLI="${QD_TEMPORAL_CLI:-$QD_CACHE_DIR/bin/temporal}"
+# Which Temporal server `npm start`, `npm test` and `npm run bench` run: `postgres` (the real server,
+# 16 history shards on our Postgres, built once with go install) or `dev` (the CLI's dev server, one shard
+# on a SQLite file). The default was chosen on the liquidation-crash benchmark (README).
+export QD_TEMPORAL_SERVER="${QD_TEMPORAL_SERVER:-dev}"
+export QD_TEMPORAL_SHARDS="${QD_TEMPORAL_SHARDS:-16}"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 RUN_DIR="$QD_DATA_DIR/run"
@@ -53,13 +58,30 @@ ensure_temporal_cli() {
   local module stamp
   module="$(grep -v '^#' "$QD_ROOT/temporal/cli-version" | head -n1)"
   stamp="$QD_CACHE_DIR/bin/.temporal-module"
-  if [ -x "$QD_TEMPORAL_CLI" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module" ]; then return 0; fi
+  if [ -x "$QD_TEMPORAL_CLI" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module" ]; then ensure_temporal_server; return 0; fi
   command -v go >/dev/null || die "Go is needed to build the Temporal CLI ($module)"
   log "building the Temporal CLI from $module (first run only; cached in $QD_CACHE_DIR/bin)"
   mkdir -p "$QD_CACHE_DIR/bin"
   GOBIN="$QD_CACHE_DIR/bin" GOFLAGS=-mod=mod go install "$module" || die "building $module failed (see the Go output above)"
   echo "$module" >"$stamp"
   QD_TEMPORAL_CLI="$QD_CACHE_DIR/bin/temporal"
+  ensure_temporal_server
+}
+
+# The real Temporal server, its SQL tool and the UI server, pinned in temporal/server/versions.
+ensure_temporal_server() {
+  [ "$QD_TEMPORAL_SERVER" = postgres ] || return 0
+  local module dir stamp
+  while read -r dir module; do
+    case "$dir" in '#'*|'') continue ;; esac
+    stamp="$QD_CACHE_DIR/$dir/.module"
+    [ "$(cat "$stamp" 2>/dev/null)" = "$module" ] && continue
+    command -v go >/dev/null || die "Go is needed to build $module"
+    log "building $module (first run only; cached in $QD_CACHE_DIR/$dir)"
+    mkdir -p "$QD_CACHE_DIR/$dir"
+    GOBIN="$QD_CACHE_DIR/$dir" GOFLAGS=-mod=mod go install "$module" || die "building $module failed (see the Go output above)"
+    echo "$module" >"$stamp"
+  done <"$QD_ROOT/temporal/server/versions"
 }
 
 # The localnet (programs/localnet): one bank running quantdesk-perp natively, served over JSON-RPC.
@@ -167,7 +189,7 @@ stop_redis() {
 }
 
 # --- Temporal dev server (SQLite file in QD_DATA_DIR: state survives restarts) ---------------------
-start_temporal() {
+start_temporal_dev() {
   local dir="$QD_DATA_DIR/temporal" pidfile="$RUN_DIR/temporal.pid"
   mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
   if pid_alive "$pidfile"; then log "temporal already running on :$QD_TEMPORAL_PORT"; return 0; fi
@@ -182,6 +204,8 @@ start_temporal() {
   setsid "$QD_TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$QD_TEMPORAL_PORT" \
     --ui-port "$QD_TEMPORAL_UI_PORT" --db-filename "$dir/temporal.db" \
     --namespace "$QD_TEMPORAL_NAMESPACE" "${sa[@]}" --log-level warn \
+    --dynamic-config-value system.enableActivityEagerExecution=true \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true \
     >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   wait_for_port temporal "$QD_TEMPORAL_PORT" 60
@@ -195,13 +219,95 @@ start_temporal() {
   log "temporal up on :$QD_TEMPORAL_PORT (UI http://127.0.0.1:$QD_TEMPORAL_UI_PORT)"
 }
 
-stop_temporal() {
+stop_temporal_dev() {
   local pidfile="$RUN_DIR/temporal.pid"
   pid_alive "$pidfile" || return 0
   kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || kill "$(cat "$pidfile")" 2>/dev/null || true
   local i; for ((i = 0; i < 150; i++)); do pid_alive "$pidfile" || return 0; sleep 0.1; done
   kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
 }
+
+# --- the real Temporal server on our Postgres (QD_TEMPORAL_SERVER=postgres) --------------------------
+# Its own ports beside the frontend (7233) and the UI (8233): membership and internal gRPC at 7234-7239,
+# HTTP at 7243, Prometheus metrics at 7250.
+temporal_server_env() {
+  export QD_TEMPORAL_SERVER_DIR="$QD_DATA_DIR/temporal-server"
+  export QD_TEMPORAL_HTTP_PORT="${QD_TEMPORAL_HTTP_PORT:-7243}" QD_TEMPORAL_METRICS_PORT="${QD_TEMPORAL_METRICS_PORT:-7250}"
+  export QD_TEMPORAL_MEMBERSHIP_BASE="${QD_TEMPORAL_MEMBERSHIP_BASE:-6933}"
+  export QD_TEMPORAL_HISTORY_PORT=7234 QD_TEMPORAL_HISTORY_MEMBERSHIP_PORT=6934
+  export QD_TEMPORAL_MATCHING_PORT=7235 QD_TEMPORAL_MATCHING_MEMBERSHIP_PORT=6935
+  export QD_TEMPORAL_WORKER_PORT=7239 QD_TEMPORAL_WORKER_MEMBERSHIP_PORT=6939
+}
+
+# The databases temporal and temporal_visibility, created and migrated by temporal-sql-tool (idempotent:
+# update-schema moves an existing schema forward, a current one is left as it is).
+ensure_temporal_databases() {
+  local sql="$QD_CACHE_DIR/temporal-sql-tool/sql" db schema
+  for db in temporal temporal_visibility; do
+    schema=temporal; [ "$db" = temporal_visibility ] && schema=visibility
+    local args=(--plugin postgres12 --ep 127.0.0.1 -p "$QD_PG_PORT" -u postgres --db "$db")
+    if ! psql "$QD_PG_ADMIN_URL" -qAtX -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+      log "creating the Temporal database $db ($QD_TEMPORAL_SHARDS history shards)"
+      "$sql" "${args[@]}" create-database >/dev/null 2>&1 || die "creating the Temporal database $db failed"
+      "$sql" "${args[@]}" setup-schema -v 0.0 >/dev/null 2>&1 || die "setting up the Temporal database $db failed"
+    fi
+    "$sql" "${args[@]}" update-schema --schema-name "postgresql/v12/$schema" >/dev/null 2>&1 \
+      || die "migrating the Temporal database $db failed"
+  done
+}
+
+start_temporal_postgres() {
+  temporal_server_env
+  local dir="$QD_TEMPORAL_SERVER_DIR" pidfile="$RUN_DIR/temporal.pid" uipid="$RUN_DIR/temporal-ui.pid"
+  mkdir -p "$dir/config" "$dir/ui/config" "$RUN_DIR" "$QD_DATA_DIR/logs"
+  if pid_alive "$pidfile"; then log "temporal (postgres) already running on :$QD_TEMPORAL_PORT"; return 0; fi
+  if port_in_use "$QD_TEMPORAL_PORT" && "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1; then
+    log "using the Temporal server already serving :$QD_TEMPORAL_PORT"
+    return 0
+  fi
+  require_free_port "temporal frontend" "$QD_TEMPORAL_PORT"
+  require_free_port "temporal UI" "$QD_TEMPORAL_UI_PORT"
+  ensure_temporal_databases
+  envsubst <"$QD_ROOT/temporal/server/postgres.yaml" >"$dir/config/development.yaml"
+  cp "$QD_ROOT/temporal/server/dynamicconfig.yaml" "$dir/dynamicconfig.yaml"
+  envsubst <"$QD_ROOT/temporal/server/ui.yaml" >"$dir/ui/config/development.yaml"
+  setsid "$QD_CACHE_DIR/temporal-server/server" --root "$dir" --config config --env development --allow-no-auth start \
+    >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_for_port temporal "$QD_TEMPORAL_PORT" 60
+  local i
+  for ((i = 0; i < 300; i++)); do
+    "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
+    pid_alive "$pidfile" || die "temporal exited (see $QD_DATA_DIR/logs/temporal.log)"
+    sleep 0.2
+  done
+  setsid "$QD_CACHE_DIR/temporal-ui/server" --root "$dir/ui" --config config --env development start \
+    >>"$QD_DATA_DIR/logs/temporal-ui.log" 2>&1 </dev/null &
+  echo $! >"$uipid"
+  wait_for_port "temporal UI" "$QD_TEMPORAL_UI_PORT" 30
+  QD_STARTED+=(temporal)
+  log "temporal (real server, $QD_TEMPORAL_SHARDS shards on Postgres) up on :$QD_TEMPORAL_PORT (UI http://127.0.0.1:$QD_TEMPORAL_UI_PORT)"
+}
+
+stop_temporal_postgres() {
+  local f
+  for f in "$RUN_DIR/temporal-ui.pid" "$RUN_DIR/temporal.pid"; do
+    pid_alive "$f" || continue
+    kill -TERM -- "-$(cat "$f")" 2>/dev/null || kill "$(cat "$f")" 2>/dev/null || true
+    local i; for ((i = 0; i < 150; i++)); do pid_alive "$f" || break; sleep 0.1; done
+    kill -KILL -- "-$(cat "$f")" 2>/dev/null || true
+  done
+}
+
+start_temporal() {
+  case "$QD_TEMPORAL_SERVER" in
+    dev) start_temporal_dev ;;
+    postgres) start_temporal_postgres ;;
+    *) die "QD_TEMPORAL_SERVER must be dev or postgres (is $QD_TEMPORAL_SERVER)" ;;
+  esac
+}
+
+stop_temporal() { if [ "$QD_TEMPORAL_SERVER" = postgres ]; then stop_temporal_postgres; else stop_temporal_dev; fi; }
 
 start_services() { start_postgres; start_redis; start_temporal; }
 

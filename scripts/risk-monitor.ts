@@ -1,29 +1,46 @@
 // The risk monitor (started by `npm start`): loads every sub-account from the chain once (RiskBook),
-// follows the price streams qd:prices:<symbol> and the workflow firehose. Each price tick is relayed to
-// waiting orders and starts a liquidation (liq:<account>:<market>:<minute>) for every account it puts
-// below maintenance; each workflow event re-reads the account it names. A full reload every few minutes
-// catches anything changed outside the workflows.
+// follows the price streams qd:prices:<symbol> and the workflow firehose. Each price tick starts a
+// liquidation (liq:<account>:<market>:<episode>, the episode being the chain's) for every account it puts
+// below maintenance, then is relayed to waiting orders in a lane of its own; each workflow event re-reads
+// the account it names. A full reload every few minutes catches anything changed outside the workflows.
+// The monitor also hosts a worker of the liquidation task queue on the connection its client uses, so the
+// server hands each new liquidation's first workflow task straight back to this process (eager start).
 import { DEFAULT_MARKETS } from '../domain/perp';
 import { firehoseStreamKey, type WorkflowEvent } from '../domain/workflow-events';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/main';
+import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { RpcPool } from '../activities/chain/rpc-pool';
+import { loadKeeperKeypair } from '../activities/chain/keeper-key';
 import { RiskMonitor } from '../activities/risk/risk-monitor';
-import { createTemporalClient } from '../temporal/client';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createWorker, LIQUIDATION_BURST_TUNING } from '../temporal/worker-factory';
 
 const RELOAD_EVERY_MS = 5 * 60_000;
 
 await runMain('risk-monitor', async (onShutdown) => {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'risk-monitor' });
+  Runtime.install({ logger: new DefaultLogger('WARN', ({ message, meta }) => logger.warn({ sdk: meta }, message)) });
   const redis = createRedis(config.redis.url, 'quantdesk-risk-monitor');
-  const temporal = await createTemporalClient(config.temporal);
-  const monitor = new RiskMonitor({ pool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }), temporal, taskQueue: config.temporal.taskQueue });
+  const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
+  const pg = keeper ? createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor' }) : null;
+  // Without a keeper key this process only detects; the main worker's liquidation worker executes.
+  const worker = keeper && pg ? await createWorker({
+    ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING,
+  }, { pool: pg.pool, db: pg.db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal }) : null;
+  const working = worker?.run();
+  const monitor = new RiskMonitor({ pool: rpcPool, temporal, taskQueue: config.temporal.liquidationTaskQueue, eagerStart: worker !== null });
   let stopping = false;
   onShutdown(() => {
     stopping = true;
+    worker?.shutdown();
   });
   const firehose = firehoseStreamKey(config.streamPrefix);
   const priceStreams = DEFAULT_MARKETS.map((m) => `${config.streamPrefix}:prices:${m.symbol}`);
@@ -76,5 +93,6 @@ await runMain('risk-monitor', async (onShutdown) => {
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  await Promise.all([redis.quit(), temporal.connection.close()]);
+  await working;
+  await Promise.all([redis.quit(), pg?.pool.end(), connection.close()]);
 });

@@ -22,6 +22,24 @@ async function ensureNamespace(connection: Connection, namespace: string): Promi
     namespace,
     workflowExecutionRetentionPeriod: msToTs(`${RETENTION_DAYS} days`),
   });
+  await untilServed(connection, namespace);
+}
+
+/**
+ * A registered namespace reaches the real server's caches on their next refresh (the dev server's at
+ * once): wait until it serves requests before anything uses it.
+ */
+async function untilServed(connection: Connection, namespace: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+      return;
+    } catch (err) {
+      if (!isGrpcCode(err, 5 /* NOT_FOUND */) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {

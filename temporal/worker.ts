@@ -4,7 +4,8 @@ import { createLogger } from '../platform/logger';
 import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { runMain } from '../platform/main';
-import { createWorker } from './worker-factory';
+import { NativeConnection } from '@temporalio/worker';
+import { createWorker, LIQUIDATION_BURST_TUNING } from './worker-factory';
 import { RpcPool } from '../activities/chain/rpc-pool';
 import { loadKeeperKeypair } from '../activities/chain/keeper-key';
 import { createTemporalClient } from './client';
@@ -23,10 +24,18 @@ await runMain('worker', async (onShutdown) => {
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   logger.info({ keeper: keeper?.publicKey.toBase58() ?? null }, 'keeper');
   const temporal = await createTemporalClient(config.temporal);
-  const worker = await createWorker(config.temporal, { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal });
-  onShutdown(() => worker.shutdown());
-  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
-  await worker.run();
+  const deps = { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal };
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // Every workflow on the main queue; liquidations also here, beside the risk monitor's own worker, so
+  // they go on when the monitor is down.
+  const workers = [
+    await createWorker({ ...config.temporal, connection }, deps),
+    await createWorker({ ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING }, deps),
+  ];
+  onShutdown(() => workers.forEach((w) => w.shutdown()));
+  logger.info({ taskQueues: [config.temporal.taskQueue, config.temporal.liquidationTaskQueue] }, 'worker polling');
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
   await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
   logger.info('worker stopped');
 });

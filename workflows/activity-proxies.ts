@@ -11,6 +11,16 @@ export const chainActivities = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
+/**
+ * A liquidation episode: several chain steps with short pauses in one activity, so the durable layer adds
+ * one round trip, not one per step. Heartbeats carry the steps done; the send journal makes retries safe.
+ */
+export const liquidationActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+});
+
 /** Postgres and Redis writes: short, idempotent, retried until they succeed. */
 export const ledgerActivities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',

@@ -1,27 +1,22 @@
-import { sleep } from '@temporalio/workflow';
-import type { LiquidationStep } from '../activities/chain/liquidation-activities';
-import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
+import { patched } from '@temporalio/workflow';
+import type { EpisodeOutcome } from '../activities/chain/liquidation-activities';
+import { bookkeepingLocalActivities as bookkeeping, liquidationActivities as liquidation } from './activity-proxies';
+import { legacyLiquidationWorkflow } from './liquidation-legacy';
 import { ProgressTracker } from './progress';
 import { workflowIds } from './definitions';
-
-/**
- * Steps continue until the program finds the account healthy or the position is closed. Each closes at
- * most the market's fraction (25 %) of what is left, so even a deep shortfall ends within this bound.
- */
-export const MAX_LIQUIDATION_STEPS = 100;
-/** A short durable pause between steps, so each one sees the market after the last. */
-export const LIQUIDATION_COOLDOWN = '200 milliseconds';
 
 export interface LiquidationInput {
   account: string;
   wallet: string;
   marketIndex: number;
-  /** The risk monitor's period (unix minute) that saw the account under water; part of the dedupe ID. */
-  epoch: string;
+  /** The program's liquidation episode (User::liquidation_seq) this run executes; part of the dedupe ID. */
+  seq?: string;
+  /** Runs started before episodes: the monitor's minute that saw the account under water. */
+  epoch?: string;
 }
 
 export interface LiquidationResult {
-  status: 'healthy' | 'liquidated';
+  status: 'healthy' | 'liquidated' | 'stale';
   steps: number;
   closedBase: string;
   fees: string;
@@ -30,46 +25,55 @@ export interface LiquidationResult {
 }
 
 /**
- * Liquidation (DESIGN §3): re-check with fresh chain state -> cancel the account's resting orders ->
- * partial liquidation steps on chain until the program finds the account healthy -> bankruptcy (insurance,
- * then socialized loss) -> the liquidation row and insurance-fund entries -> events.
+ * Liquidation (DESIGN §3), built for a crash: the whole on-chain episode is one activity that runs first
+ * (the program re-checks the account with a fresh oracle, closes at most a fraction per step, refuses any
+ * other episode, then resolves a bankruptcy), and only then the bookkeeping: the run record, one event per
+ * step, the liquidation row with its insurance-fund entries, and cancelling the account's resting orders.
+ * A slow or failing bookkeeping write therefore never holds back the chain.
  */
 export async function liquidationWorkflow(input: LiquidationInput): Promise<LiquidationResult> {
+  if (!patched('liquidation-one-chain-activity')) return legacyLiquidationWorkflow(input);
   const progress = new ProgressTracker('liquidation', input.account, String(input.marketIndex));
+  const seq = input.seq ?? '0';
+  let episode: EpisodeOutcome;
+  try {
+    episode = await liquidation.liquidateAccount({ account: input.account, marketIndex: input.marketIndex, seq });
+  } catch (err) {
+    await progress.start();
+    await progress.failed('liquidated', err);
+    throw err;
+  }
+  const result = resultOf(episode);
   await progress.start();
-  const result: LiquidationResult = { status: 'healthy', steps: 0, closedBase: '0', fees: '0', insurancePaid: '0', socializedLoss: '0' };
-  const underWater = await progress.step('rechecked', () => chain.isLiquidatable(input.account));
-  if (!underWater) {
-    await progress.finish('completed', 'healthy');
-    return result;
-  }
-  await progress.step('orders-cancelled', () => chain.cancelRestingOrders(input.account));
-  let last: LiquidationStep | null = null;
-  let closed = 0n;
-  let fees = 0n;
-  for (let i = 0; i < MAX_LIQUIDATION_STEPS; i++) {
-    const step = await progress.step(`liquidated-${i}`, () => chain.liquidateStep({ account: input.account, marketIndex: input.marketIndex }));
-    if (!step) break;
-    last = step;
-    result.steps++;
-    closed += BigInt(step.closedBase);
-    fees += BigInt(step.fee);
-    if (step.baseAfter === '0') break;
-    await sleep(LIQUIDATION_COOLDOWN);
-  }
-  const bankruptcy = await progress.step('bankruptcy-checked', () => chain.resolveBankruptcyIfNeeded({ account: input.account, marketIndex: input.marketIndex }));
-  Object.assign(result, {
-    status: 'liquidated', closedBase: closed.toString(), fees: fees.toString(),
-    insurancePaid: bankruptcy?.insurancePaid ?? '0', socializedLoss: bankruptcy?.socializedLoss ?? '0',
-  });
-  if (last) {
-    const final = last;
-    await progress.step('recorded', () => ledger.recordLiquidation({
-      id: workflowIds.liquidation(input.account, input.marketIndex, input.epoch), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
-      closedBase: result.closedBase, price: final.price, fee: result.fees, insurancePaid: result.insurancePaid, socializedLoss: result.socializedLoss,
-      signature: final.signature, at: new Date().toISOString(),
+  const cancelling = result.status === 'liquidated' ? liquidation.cancelRestingOrders(input.account) : Promise.resolve(0);
+  await progress.completed([
+    ...episode.steps.map((s, i) => ({ name: `liquidated-${i}`, at: s.at })),
+    ...(episode.bankruptcy ? [{ name: 'bankruptcy-resolved', at: episode.bankruptcy.at }] : []),
+  ]);
+  const last = episode.steps.at(-1);
+  const signature = episode.bankruptcy?.signature ?? last?.signature;
+  if (result.status === 'liquidated' && signature) {
+    await progress.step('recorded', () => bookkeeping.recordLiquidation({
+      id: workflowIds.liquidation(input.account, input.marketIndex, seq), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
+      liquidationSeq: seq, steps: result.steps, closedBase: result.closedBase, price: last?.price ?? '0', fee: result.fees,
+      insurancePaid: result.insurancePaid, socializedLoss: result.socializedLoss, signature, at: last?.at ?? episode.bankruptcy?.at ?? new Date().toISOString(),
     }));
   }
-  await progress.finish('completed', 'liquidated');
+  await progress.step('orders-cancelled', () => cancelling);
+  await progress.finish('completed', result.status);
   return result;
+}
+
+/** Totals of an episode, as the program reported each step. */
+export function resultOf(episode: EpisodeOutcome): LiquidationResult {
+  let closed = 0n;
+  let fees = 0n;
+  for (const s of episode.steps) {
+    closed += BigInt(s.closedBase);
+    fees += BigInt(s.fee);
+  }
+  return {
+    status: episode.outcome, steps: episode.steps.length, closedBase: closed.toString(), fees: fees.toString(),
+    insurancePaid: episode.bankruptcy?.insurancePaid ?? '0', socializedLoss: episode.bankruptcy?.socializedLoss ?? '0',
+  };
 }

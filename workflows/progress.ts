@@ -41,6 +41,27 @@ export class ProgressTracker {
     }
   }
 
+  /**
+   * Reports steps that already ran (inside one activity) as completed, in order, with one bookkeeping
+   * call: `at` is when each ran, not when it is reported.
+   */
+  async completed(steps: readonly { name: string; at?: string }[]): Promise<void> {
+    if (!steps.length) return;
+    const { workflowId } = this.progress;
+    const now = new Date().toISOString();
+    const events = steps.map(({ name, at = now }) => {
+      this.progress.steps.push({ step: name, status: 'completed', at });
+      return { eventKey: eventKeyOf(workflowId, name, 'completed'), workflowId, kind: this.kind, account: this.account, step: name, status: 'completed' as const, at };
+    });
+    await bookkeepingLocalActivities.publishWorkflowEvents(events);
+  }
+
+  /** Reports a step that failed outside step() and records the run as failed. */
+  async failed(step: string, err: unknown): Promise<void> {
+    await this.emit(step, 'failed', errorMessage(err));
+    await this.finish('failed', step);
+  }
+
   /** Records the outcome first, so a status read as final is final everywhere. */
   async finish(status: Exclude<RunStatus, 'running'>, lastStep: string = status): Promise<void> {
     // Runs recorded before this change marked the status first; patched() keeps them replayable.

@@ -44,19 +44,56 @@ export interface TradeReport {
   collateralAfter: string;
 }
 
+/** What liquidate executed: the step (a zero baseDelta when it only closed an episode) and the episode after it. */
+export interface LiquidationReport {
+  trade: TradeReport;
+  liquidationSeq: string;
+  beingLiquidated: boolean;
+}
+
+/** What resolve_bankruptcy did (QUOTE_PRECISION): the deficit, the insurance fund's part and the socialized rest. */
+export interface BankruptcyReport {
+  deficit: string;
+  insurancePaid: string;
+  socializedLoss: string;
+}
+
+type Decoded = Record<string, { toString(): string }>;
+
 /**
- * Reads the TradeReport a landed fill or liquidation returned. The transaction is confirmed when this
- * runs; a provider that has not indexed it yet throws, and the pool or the activity retries.
+ * The value a landed instruction of the program returned (Anchor return data), decoded as `typeName`.
+ * The transaction is confirmed when this runs; a provider that has not indexed it yet throws, and the
+ * pool or the activity retries.
  */
-export async function fetchTradeReport(pool: RpcPool, signature: string): Promise<TradeReport> {
+async function fetchReturned(pool: RpcPool, signature: string, typeName: string): Promise<Decoded> {
   const tx = await pool.call('read a transaction', (c) => c.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }));
   // web3.js passes the node's meta.returnData through without declaring it on this type.
   const returned = (tx?.meta as { returnData?: { programId: string; data: [string, string] } | null } | null | undefined)?.returnData;
-  if (!returned || returned.programId !== PERP_PROGRAM_ID.toBase58()) throw new Error(`transaction ${signature} has no trade report from the program`);
-  const r = perpTypesCoder.decode<Record<keyof TradeReport, { toString(): string }>>('tradeReport', Buffer.from(returned.data[0], 'base64'));
+  if (!returned || returned.programId !== PERP_PROGRAM_ID.toBase58()) throw new Error(`transaction ${signature} has no ${typeName} from the program`);
+  return perpTypesCoder.decode<Decoded>(typeName, Buffer.from(returned.data[0], 'base64'));
+}
+
+function tradeReportOf(r: Decoded): TradeReport {
   return {
-    marketIndex: Number(r.marketIndex.toString()), baseDelta: r.baseDelta.toString(), price: r.price.toString(), fee: r.fee.toString(),
-    realizedPnl: r.realizedPnl.toString(), fundingPaid: r.fundingPaid.toString(), baseAfter: r.baseAfter.toString(),
-    quoteEntryAfter: r.quoteEntryAfter.toString(), collateralAfter: r.collateralAfter.toString(),
+    marketIndex: Number(r.marketIndex!.toString()), baseDelta: r.baseDelta!.toString(), price: r.price!.toString(), fee: r.fee!.toString(),
+    realizedPnl: r.realizedPnl!.toString(), fundingPaid: r.fundingPaid!.toString(), baseAfter: r.baseAfter!.toString(),
+    quoteEntryAfter: r.quoteEntryAfter!.toString(), collateralAfter: r.collateralAfter!.toString(),
   };
+}
+
+/** The TradeReport a landed fill returned. */
+export async function fetchTradeReport(pool: RpcPool, signature: string): Promise<TradeReport> {
+  return tradeReportOf(await fetchReturned(pool, signature, 'tradeReport'));
+}
+
+/** The LiquidationReport a landed liquidation step returned. */
+export async function fetchLiquidationReport(pool: RpcPool, signature: string): Promise<LiquidationReport> {
+  const r = await fetchReturned(pool, signature, 'liquidationReport');
+  return { trade: tradeReportOf(r.trade as unknown as Decoded), liquidationSeq: r.liquidationSeq!.toString(), beingLiquidated: (r.beingLiquidated as unknown) === true };
+}
+
+/** The BankruptcyReport a landed resolve_bankruptcy returned. */
+export async function fetchBankruptcyReport(pool: RpcPool, signature: string): Promise<BankruptcyReport> {
+  const r = await fetchReturned(pool, signature, 'bankruptcyReport');
+  return { deficit: r.deficit!.toString(), insurancePaid: r.insurancePaid!.toString(), socializedLoss: r.socializedLoss!.toString() };
 }

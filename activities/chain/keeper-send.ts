@@ -28,11 +28,14 @@ export function postgresJournal(db: Database): SendJournal {
   };
 }
 
-/** The journal key of the running activity (workflow ID and activity ID, the same on every attempt), or null outside one. */
-function activityKey(): string | null {
+/**
+ * The journal key of the running activity (workflow ID and activity ID, the same on every attempt), or
+ * null outside one; `part` names one of several transactions an activity sends.
+ */
+function activityKey(part?: string): string | null {
   try {
     const { workflowExecution, activityId, isLocal } = Context.current().info;
-    return isLocal || !workflowExecution ? null : `${workflowExecution.workflowId}:${activityId}`;
+    return isLocal || !workflowExecution ? null : `${workflowExecution.workflowId}:${activityId}${part ? `:${part}` : ''}`;
   } catch {
     return null;
   }
@@ -44,8 +47,8 @@ function activityKey(): string | null {
  * with a journal, the signed transaction is saved before it is sent and a retried attempt sends the saved
  * one: a worker that died after the chain executed it cannot make the chain execute a second.
  */
-export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: TransactionInstruction[], journal?: SendJournal): Promise<string> {
-  const key = journal ? activityKey() : null;
+export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: TransactionInstruction[], journal?: SendJournal, part?: string): Promise<string> {
+  const key = journal ? activityKey(part) : null;
   const signed = async () => {
     const tx = new Transaction().add(...ixs);
     tx.feePayer = signer.publicKey;

@@ -14,7 +14,15 @@ export interface DecodedUser {
   authority: { toBase58(): string };
   collateral: Num;
   positions: { marketIndex: number; base: Num; quoteEntry: Num; lastFundingIndex: Num }[];
+  /** Liquidation episodes started; the open one while beingLiquidated. */
+  liquidationSeq: Num;
+  beingLiquidated: boolean;
+  liquidationSteps: Num;
 }
+
+/** The episode a liquidation started now belongs to (the program's User::current_liquidation_seq). */
+export const currentLiquidationSeq = (user: Pick<DecodedUser, 'liquidationSeq' | 'beingLiquidated'>): bigint =>
+  BigInt(user.liquidationSeq.toString()) + (user.beingLiquidated ? 0n : 1n);
 
 export interface DecodedMarket {
   marketIndex: number;

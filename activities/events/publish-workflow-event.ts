@@ -19,12 +19,19 @@ end
 return false`;
 
 export function createEventActivities(redis: Redis, streamPrefix: string) {
+  const publishOnce = async (event: WorkflowEvent): Promise<string | null> => {
+    const stream = accountStreamKey(streamPrefix, event.account);
+    const dedupeKey = `${streamPrefix}:event-keys:${event.eventKey}`;
+    const id = await redis.eval(PUBLISH_ONCE, 3, stream, dedupeKey, firehoseStreamKey(streamPrefix), DEDUPE_TTL_SECONDS, STREAM_MAX_LENGTH, JSON.stringify(event), FIREHOSE_MAX_LENGTH);
+    return typeof id === 'string' ? id : null;
+  };
   return {
-    async publishWorkflowEvent(event: WorkflowEvent): Promise<string | null> {
-      const stream = accountStreamKey(streamPrefix, event.account);
-      const dedupeKey = `${streamPrefix}:event-keys:${event.eventKey}`;
-      const id = await redis.eval(PUBLISH_ONCE, 3, stream, dedupeKey, firehoseStreamKey(streamPrefix), DEDUPE_TTL_SECONDS, STREAM_MAX_LENGTH, JSON.stringify(event), FIREHOSE_MAX_LENGTH);
-      return typeof id === 'string' ? id : null;
+    publishWorkflowEvent: publishOnce,
+    /** Several events in order, in one activity (steps that ran inside one activity are reported together). */
+    async publishWorkflowEvents(events: WorkflowEvent[]): Promise<(string | null)[]> {
+      const ids = [];
+      for (const event of events) ids.push(await publishOnce(event));
+      return ids;
     },
   };
 }

@@ -12,6 +12,7 @@ const wallet = Keypair.generate().publicKey;
 interface Spec {
   collateral: bigint;
   positions: { market: 0 | 1; base: bigint; entry: bigint }[];
+  liquidation?: { seq: bigint; open: boolean };
 }
 
 function user(spec: Spec): DecodedUser {
@@ -20,7 +21,8 @@ function user(spec: Spec): DecodedUser {
     return { marketIndex: m.marketIndex, base: p.base, quoteEntry: (p.base * p.entry) / BASE_PRECISION, lastFundingIndex: 0n };
   });
   while (positions.length < 8) positions.push({ marketIndex: EMPTY_MARKET_INDEX, base: 0n, quoteEntry: 0n, lastFundingIndex: 0n });
-  return { authority: wallet, collateral: spec.collateral, positions };
+  const liquidation = spec.liquidation ?? { seq: 0n, open: false };
+  return { authority: wallet, collateral: spec.collateral, positions, liquidationSeq: liquidation.seq, beingLiquidated: liquidation.open, liquidationSteps: 0n };
 }
 
 const position = fc.record({
@@ -65,12 +67,22 @@ describe('RiskBook', () => {
     book.upsert('a', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
     expect(book.underwater(sol.marketIndex)).toEqual([]);
     book.setPrice(sol.marketIndex, 130n * PRICE_PRECISION); // lost 200 of 100 collateral
-    expect(book.underwater(sol.marketIndex)).toEqual([{ account: 'a', wallet: wallet.toBase58() }]);
+    expect(book.underwater(sol.marketIndex)).toEqual([{ account: 'a', wallet: wallet.toBase58(), seq: '1' }]);
     book.upsert('a', user({ collateral: 10_000n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
     expect(book.underwater(sol.marketIndex)).toEqual([]); // topped up
     book.upsert('a', user({ collateral: 1n, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
     book.remove('a');
     expect(book.underwater(sol.marketIndex)).toEqual([]);
     expect(book.size).toBe(0);
+  });
+
+  it('names the chain\'s liquidation episode: the open one while it runs, the next one after it ended', () => {
+    const book = new RiskBook();
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndex: 0n, price: 130n * PRICE_PRECISION });
+    const under = { collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] };
+    book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: true } }));
+    expect(book.underwater(sol.marketIndex).map((u) => u.seq)).toEqual(['4']);
+    book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: false } }));
+    expect(book.underwater(sol.marketIndex).map((u) => u.seq)).toEqual(['5']);
   });
 });

@@ -1,6 +1,6 @@
 import { PublicKey } from '@solana/web3.js';
 import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, type Account, type MarketParams, type Position } from '../../domain/perp';
-import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../chain/perp-coders';
+import { currentLiquidationSeq, EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../chain/perp-coders';
 import { PERP_PROGRAM_ID } from '../chain/perp-program';
 import { fetchPricedMarket } from '../chain/chain-reads';
 import type { RpcPool } from '../chain/rpc-pool';
@@ -16,6 +16,8 @@ interface Holder {
   wallet: string;
   collateral: bigint;
   positions: Position[];
+  /** The liquidation episode a liquidation started now belongs to (the chain's, as last read). */
+  liquidationSeq: bigint;
 }
 
 interface Trigger {
@@ -35,6 +37,8 @@ interface MarketIndex {
 export interface Underwater {
   account: string;
   wallet: string;
+  /** The chain's liquidation episode for it: the dedupe key of its liquidation. */
+  seq: string;
 }
 
 /**
@@ -134,7 +138,9 @@ export class RiskBook {
     const out: Underwater[] = [];
     for (const account of candidates) {
       const margin = this.marginAccount(account);
-      if (margin && isBelowMaintenance(margin)) out.push({ account, wallet: this.holders.get(account)!.wallet });
+      if (!margin || !isBelowMaintenance(margin)) continue;
+      const holder = this.holders.get(account)!;
+      out.push({ account, wallet: holder.wallet, seq: holder.liquidationSeq.toString() });
     }
     return out;
   }
@@ -145,7 +151,7 @@ export class RiskBook {
     const positions = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX).map((p) => ({
       marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex),
     }));
-    this.holders.set(account, { wallet: user.authority.toBase58(), collateral: big(user.collateral), positions });
+    this.holders.set(account, { wallet: user.authority.toBase58(), collateral: big(user.collateral), positions, liquidationSeq: currentLiquidationSeq(user) });
     this.dirty(account);
   }
 

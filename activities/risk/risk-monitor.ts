@@ -4,35 +4,48 @@ import { marketAccountOf, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domai
 import { QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { liquidationWorkflow } from '../../workflows';
 import type { RpcPool } from '../chain/rpc-pool';
-import { relayPriceTick } from './price-relay';
+import { PriceRelayLane, relayPriceTick } from './price-relay';
 import { RiskBook, type Underwater } from './risk-book';
 
 export interface MonitorDeps {
   pool: RpcPool;
   temporal: Client;
+  /** Where liquidation workflows run. */
   taskQueue: string;
+  /**
+   * The client shares its connection with a worker of `taskQueue` in this process: ask the server to hand
+   * each new liquidation's first workflow task straight to it (eager start).
+   */
+  eagerStart?: boolean;
 }
 
 /** Workflow starts in flight at once when a tick puts many accounts under water. */
 const PARALLEL_STARTS = 32;
-
-/** The liquidation period of a time: one liquidation workflow per account and market per minute. */
-export const liquidationEpoch = (nowMs: number): string => String(Math.floor(nowMs / 60_000));
+/**
+ * How long a started liquidation is not asked for again while its account stays under water and no
+ * event about it arrives: ticks come every few hundred milliseconds, and each start attempt of a running
+ * workflow is a server round trip for nothing.
+ */
+export const RESTART_QUIET_MS = 10_000;
 
 /**
- * Starts `liq:<account>:<market>:<epoch>` for each account; one already started in this period is
- * skipped, so repeated ticks start it once. Returns the ids it started.
+ * Starts `liq:<account>:<market>:<episode>` for each account, the episode being the chain's (the open one,
+ * or the next). A run of that ID still going is not started again; a finished one may be (the account went
+ * healthy before its step and under again), and the program refuses any step of an episode that is not
+ * the account's current one, so a second detector or a stale book never liquidates twice.
+ * Returns the ids it started.
  */
-export async function startLiquidations(deps: MonitorDeps, marketIndex: number, epoch: string, accounts: readonly Underwater[]): Promise<string[]> {
+export async function startLiquidations(deps: MonitorDeps, marketIndex: number, accounts: readonly Underwater[]): Promise<string[]> {
   const started: string[] = [];
   let next = 0;
   const worker = async () => {
     while (next < accounts.length) {
-      const { account, wallet } = accounts[next++]!;
-      const workflowId = workflowIds.liquidation(account, marketIndex, epoch);
+      const { account, wallet, seq } = accounts[next++]!;
+      const workflowId = workflowIds.liquidation(account, marketIndex, seq);
       try {
         await deps.temporal.workflow.start<typeof liquidationWorkflow>('liquidationWorkflow', {
-          workflowId, taskQueue: deps.taskQueue, args: [{ account, wallet, marketIndex, epoch }], workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowId, taskQueue: deps.taskQueue, args: [{ account, wallet, marketIndex, seq }], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          requestEagerStart: deps.eagerStart ?? false,
           typedSearchAttributes: [{ key: QdAccount, value: account }, { key: QdMarket, value: String(marketIndex) }, { key: QdKind, value: 'liquidation' }, { key: QdStatus, value: 'running' }],
         });
         started.push(workflowId);
@@ -49,14 +62,13 @@ export async function startLiquidations(deps: MonitorDeps, marketIndex: number, 
  * One pass over a market on fresh chain state (every sub-account read now): what the monitor does after
  * a tick, for callers without a running monitor (tests, operators).
  */
-export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: number, epoch: string): Promise<string[]> {
+export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: number): Promise<string[]> {
   const book = new RiskBook();
   await book.load(deps.pool, DEFAULT_MARKETS.map((m) => m.marketIndex));
-  return startLiquidations(deps, marketIndex, epoch, book.underwater(marketIndex));
+  return startLiquidations(deps, marketIndex, book.underwater(marketIndex));
 }
 
 export interface TickOutcome {
-  ordersTold: number;
   underwater: number;
   liquidations: string[];
 }
@@ -68,10 +80,16 @@ export interface TickOutcome {
  */
 export class RiskMonitor {
   private current = new RiskBook();
+  /** Waiting orders hear of ticks in their own lane, after the liquidations are started. */
+  readonly relay: PriceRelayLane;
+  /** Liquidations this monitor started (workflow ID -> when), forgotten when an event names the account. */
+  private readonly inFlight = new Map<string, { account: string; at: number }>();
   /** Accounts named by events while a reload scans the chain: read again once the new book is in place. */
   private touchedDuringReload: Set<string> | null = null;
 
-  constructor(private readonly deps: MonitorDeps, private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex)) {}
+  constructor(private readonly deps: MonitorDeps, private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex)) {
+    this.relay = new PriceRelayLane((marketIndex, price, yieldTo) => relayPriceTick(deps.temporal, marketIndex, price, yieldTo));
+  }
 
   get book(): RiskBook {
     return this.current;
@@ -94,12 +112,23 @@ export class RiskMonitor {
     if (touched.size) await next.refreshAccounts(this.deps.pool, [...touched]);
   }
 
+  /**
+   * A price tick at `nowMs`: liquidations first, then (in the relay's lane, not awaited) the waiting
+   * orders. A liquidation this monitor started recently is not asked for again until an event names its
+   * account or RESTART_QUIET_MS pass.
+   */
   async onTick(marketIndex: number, price: bigint, nowMs: number, options: { relayToOrders?: boolean } = {}): Promise<TickOutcome> {
-    const ordersTold = options.relayToOrders === false ? 0 : await relayPriceTick(this.deps.temporal, marketIndex, price);
     this.current.setPrice(marketIndex, price);
+    for (const [id, { at }] of this.inFlight) if (nowMs - at >= RESTART_QUIET_MS) this.inFlight.delete(id);
     const underwater = this.current.underwater(marketIndex);
-    const liquidations = await startLiquidations(this.deps, marketIndex, liquidationEpoch(nowMs), underwater);
-    return { ordersTold, underwater: underwater.length, liquidations };
+    const fresh = underwater.filter((u) => {
+      const started = this.inFlight.get(workflowIds.liquidation(u.account, marketIndex, u.seq));
+      return !started || nowMs - started.at >= RESTART_QUIET_MS;
+    });
+    const liquidations = fresh.length ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh)) : [];
+    for (const u of fresh) this.inFlight.set(workflowIds.liquidation(u.account, marketIndex, u.seq), { account: u.account, at: nowMs });
+    if (options.relayToOrders !== false) this.relay.offer(marketIndex, price);
+    return { underwater: underwater.length, liquidations };
   }
 
   /** Workflow events name what changed: their accounts are read again, funding re-reads its market. */
@@ -115,6 +144,7 @@ export class RiskMonitor {
       }
     }
     for (const a of accounts) this.touchedDuringReload?.add(a);
+    for (const [id, { account }] of this.inFlight) if (accounts.has(account)) this.inFlight.delete(id);
     for (const m of markets) await this.current.refreshMarket(this.deps.pool, m);
     if (accounts.size) await this.current.refreshAccounts(this.deps.pool, [...accounts]);
   }

@@ -31,3 +31,12 @@ export function withHeartbeats<T extends Record<string, AnyActivity>>(activities
   }
   return wrapped as T;
 }
+
+/** Heartbeats with progress details when running as an activity; does nothing when called directly. */
+export function heartbeatProgress(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // not inside an activity (a benchmark calling it directly)
+  }
+}

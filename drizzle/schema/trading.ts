@@ -115,7 +115,7 @@ export const oraclePrices = pgTable('oracle_prices', {
 }, (t) => [primaryKey({ columns: [t.marketIndex, t.publishedAt] }), index('oracle_prices_time_brin').using('brin', t.publishedAt)]);
 
 export const liquidations = pgTable('liquidations', {
-  id: text('id').primaryKey(), // liq:<account>:<market>:<epoch>
+  id: text('id').primaryKey(), // liq:<account>:<market>:<episode> (runs before episodes: <minute>)
   account: text('account').notNull(),
   wallet: text('wallet').notNull(),
   marketIndex: integer('market_index').notNull(),
@@ -125,6 +125,10 @@ export const liquidations = pgTable('liquidations', {
   insurancePaid: amount('insurance_paid').notNull().default(sql`0`),
   socializedLoss: amount('socialized_loss').notNull().default(sql`0`),
   signature: text('signature').notNull(),
+  /** Partial liquidation steps the program executed in this episode. */
+  steps: integer('steps').notNull().default(1),
+  /** The program's episode number (User::liquidation_seq); null for runs recorded before episodes. */
+  liquidationSeq: amount('liquidation_seq'),
   createdAt: at('created_at').notNull(),
 });
 

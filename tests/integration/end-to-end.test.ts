@@ -72,7 +72,7 @@ describe('deposit → market order → price move → funding → liquidation �
     await env.ln.control('/advance', { slots: 2, secs: 1 });
     await env.ln.control('/pyth', { marketIndex: 0, price: (135n * PRICE_PRECISION).toString() });
     const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), db: h.db, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
-    const [liquidation] = await scanMarketForLiquidations(monitor, 0, String(Math.floor(Date.now() / 60_000)));
+    const [liquidation] = await scanMarketForLiquidations(monitor, 0);
     expect(((await result<{ status: string }>(liquidation!)).status)).toBe('liquidated');
     await assertConserved();
 

@@ -113,7 +113,7 @@ describe('a worker killed right after the chain executed', () => {
     const opened = await baseOf(trader);
     await ln.control('/pyth', { marketIndex: 0, price: (135n * PRICE_PRECISION).toString() });
     const monitor = { pool: new RpcPool(ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
-    const [workflowId] = await killAfterNextSend(() => startLiquidations(monitor, 0, `once-${h.id}`, [{ account: trader.user.toBase58(), wallet: trader.wallet.publicKey.toBase58() }]));
+    const [workflowId] = await killAfterNextSend(() => startLiquidations(monitor, 0, [{ account: trader.user.toBase58(), wallet: trader.wallet.publicKey.toBase58(), seq: '1' }]));
     const result = (await h.temporal.workflow.getHandle(workflowId!).result()) as LiquidationResult;
     expect(result.status).toBe('liquidated');
     expect(BigInt(result.closedBase)).toBe(opened - (await baseOf(trader))); // what the workflow reports is what the chain did

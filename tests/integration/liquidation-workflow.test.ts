@@ -27,11 +27,12 @@ afterAll(async () => {
 });
 
 const setPrice = (price: bigint) => env.ln.control('/pyth', { marketIndex: 0, price: price.toString() });
+const monitor = () => ({ pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue });
 
 describe('liquidation on the real stack', () => {
-  it('is started by the risk monitor once per period, cancels resting orders and liquidates partially', async () => {
+  it('is started by the risk monitor once per chain episode, liquidates partially, then cancels resting orders', async () => {
     await placeAndWait(h, trader, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `liq-open-${h.id}`));
-    // A resting take-profit that the liquidation must cancel first.
+    // A resting take-profit that the liquidation must cancel.
     const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', {
       body: signedOrderBody(trader, -10n * BASE_PRECISION, 0n, 'take_profit', `liq-tp-${h.id}`, { triggerPrice: 200n * PRICE_PRECISION, reduceOnly: true }),
     });
@@ -40,38 +41,57 @@ describe('liquidation on the real stack', () => {
 
     await env.ln.control('/advance', { slots: 2, secs: 1 });
     await setPrice(135n * PRICE_PRECISION); // ~60 SOL long on ~1,000 USDC: under maintenance
-    const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), db: h.db, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
-    const epoch = String(Math.floor(Date.now() / 60_000));
-    const started = await scanMarketForLiquidations(monitor, 0, epoch);
-    expect(started).toEqual([`liq:${trader.user.toBase58()}:0:${epoch}`]);
-    expect(await scanMarketForLiquidations(monitor, 0, epoch)).toEqual([]); // the same period: not twice
+    const started = await scanMarketForLiquidations(monitor(), 0);
+    expect(started).toEqual([`liq:${trader.user.toBase58()}:0:1`]); // the account's first episode
+    expect(await scanMarketForLiquidations(monitor(), 0)).toEqual([]); // running, or done and healthy: not twice
 
     const result = (await h.temporal.workflow.getHandle(started[0]!).result()) as LiquidationResult;
     expect(result.status).toBe('liquidated');
     expect(result.steps).toBeGreaterThanOrEqual(1);
     expect(BigInt(result.fees)).toBeGreaterThan(0n);
-    const base = BigInt((await trader.program.account.user.fetch(trader.user)).positions[0]!.base.toString());
+    const user = await trader.program.account.user.fetch(trader.user);
+    const base = BigInt(user.positions[0]!.base.toString());
     expect(base).toBeGreaterThan(0n);
     expect(base).toBeLessThan(60n * BASE_PRECISION);
     expect(BigInt(result.closedBase)).toBe(60n * BASE_PRECISION - base);
+    expect({ seq: user.liquidationSeq.toString(), open: user.beingLiquidated, steps: user.liquidationSteps.toString() }).toEqual({ seq: '1', open: false, steps: String(result.steps) });
 
     expect(((await h.temporal.workflow.getHandle(restingOrder).result()) as { status: string }).status).toBe('cancelled');
     const [row] = await h.db.select().from(liquidations).where(eq(liquidations.id, started[0]!));
-    expect(row).toMatchObject({ closedBase: BigInt(result.closedBase), fee: BigInt(result.fees), price: 135n * PRICE_PRECISION });
+    expect(row).toMatchObject({ closedBase: BigInt(result.closedBase), fee: BigInt(result.fees), price: 135n * PRICE_PRECISION, steps: result.steps, liquidationSeq: 1n });
     const ledger = await h.db.select().from(insuranceFundLedger).where(eq(insuranceFundLedger.entryKey, `liq-fee:${started[0]}`));
     expect(ledger[0]!.delta).toBe(BigInt(result.fees));
     const steps = (await h.temporal.workflow.getHandle(started[0]!).query<Progress>('getProgress')).steps.map((s) => s.step);
-    expect(steps.slice(0, 2)).toEqual(['rechecked', 'orders-cancelled']);
-    expect(steps.at(-1)).toBe('recorded');
+    expect(steps).toEqual([...Array.from({ length: result.steps }, (_, i) => `liquidated-${i}`), 'recorded', 'orders-cancelled']);
     await recordHistory(h.temporal, started[0]!, 'liquidation');
   });
 
+  it('liquidates again at once when the account falls under again, and refuses the finished episode', async () => {
+    await env.ln.control('/advance', { slots: 2, secs: 1 });
+    await setPrice(133n * PRICE_PRECISION); // just under maintenance again (the first episode left it 0.5 % above)
+    const started = await scanMarketForLiquidations(monitor(), 0);
+    expect(started).toEqual([`liq:${trader.user.toBase58()}:0:2`]);
+    expect(((await h.temporal.workflow.getHandle(started[0]!).result()) as LiquidationResult).status).toBe('liquidated');
+
+    // A stale detector asking for episode 1 again: the program refuses it, nothing is executed or written.
+    const account = trader.user.toBase58();
+    const stale = await h.temporal.workflow.execute('liquidationWorkflow', {
+      workflowId: `liq:${account}:0:1`, taskQueue: h.config.temporal.taskQueue, workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      args: [{ account, wallet: trader.wallet.publicKey.toBase58(), marketIndex: 0, seq: '1' }],
+    }) as LiquidationResult;
+    expect(stale).toMatchObject({ status: 'stale', steps: 0 });
+    expect(await h.db.select().from(liquidations).where(eq(liquidations.account, account))).toHaveLength(2);
+  });
+
   it('finds a healthy account healthy and changes nothing', async () => {
+    await setPrice(150n * PRICE_PRECISION);
+    const account = trader.user.toBase58();
     const handle = await h.temporal.workflow.start('liquidationWorkflow', {
-      workflowId: `liq:${trader.user.toBase58()}:0:healthy-${h.id}`, taskQueue: h.config.temporal.taskQueue,
-      args: [{ account: trader.user.toBase58(), wallet: trader.wallet.publicKey.toBase58(), marketIndex: 0, epoch: `healthy-${h.id}` }],
+      workflowId: `liq:${account}:0:3`, taskQueue: h.config.temporal.taskQueue,
+      args: [{ account, wallet: trader.wallet.publicKey.toBase58(), marketIndex: 0, seq: '3' }],
     });
     expect(((await handle.result()) as LiquidationResult).status).toBe('healthy');
+    expect((await trader.program.account.user.fetch(trader.user)).liquidationSeq.toString()).toBe('2');
   });
 
   it('keeps the risk monitor\'s book current: a reload swaps in the chain\'s state, events re-read their accounts', async () => {

@@ -104,7 +104,7 @@ describe('the terminal in Chromium', () => {
     // The price falls through maintenance: the risk monitor's pass starts the liquidation, shown live.
     await publishPrice(135n * PRICE_PRECISION);
     const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
-    const started = await scanMarketForLiquidations(monitor, 0, String(Math.floor(Date.now() / 60_000)));
+    const started = await scanMarketForLiquidations(monitor, 0);
     expect(started).toHaveLength(1);
     await steps('liquidation').filter({ hasText: 'recorded' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('liquidation-row').first().waitFor({ timeout: 30_000 });

@@ -82,7 +82,8 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
       await realtime.close();
       await closeServer(server);
       // Workflows still waiting (resting orders, say) would outlive the test: end them with it.
-      for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${config.temporal.taskQueue}" AND ExecutionStatus = "Running"` })) {
+      const queues = [config.temporal.taskQueue, config.temporal.liquidationTaskQueue].map((q) => `TaskQueue = "${q}"`).join(' OR ');
+      for await (const wf of temporal.workflow.list({ query: `(${queues}) AND ExecutionStatus = "Running"` })) {
         await temporal.workflow.getHandle(wf.workflowId, wf.runId).terminate('test finished').catch(() => undefined);
       }
       if (worker) await stopWorker(worker, workerRun);

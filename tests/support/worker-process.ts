@@ -5,19 +5,29 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface WorkerProcess {
   kill(): Promise<void>;
+  /** The last 20,000 characters it logged. */
+  output(): string;
 }
 
 /** The real worker (temporal/worker.ts) as its own process, so a test can SIGKILL it mid-workflow. */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(`${root}/node_modules/.bin/tsx`, ['temporal/worker.ts'], {
+  return startServiceProcess('temporal/worker.ts', env, 'worker polling');
+}
+
+/**
+ * One of the platform's processes (as `npm start` runs it), ready once its log says `ready`; a start
+ * that takes longer than `timeoutMs` fails with the log so far.
+ */
+export async function startServiceProcess(script: string, env: NodeJS.ProcessEnv, ready: string, timeoutMs = 60_000): Promise<WorkerProcess> {
+  const child: ChildProcess = spawn(`${root}/node_modules/.bin/tsx`, [script], {
     cwd: root, env: { ...env, QD_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let log = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${log}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${timeoutMs / 1000} s:\n${log}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('worker polling')) {
+      log = (log + chunk.toString()).slice(-20_000);
+      if (log.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
@@ -26,10 +36,11 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<Worker
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${log}`));
+      reject(new Error(`${script} exited with ${code}:\n${log}`));
     });
   });
   return {
+    output: () => log,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -99,6 +99,50 @@ async fn a_gap_through_bankruptcy_is_paid_by_insurance_then_socialized() {
 }
 
 #[tokio::test]
+async fn liquidation_episodes_run_once_and_a_new_one_starts_at_once() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.fill(&env.order(&t, 50 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+    assert_eq!(env.account::<User>(&t.user).await.current_liquidation_seq(), 1);
+
+    // Under water: the first step opens episode 1; a call naming episode 2 (a stale or second detector) is refused.
+    env.advance(2, 1).await;
+    env.set_price(81_0000_0000, 1_000_000).await;
+    assert_eq!(program_error(env.liquidate_in_episode(&t, 2).await.unwrap_err()), custom(ErrorCode::StaleLiquidation));
+    env.liquidate_in_episode(&t, 1).await.unwrap();
+    let user: User = env.account(&t.user).await;
+    assert_eq!((user.liquidation_seq, user.liquidation_steps), (1, 1));
+    assert!(user.being_liquidated, "a capped step leaves the account under water: the episode stays open");
+
+    // The market recovers before the next step: the open episode is closed without a trade.
+    env.advance(1, 1).await;
+    env.set_price(100_0000_0000, 1_000_000).await;
+    let base = env.account::<User>(&t.user).await.positions[0].base;
+    env.liquidate_in_episode(&t, 1).await.unwrap();
+    let user: User = env.account(&t.user).await;
+    assert!(!user.being_liquidated);
+    assert_eq!((user.positions[0].base, user.liquidation_steps), (base, 1));
+    assert_eq!(program_error(env.liquidate_in_episode(&t, 1).await.unwrap_err()), custom(ErrorCode::StaleLiquidation));
+    assert_eq!(program_error(env.liquidate_in_episode(&t, 2).await.unwrap_err()), custom(ErrorCode::NotLiquidatable));
+
+    // Pushed under again seconds later: episode 2 starts at once, and episode 1 can no longer execute.
+    env.advance(1, 1).await;
+    env.set_price(81_0000_0000, 1_000_000).await;
+    assert_eq!(program_error(env.liquidate_in_episode(&t, 1).await.unwrap_err()), custom(ErrorCode::StaleLiquidation));
+    while env.liquidate_in_episode(&t, 2).await.is_ok() {
+        env.advance(1, 1).await;
+        env.set_price(81_0000_0000, 1_000_000).await;
+    }
+    let user: User = env.account(&t.user).await;
+    assert_eq!(user.liquidation_seq, 2);
+    assert!(!user.being_liquidated, "the last step restored the account: the episode is closed");
+    assert!(user.liquidation_steps >= 2);
+    env.assert_conserved(&[&t]).await;
+}
+
+#[tokio::test]
 async fn deposits_and_withdrawals_need_the_accounts_authority() {
     let mut env = Env::start().await;
     let t = env.trader(1_000 * USDC).await;

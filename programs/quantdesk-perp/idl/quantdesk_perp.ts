@@ -521,10 +521,15 @@ export type QuantdeskPerp = {
           "name": "oracle"
         }
       ],
-      "args": [],
+      "args": [
+        {
+          "name": "liquidationSeq",
+          "type": "u64"
+        }
+      ],
       "returns": {
         "defined": {
-          "name": "tradeReport"
+          "name": "liquidationReport"
         }
       }
     },
@@ -622,7 +627,12 @@ export type QuantdeskPerp = {
           }
         }
       ],
-      "args": []
+      "args": [],
+      "returns": {
+        "defined": {
+          "name": "bankruptcyReport"
+        }
+      }
     },
     {
       "name": "setMarketPaused",
@@ -1082,9 +1092,37 @@ export type QuantdeskPerp = {
       "code": 6025,
       "name": "invalidMathInput",
       "msg": "invalid math input"
+    },
+    {
+      "code": 6026,
+      "name": "staleLiquidation",
+      "msg": "liquidation belongs to an episode that is not the account's current one"
     }
   ],
   "types": [
+    {
+      "name": "bankruptcyReport",
+      "docs": [
+        "What resolve_bankruptcy did: the deficit, paid by the insurance fund first and socialized for the rest."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "deficit",
+            "type": "u64"
+          },
+          {
+            "name": "insurancePaid",
+            "type": "u64"
+          },
+          {
+            "name": "socializedLoss",
+            "type": "u64"
+          }
+        ]
+      }
+    },
     {
       "name": "globalState",
       "docs": [
@@ -1130,6 +1168,40 @@ export type QuantdeskPerp = {
           {
             "name": "vaultBump",
             "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "liquidationReport",
+      "docs": [
+        "What one liquidate call did: the step (a zero `base_delta` when it only closed an episode that the",
+        "market had already ended) and where the account's episode stands afterwards."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "trade",
+            "type": {
+              "defined": {
+                "name": "tradeReport"
+              }
+            }
+          },
+          {
+            "name": "liquidationSeq",
+            "docs": [
+              "The episode this step belongs to (User::liquidation_seq)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "beingLiquidated",
+            "docs": [
+              "Whether the episode is still open: the account is below maintenance with a position left."
+            ],
+            "type": "bool"
           }
         ]
       }
@@ -1398,6 +1470,27 @@ export type QuantdeskPerp = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "name": "liquidationSeq",
+            "docs": [
+              "Liquidation episodes started on this account: the keeper's dedupe key (`liq:<account>:<market>:<seq>`)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "beingLiquidated",
+            "docs": [
+              "An episode is open: set by its first step, cleared once a step leaves the account healthy or flat."
+            ],
+            "type": "bool"
+          },
+          {
+            "name": "liquidationSteps",
+            "docs": [
+              "Partial liquidation steps executed on this account, over all episodes."
+            ],
+            "type": "u64"
           }
         ]
       }

@@ -57,6 +57,8 @@ pub enum ErrorCode {
     DivisionByZero,
     #[msg("invalid math input")]
     InvalidMathInput,
+    #[msg("liquidation belongs to an episode that is not the account's current one")]
+    StaleLiquidation,
 }
 
 impl From<MathError> for ErrorCode {

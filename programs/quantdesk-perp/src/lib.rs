@@ -12,7 +12,7 @@ pub mod math;
 pub mod state;
 
 use instructions::*;
-use state::{MarketConfig, TradeReport};
+use state::{BankruptcyReport, LiquidationReport, MarketConfig, TradeReport};
 
 declare_id!("56moPzxQWA5Ykk2thb8XU1YwSeEgfR4hFWAFHEPr9dAf");
 
@@ -56,11 +56,11 @@ pub mod quantdesk_perp {
         handle_update_funding(ctx)
     }
 
-    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>) -> Result<TradeReport> {
-        handle_liquidate(ctx)
+    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>, liquidation_seq: u64) -> Result<LiquidationReport> {
+        handle_liquidate(ctx, liquidation_seq)
     }
 
-    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<BankruptcyReport> {
         handle_resolve_bankruptcy(ctx)
     }
 }

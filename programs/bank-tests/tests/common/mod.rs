@@ -257,9 +257,15 @@ impl Env {
         self.send(vec![ix], &[&payer]).await
     }
 
+    /// One step of the account's current liquidation episode (as the keeper's workflow names it).
     pub async fn liquidate(&mut self, t: &Trader) -> Result<(), BanksClientError> {
+        let seq = self.account::<User>(&t.user).await.current_liquidation_seq();
+        self.liquidate_in_episode(t, seq).await
+    }
+
+    pub async fn liquidate_in_episode(&mut self, t: &Trader, liquidation_seq: u64) -> Result<(), BanksClientError> {
         let keeper = self.keeper.insecure_clone();
-        let ix = self.ix(accounts::Liquidate { keeper: keeper.pubkey(), global: self.global, user: t.user, market: self.market, oracle: self.oracle }, instruction::Liquidate {});
+        let ix = self.ix(accounts::Liquidate { keeper: keeper.pubkey(), global: self.global, user: t.user, market: self.market, oracle: self.oracle }, instruction::Liquidate { liquidation_seq });
         self.send(vec![ix], &[&keeper]).await
     }
 

@@ -20,11 +20,13 @@ pub struct ResolveBankruptcy<'info> {
 
 /// A sub-account with no positions and negative collateral: the insurance fund pays what it can, the
 /// rest is socialized over the larger side of `market` through its funding index.
-pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+/// Returns what it did, so the keeper books the program's amounts instead of reading fund differences.
+pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<BankruptcyReport> {
     let user = &mut ctx.accounts.user;
     validate!(user.open_positions().next().is_none() && user.collateral < 0, ErrorCode::NotBankrupt);
     let global = &mut ctx.accounts.global;
     let market = &mut ctx.accounts.market;
+    let deficit = -i128::from(user.collateral);
     let r = resolve_bankruptcy(user.collateral.into(), global.insurance_fund.into());
     global.insurance_fund = to_u64(i128::from(global.insurance_fund) - r.insurance_paid)?;
     global.pnl_pool = to_i64(i128::from(global.pnl_pool) - r.socialized_loss)?;
@@ -33,5 +35,5 @@ pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> 
     let paying_oi = if longs_pay { market.long_open_interest } else { market.short_open_interest };
     let delta = socialized_loss_index_delta(r.socialized_loss, paying_oi.into(), longs_pay)?;
     market.cumulative_funding_index = market.cumulative_funding_index.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
-    Ok(())
+    Ok(BankruptcyReport { deficit: to_u64(deficit)?, insurance_paid: to_u64(r.insurance_paid)?, socialized_loss: to_u64(r.socialized_loss)? })
 }

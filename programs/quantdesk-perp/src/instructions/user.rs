@@ -23,5 +23,8 @@ pub fn handle_init_user(ctx: Context<InitUser>, sub_account_id: u16) -> Result<(
     user.last_order_nonce = 0;
     user.positions = [PerpPosition::default(); MAX_POSITIONS];
     user.bump = ctx.bumps.user;
+    user.liquidation_seq = 0;
+    user.being_liquidated = false;
+    user.liquidation_steps = 0;
     Ok(())
 }

@@ -51,3 +51,22 @@ pub struct TradeReport {
     pub quote_entry_after: i64,
     pub collateral_after: i64,
 }
+
+/// What one liquidate call did: the step (a zero `base_delta` when it only closed an episode that the
+/// market had already ended) and where the account's episode stands afterwards.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidationReport {
+    pub trade: TradeReport,
+    /// The episode this step belongs to (User::liquidation_seq).
+    pub liquidation_seq: u64,
+    /// Whether the episode is still open: the account is below maintenance with a position left.
+    pub being_liquidated: bool,
+}
+
+/// What resolve_bankruptcy did: the deficit, paid by the insurance fund first and socialized for the rest.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BankruptcyReport {
+    pub deficit: u64,
+    pub insurance_paid: u64,
+    pub socialized_loss: u64,
+}

@@ -41,11 +41,21 @@ pub struct User {
     pub last_order_nonce: u64,
     pub positions: [PerpPosition; MAX_POSITIONS],
     pub bump: u8,
+    /// Liquidation episodes started on this account: the keeper's dedupe key (`liq:<account>:<market>:<seq>`).
+    pub liquidation_seq: u64,
+    /// An episode is open: set by its first step, cleared once a step leaves the account healthy or flat.
+    pub being_liquidated: bool,
+    /// Partial liquidation steps executed on this account, over all episodes.
+    pub liquidation_steps: u64,
 }
 
 impl User {
     pub fn position_index(&self, market_index: u16) -> Option<usize> {
         self.positions.iter().position(|p| p.market_index == market_index)
+    }
+    /// The episode a liquidation started now belongs to: the open one, or the next.
+    pub fn current_liquidation_seq(&self) -> u64 {
+        if self.being_liquidated { self.liquidation_seq } else { self.liquidation_seq + 1 }
     }
     pub fn open_positions(&self) -> impl Iterator<Item = &PerpPosition> {
         self.positions.iter().filter(|p| p.is_open())

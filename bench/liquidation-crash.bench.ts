@@ -1,0 +1,385 @@
+// Liquidation at market speed (JSON on stdout), on the real stack: localnet (three RPC providers), Temporal,
+// Postgres, Redis, and the worker and risk monitor as their own processes, as `npm start` runs them.
+//
+// N sub-accounts hold SOL-PERP positions, every one created through the real program (/seed-traders):
+// 1 % sit just above maintenance (a first tick, a gap to -3.3 %, puts all of them under), 1 % are spread
+// over leverages that cross maintenance during the slide, the rest are 3x, long and short. Then a crash
+// path: the gap, -10 % over 60 ticks, +12 % over 60 ticks, one tick every 250 ms, each published to the
+// Pyth account and to the price stream the risk monitor follows (what the price feed does).
+//
+// An observer outside the pipeline reads the at-risk accounts from the chain after every tick and values
+// them at the oracle: the time each account spends below maintenance is measured from the tick that put it
+// under to the first read that finds it healthy or closed (resolution: one read cycle, reported).
+// Before the crash, the same liquidations are sent directly (no Temporal) on another market, as many at
+// once as the pipeline may run: the physical limit here, measured in the same run.
+//
+// Detection is not starved by resting orders: tick -> liquidations started for a wave of accounts with 0
+// and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders whose relay is busy at the time of the tick.
+//
+// QD_BENCH_CRASH_ACCOUNTS (default 100000; 10000 for the quick mode), QD_BENCH_TICK_MS (250),
+// QD_BENCH_RESTING_ORDERS (10000; 0 skips the detection part).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PublicKey } from '@solana/web3.js';
+import { count, eq, sum } from 'drizzle-orm';
+import { insuranceFundLedger, liquidations } from '../drizzle/schema';
+import { BASE_PRECISION, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
+import { createLiquidationActivities } from '../activities/chain/liquidation-activities';
+import { fetchInsuranceFund } from '../activities/chain/chain-reads';
+import { perpAccountsCoder, type DecodedUser } from '../activities/chain/perp-coders';
+import { RpcPool } from '../activities/chain/rpc-pool';
+import { RiskBook } from '../activities/risk/risk-book';
+import type { LiquidationResult } from '../workflows/liquidation-workflow';
+import { startHarness, type Harness } from '../tests/support/harness';
+import { startLocalnet, type Localnet } from '../tests/support/localnet';
+import { fundedTrader, keeperOf } from '../tests/support/perp-fixtures';
+import { signedOrderBody } from '../tests/support/orders';
+import { Connection } from '@solana/web3.js';
+import { RiskMonitor } from '../activities/risk/risk-monitor';
+import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
+import { startServiceProcess } from '../tests/support/worker-process';
+import { historyBreakdown } from './history-breakdown';
+import { summarize } from './stats';
+
+const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000').split(',').map(Number);
+const RESTING_ORDERS = Number(process.env.QD_BENCH_RESTING_ORDERS ?? 10_000);
+const WAVE = 100;
+const WAVES = 3;
+const TICK_MS = Number(process.env.QD_BENCH_TICK_MS ?? 250);
+const SOL = 0;
+const ETH = 2;
+const START = 150n * PRICE_PRECISION;
+const GAP = 145n * PRICE_PRECISION; // -3.3 %: every edge account below maintenance
+const SIZE = BASE_PRECISION / 10n; // 0.1 SOL each (15 USDC notional)
+const HEALTHY_COLLATERAL = 5n * QUOTE_PRECISION; // 3x
+const EDGE_COLLATERAL = 900_000n; // 16.7x: passes the 5 % initial margin, under 3 % maintenance at 145
+// 0.1 SOL long with collateral c is under maintenance below about (15 - c) / 0.097: these cross between
+// 145 and 130.5, the bottom of the slide.
+const SPREAD_COLLATERALS = [1.0, 1.15, 1.3, 1.45, 1.6, 1.75, 1.9, 2.05, 2.2, 2.3].map((c) => BigInt(Math.round(c * 1e6)));
+const SEED_CHUNK = 1_000;
+/** Liquidations in flight at once in the direct baseline, as the liquidation worker's activity slots allow. */
+const DIRECT_CONCURRENCY = 64;
+const SETTLE_TIMEOUT_MS = 180_000;
+const BREAKDOWN_SAMPLE = 50;
+
+interface Seeded { wallet: string; user: string }
+
+const elapsed = (t0: number) => Math.round(performance.now() - t0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** -10 % over 60 ticks from the gap, then +12 % over 60: PRICE_PRECISION integers. */
+function crashPath(): bigint[] {
+  const path = [GAP];
+  const bottom = (GAP * 90n) / 100n;
+  for (let i = 1; i <= 60; i++) path.push(GAP - ((GAP - bottom) * BigInt(i)) / 60n);
+  const top = (bottom * 112n) / 100n;
+  for (let i = 1; i <= 60; i++) path.push(bottom + ((top - bottom) * BigInt(i)) / 60n);
+  return path;
+}
+
+function seeder(ln: Localnet) {
+  return (marketIndex: number, count: number, collateral: bigint, base: bigint, oracle: bigint) =>
+    ln.control<{ traders: Seeded[] }>('/seed-traders', {
+      marketIndex, count, collateral: collateral.toString(), baseAmount: base.toString(),
+      limitPrice: (base > 0n ? 2n * oracle : 1n).toString(), oraclePrice: oracle.toString(),
+    }).then((r) => r.traders);
+}
+
+/** The same episodes without Temporal: the keeper's chain work, DIRECT_CONCURRENCY accounts at once, on ETH-PERP. */
+async function directBaseline(ln: Localnet, h: Harness, pool: RpcPool, accounts: number) {
+  const ethStart = 3_000n * PRICE_PRECISION;
+  const seed = seeder(ln);
+  const traders: Seeded[] = [];
+  for (let done = 0; done < accounts; done += SEED_CHUNK) traders.push(...(await seed(ETH, Math.min(SEED_CHUNK, accounts - done), EDGE_COLLATERAL, SIZE / 20n, ethStart)));
+  await ln.control('/pyth', { marketIndex: ETH, price: ((ethStart * 29n) / 30n).toString() });
+  const keeper = createLiquidationActivities(pool, h.db, keeperOf(ln), null);
+  let next = 0;
+  let transactions = 0;
+  let liquidated = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: DIRECT_CONCURRENCY }, async () => {
+    while (next < traders.length) {
+      const { user } = traders[next++]!;
+      const episode = await keeper.liquidateAccount({ account: user, marketIndex: ETH, seq: '1' });
+      transactions += episode.steps.length + (episode.bankruptcy ? 1 : 0);
+      if (episode.outcome === 'liquidated') liquidated++;
+    }
+  }));
+  const ms = elapsed(t0);
+  return { accounts, liquidated, transactions, ms, accountsPerSecond: round1(liquidated / (ms / 1000)), transactionsPerSecond: round1(transactions / (ms / 1000)) };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * Reads the watched accounts after each tick and values them at the current oracle price: the intervals
+ * each spends below maintenance, from the tick that put it under to the first read that finds it healthy.
+ */
+class Observer {
+  private readonly book = new RiskBook();
+  private readonly under = new Map<string, number>();
+  readonly intervals: number[] = [];
+  readonly readMs: number[] = [];
+  everUnder = new Set<string>();
+
+  constructor(private readonly pool: RpcPool, private readonly watched: string[]) {}
+
+  async start(): Promise<void> {
+    await this.book.refreshMarket(this.pool, SOL);
+  }
+
+  /** One read cycle at `price`, which the tick published at `tickAt` (performance.now()). */
+  async read(price: bigint, tickAt: number): Promise<void> {
+    const t0 = performance.now();
+    this.book.setPrice(SOL, price);
+    for (let i = 0; i < this.watched.length; i += 100) {
+      const chunk = this.watched.slice(i, i + 100);
+      const infos = await this.pool.call('observe accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+      infos.forEach((info, j) => info && this.book.upsert(chunk[j]!, perpAccountsCoder.decode<DecodedUser>('user', info.data)));
+    }
+    const seenAt = performance.now();
+    for (const account of this.watched) {
+      const margin = this.book.marginAccount(account);
+      const below = margin !== null && margin.positions.length > 0 && isBelowMaintenance(margin);
+      const since = this.under.get(account);
+      if (below && since === undefined) {
+        this.under.set(account, tickAt);
+        this.everUnder.add(account);
+      } else if (!below && since !== undefined) {
+        this.intervals.push(t0 - since);
+        this.under.delete(account);
+      }
+    }
+    this.readMs.push(seenAt - t0);
+  }
+
+  get stillUnder(): number {
+    return this.under.size;
+  }
+
+  /** Accounts still under at the end count with the time so far (they never recovered). */
+  close(now: number): void {
+    for (const since of this.under.values()) this.intervals.push(now - since);
+  }
+}
+
+async function run(n: number) {
+  const ln = await startLocalnet(3);
+  const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') }, { worker: false });
+  const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
+  const seed = seeder(ln);
+  const edgeCount = Math.round(n / 100);
+  const processes: { kill(): Promise<void>; output(): string }[] = [];
+  let fresh: NodeJS.Timeout | undefined;
+  try {
+    const direct = await directBaseline(ln, h, pool, edgeCount);
+    process.stderr.write(`${JSON.stringify({ direct })}\n`);
+
+    const t0 = performance.now();
+    const edge: Seeded[] = [];
+    const spread: Seeded[] = [];
+    for (let done = 0; done < n; done += SEED_CHUNK) {
+      const chunk = Math.min(SEED_CHUNK, n - done);
+      const e = Math.round(chunk / 100);
+      edge.push(...(await seed(SOL, e, EDGE_COLLATERAL, SIZE, START)));
+      for (let i = 0; i < e; i++) spread.push(...(await seed(SOL, 1, SPREAD_COLLATERALS[i % SPREAD_COLLATERALS.length]!, SIZE, START)));
+      const rest = chunk - 2 * e;
+      await seed(SOL, Math.ceil(rest / 2), HEALTHY_COLLATERAL, SIZE, START);
+      await seed(SOL, Math.floor(rest / 2), HEALTHY_COLLATERAL, -SIZE, START);
+    }
+    const seedSeconds = round1(elapsed(t0) / 1000);
+    const insuranceBefore = await fetchInsuranceFund(pool);
+
+    // The platform's processes, as npm start runs them, on this run's database, queues and streams.
+    const keyDir = mkdtempSync(join(tmpdir(), 'qd-bench-'));
+    const keeperFile = join(keyDir, 'keeper.json');
+    writeFileSync(keeperFile, JSON.stringify(ln.bootstrap.keeperKeypair), { mode: 0o600 });
+    const env = { ...h.env, QD_KEEPER_KEYPAIR_FILE: keeperFile, QD_LOG_LEVEL: 'info' };
+    processes.push(await startServiceProcess('temporal/worker.ts', env, 'worker polling'));
+    const t1 = performance.now();
+    const monitor = await startServiceProcess('scripts/risk-monitor.ts', env, 'risk monitor following prices', 600_000);
+    processes.push(monitor);
+    const monitorReadyMs = elapsed(t1);
+
+    const observer = new Observer(pool, [...edge, ...spread].map((t) => t.user));
+    await observer.start();
+    await observer.read(START, performance.now());
+    if (observer.stillUnder) throw new Error(`${observer.stillUnder} accounts are under water before the crash`);
+
+    const stream = `${h.config.streamPrefix}:prices:SOL-PERP`;
+    let current = START;
+    const publish = async (price: bigint) => {
+      await ln.control('/pyth', { marketIndex: SOL, price: price.toString() });
+      await h.redis.xadd(stream, '*', 'price', price.toString(), 'confidence', (price / 2_000n).toString(), 'slot', '0', 'at', new Date().toISOString());
+      current = price;
+    };
+    // Reads run back to back beside the ticks: each values the accounts at the tick last published.
+    let lastTickAt = performance.now();
+    let observing = true;
+    const observing$ = (async () => {
+      while (observing) {
+        const [price, at] = [current, lastTickAt];
+        await observer.read(price, at);
+      }
+    })();
+
+    const path = crashPath();
+    const tickTimes: number[] = [];
+    const crashAt = Date.now();
+    for (const price of path) {
+      const due = performance.now() + TICK_MS;
+      await publish(price);
+      lastTickAt = performance.now();
+      tickTimes.push(lastTickAt);
+      await sleep(Math.max(0, due - performance.now()));
+    }
+    fresh = setInterval(() => void publish(current).catch(() => undefined), 2_000);
+    const deadline = performance.now() + SETTLE_TIMEOUT_MS;
+    while (observer.stillUnder && performance.now() < deadline) await sleep(100);
+    observing = false;
+    await observing$;
+    observer.close(performance.now());
+
+    // The liquidation workflows this run started, from Temporal's visibility.
+    const queue = h.config.temporal.liquidationTaskQueue;
+    const runs: { workflowId: string; startMs: number; closeMs: number | null; status: string }[] = [];
+    for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = "${queue}"` })) {
+      runs.push({ workflowId: wf.workflowId, startMs: wf.startTime.getTime(), closeMs: wf.closeTime?.getTime() ?? null, status: wf.status.name });
+    }
+    const results = await Promise.all(runs.map(async (r) => ({ ...r, result: (await h.temporal.workflow.getHandle(r.workflowId).result()) as LiquidationResult })));
+    const edgeSet = new Set(edge.map((t) => t.user));
+    const firstWave = results.filter((r) => edgeSet.has(r.workflowId.split(':')[1]!) && r.workflowId.endsWith(':1'));
+    const liquidatedRuns = results.filter((r) => r.result.status === 'liquidated');
+    const lastStart = Math.max(...firstWave.map((r) => r.startMs));
+    const lastClose = Math.max(...firstWave.map((r) => r.closeMs ?? 0));
+    const allClose = Math.max(...liquidatedRuns.map((r) => r.closeMs ?? 0));
+    const firstStart = Math.min(...liquidatedRuns.map((r) => r.startMs));
+
+    // The books against the chain.
+    const rows = await h.db.select({ n: count(), steps: sum(liquidations.steps) }).from(liquidations);
+    const onChainSteps = await liquidationStepsOnChain(pool, [...edge, ...spread].map((t) => t.user));
+    const ledger = await h.db.select({ total: sum(insuranceFundLedger.delta) }).from(insuranceFundLedger);
+    const negativeSocialized = results.filter((r) => BigInt(r.result.socializedLoss) < 0n).length;
+    const withoutRow = (await Promise.all(liquidatedRuns.map(async (r) => (await h.db.select({ n: count() }).from(liquidations).where(eq(liquidations.id, r.workflowId)))[0]!.n))).filter((c) => Number(c) === 0).length;
+
+    const breakdown = await historyBreakdown(h.temporal, firstWave.slice(0, BREAKDOWN_SAMPLE).map((r) => r.workflowId));
+    const firstWaveSeconds = (lastClose - crashAt) / 1000;
+    return {
+      accounts: n, edgeAccounts: edge.length, spreadAccounts: spread.length, seedSeconds, monitorReadyMs,
+      ticks: path.length, tickMs: TICK_MS, tickJitterMs: summarize(tickTimes.slice(1).map((t, i) => t - tickTimes[i]! - TICK_MS)),
+      observer: { readCycleMs: summarize(observer.readMs), accountsEverUnder: observer.everUnder.size, stillUnderAtEnd: observer.stillUnder },
+      timeBelowMaintenanceMs: summarize(observer.intervals),
+      firstWave: {
+        workflows: firstWave.length, tickToAllStartedMs: lastStart - crashAt, tickToAllDoneMs: lastClose - crashAt,
+        workflowsPerSecond: round1(firstWave.length / firstWaveSeconds),
+      },
+      allLiquidations: {
+        workflows: results.length, liquidated: liquidatedRuns.length, healthy: results.filter((r) => r.result.status === 'healthy').length,
+        stale: results.filter((r) => r.result.status === 'stale').length, failed: runs.filter((r) => r.status !== 'COMPLETED').length,
+        firstStartToLastDoneMs: allClose - firstStart,
+      },
+      direct,
+      throughputVsDirect: round1((firstWave.length / firstWaveSeconds) / direct.accountsPerSecond * 100) / 100,
+      books: {
+        liquidationRows: Number(rows[0]!.n), stepsInRows: Number(rows[0]!.steps ?? 0), stepsOnChain: onChainSteps,
+        liquidatedWithoutRow: withoutRow, negativeSocializedLoss: negativeSocialized,
+        insuranceLedgerLiquidationDelta: ledger[0]!.total ?? '0', insuranceFundChange: ((await fetchInsuranceFund(pool)) - insuranceBefore).toString(),
+      },
+      historyBreakdown: breakdown,
+    };
+  } catch (err) {
+    for (const p of processes) process.stderr.write(`${p.output().slice(-4_000)}\n`);
+    throw err;
+  } finally {
+    clearInterval(fresh);
+    for (const p of processes) await p.kill();
+    await h.close();
+    await ln.stop();
+  }
+}
+
+/** Σ liquidation steps the program executed on these accounts (User::liquidation_steps). */
+async function liquidationStepsOnChain(pool: RpcPool, accounts: string[]): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < accounts.length; i += 100) {
+    const chunk = accounts.slice(i, i + 100);
+    const infos = await pool.call('read accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+    for (const info of infos) if (info) total += Number(perpAccountsCoder.decode<DecodedUser>('user', info.data).liquidationSteps.toString());
+  }
+  return total;
+}
+
+/**
+ * Tick -> all liquidations of a wave started, by the risk monitor as it runs (relay in its lane), first
+ * with no waiting orders, then with `resting` of them, the relay of the previous tick still busy.
+ */
+async function detection(resting: number) {
+  const ln = await startLocalnet(1);
+  const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(','), QD_RATE_LIMIT_PER_MINUTE: '1000000' }, { worker: false });
+  const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
+  const keyDir = mkdtempSync(join(tmpdir(), 'qd-bench-'));
+  writeFileSync(join(keyDir, 'keeper.json'), JSON.stringify(ln.bootstrap.keeperKeypair), { mode: 0o600 });
+  const worker = await startServiceProcess('temporal/worker.ts', { ...h.env, QD_KEEPER_KEYPAIR_FILE: join(keyDir, 'keeper.json') }, 'worker polling');
+  const seed = seeder(ln);
+  const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue });
+  const wave = async () => {
+    await seed(SOL, WAVE, EDGE_COLLATERAL, SIZE, START);
+    await monitor.load();
+    // The tick before: its relay is still running when the wave's tick comes.
+    await monitor.onTick(SOL, START, Date.now());
+    await sleep(500);
+    await ln.control('/pyth', { marketIndex: SOL, price: GAP.toString() });
+    const t0 = performance.now();
+    const { liquidations: started } = await monitor.onTick(SOL, GAP, Date.now());
+    const ms = performance.now() - t0;
+    if (started.length !== WAVE) throw new Error(`the wave started ${started.length} liquidations, expected ${WAVE}`);
+    await Promise.all(started.map((id) => h.temporal.workflow.getHandle(id).result()));
+    return ms;
+  };
+  try {
+    const without: number[] = [];
+    for (let i = 0; i < WAVES; i++) without.push(await wave());
+    const connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
+    const trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (next < resting) {
+        const i = next++;
+        // A buy limit far below the market: it waits for its whole life.
+        const body = signedOrderBody(trader, BASE_PRECISION / 1_000n, PRICE_PRECISION, 'limit', `rest-${i}`, { triggerPrice: PRICE_PRECISION });
+        await h.temporal.workflow.start('placeOrderWorkflow', {
+          workflowId: `order:${body.order.user}:rest-${i}`, taskQueue: h.config.temporal.taskQueue, args: [body],
+          typedSearchAttributes: [{ key: QdAccount, value: body.order.user }, { key: QdMarket, value: '0' }, { key: QdKind, value: 'order' }, { key: QdStatus, value: 'running' }],
+        });
+      }
+    }));
+    const query = `TaskQueue = "${h.config.temporal.taskQueue}" AND WorkflowType = "placeOrderWorkflow" AND ExecutionStatus = "Running"`;
+    while ((await h.temporal.workflow.count(query)).count < resting) await sleep(1_000);
+    await sleep(5_000); // past their first steps: waiting for a trigger
+    const placeSeconds = round1(elapsed(t0) / 1000);
+    const withOrders: number[] = [];
+    for (let i = 0; i < WAVES; i++) withOrders.push(await wave());
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return {
+      wave: WAVE, restingOrders: resting, placeSeconds, ordersToldByRelay: monitor.relay.told,
+      tickToStartedMs: { withoutOrders: without.map(Math.round), withOrders: withOrders.map(Math.round) },
+      ratio: Math.round((median(withOrders) / median(without)) * 100) / 100,
+    };
+  } finally {
+    await worker.kill();
+    await h.close();
+    await ln.stop();
+  }
+}
+
+const runs = [];
+for (const n of SIZES) runs.push(await run(n));
+const detectionResult = RESTING_ORDERS > 0 ? await detection(RESTING_ORDERS) : null;
+process.stdout.write(`${JSON.stringify({
+  benchmark: 'liquidation-crash',
+  note: 'timeBelowMaintenanceMs: per account episode, from the tick that put it under to the first chain read finding it healthy or closed (resolution: observer.readCycleMs); tickToAll*: from the gap tick, first wave = the accounts that gap put under; throughputVsDirect: first-wave liquidation workflows/s over the same episodes sent directly by the keeper without Temporal',
+  runs,
+  detection: detectionResult,
+}, null, 2)}\n`);

@@ -1,0 +1,121 @@
+// Concurrent liquidations and bankruptcies on the real stack: the books match the chain exactly, and the
+// chain step never waits for bookkeeping.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublicKey } from '@solana/web3.js';
+import { Redis } from 'ioredis';
+import { inArray, sum } from 'drizzle-orm';
+import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
+import { BASE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
+import { fetchInsuranceFund } from '../../activities/chain/chain-reads';
+import { perpAccountsCoder, type DecodedUser } from '../../activities/chain/perp-coders';
+import { RpcPool } from '../../activities/chain/rpc-pool';
+import { RiskMonitor } from '../../activities/risk/risk-monitor';
+import type { LiquidationResult } from '../../workflows/liquidation-workflow';
+import { createWorker } from '../../temporal/worker-factory';
+import { startHarness, waitFor, workflowBundle, type Harness } from '../support/harness';
+import { startLocalnet, type Localnet } from '../support/localnet';
+import { keeperOf } from '../support/perp-fixtures';
+
+const SOL = 0;
+const START = 150n * PRICE_PRECISION;
+const SIZE = BASE_PRECISION / 10n; // 15 USDC notional
+
+let ln: Localnet;
+let h: Harness;
+let pool: RpcPool;
+
+beforeAll(async () => {
+  ln = await startLocalnet(1);
+  h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') }, { worker: true, keeper: keeperOf(ln) });
+  pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
+}, 180_000);
+
+afterAll(async () => {
+  await h?.close();
+  await ln?.stop();
+});
+
+const seed = (count: number, collateral: bigint, base: bigint) =>
+  ln.control<{ traders: { wallet: string; user: string }[] }>('/seed-traders', {
+    marketIndex: SOL, count, collateral: collateral.toString(), baseAmount: base.toString(),
+    limitPrice: (base > 0n ? 2n * START : 1n).toString(), oraclePrice: START.toString(),
+  }).then((r) => r.traders.map((t) => t.user));
+
+async function users(accounts: string[]): Promise<DecodedUser[]> {
+  const infos = await pool.call('read users', (c) => c.getMultipleAccountsInfo(accounts.map((a) => new PublicKey(a)), 'confirmed'));
+  return infos.map((info) => perpAccountsCoder.decode<DecodedUser>('user', info!.data));
+}
+
+describe('liquidation books under concurrency', () => {
+  it('books every step and every bankruptcy exactly as the program executed them', async () => {
+    // At 135 (-10 %): 1.8 USDC on a 0.1 SOL long is under maintenance with equity left (partial steps);
+    // 0.9 USDC is 0.6 short of zero (bankrupt: insurance, then socialized). Shorts take the other side.
+    const partial = await seed(20, 1_800_000n, SIZE);
+    const bankrupt = await seed(12, 900_000n, SIZE);
+    await seed(48, 5_000_000n, -SIZE); // the larger side: socialized loss is charged to it, not to the longs under test
+    const insuranceBefore = await fetchInsuranceFund(pool);
+
+    await ln.control('/pyth', { marketIndex: SOL, price: (135n * PRICE_PRECISION).toString() });
+    const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue });
+    await monitor.load();
+    const { liquidations: started } = await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false });
+    expect(started).toHaveLength(partial.length + bankrupt.length);
+    // A retried tick while they run starts nothing twice.
+    expect((await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false })).liquidations).toEqual([]);
+    const results = await Promise.all(started.map(async (id) => ({ id, ...((await h.temporal.workflow.getHandle(id).result()) as LiquidationResult) })));
+
+    expect(results.every((r) => r.status === 'liquidated')).toBe(true);
+    const rows = await h.db.select().from(liquidations).where(inArray(liquidations.id, started));
+    expect(rows).toHaveLength(started.length); // every workflow that liquidated has its row
+    const chain = await users([...partial, ...bankrupt]);
+    const stepsOnChain = chain.reduce((n, u) => n + Number(u.liquidationSteps.toString()), 0);
+    expect(rows.reduce((n, r) => n + r.steps, 0)).toBe(stepsOnChain); // rows = on-chain executions
+    expect(chain.every((u) => u.liquidationSeq.toString() === '1' && !u.beingLiquidated)).toBe(true);
+
+    const ledger = await h.db.select({ total: sum(insuranceFundLedger.delta) }).from(insuranceFundLedger);
+    expect(BigInt(ledger[0]!.total ?? '0')).toBe((await fetchInsuranceFund(pool)) - insuranceBefore);
+
+    const bankruptcies = rows.filter((r) => r.insurancePaid > 0n || r.socializedLoss > 0n);
+    expect(bankruptcies.map((r) => r.account).sort()).toEqual([...bankrupt].sort());
+    expect(rows.every((r) => r.socializedLoss >= 0n && r.insurancePaid >= 0n)).toBe(true);
+    // The fund ran dry under concurrent bankruptcies: both the fund and socialization paid, never twice.
+    expect(bankruptcies.some((r) => r.insurancePaid > 0n)).toBe(true);
+    expect(bankruptcies.some((r) => r.socializedLoss > 0n)).toBe(true);
+    expect((await users(bankrupt)).every((u) => u.collateral.toString() === '0')).toBe(true);
+
+    // Healthy again: a later tick at the same price finds nobody.
+    await monitor.load();
+    expect((await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now() + 60_000, { relayToOrders: false })).liquidations).toEqual([]);
+  }, 180_000);
+
+  it('executes the chain step while every bookkeeping write fails, and books it once they work again', async () => {
+    const [account] = await seed(1, 1_800_000n, SIZE);
+    await ln.control('/pyth', { marketIndex: SOL, price: (135n * PRICE_PRECISION).toString() });
+    const queue = `${h.config.temporal.taskQueue}-broken`;
+    // A worker whose Redis is unreachable: every event publish fails and is retried.
+    const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const broken = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
+      pool: h.pool, db: h.db, redis: deadRedis, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
+    });
+    const running = broken.run();
+    const wallet = (await users([account!]))[0]!.authority.toBase58();
+    const handle = await h.temporal.workflow.start('liquidationWorkflow', {
+      workflowId: `liq:${account}:0:1`, taskQueue: queue, args: [{ account: account!, wallet, marketIndex: SOL, seq: '1' }],
+    });
+    await waitFor('the chain step', async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined), 15_000);
+    expect((await handle.describe()).status.name).toBe('RUNNING'); // its bookkeeping is still failing
+    expect(await h.db.select().from(liquidations).where(inArray(liquidations.id, [handle.workflowId]))).toHaveLength(0);
+
+    broken.shutdown();
+    await running;
+    deadRedis.disconnect();
+    // A healthy worker takes over the same queue and the run completes with its row.
+    const healthy = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
+      pool: h.pool, db: h.db, redis: h.redis, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
+    });
+    const result = (await healthy.runUntil(handle.result())) as LiquidationResult;
+    expect(result.status).toBe('liquidated');
+    const [row] = await h.db.select().from(liquidations).where(inArray(liquidations.id, [handle.workflowId]));
+    expect(row!.steps).toBe(Number((await users([account!]))[0]!.liquidationSteps.toString()));
+  }, 120_000);
+});
