@@ -49,6 +49,8 @@ export interface LiquidationReport {
   trade: TradeReport;
   liquidationSeq: string;
   beingLiquidated: boolean;
+  /** Steps executed in the episode: the index the next step must name. */
+  episodeSteps: number;
 }
 
 /** What resolve_bankruptcy did (QUOTE_PRECISION): the deficit, the insurance fund's part and the socialized rest. */
@@ -89,7 +91,7 @@ export async function fetchTradeReport(pool: RpcPool, signature: string): Promis
 /** The LiquidationReport a landed liquidation step returned. */
 export async function fetchLiquidationReport(pool: RpcPool, signature: string): Promise<LiquidationReport> {
   const r = await fetchReturned(pool, signature, 'liquidationReport');
-  return { trade: tradeReportOf(r.trade as unknown as Decoded), liquidationSeq: r.liquidationSeq!.toString(), beingLiquidated: (r.beingLiquidated as unknown) === true };
+  return { trade: tradeReportOf(r.trade as unknown as Decoded), liquidationSeq: r.liquidationSeq!.toString(), beingLiquidated: (r.beingLiquidated as unknown) === true, episodeSteps: Number(r.episodeSteps!.toString()) };
 }
 
 /** The BankruptcyReport a landed resolve_bankruptcy returned. */

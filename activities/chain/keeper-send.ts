@@ -29,13 +29,14 @@ export function postgresJournal(db: Database): SendJournal {
 }
 
 /**
- * The journal key of the running activity (workflow ID and activity ID, the same on every attempt), or
- * null outside one; `part` names one of several transactions an activity sends.
+ * The journal key of the running activity (workflow ID, run ID and activity ID: the same on every attempt,
+ * different in a later run of the same workflow ID), or null outside one; `part` names one of several
+ * transactions an activity sends.
  */
 function activityKey(part?: string): string | null {
   try {
     const { workflowExecution, activityId, isLocal } = Context.current().info;
-    return isLocal || !workflowExecution ? null : `${workflowExecution.workflowId}:${activityId}${part ? `:${part}` : ''}`;
+    return isLocal || !workflowExecution ? null : `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}${part ? `:${part}` : ''}`;
   } catch {
     return null;
   }

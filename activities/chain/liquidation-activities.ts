@@ -8,7 +8,7 @@ import { insuranceFundLedger, liquidations, workflowRuns } from '../../drizzle/s
 import type { Database } from '../../platform/postgres';
 import { cancelOrderUpdate } from '../../workflows/definitions';
 import { loadMarginAccount } from '../risk/free-collateral';
-import { currentLiquidationSeq, EMPTY_MARKET_INDEX, type DecodedUser } from './perp-coders';
+import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from './perp-coders';
 import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
@@ -88,14 +88,17 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     return oracle;
   };
 
-  /** The liquidate instruction for one step of episode `seq`, with the (market, oracle) pairs of the user's other positions. */
-  async function liquidateIx(user: DecodedUser, account: string, marketIndex: number, seq: bigint): Promise<TransactionInstruction> {
+  /**
+   * The liquidate instruction for step `step` of episode `seq`, with the (market, oracle) pairs of the
+   * user's other positions. Naming the step makes each step its own transaction (a resent one executes once).
+   */
+  async function liquidateIx(user: DecodedUser, account: string, marketIndex: number, seq: bigint, step: number): Promise<TransactionInstruction> {
     const others = [];
     for (const p of user.positions) {
       if (p.marketIndex === EMPTY_MARKET_INDEX || p.marketIndex === marketIndex) continue;
       others.push({ market: perpAddresses.market(p.marketIndex), oracle: await oracleOf(p.marketIndex) });
     }
-    return program().methods.liquidate(new BN(seq.toString())).accountsStrict({
+    return program().methods.liquidate(new BN(seq.toString()), step).accountsStrict({
       keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(account),
       market: perpAddresses.market(marketIndex), oracle: await oracleOf(marketIndex),
     }).remainingAccounts(marketMetas(others)).instruction();
@@ -142,15 +145,27 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
      */
     async liquidateAccount(input: { account: string; marketIndex: number; seq: string }): Promise<EpisodeOutcome> {
       const seq = BigInt(input.seq);
-      const user = await fetchUser(pool, input.account);
+      let user = await fetchUser(pool, input.account);
+      // The episode may already be open (another market's liquidation, or this activity's earlier attempt).
+      let next = currentLiquidationSeq(user) === seq ? nextLiquidationStep(user) : 0;
       const steps: LiquidationStep[] = [];
       const refused: { name?: string } = {};
       let ended = false;
-      for (let i = 0; i < MAX_LIQUIDATION_STEPS && !ended; i++) {
+      for (let i = 0, raced = 0; i < MAX_LIQUIDATION_STEPS && !ended; i++) {
         if (i > 0) await sleep(LIQUIDATION_COOLDOWN_MS);
-        const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, seq), `step-${i}`, refused);
+        const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, seq, next), `step-${i}`, refused);
+        if (!sent && refused.name === 'StaleLiquidation' && raced++ < MAX_LIQUIDATION_STEPS) {
+          // Another market's liquidation of the same episode took this step index: continue after it.
+          user = await fetchUser(pool, input.account);
+          if (user.beingLiquidated && currentLiquidationSeq(user) === seq) {
+            next = nextLiquidationStep(user);
+            refused.name = undefined;
+            continue;
+          }
+        }
         if (!sent) break;
-        const { trade, beingLiquidated } = sent.report;
+        const { trade, beingLiquidated, episodeSteps } = sent.report;
+        next = episodeSteps;
         if (trade.baseDelta !== '0') {
           steps.push({
             signature: sent.signature, closedBase: abs(BigInt(trade.baseDelta)).toString(), baseAfter: trade.baseAfter,
@@ -204,7 +219,7 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     /** One partial liquidation step of the account's current episode (runs started before liquidateAccount). */
     async liquidateStep(input: { account: string; marketIndex: number }): Promise<LiquidationStep | null> {
       const user = await fetchUser(pool, input.account);
-      const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, currentLiquidationSeq(user)), undefined, {});
+      const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, currentLiquidationSeq(user), nextLiquidationStep(user)), undefined, {});
       if (!sent || sent.report.trade.baseDelta === '0') return null;
       const { trade } = sent.report;
       return { signature: sent.signature, closedBase: abs(BigInt(trade.baseDelta)).toString(), baseAfter: trade.baseAfter, collateralAfter: trade.collateralAfter, price: trade.price, fee: trade.fee };

@@ -119,7 +119,7 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
     await fill(50n * BASE_PRECISION, 160n * PRICE_PRECISION); // 60 SOL long on ~1000 USDC
     await ln.control('/advance', { slots: 2, secs: 1 });
     await setPrice(0, 135n * PRICE_PRECISION);
-    await asKeeper.methods.liquidate(new BN(1)).accountsStrict({ // the account's first liquidation episode
+    await asKeeper.methods.liquidate(new BN(1), 0).accountsStrict({ // step 0 of the account's first liquidation episode
       keeper: keeper.publicKey, global: perpAddresses.global(), user: userPda(), market: new PublicKey(sol().market), oracle: new PublicKey(sol().oracle),
     }).rpc();
     const base = BigInt((await asTrader.account.user.fetch(userPda())).positions[0]!.base.toString());

@@ -113,8 +113,10 @@ async fn liquidation_episodes_run_once_and_a_new_one_starts_at_once() {
     assert_eq!(program_error(env.liquidate_in_episode(&t, 2).await.unwrap_err()), custom(ErrorCode::StaleLiquidation));
     env.liquidate_in_episode(&t, 1).await.unwrap();
     let user: User = env.account(&t.user).await;
-    assert_eq!((user.liquidation_seq, user.liquidation_steps), (1, 1));
+    assert_eq!((user.liquidation_seq, user.liquidation_steps, user.episode_steps), (1, 1, 1));
     assert!(user.being_liquidated, "a capped step leaves the account under water: the episode stays open");
+    // Step 0 again (a resent or duplicated step): refused, so every step executes once.
+    assert_eq!(program_error(env.liquidate_step(&t, 1, 0).await.unwrap_err()), custom(ErrorCode::StaleLiquidation));
 
     // The market recovers before the next step: the open episode is closed without a trade.
     env.advance(1, 1).await;

@@ -525,6 +525,10 @@ export type QuantdeskPerp = {
         {
           "name": "liquidationSeq",
           "type": "u64"
+        },
+        {
+          "name": "step",
+          "type": "u16"
         }
       ],
       "returns": {
@@ -1202,6 +1206,13 @@ export type QuantdeskPerp = {
               "Whether the episode is still open: the account is below maintenance with a position left."
             ],
             "type": "bool"
+          },
+          {
+            "name": "episodeSteps",
+            "docs": [
+              "Steps executed in the episode so far: the index the next step must name."
+            ],
+            "type": "u16"
           }
         ]
       }
@@ -1491,6 +1502,14 @@ export type QuantdeskPerp = {
               "Partial liquidation steps executed on this account, over all episodes."
             ],
             "type": "u64"
+          },
+          {
+            "name": "episodeSteps",
+            "docs": [
+              "Steps executed in the current (or last) episode: the next step must name this index, so each step",
+              "is a distinct transaction and a step already executed is refused."
+            ],
+            "type": "u16"
           }
         ]
       }

@@ -56,8 +56,8 @@ pub mod quantdesk_perp {
         handle_update_funding(ctx)
     }
 
-    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>, liquidation_seq: u64) -> Result<LiquidationReport> {
-        handle_liquidate(ctx, liquidation_seq)
+    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>, liquidation_seq: u64, step: u16) -> Result<LiquidationReport> {
+        handle_liquidate(ctx, liquidation_seq, step)
     }
 
     pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<BankruptcyReport> {

@@ -259,13 +259,19 @@ impl Env {
 
     /// One step of the account's current liquidation episode (as the keeper's workflow names it).
     pub async fn liquidate(&mut self, t: &Trader) -> Result<(), BanksClientError> {
-        let seq = self.account::<User>(&t.user).await.current_liquidation_seq();
-        self.liquidate_in_episode(t, seq).await
+        let user = self.account::<User>(&t.user).await;
+        self.liquidate_step(t, user.current_liquidation_seq(), user.next_liquidation_step()).await
     }
 
+    /// The next step of episode `liquidation_seq`, as the keeper names it.
     pub async fn liquidate_in_episode(&mut self, t: &Trader, liquidation_seq: u64) -> Result<(), BanksClientError> {
+        let step = self.account::<User>(&t.user).await.next_liquidation_step();
+        self.liquidate_step(t, liquidation_seq, step).await
+    }
+
+    pub async fn liquidate_step(&mut self, t: &Trader, liquidation_seq: u64, step: u16) -> Result<(), BanksClientError> {
         let keeper = self.keeper.insecure_clone();
-        let ix = self.ix(accounts::Liquidate { keeper: keeper.pubkey(), global: self.global, user: t.user, market: self.market, oracle: self.oracle }, instruction::Liquidate { liquidation_seq });
+        let ix = self.ix(accounts::Liquidate { keeper: keeper.pubkey(), global: self.global, user: t.user, market: self.market, oracle: self.oracle }, instruction::Liquidate { liquidation_seq, step });
         self.send(vec![ix], &[&keeper]).await
     }
 

@@ -26,5 +26,6 @@ pub fn handle_init_user(ctx: Context<InitUser>, sub_account_id: u16) -> Result<(
     user.liquidation_seq = 0;
     user.being_liquidated = false;
     user.liquidation_steps = 0;
+    user.episode_steps = 0;
     Ok(())
 }

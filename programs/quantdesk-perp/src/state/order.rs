@@ -61,6 +61,8 @@ pub struct LiquidationReport {
     pub liquidation_seq: u64,
     /// Whether the episode is still open: the account is below maintenance with a position left.
     pub being_liquidated: bool,
+    /// Steps executed in the episode so far: the index the next step must name.
+    pub episode_steps: u16,
 }
 
 /// What resolve_bankruptcy did: the deficit, paid by the insurance fund first and socialized for the rest.

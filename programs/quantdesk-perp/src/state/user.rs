@@ -47,6 +47,9 @@ pub struct User {
     pub being_liquidated: bool,
     /// Partial liquidation steps executed on this account, over all episodes.
     pub liquidation_steps: u64,
+    /// Steps executed in the current (or last) episode: the next step must name this index, so each step
+    /// is a distinct transaction and a step already executed is refused.
+    pub episode_steps: u16,
 }
 
 impl User {
@@ -56,6 +59,10 @@ impl User {
     /// The episode a liquidation started now belongs to: the open one, or the next.
     pub fn current_liquidation_seq(&self) -> u64 {
         if self.being_liquidated { self.liquidation_seq } else { self.liquidation_seq + 1 }
+    }
+    /// The index the next step of the current liquidation episode must name.
+    pub fn next_liquidation_step(&self) -> u16 {
+        if self.being_liquidated { self.episode_steps } else { 0 }
     }
     pub fn open_positions(&self) -> impl Iterator<Item = &PerpPosition> {
         self.positions.iter().filter(|p| p.is_open())
