@@ -32,9 +32,11 @@ await runMain('risk-monitor', async (onShutdown) => {
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   const pg = keeper ? createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor' }) : null;
   // Without a keeper key this process only detects; the main worker's liquidation worker executes.
-  const worker = keeper && pg ? await createWorker({
+  // The worker's activities get a Redis connection of their own: the monitor's blocking XREAD holds its own.
+  const activityRedis = keeper ? createRedis(config.redis.url, 'quantdesk-liquidation-worker') : null;
+  const worker = keeper && pg && activityRedis ? await createWorker({
     ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING,
-  }, { pool: pg.pool, db: pg.db, redis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal }) : null;
+  }, { pool: pg.pool, db: pg.db, redis: activityRedis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal }) : null;
   const working = worker?.run();
   const monitor = new RiskMonitor({ pool: rpcPool, temporal, taskQueue: config.temporal.liquidationTaskQueue, eagerStart: worker !== null });
   let stopping = false;
@@ -94,5 +96,5 @@ await runMain('risk-monitor', async (onShutdown) => {
     }
   }
   await working;
-  await Promise.all([redis.quit(), pg?.pool.end(), connection.close()]);
+  await Promise.all([redis.quit(), activityRedis?.quit(), pg?.pool.end(), connection.close()]);
 });

@@ -1,4 +1,5 @@
-import { BN, Wallet } from '@coral-xyz/anchor';
+import { Wallet } from '@coral-xyz/anchor';
+import BN from 'bn.js';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
@@ -76,7 +77,9 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
   };
   const journal = postgresJournal(db);
   const send = (ixs: TransactionInstruction[], part?: string) => sendAsKeeper(pool, keeperOrFail(), ixs, journal, part);
-  const program = () => createPerpProgram(pool.primary, new Wallet(keeperOrFail()));
+  // Builds instructions only (sends go through the pool): one per process.
+  let built: ReturnType<typeof createPerpProgram> | null = null;
+  const program = () => (built ??= createPerpProgram(pool.primary, new Wallet(keeperOrFail())));
   // A market's oracle is fixed when the market is created: read once per process.
   const oracles = new Map<number, PublicKey>();
   const oracleOf = async (marketIndex: number) => {

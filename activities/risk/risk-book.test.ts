@@ -61,6 +61,36 @@ describe('RiskBook', () => {
     }), { numRuns: 300 });
   });
 
+  it('keeps finding exactly them while accounts change after the index is built (each entry moves alone)', () => {
+    const toUser = (s: fc.infer<typeof spec>) => user({
+      collateral: s.collateral,
+      positions: s.positions.map((p) => {
+        const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
+        return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
+      }),
+    });
+    const change = fc.record({ who: fc.nat(), next: fc.option(spec, { nil: null }) }); // null: the account closes
+    fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 30 }), fc.array(change, { maxLength: 30 }), fc.integer({ min: -3000, max: 3000 }), (specs, changes, move) => {
+      const book = new RiskBook();
+      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndex: 0n, price: startPrice[m.marketIndex]! });
+      specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
+      for (const m of [sol, btc]) book.underwater(m.marketIndex); // both indexes built
+      for (const { who, next } of changes) {
+        const account = `acct-${who % specs.length}`;
+        if (next) book.upsert(account, toUser(next));
+        else book.remove(account);
+      }
+      book.setPrice(sol.marketIndex, startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(move)) / 10_000n);
+      for (const m of [sol, btc]) {
+        const expected = specs.map((_, i) => `acct-${i}`).filter((a) => {
+          const margin = book.marginAccount(a);
+          return margin !== null && margin.positions.some((p) => p.position.marketIndex === m.marketIndex) && isBelowMaintenance(margin);
+        });
+        expect(book.underwater(m.marketIndex).map((u) => u.account).sort()).toEqual(expected.sort());
+      }
+    }), { numRuns: 300 });
+  });
+
   it('re-indexes an account when it changes and forgets a closed one', () => {
     const book = new RiskBook();
     book.setMarket(sol.marketIndex, { params: sol, fundingIndex: 0n, price: 150n * PRICE_PRECISION });

@@ -32,6 +32,25 @@ interface MarketIndex {
   shorts: Trigger[];
   /** Holders with positions in several markets: their trigger here moves with other prices, so each tick values them. */
   multi: Set<string>;
+  /** Where each holder sits, so that a changed account moves just its own entry. */
+  placed: Map<string, Placement>;
+}
+
+type Placement = { side: 'longs' | 'shorts'; price: bigint } | { side: 'multi' } | { side: 'none' };
+
+/** Longs sort highest trigger first, shorts lowest first. */
+const before = (side: 'longs' | 'shorts', a: bigint, b: bigint) => (side === 'longs' ? a > b : a < b);
+
+/** The first position in a sorted side whose trigger does not come before `price`. */
+function lowerBound(list: Trigger[], side: 'longs' | 'shorts', price: bigint): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(side, list[mid]!.price, price)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface Underwater {
@@ -145,42 +164,73 @@ export class RiskBook {
     return out;
   }
 
-  /** A sub-account as decoded from the chain; the markets it held and holds are re-indexed on their next tick. */
+  /** A sub-account as decoded from the chain; its entries in the markets it held and holds move. */
   upsert(account: string, user: DecodedUser): void {
-    this.dirty(account);
+    const held = this.marketsOf(account);
     const positions = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX).map((p) => ({
       marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex),
     }));
     this.holders.set(account, { wallet: user.authority.toBase58(), collateral: big(user.collateral), positions, liquidationSeq: currentLiquidationSeq(user) });
-    this.dirty(account);
+    for (const m of new Set([...held, ...this.marketsOf(account)])) this.reindex(m, account);
   }
 
   remove(account: string): void {
-    this.dirty(account);
+    const held = this.marketsOf(account);
     this.holders.delete(account);
+    for (const m of held) this.reindex(m, account);
   }
 
-  /** The markets an account holds get their index rebuilt on the next tick. */
-  private dirty(account: string): void {
-    for (const p of this.holders.get(account)?.positions ?? []) this.indexes.delete(p.marketIndex);
+  private marketsOf(account: string): number[] {
+    return this.holders.get(account)?.positions.map((p) => p.marketIndex) ?? [];
+  }
+
+  /** Moves one account's entry in a built index (an unbuilt one is built whole on its next tick). */
+  private reindex(marketIndex: number, account: string): void {
+    const index = this.indexes.get(marketIndex);
+    if (!index) return;
+    const old = index.placed.get(account);
+    if (old?.side === 'multi') index.multi.delete(account);
+    if (old?.side === 'longs' || old?.side === 'shorts') {
+      const list = index[old.side];
+      for (let i = lowerBound(list, old.side, old.price); i < list.length && list[i]!.price === old.price; i++) {
+        if (list[i]!.account === account) {
+          list.splice(i, 1);
+          break;
+        }
+      }
+    }
+    index.placed.delete(account);
+    this.place(index, marketIndex, account, true);
+  }
+
+  /** Puts a holder of `marketIndex` in its index (`sorted`: keep the side sorted as it goes in). */
+  private place(index: MarketIndex, marketIndex: number, account: string, sorted: boolean): void {
+    const holder = this.holders.get(account);
+    const at = holder?.positions.findIndex((p) => p.marketIndex === marketIndex) ?? -1;
+    if (!holder || at < 0) return;
+    if (holder.positions.length > 1) {
+      index.multi.add(account);
+      index.placed.set(account, { side: 'multi' });
+      return;
+    }
+    const margin = this.marginAccount(account);
+    const price = margin ? liquidationPrice(margin, 0) : null;
+    if (price === null) {
+      index.placed.set(account, { side: 'none' }); // no positive price brings it to maintenance
+      return;
+    }
+    const side = holder.positions[at]!.base > 0n ? 'longs' : 'shorts';
+    const list = index[side];
+    if (sorted) list.splice(lowerBound(list, side, price), 0, { account, price });
+    else list.push({ account, price });
+    index.placed.set(account, { side, price });
   }
 
   private indexOf(marketIndex: number): MarketIndex {
     const built = this.indexes.get(marketIndex);
     if (built) return built;
-    const index: MarketIndex = { longs: [], shorts: [], multi: new Set() };
-    for (const [account, holder] of this.holders) {
-      const at = holder.positions.findIndex((p) => p.marketIndex === marketIndex);
-      if (at < 0) continue;
-      if (holder.positions.length > 1) {
-        index.multi.add(account);
-        continue;
-      }
-      const margin = this.marginAccount(account);
-      const price = margin ? liquidationPrice(margin, 0) : null;
-      if (price === null) continue; // no positive price brings it to maintenance
-      (holder.positions[at]!.base > 0n ? index.longs : index.shorts).push({ account, price });
-    }
+    const index: MarketIndex = { longs: [], shorts: [], multi: new Set(), placed: new Map() };
+    for (const account of this.holders.keys()) this.place(index, marketIndex, account, false);
     index.longs.sort((a, b) => (a.price === b.price ? 0 : a.price > b.price ? -1 : 1));
     index.shorts.sort((a, b) => (a.price === b.price ? 0 : a.price < b.price ? -1 : 1));
     this.indexes.set(marketIndex, index);

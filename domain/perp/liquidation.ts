@@ -6,6 +6,9 @@ import { equity, isBelowMaintenance, maintenanceMarginRatioBps, marginRequiremen
  * for equity after the fee to cover the maintenance requirement plus the buffer, and at most
  * maxLiquidationFraction of the position (Drift's partial liquidation). 0 when the account is healthy.
  *   E - f*cN >= R_other + t*(N - cN)  =>  cN >= (R_other + t*N - E) / (t - f),  t = m + buffer
+ * An account that closing the whole position would not restore is beyond a partial rescue: the whole
+ * position closes in this step (capped steps of a shrinking remainder would take dozens of transactions
+ * while the price keeps moving, and every one of them adds to the loss the insurance fund covers).
  */
 export function liquidationSize(account: Account, index: number): bigint {
   const target = account.positions[index];
@@ -21,7 +24,8 @@ export function liquidationSize(account: Account, index: number): bigint {
   const shortfall = otherReq * BPS_PRECISION + t * notional - equity(account) * BPS_PRECISION;
   const closeNotional = divCeil(max(shortfall, 0n), t - f);
   const closeBase = divCeil(closeNotional * BASE_TO_QUOTE, price);
-  return min(min(closeBase, size), maxStep);
+  if (closeBase >= size) return size;
+  return min(closeBase, maxStep);
 }
 
 /** Liquidation fee on the closed notional, rounded up and never more than the equity left. */

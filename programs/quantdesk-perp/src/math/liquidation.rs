@@ -4,7 +4,8 @@ use super::margin::*;
 use super::Account;
 
 /// Base (positive) to close in one step: enough to restore maintenance plus buffer after the fee, at
-/// most the market's fraction of the position; 0 when the account is healthy.
+/// most the market's fraction of the position; 0 when the account is healthy. An account that closing
+/// everything would not restore closes everything at once (domain/perp/liquidation.ts says why).
 pub fn liquidation_size(account: &Account, index: usize) -> MathResult<i128> {
     let Some(target) = account.positions.get(index) else { return Ok(0) };
     if target.position.base == 0 || !is_below_maintenance(account)? {
@@ -23,7 +24,10 @@ pub fn liquidation_size(account: &Account, index: usize) -> MathResult<i128> {
     let shortfall = sub(add(mul(other_req, BPS_PRECISION)?, mul(t, notional)?)?, mul(equity(account)?, BPS_PRECISION)?)?;
     let close_notional = div_ceil(shortfall.max(0), t - f)?;
     let close_base = div_ceil(mul(close_notional, BASE_TO_QUOTE)?, target.price)?;
-    Ok(close_base.min(size).min(max_step))
+    if close_base >= size {
+        return Ok(size);
+    }
+    Ok(close_base.min(max_step))
 }
 
 pub fn liquidation_fee(account: &Account, index: usize, close_base: i128) -> MathResult<i128> {

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from './fixed-point';
+import { liquidationSize } from './liquidation';
+import { DEFAULT_MARKETS } from './market';
+import type { Account } from './margin';
+
+const sol = DEFAULT_MARKETS[0]!;
+const long = (collateral: bigint, price: bigint): Account => ({
+  collateral,
+  positions: [{ position: { marketIndex: 0, base: 10n * BASE_PRECISION, quoteEntry: 1_500n * QUOTE_PRECISION, lastFundingIndex: 0n }, params: sol, price, fundingIndex: 0n }],
+});
+
+describe('liquidationSize', () => {
+  it('closes at most the market fraction of an account a partial close can restore', () => {
+    // Equity 40 on 1,400 notional (maintenance 42): closing 360 of notional would restore it, the cap is 350.
+    const size = liquidationSize(long(140n * QUOTE_PRECISION, 140n * PRICE_PRECISION), 0);
+    expect(size).toBe((10n * BASE_PRECISION * sol.maxLiquidationFractionBps) / 10_000n);
+  });
+
+  it('closes the whole position at once when closing everything would not restore the account', () => {
+    // 10 SOL bought at 150 with 50 USDC: at 140 the equity is -50, no partial close can restore it.
+    expect(liquidationSize(long(50n * QUOTE_PRECISION, 140n * PRICE_PRECISION), 0)).toBe(10n * BASE_PRECISION);
+  });
+});
