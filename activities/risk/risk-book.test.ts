@@ -62,7 +62,7 @@ describe('RiskBook', () => {
   });
 
   it('keeps finding exactly them while accounts change after the index is built (each entry moves alone)', () => {
-    const toUser = (s: fc.infer<typeof spec>) => user({
+    const toUser = (s: { collateral: bigint; positions: { market: 0 | 1; base: bigint; entryMove: number }[] }) => user({
       collateral: s.collateral,
       positions: s.positions.map((p) => {
         const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
