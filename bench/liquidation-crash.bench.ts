@@ -200,7 +200,9 @@ async function run(n: number) {
     const env = { ...h.env, QD_KEEPER_KEYPAIR_FILE: keeperFile, QD_LOG_LEVEL: 'info' };
     processes.push(await startServiceProcess('temporal/worker.ts', env, 'worker polling'));
     const t1 = performance.now();
-    const monitor = await startServiceProcess('scripts/risk-monitor.ts', env, 'risk monitor following prices', 600_000);
+    // QD_BENCH_PROFILE=<dir>: a V8 CPU profile of the risk monitor (and its liquidation worker) per run.
+    const profile = process.env.QD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`] : [];
+    const monitor = await startServiceProcess('scripts/risk-monitor.ts', env, 'risk monitor following prices', 600_000, profile);
     processes.push(monitor);
     const monitorReadyMs = elapsed(t1);
 
@@ -271,6 +273,7 @@ async function run(n: number) {
     const withoutRow = (await Promise.all(liquidatedRuns.map(async (r) => (await h.db.select({ n: count() }).from(liquidations).where(eq(liquidations.id, r.workflowId)))[0]!.n))).filter((c) => Number(c) === 0).length;
 
     if (process.env.QD_BENCH_DEBUG) for (const p of processes) process.stderr.write(`${p.output()}\n`);
+    if (process.env.QD_BENCH_PROFILE) await monitor.stop();
     const breakdown = await historyBreakdown(h.temporal, firstWave.slice(0, BREAKDOWN_SAMPLE).map((r) => r.workflowId));
     const firstWaveSeconds = (lastClose - crashAt) / 1000;
     return {

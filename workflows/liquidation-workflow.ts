@@ -28,8 +28,8 @@ export interface LiquidationResult {
  * Liquidation (DESIGN §3), built for a crash: the whole on-chain episode is one activity that runs first
  * (the program re-checks the account with a fresh oracle, closes at most a fraction per step, refuses any
  * other episode, then resolves a bankruptcy), and only then the bookkeeping: the run record, one event per
- * step, the liquidation row with its insurance-fund entries, and cancelling the account's resting orders.
- * A slow or failing bookkeeping write therefore never holds back the chain.
+ * step, the liquidation row with its insurance-fund entries, and cancelling the account's resting orders,
+ * all local activities. A slow or failing bookkeeping write therefore never holds back the chain.
  */
 export async function liquidationWorkflow(input: LiquidationInput): Promise<LiquidationResult> {
   if (!patched('liquidation-one-chain-activity')) return legacyLiquidationWorkflow(input);
@@ -44,22 +44,24 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
     throw err;
   }
   const result = resultOf(episode);
-  await progress.start();
-  const cancelling = result.status === 'liquidated' ? liquidation.cancelRestingOrders(input.account) : Promise.resolve(0);
-  await progress.completed([
-    ...episode.steps.map((s, i) => ({ name: `liquidated-${i}`, at: s.at })),
-    ...(episode.bankruptcy ? [{ name: 'bankruptcy-resolved', at: episode.bankruptcy.at }] : []),
-  ]);
   const last = episode.steps.at(-1);
   const signature = episode.bankruptcy?.signature ?? last?.signature;
-  if (result.status === 'liquidated' && signature) {
-    await progress.step('recorded', () => bookkeeping.recordLiquidation({
+  const liquidated = result.status === 'liquidated' && signature !== undefined;
+  // After the chain: the run record, the row and the cancels at once, then every step's event in order.
+  await Promise.all([
+    progress.start(),
+    liquidated && bookkeeping.recordLiquidation({
       id: workflowIds.liquidation(input.account, input.marketIndex, seq), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
       liquidationSeq: seq, steps: result.steps, closedBase: result.closedBase, price: last?.price ?? '0', fee: result.fees,
       insurancePaid: result.insurancePaid, socializedLoss: result.socializedLoss, signature, at: last?.at ?? episode.bankruptcy?.at ?? new Date().toISOString(),
-    }));
-  }
-  await progress.step('orders-cancelled', () => cancelling);
+    }),
+    liquidated && bookkeeping.cancelRestingOrders(input.account),
+  ]);
+  await progress.completed([
+    ...episode.steps.map((s, i) => ({ name: `liquidated-${i}`, at: s.at })),
+    ...(episode.bankruptcy ? [{ name: 'bankruptcy-resolved', at: episode.bankruptcy.at }] : []),
+    ...(liquidated ? [{ name: 'recorded' }, { name: 'orders-cancelled' }] : []),
+  ]);
   await progress.finish('completed', result.status);
   return result;
 }

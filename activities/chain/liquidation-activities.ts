@@ -13,7 +13,7 @@ import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type De
 import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { postgresJournal, sendAsKeeper } from './keeper-send';
+import { journaled, postgresJournal, sendAsKeeper } from './keeper-send';
 import { heartbeatProgress } from '../support/heartbeats';
 
 /**
@@ -149,8 +149,12 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     async liquidateAccount(input: { account: string; marketIndex: number; seq: string }): Promise<EpisodeOutcome> {
       const seq = BigInt(input.seq);
       let user = await fetchUser(pool, input.account);
+      // Episodes only move forward: one that is not the account's current one has ended (a late or second
+      // start of its ID). Nothing is sent for it: its steps would be the very transactions already executed.
+      // An attempt resuming its own journaled steps replays them instead (the episode may have ended by them).
+      if (currentLiquidationSeq(user) !== seq && !(await journaled(journal, 'step-0'))) return { outcome: 'stale', steps: [], bankruptcy: null };
       // The episode may already be open (another market's liquidation, or this activity's earlier attempt).
-      let next = currentLiquidationSeq(user) === seq ? nextLiquidationStep(user) : 0;
+      let next = nextLiquidationStep(user);
       const steps: LiquidationStep[] = [];
       const refused: { name?: string } = {};
       let ended = false;

@@ -18,12 +18,19 @@ const u16le = (n: number) => {
   return b;
 };
 const pda = (...seeds: Buffer[]) => PublicKey.findProgramAddressSync(seeds, PERP_PROGRAM_ID)[0];
+/** The fixed addresses (global, vault, markets), derived once: a derivation costs curve checks. */
+const derived = new Map<string, PublicKey>();
+const once = (key: string, derive: () => PublicKey) => {
+  let address = derived.get(key);
+  if (!address) derived.set(key, (address = derive()));
+  return address;
+};
 
 /** The program's addresses, derived exactly as its seeds say. */
 export const perpAddresses = {
-  global: () => pda(Buffer.from('global')),
-  vault: () => pda(Buffer.from('vault')),
-  market: (marketIndex: number) => pda(Buffer.from('market'), u16le(marketIndex)),
+  global: () => once('global', () => pda(Buffer.from('global'))),
+  vault: () => once('vault', () => pda(Buffer.from('vault'))),
+  market: (marketIndex: number) => once(`market:${marketIndex}`, () => pda(Buffer.from('market'), u16le(marketIndex))),
   user: (authority: PublicKey, subAccountId = 0) => pda(Buffer.from('user'), authority.toBuffer(), u16le(subAccountId)),
 };
 

@@ -1,4 +1,4 @@
-import { Connection, type Commitment, type VersionedTransaction, type Transaction } from '@solana/web3.js';
+import { Connection, Transaction, type Commitment, type VersionedTransaction } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { programErrorName, transactionErrorName } from './program-errors';
 
@@ -148,13 +148,28 @@ export class RpcPool {
     throw new RpcUnavailableError(what, causes.slice(-this.providers.length));
   }
 
+  private blockhash: { value: string; at: number } | null = null;
+
+  /**
+   * A recent blockhash, reused for up to `maxAgeMs` (a blockhash stays valid for about 150 blocks, a minute
+   * or more): a keeper sending many transactions asks once, not once per transaction. `fresh` asks anew
+   * (re-signing after an expiry).
+   */
+  async recentBlockhash(options: { maxAgeMs?: number; fresh?: boolean } = {}): Promise<string> {
+    const now = this.o.now();
+    if (!options.fresh && this.blockhash && now - this.blockhash.at < (options.maxAgeMs ?? 10_000)) return this.blockhash.value;
+    const { blockhash } = await this.call('get a blockhash', (c) => c.getLatestBlockhash());
+    this.blockhash = { value: blockhash, at: now };
+    return blockhash;
+  }
+
   /**
    * Sends a signed transaction so that it executes at most once: the same bytes are rebroadcast to the
    * next provider only after every provider has been asked for its signature; a program rejection is
    * final. `resign` (optional) re-signs with a fresh blockhash once the old one can no longer land.
    */
   async sendTransaction(tx: Transaction | VersionedTransaction, resign?: () => Promise<Transaction | VersionedTransaction>): Promise<{ signature: string; provider: string }> {
-    let wire = Buffer.from(tx.serialize());
+    let wire = wireOf(tx);
     let signature = signatureOf(tx);
     const causes: string[] = [];
     for (let round = 0; round < this.o.rounds; round++) {
@@ -174,7 +189,7 @@ export class RpcPool {
             if (await this.landedAnywhere(signature)) return { signature, provider: 'already-landed' };
             if (!resign) throw new TransactionExpiredError(signature);
             const fresh = await resign();
-            wire = Buffer.from(fresh.serialize());
+            wire = wireOf(fresh);
             signature = signatureOf(fresh);
           }
         }
@@ -260,6 +275,14 @@ export class RpcPool {
       (this.circuit(p) === 'closed' ? 0 : 100 * this.o.requestTimeoutMs);
     return [...this.providers].sort((a, b) => score(a) - score(b));
   }
+}
+
+/**
+ * The wire bytes. Signatures are not verified here (web3.js would check each with a pure-JS ed25519, the
+ * keeper's largest CPU cost in a liquidation burst): every node verifies them, and a bad one is refused.
+ */
+function wireOf(tx: Transaction | VersionedTransaction): Buffer {
+  return Buffer.from(tx instanceof Transaction ? tx.serialize({ requireAllSignatures: true, verifySignatures: false }) : tx.serialize());
 }
 
 function signatureOf(tx: Transaction | VersionedTransaction): string {

@@ -84,6 +84,8 @@ export class RiskMonitor {
   readonly relay: PriceRelayLane;
   /** Liquidations this monitor started (workflow ID -> when), forgotten when an event names the account. */
   private readonly inFlight = new Map<string, { account: string; at: number }>();
+  /** Liquidations this monitor asked for at least once (bounded: cleared when it grows past a limit). */
+  private readonly startedBefore = new Set<string>();
   /** Accounts named by events while a reload scans the chain: read again once the new book is in place. */
   private touchedDuringReload: Set<string> | null = null;
 
@@ -120,13 +122,22 @@ export class RiskMonitor {
   async onTick(marketIndex: number, price: bigint, nowMs: number, options: { relayToOrders?: boolean } = {}): Promise<TickOutcome> {
     this.current.setPrice(marketIndex, price);
     for (const [id, { at }] of this.inFlight) if (nowMs - at >= RESTART_QUIET_MS) this.inFlight.delete(id);
-    const underwater = this.current.underwater(marketIndex);
-    const fresh = underwater.filter((u) => {
-      const started = this.inFlight.get(workflowIds.liquidation(u.account, marketIndex, u.seq));
-      return !started || nowMs - started.at >= RESTART_QUIET_MS;
-    });
+    if (this.startedBefore.size > 100_000) this.startedBefore.clear();
+    let underwater = this.current.underwater(marketIndex);
+    const idOf = (u: Underwater) => workflowIds.liquidation(u.account, marketIndex, u.seq);
+    // Asked for before and still under water in this book: read them again first, their liquidation may
+    // have ended on chain before its events arrived.
+    const again = underwater.filter((u) => this.inFlight.has(idOf(u)) === false && this.startedBefore.has(idOf(u)));
+    if (again.length) {
+      await this.current.refreshAccounts(this.deps.pool, again.map((u) => u.account));
+      underwater = this.current.underwater(marketIndex);
+    }
+    const fresh = underwater.filter((u) => !this.inFlight.has(idOf(u)));
     const liquidations = fresh.length ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh)) : [];
-    for (const u of fresh) this.inFlight.set(workflowIds.liquidation(u.account, marketIndex, u.seq), { account: u.account, at: nowMs });
+    for (const u of fresh) {
+      this.inFlight.set(idOf(u), { account: u.account, at: nowMs });
+      this.startedBefore.add(idOf(u));
+    }
     if (options.relayToOrders !== false) this.relay.offer(marketIndex, price);
     return { underwater: underwater.length, liquidations };
   }

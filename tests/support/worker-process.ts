@@ -5,6 +5,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface WorkerProcess {
   kill(): Promise<void>;
+  /** Asks it to stop (SIGTERM) and waits until it has, killing it after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
   /** The last 20,000 characters it logged. */
   output(): string;
 }
@@ -18,8 +20,9 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<Worker
  * One of the platform's processes (as `npm start` runs it), ready once its log says `ready`; a start
  * that takes longer than `timeoutMs` fails with the log so far.
  */
-export async function startServiceProcess(script: string, env: NodeJS.ProcessEnv, ready: string, timeoutMs = 60_000): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(`${root}/node_modules/.bin/tsx`, [script], {
+export async function startServiceProcess(script: string, env: NodeJS.ProcessEnv, ready: string, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<WorkerProcess> {
+  const [command, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, '--import', 'tsx', script]] : [`${root}/node_modules/.bin/tsx`, [script]];
+  const child: ChildProcess = spawn(command, args, {
     cwd: root, env: { ...env, QD_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let log = '';
@@ -39,8 +42,17 @@ export async function startServiceProcess(script: string, env: NodeJS.ProcessEnv
       reject(new Error(`${script} exited with ${code}:\n${log}`));
     });
   });
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   return {
     output: () => log,
+    async stop(graceMs = 30_000) {
+      if (exited()) return;
+      const done = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => !exited() && process.kill(-child.pid!, 'SIGKILL'), graceMs);
+      await done;
+      clearTimeout(timer);
+    },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
