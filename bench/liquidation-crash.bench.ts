@@ -10,8 +10,8 @@
 // An observer outside the pipeline reads the at-risk accounts from the chain after every tick and values
 // them at the oracle: the time each account spends below maintenance is measured from the tick that put it
 // under to the first read that finds it healthy or closed (a read every 50 ms: that is the resolution).
-// Before the crash, the same liquidations are sent directly (no Temporal) on another market, as many at
-// once as the pipeline may run: the physical limit here, measured in the same run.
+// Before the crash, the same liquidations (the gap's) are sent directly by the keeper's code without
+// Temporal, many at once, on a localnet of their own: the physical limit here, measured in the same run.
 //
 // Detection is not starved by resting orders: tick -> liquidations started for a wave of accounts with 0
 // and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders whose relay is busy at the time of the tick.
@@ -48,7 +48,6 @@ const WAVE = 100;
 const WAVES = 3;
 const TICK_MS = Number(process.env.QD_BENCH_TICK_MS ?? 250);
 const SOL = 0;
-const ETH = 2;
 const START = 150n * PRICE_PRECISION;
 const GAP = 145n * PRICE_PRECISION; // -3.3 %: every edge account below maintenance
 const SIZE = BASE_PRECISION / 10n; // 0.1 SOL each (15 USDC notional)
@@ -88,28 +87,37 @@ function seeder(ln: Localnet) {
     }).then((r) => r.traders);
 }
 
-/** The same episodes without Temporal: the keeper's chain work, DIRECT_CONCURRENCY accounts at once, on ETH-PERP. */
-async function directBaseline(ln: Localnet, h: Harness, pool: RpcPool, accounts: number) {
-  const ethStart = 3_000n * PRICE_PRECISION;
-  const seed = seeder(ln);
-  const traders: Seeded[] = [];
-  for (let done = 0; done < accounts; done += SEED_CHUNK) traders.push(...(await seed(ETH, Math.min(SEED_CHUNK, accounts - done), EDGE_COLLATERAL, SIZE / 20n, ethStart)));
-  await ln.control('/pyth', { marketIndex: ETH, price: ((ethStart * 29n) / 30n).toString() });
-  const keeper = createLiquidationActivities(pool, h.db, keeperOf(ln), null);
-  let next = 0;
-  let transactions = 0;
-  let liquidated = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: DIRECT_CONCURRENCY }, async () => {
-    while (next < traders.length) {
-      const { user } = traders[next++]!;
-      const episode = await keeper.liquidateAccount({ account: user, marketIndex: ETH, seq: '1' });
-      transactions += episode.steps.length + (episode.bankruptcy ? 1 : 0);
-      if (episode.outcome === 'liquidated') liquidated++;
-    }
-  }));
-  const ms = elapsed(t0);
-  return { accounts, liquidated, transactions, ms, accountsPerSecond: round1(liquidated / (ms / 1000)), transactionsPerSecond: round1(transactions / (ms / 1000)) };
+/**
+ * The same episodes without Temporal: edge accounts seeded as the pipeline's are, the same gap, and the
+ * keeper's own chain work (liquidateAccount called directly) on DIRECT_CONCURRENCY accounts at once, on a
+ * localnet of its own, so that neither run disturbs the other's chain.
+ */
+async function directBaseline(h: Harness, accounts: number) {
+  const ln = await startLocalnet(3);
+  try {
+    const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
+    const seed = seeder(ln);
+    const traders: Seeded[] = [];
+    for (let done = 0; done < accounts; done += SEED_CHUNK) traders.push(...(await seed(SOL, Math.min(SEED_CHUNK, accounts - done), EDGE_COLLATERAL, SIZE, START)));
+    await ln.control('/pyth', { marketIndex: SOL, price: GAP.toString() });
+    const keeper = createLiquidationActivities(pool, h.db, keeperOf(ln), null);
+    let next = 0;
+    let transactions = 0;
+    let liquidated = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: DIRECT_CONCURRENCY }, async () => {
+      while (next < traders.length) {
+        const { user } = traders[next++]!;
+        const episode = await keeper.liquidateAccount({ account: user, marketIndex: SOL, seq: '1' });
+        transactions += episode.steps.length + (episode.bankruptcy ? 1 : 0);
+        if (episode.outcome === 'liquidated') liquidated++;
+      }
+    }));
+    const ms = elapsed(t0);
+    return { accounts, liquidated, transactions, ms, accountsPerSecond: round1(liquidated / (ms / 1000)), transactionsPerSecond: round1(transactions / (ms / 1000)) };
+  } finally {
+    await ln.stop();
+  }
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -175,7 +183,7 @@ async function run(n: number) {
   const processes: { kill(): Promise<void>; output(): string }[] = [];
   let fresh: NodeJS.Timeout | undefined;
   try {
-    const direct = await directBaseline(ln, h, pool, edgeCount);
+    const direct = await directBaseline(h, edgeCount);
     process.stderr.write(`${JSON.stringify({ direct })}\n`);
 
     const t0 = performance.now();

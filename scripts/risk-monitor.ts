@@ -17,7 +17,7 @@ import { loadKeeperKeypair } from '../activities/chain/keeper-key';
 import { RiskMonitor } from '../activities/risk/risk-monitor';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createWorker, LIQUIDATION_BURST_TUNING } from '../temporal/worker-factory';
+import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from '../temporal/worker-factory';
 
 const RELOAD_EVERY_MS = 5 * 60_000;
 
@@ -30,7 +30,7 @@ await runMain('risk-monitor', async (onShutdown) => {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
-  const pg = keeper ? createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor' }) : null;
+  const pg = keeper ? createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor', max: LIQUIDATION_BURST_PG_CONNECTIONS }) : null;
   // Without a keeper key this process only detects; the main worker's liquidation worker executes.
   // The worker's activities get a Redis connection of their own: the monitor's blocking XREAD holds its own.
   const activityRedis = keeper ? createRedis(config.redis.url, 'quantdesk-liquidation-worker') : null;

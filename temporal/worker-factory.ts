@@ -23,10 +23,15 @@ export type WorkerTuning = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecuti
  * mostly waits on the chain, so many run at once; eager activities take the episode's chain activity
  * straight from the workflow task's completion (when the server allows it).
  */
+/** Postgres connections of a process running a liquidation worker: the keeper's journal and the bookkeeping at once. */
+export const LIQUIDATION_BURST_PG_CONNECTIONS = 30;
+
 export const LIQUIDATION_BURST_TUNING: WorkerTuning = {
   maxConcurrentActivityTaskExecutions: 400,
   maxConcurrentLocalActivityExecutions: 400,
-  maxConcurrentWorkflowTaskExecutions: 40,
+  // A workflow task that runs the bookkeeping local activities holds its slot until they finish: enough
+  // slots that those never leave a new liquidation's first task without one (and so not eagerly started).
+  maxConcurrentWorkflowTaskExecutions: 200,
   maxCachedWorkflows: 5_000,
   maxEagerActivityReservationsPerWorkflowTask: 3,
   maxConcurrentWorkflowTaskPolls: 8,

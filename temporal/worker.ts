@@ -5,7 +5,7 @@ import { createPostgres } from '../platform/postgres';
 import { createRedis } from '../platform/redis';
 import { runMain } from '../platform/main';
 import { NativeConnection } from '@temporalio/worker';
-import { createWorker, LIQUIDATION_BURST_TUNING } from './worker-factory';
+import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from './worker-factory';
 import { RpcPool } from '../activities/chain/rpc-pool';
 import { loadKeeperKeypair } from '../activities/chain/keeper-key';
 import { createTemporalClient } from './client';
@@ -18,7 +18,7 @@ await runMain('worker', async (onShutdown) => {
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[sdkLevel(level)]({ sdk: meta }, message)),
   });
   logger.info({ config: describeConfig(config) }, 'starting worker');
-  const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker' });
+  const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker', max: LIQUIDATION_BURST_PG_CONNECTIONS });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
