@@ -12,7 +12,7 @@ export interface WorkflowTimes {
   totalMs: number;
   firstTaskWaitMs: number;
   /** Per activity type: [schedule-to-start, run]. */
-  activities: { name: string; scheduleToStartMs: number; runMs: number }[];
+  activities: { name: string; scheduleToStartMs: number; runMs: number; startedAtMs: number }[];
   workflowTasks: { queueMs: number; runMs: number }[];
   timers: number[];
 }
@@ -42,7 +42,7 @@ export function timesOf(events: HistoryEvent[]): WorkflowTimes {
       const { scheduledEventId, startedEventId } = e.activityTaskCompletedEventAttributes;
       const scheduled = at.get(Number(scheduledEventId)) ?? t;
       const started = at.get(Number(startedEventId)) ?? t;
-      out.activities.push({ name: names.get(Number(scheduledEventId)) ?? '?', scheduleToStartMs: started - scheduled, runMs: t - started });
+      out.activities.push({ name: names.get(Number(scheduledEventId)) ?? '?', scheduleToStartMs: started - scheduled, runMs: t - started, startedAtMs: started - start });
     }
     if (e.timerFiredEventAttributes) out.timers.push(t - (at.get(Number(e.timerFiredEventAttributes.startedEventId)) ?? t));
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes) out.totalMs = t - start;
@@ -54,6 +54,10 @@ export interface Breakdown {
   workflows: number;
   totalMs: Summary;
   firstTaskWaitMs: Summary;
+  /** The first workflow task (the one that schedules the chain work). */
+  firstTaskRunMs: Summary;
+  /** From the start to the first activity's start: what the durable layer adds before the chain work. */
+  startToFirstActivityMs: Summary;
   workflowTaskQueueMs: Summary;
   workflowTaskRunMs: Summary;
   workflowTasksPerRun: Summary;
@@ -78,6 +82,8 @@ export async function historyBreakdown(client: Client, workflowIds: readonly str
     workflows: all.length,
     totalMs: summarize(all.map((w) => w.totalMs)),
     firstTaskWaitMs: summarize(all.map((w) => w.firstTaskWaitMs)),
+    firstTaskRunMs: summarize(all.map((w) => w.workflowTasks[0]?.runMs ?? 0)),
+    startToFirstActivityMs: summarize(all.map((w) => w.activities[0]?.startedAtMs ?? 0)),
     workflowTaskQueueMs: summarize(all.flatMap((w) => w.workflowTasks.map((t) => t.queueMs))),
     workflowTaskRunMs: summarize(all.flatMap((w) => w.workflowTasks.map((t) => t.runMs))),
     workflowTasksPerRun: summarize(all.map((w) => w.workflowTasks.length)),

@@ -22,7 +22,7 @@ export QD_TEMPORAL_CLI="${QD_TEMPORAL_CLI:-$QD_CACHE_DIR/bin/temporal}"
 # Which Temporal server `npm start`, `npm test` and `npm run bench` run: `postgres` (the real server,
 # 16 history shards on our Postgres, built once with go install) or `dev` (the CLI's dev server, one shard
 # on a SQLite file). The default was chosen on the liquidation-crash benchmark (README).
-export QD_TEMPORAL_SERVER="${QD_TEMPORAL_SERVER:-dev}"
+export QD_TEMPORAL_SERVER="${QD_TEMPORAL_SERVER:-postgres}"
 export QD_TEMPORAL_SHARDS="${QD_TEMPORAL_SHARDS:-16}"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"

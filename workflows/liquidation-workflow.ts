@@ -39,7 +39,6 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
   try {
     episode = await liquidation.liquidateAccount({ account: input.account, marketIndex: input.marketIndex, seq });
   } catch (err) {
-    await progress.start();
     await progress.failed('liquidated', err);
     throw err;
   }
@@ -47,9 +46,9 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
   const last = episode.steps.at(-1);
   const signature = episode.bankruptcy?.signature ?? last?.signature;
   const liquidated = result.status === 'liquidated' && signature !== undefined;
-  // After the chain: the run record, the row and the cancels at once, then every step's event in order.
+  // After the chain: the row and the cancels at once, then every step's event in order, then the run
+  // record (with its final status: the run was running only while the chain work went on).
   await Promise.all([
-    progress.start(),
     liquidated && bookkeeping.recordLiquidation({
       id: workflowIds.liquidation(input.account, input.marketIndex, seq), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
       liquidationSeq: seq, steps: result.steps, closedBase: result.closedBase, price: last?.price ?? '0', fee: result.fees,
