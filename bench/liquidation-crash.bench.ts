@@ -16,7 +16,7 @@
 // Detection is not starved by resting orders: tick -> liquidations started for a wave of accounts with 0
 // and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders whose relay is busy at the time of the tick.
 //
-// QD_BENCH_CRASH_ACCOUNTS (default 100000; 10000 for the quick mode), QD_BENCH_TICK_MS (250),
+// QD_BENCH_CRASH_ACCOUNTS (default 100000; 10000 for the quick mode; 0 skips the crash), QD_BENCH_TICK_MS (250),
 // QD_BENCH_RESTING_ORDERS (10000; 0 skips the detection part).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
 import { summarize } from './stats';
 
-const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000').split(',').map(Number);
+const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000').split(',').map(Number).filter((n) => n > 0);
 const RESTING_ORDERS = Number(process.env.QD_BENCH_RESTING_ORDERS ?? 10_000);
 const WAVE = 100;
 const WAVES = 3;
