@@ -188,17 +188,42 @@ stop_redis() {
   local i; for ((i = 0; i < 100; i++)); do pid_alive "$pidfile" || return 0; sleep 0.1; done
 }
 
+# --- Temporal, either server -----------------------------------------------------------------------
+# False (1) when a server of ours runs already or another healthy one serves the port (it is reused).
+temporal_needs_start() { # pidfile
+  if pid_alive "$1"; then log "temporal already running on :$QD_TEMPORAL_PORT"; return 1; fi
+  if port_in_use "$QD_TEMPORAL_PORT" && "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1; then
+    log "using the Temporal server already serving :$QD_TEMPORAL_PORT"
+    return 1
+  fi
+  require_free_port "temporal frontend" "$QD_TEMPORAL_PORT"
+  require_free_port "temporal UI" "$QD_TEMPORAL_UI_PORT"
+}
+
+await_temporal_healthy() { # pidfile
+  wait_for_port temporal "$QD_TEMPORAL_PORT" 60
+  local i
+  for ((i = 0; i < 300; i++)); do
+    "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1 && return 0
+    pid_alive "$1" || die "temporal exited (see $QD_DATA_DIR/logs/temporal.log)"
+    sleep 0.2
+  done
+  die "temporal did not become healthy within 60 s (see $QD_DATA_DIR/logs/temporal.log)"
+}
+
+# Stops a process group started with setsid: TERM, then KILL after 15 s.
+stop_process_group() { # pidfile
+  pid_alive "$1" || return 0
+  kill -TERM -- "-$(cat "$1")" 2>/dev/null || kill "$(cat "$1")" 2>/dev/null || true
+  local i; for ((i = 0; i < 150; i++)); do pid_alive "$1" || return 0; sleep 0.1; done
+  kill -KILL -- "-$(cat "$1")" 2>/dev/null || true
+}
+
 # --- Temporal dev server (SQLite file in QD_DATA_DIR: state survives restarts) ---------------------
 start_temporal_dev() {
   local dir="$QD_DATA_DIR/temporal" pidfile="$RUN_DIR/temporal.pid"
   mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
-  if pid_alive "$pidfile"; then log "temporal already running on :$QD_TEMPORAL_PORT"; return 0; fi
-  if port_in_use "$QD_TEMPORAL_PORT" && "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1; then
-    log "using the Temporal server already serving :$QD_TEMPORAL_PORT"
-    return 0
-  fi
-  require_free_port "temporal frontend" "$QD_TEMPORAL_PORT"
-  require_free_port "temporal UI" "$QD_TEMPORAL_UI_PORT"
+  temporal_needs_start "$pidfile" || return 0
   local sa=() name
   for name in QdAccount QdMarket QdKind QdStatus; do sa+=(--search-attribute "$name=Keyword"); done
   setsid "$QD_TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$QD_TEMPORAL_PORT" \
@@ -208,24 +233,12 @@ start_temporal_dev() {
     --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true \
     >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  wait_for_port temporal "$QD_TEMPORAL_PORT" 60
-  local i
-  for ((i = 0; i < 300; i++)); do
-    "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
-    pid_alive "$pidfile" || die "temporal exited (see $QD_DATA_DIR/logs/temporal.log)"
-    sleep 0.2
-  done
+  await_temporal_healthy "$pidfile"
   QD_STARTED+=(temporal)
   log "temporal up on :$QD_TEMPORAL_PORT (UI http://127.0.0.1:$QD_TEMPORAL_UI_PORT)"
 }
 
-stop_temporal_dev() {
-  local pidfile="$RUN_DIR/temporal.pid"
-  pid_alive "$pidfile" || return 0
-  kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || kill "$(cat "$pidfile")" 2>/dev/null || true
-  local i; for ((i = 0; i < 150; i++)); do pid_alive "$pidfile" || return 0; sleep 0.1; done
-  kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
-}
+stop_temporal_dev() { stop_process_group "$RUN_DIR/temporal.pid"; }
 
 # --- the real Temporal server on our Postgres (QD_TEMPORAL_SERVER=postgres) --------------------------
 # Its own ports beside the frontend (7233) and the UI (8233): membership and internal gRPC at 7234-7239,
@@ -260,13 +273,7 @@ start_temporal_postgres() {
   temporal_server_env
   local dir="$QD_TEMPORAL_SERVER_DIR" pidfile="$RUN_DIR/temporal.pid" uipid="$RUN_DIR/temporal-ui.pid"
   mkdir -p "$dir/config" "$dir/ui/config" "$RUN_DIR" "$QD_DATA_DIR/logs"
-  if pid_alive "$pidfile"; then log "temporal (postgres) already running on :$QD_TEMPORAL_PORT"; return 0; fi
-  if port_in_use "$QD_TEMPORAL_PORT" && "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1; then
-    log "using the Temporal server already serving :$QD_TEMPORAL_PORT"
-    return 0
-  fi
-  require_free_port "temporal frontend" "$QD_TEMPORAL_PORT"
-  require_free_port "temporal UI" "$QD_TEMPORAL_UI_PORT"
+  temporal_needs_start "$pidfile" || return 0
   ensure_temporal_databases
   envsubst <"$QD_ROOT/temporal/server/postgres.yaml" >"$dir/config/development.yaml"
   cp "$QD_ROOT/temporal/server/dynamicconfig.yaml" "$dir/dynamicconfig.yaml"
@@ -274,13 +281,7 @@ start_temporal_postgres() {
   setsid "$QD_CACHE_DIR/temporal-server/server" --root "$dir" --config config --env development --allow-no-auth start \
     >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  wait_for_port temporal "$QD_TEMPORAL_PORT" 60
-  local i
-  for ((i = 0; i < 300; i++)); do
-    "$QD_TEMPORAL_CLI" operator cluster health --address "$QD_TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
-    pid_alive "$pidfile" || die "temporal exited (see $QD_DATA_DIR/logs/temporal.log)"
-    sleep 0.2
-  done
+  await_temporal_healthy "$pidfile"
   setsid "$QD_CACHE_DIR/temporal-ui/server" --root "$dir/ui" --config config --env development start \
     >>"$QD_DATA_DIR/logs/temporal-ui.log" 2>&1 </dev/null &
   echo $! >"$uipid"
@@ -290,13 +291,8 @@ start_temporal_postgres() {
 }
 
 stop_temporal_postgres() {
-  local f
-  for f in "$RUN_DIR/temporal-ui.pid" "$RUN_DIR/temporal.pid"; do
-    pid_alive "$f" || continue
-    kill -TERM -- "-$(cat "$f")" 2>/dev/null || kill "$(cat "$f")" 2>/dev/null || true
-    local i; for ((i = 0; i < 150; i++)); do pid_alive "$f" || break; sleep 0.1; done
-    kill -KILL -- "-$(cat "$f")" 2>/dev/null || true
-  done
+  stop_process_group "$RUN_DIR/temporal-ui.pid"
+  stop_process_group "$RUN_DIR/temporal.pid"
 }
 
 start_temporal() {
