@@ -29,6 +29,7 @@ await runMain('risk-monitor', async (onShutdown) => {
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  let stopping = false;
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   const pg = keeper ? createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor', max: LIQUIDATION_BURST_PG_CONNECTIONS }) : null;
   // Without a keeper key this process only detects; the main worker's liquidation worker executes.
@@ -37,9 +38,13 @@ await runMain('risk-monitor', async (onShutdown) => {
   const worker = keeper && pg && activityRedis ? await createWorker({
     ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING,
   }, { pool: pg.pool, db: pg.db, redis: activityRedis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal }) : null;
-  const working = worker?.run();
+  // A worker that fails stops the monitor too (the process exits non-zero and is restarted).
+  let workerFailure: unknown = null;
+  const working = worker?.run().catch((err: unknown) => {
+    workerFailure = err;
+    stopping = true;
+  });
   const monitor = new RiskMonitor({ pool: rpcPool, temporal, taskQueue: config.temporal.liquidationTaskQueue, eagerStart: worker !== null });
-  let stopping = false;
   onShutdown(() => {
     stopping = true;
     worker?.shutdown();
@@ -97,4 +102,5 @@ await runMain('risk-monitor', async (onShutdown) => {
   }
   await working;
   await Promise.all([redis.quit(), activityRedis?.quit(), pg?.pool.end(), connection.close()]);
+  if (workerFailure) throw workerFailure;
 });
