@@ -47,3 +47,20 @@ describe('PriceRelayLane', () => {
     expect(order).toEqual(['liquidations started', 'signal-0', 'signal-1', 'signal-2']);
   });
 });
+
+describe('PriceRelayLane pace', () => {
+  it('sends at most the given signals per second on its clock', async () => {
+    let clock = 0;
+    const sentAt: number[] = [];
+    const lane = new PriceRelayLane(async (_market, _price, yieldTo) => {
+      for (let i = 0; i < 5; i++) {
+        await yieldTo();
+        sentAt.push(clock);
+      }
+      return 5;
+    }, { signalsPerSecond: 100, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    lane.offer(0, 1n);
+    await lane.idle();
+    expect(sentAt).toEqual([0, 10, 20, 30, 40]);
+  });
+});

@@ -20,10 +20,18 @@ export async function relayPriceTick(temporal: Client, marketIndex: number, pric
   return told;
 }
 
+/** How fast the lane may signal, and its clock (injected: tests run it on a fake one). */
+export interface RelayPace {
+  signalsPerSecond: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
 /**
  * Relays ticks to waiting orders in a lane of its own, so that telling thousands of orders never delays
  * the liquidations a tick starts. Only the latest price of each market waits: a relay that falls behind
- * skips the prices it could not deliver in time rather than queueing them.
+ * skips the prices it could not deliver in time rather than queueing them. With a pace, signals go out at
+ * most that fast: each one is a history write and a workflow task on the server that liquidations share.
  */
 export class PriceRelayLane {
   private readonly pending = new Map<number, bigint>();
@@ -35,7 +43,12 @@ export class PriceRelayLane {
   told = 0;
   failures = 0;
 
-  constructor(private readonly relay: (marketIndex: number, price: bigint, yieldTo: () => Promise<void>) => Promise<number>) {}
+  private nextSlot = 0;
+
+  constructor(
+    private readonly relay: (marketIndex: number, price: bigint, yieldTo: () => Promise<void>) => Promise<number>,
+    private readonly pace: RelayPace | null = null,
+  ) {}
 
   /** Runs `work` (starting liquidations) with the relay held between two signals, so it has the server to itself. */
   async holding<T>(work: () => Promise<T>): Promise<T> {
@@ -49,6 +62,11 @@ export class PriceRelayLane {
 
   private readonly gate = async (): Promise<void> => {
     while (this.holders > 0) await this.resumed;
+    if (!this.pace) return;
+    const now = this.pace.now();
+    const slot = Math.max(this.nextSlot, now);
+    this.nextSlot = slot + 1_000 / this.pace.signalsPerSecond;
+    if (slot > now) await this.pace.sleep(slot - now);
   };
 
   offer(marketIndex: number, price: bigint): void {

@@ -17,7 +17,16 @@ export interface MonitorDeps {
    * each new liquidation's first workflow task straight to it (eager start).
    */
   eagerStart?: boolean;
+  /** Signals per second the price relay may send to waiting orders (RELAY_SIGNALS_PER_SECOND). */
+  relaySignalsPerSecond?: number;
 }
+
+/**
+ * The relay's default pace: each signal is a history write and a workflow task on the server that
+ * liquidations need in a crash. 10,000 waiting orders hear a tick within 50 s (only the latest price of a
+ * market waits, so a slow relay skips prices rather than queueing them).
+ */
+export const RELAY_SIGNALS_PER_SECOND = 200;
 
 /** Workflow starts in flight at once when a tick puts many accounts under water. */
 const PARALLEL_STARTS = 32;
@@ -90,7 +99,11 @@ export class RiskMonitor {
   private touchedDuringReload: Set<string> | null = null;
 
   constructor(private readonly deps: MonitorDeps, private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex)) {
-    this.relay = new PriceRelayLane((marketIndex, price, yieldTo) => relayPriceTick(deps.temporal, marketIndex, price, yieldTo));
+    this.relay = new PriceRelayLane((marketIndex, price, yieldTo) => relayPriceTick(deps.temporal, marketIndex, price, yieldTo), {
+      signalsPerSecond: deps.relaySignalsPerSecond ?? RELAY_SIGNALS_PER_SECOND,
+      now: () => performance.now(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
   }
 
   get book(): RiskBook {
