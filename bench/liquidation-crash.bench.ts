@@ -238,6 +238,12 @@ async function run(n: number) {
       }
     })();
 
+    // The market before the crash, as the price feed keeps it: the monitor has seen ticks (and indexed its
+    // book) before the gap comes.
+    for (let i = 0; i < 8; i++) {
+      await publish(START);
+      await sleep(TICK_MS);
+    }
     const path = crashPath();
     const tickTimes: number[] = [];
     const crashAt = Date.now();
