@@ -17,7 +17,9 @@ export const chainActivities = proxyActivities<Activities>({
  */
 export const liquidationActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '5 seconds',
+  // Longer than the others': in a crash the worker is busiest, and a second attempt started beside a live
+  // one (its heartbeats late, not stopped) doubles the work exactly when it hurts most.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
 });
 

@@ -184,7 +184,12 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       }
       const last = steps.at(-1);
       const mayBeBankrupt = last ? last.baseAfter === '0' && BigInt(last.collateralAfter) < 0n : isBankrupt(user);
-      const bankruptcy = mayBeBankrupt && isBankrupt(await fetchUser(pool, input.account)) ? await resolveBankruptcy(input.account, input.marketIndex, 'bankruptcy') : null;
+      // An earlier attempt of this activity may have resolved it already (the account is no longer
+      // bankrupt then): its journaled transaction is sent again and reports what it did.
+      const resolvedBefore = mayBeBankrupt && (await journaled(journal, 'bankruptcy'));
+      const bankruptcy = resolvedBefore || (mayBeBankrupt && isBankrupt(await fetchUser(pool, input.account)))
+        ? await resolveBankruptcy(input.account, input.marketIndex, 'bankruptcy')
+        : null;
       const outcome = steps.length || bankruptcy ? 'liquidated' : refused.name === 'StaleLiquidation' ? 'stale' : 'healthy';
       return { outcome, steps, bankruptcy };
     },

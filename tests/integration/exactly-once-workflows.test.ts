@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import BN from 'bn.js';
 import { TOKEN_PROGRAM_ID, getAccount } from '@solana/spl-token';
 import { Connection } from '@solana/web3.js';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { fills, fundingPayments, insuranceFundLedger, liquidations, positions, withdrawals } from '../../drizzle/schema';
 import { perpAddresses } from '../../activities/chain/perp-program';
 import { RpcPool } from '../../activities/chain/rpc-pool';
-import { fetchMarket } from '../../activities/chain/chain-reads';
+import { fetchInsuranceFund, fetchMarket } from '../../activities/chain/chain-reads';
 import { startLiquidations } from '../../activities/risk/risk-monitor';
 import { accountStreamKey, marketAccountOf, type WorkflowEvent } from '../../domain/workflow-events';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION, fundingOwed } from '../../domain/perp';
@@ -53,11 +53,11 @@ const sendsSoFar = () => localnetSends(ln);
  * Runs `start` with providers that execute a send at once but answer it late, kills the worker as soon
  * as a transaction has reached a provider, and restarts it with healthy providers.
  */
-async function killAfterNextSend<T>(start: () => Promise<T>): Promise<T> {
+async function killAfterNextSend<T>(start: () => Promise<T>, sends = 1): Promise<T> {
   const before = await sendsSoFar();
   await setFaults({ sendLatencyAfterMs: 10_000 });
   const started = await start();
-  await waitFor('a transaction to reach a provider', async () => ((await sendsSoFar()) > before ? true : undefined), 60_000);
+  await waitFor(`${sends} transaction(s) to reach a provider`, async () => ((await sendsSoFar()) >= before + sends ? true : undefined), 60_000);
   await worker!.kill();
   await setFaults({});
   worker = await startWorkerProcess(h.env);
@@ -120,6 +120,26 @@ describe('a worker killed right after the chain executed', () => {
     expect(await h.db.select().from(liquidations).where(eq(liquidations.account, trader.user.toBase58()))).toHaveLength(1);
     expect((await h.db.select().from(insuranceFundLedger).where(eq(insuranceFundLedger.entryKey, `liq-fee:${workflowId}`)))[0]!.delta).toBe(BigInt(result.fees));
     once(await stepsOf(trader.user.toBase58(), workflowId!));
+    await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
+  }, 180_000);
+
+  it('books a bankruptcy the killed attempt resolved, from the program\'s report', async () => {
+    const trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
+    await placeAndWait(h, trader, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `once-gap-${h.id}`));
+    const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
+    const fundBefore = await fetchInsuranceFund(pool);
+    await ln.control('/pyth', { marketIndex: 0, price: (125n * PRICE_PRECISION).toString() }); // a gap through zero equity
+    const monitor = { pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
+    const account = trader.user.toBase58();
+    // Killed once both the closing step and the bankruptcy reached the chain: the retry must report both.
+    const [workflowId] = await killAfterNextSend(() => startLiquidations(monitor, 0, [{ account, wallet: trader.wallet.publicKey.toBase58(), seq: '1' }]), 2);
+    const result = (await h.temporal.workflow.getHandle(workflowId!).result()) as LiquidationResult;
+    expect(result.status).toBe('liquidated');
+    expect(BigInt(result.insurancePaid) + BigInt(result.socializedLoss)).toBeGreaterThan(0n);
+    const entries = await h.db.select().from(insuranceFundLedger).where(inArray(insuranceFundLedger.entryKey, [`liq-fee:${workflowId}`, `bankruptcy:${workflowId}`]));
+    const booked = entries.reduce((sum, e) => sum + e.delta, 0n);
+    expect(booked).toBe((await fetchInsuranceFund(pool)) - fundBefore);
+    expect((await trader.program.account.user.fetch(trader.user)).collateral.toString()).toBe('0');
     await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
   }, 180_000);
 
