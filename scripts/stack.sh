@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm start`: installs what is missing, starts Postgres, Redis and the Temporal dev server (reusing any
+# `npm start`: installs what is missing, starts Postgres, Redis and the Temporal server (reusing any
 # already running from QD_DATA_DIR), applies migrations, registers the Temporal namespace and search
 # attributes, then runs the worker, the API (:3002) and the web app (:3001) until Ctrl-C, which stops
 # everything this command started.
