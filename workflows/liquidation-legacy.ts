@@ -2,6 +2,7 @@ import { sleep } from '@temporalio/workflow';
 import type { LiquidationStep } from '../activities/chain/liquidation-activities';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { ProgressTracker } from './progress';
+import { workflowIds } from './definitions';
 import type { LiquidationInput, LiquidationResult } from './liquidation-workflow';
 
 const MAX_LIQUIDATION_STEPS = 100;
@@ -45,7 +46,7 @@ export async function legacyLiquidationWorkflow(input: LiquidationInput): Promis
   if (last) {
     const final = last;
     await progress.step('recorded', () => ledger.recordLiquidation({
-      id: `liq:${input.account}:${input.marketIndex}:${epoch}`, account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
+      id: workflowIds.liquidation(input.account, input.marketIndex, epoch), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
       closedBase: result.closedBase, price: final.price, fee: result.fees, insurancePaid: result.insurancePaid, socializedLoss: result.socializedLoss,
       signature: final.signature, at: new Date().toISOString(),
     }));

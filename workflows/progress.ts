@@ -1,6 +1,6 @@
 import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { bookkeepingLocalActivities, ledgerActivities } from './activity-proxies';
-import { eventKeyOf, type RunStatus, type WorkflowKind } from '../domain/workflow-events';
+import { eventKeyOf, type RunStatus, type WorkflowEvent, type WorkflowKind } from '../domain/workflow-events';
 import { getProgressQuery, QdAccount, QdStatus, type Progress } from './definitions';
 
 /**
@@ -47,13 +47,8 @@ export class ProgressTracker {
    */
   async completed(steps: readonly { name: string; at?: string }[]): Promise<void> {
     if (!steps.length) return;
-    const { workflowId } = this.progress;
     const now = new Date().toISOString();
-    const events = steps.map(({ name, at = now }) => {
-      this.progress.steps.push({ step: name, status: 'completed', at });
-      return { eventKey: eventKeyOf(workflowId, name, 'completed'), workflowId, kind: this.kind, account: this.account, step: name, status: 'completed' as const, at };
-    });
-    await bookkeepingLocalActivities.publishWorkflowEvents(events);
+    await bookkeepingLocalActivities.publishWorkflowEvents(steps.map(({ name, at = now }) => this.stepped(name, 'completed', at)));
   }
 
   /** Reports a step that failed outside step() and records the run as failed. */
@@ -77,19 +72,17 @@ export class ProgressTracker {
   }
 
   private async emit(step: string, status: 'completed' | 'failed', error?: string): Promise<void> {
-    const at = new Date().toISOString();
+    await bookkeeping().publishWorkflowEvent(this.stepped(step, status, new Date().toISOString(), error));
+  }
+
+  /** Adds a step to the progress query's answer and returns its event. */
+  private stepped(step: string, status: 'completed' | 'failed', at: string, error?: string): WorkflowEvent {
     this.progress.steps.push({ step, status, at, ...(error ? { error } : {}) });
     const { workflowId } = this.progress;
-    await bookkeeping().publishWorkflowEvent({
-      eventKey: eventKeyOf(workflowId, step, status),
-      workflowId,
-      kind: this.kind,
-      account: this.account,
-      step,
-      status,
-      at,
+    return {
+      eventKey: eventKeyOf(workflowId, step, status), workflowId, kind: this.kind, account: this.account, step, status, at,
       ...(error ? { detail: { error } } : {}),
-    });
+    };
   }
 
   private async record(status: RunStatus, step: string): Promise<void> {

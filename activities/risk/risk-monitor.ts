@@ -36,6 +36,8 @@ const PARALLEL_STARTS = 32;
  * workflow is a server round trip for nothing.
  */
 export const RESTART_QUIET_MS = 10_000;
+/** How long the monitor remembers a liquidation it asked for (so that asking again first re-reads the account). */
+const ASKED_MEMORY_MS = 10 * 60_000;
 
 /**
  * Starts `liq:<account>:<market>:<episode>` for each account, the episode being the chain's (the open one,
@@ -91,10 +93,11 @@ export class RiskMonitor {
   private current = new RiskBook();
   /** Waiting orders hear of ticks in their own lane, after the liquidations are started. */
   readonly relay: PriceRelayLane;
-  /** Liquidations this monitor started (workflow ID -> when), forgotten when an event names the account. */
-  private readonly inFlight = new Map<string, { account: string; at: number }>();
-  /** Liquidations this monitor asked for at least once (bounded: cleared when it grows past a limit). */
-  private readonly startedBefore = new Set<string>();
+  /**
+   * Liquidations this monitor asked for (workflow ID -> when, and whether an event has named the account
+   * since); forgotten after ASKED_MEMORY_MS.
+   */
+  private readonly asked = new Map<string, { account: string; at: number; heard: boolean }>();
   /** Accounts named by events while a reload scans the chain: read again once the new book is in place. */
   private touchedDuringReload: Set<string> | null = null;
 
@@ -134,23 +137,23 @@ export class RiskMonitor {
    */
   async onTick(marketIndex: number, price: bigint, nowMs: number, options: { relayToOrders?: boolean } = {}): Promise<TickOutcome> {
     this.current.setPrice(marketIndex, price);
-    for (const [id, { at }] of this.inFlight) if (nowMs - at >= RESTART_QUIET_MS) this.inFlight.delete(id);
-    if (this.startedBefore.size > 100_000) this.startedBefore.clear();
-    let underwater = this.current.underwater(marketIndex);
+    for (const [id, { at }] of this.asked) if (nowMs - at >= ASKED_MEMORY_MS) this.asked.delete(id);
     const idOf = (u: Underwater) => workflowIds.liquidation(u.account, marketIndex, u.seq);
+    const inFlight = (u: Underwater) => {
+      const asked = this.asked.get(idOf(u));
+      return asked !== undefined && !asked.heard && nowMs - asked.at < RESTART_QUIET_MS;
+    };
+    let underwater = this.current.underwater(marketIndex);
     // Asked for before and still under water in this book: read them again first, their liquidation may
     // have ended on chain before its events arrived.
-    const again = underwater.filter((u) => this.inFlight.has(idOf(u)) === false && this.startedBefore.has(idOf(u)));
+    const again = underwater.filter((u) => this.asked.has(idOf(u)) && !inFlight(u));
     if (again.length) {
       await this.current.refreshAccounts(this.deps.pool, again.map((u) => u.account));
       underwater = this.current.underwater(marketIndex);
     }
-    const fresh = underwater.filter((u) => !this.inFlight.has(idOf(u)));
+    const fresh = underwater.filter((u) => !inFlight(u));
     const liquidations = fresh.length ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh)) : [];
-    for (const u of fresh) {
-      this.inFlight.set(idOf(u), { account: u.account, at: nowMs });
-      this.startedBefore.add(idOf(u));
-    }
+    for (const u of fresh) this.asked.set(idOf(u), { account: u.account, at: nowMs, heard: false });
     if (options.relayToOrders !== false) this.relay.offer(marketIndex, price);
     return { underwater: underwater.length, liquidations };
   }
@@ -168,7 +171,7 @@ export class RiskMonitor {
       }
     }
     for (const a of accounts) this.touchedDuringReload?.add(a);
-    for (const [id, { account }] of this.inFlight) if (accounts.has(account)) this.inFlight.delete(id);
+    for (const entry of this.asked.values()) if (accounts.has(entry.account)) entry.heard = true;
     for (const m of markets) await this.current.refreshMarket(this.deps.pool, m);
     if (accounts.size) await this.current.refreshAccounts(this.deps.pool, [...accounts]);
   }

@@ -27,13 +27,11 @@ export function createHealthRouter(deps: ApiDeps): Router {
       return `server ${info.serverVersion}`;
     },
     worker: async () => {
-      const { pollers } = await deps.temporal.workflowService.describeTaskQueue({
-        namespace: deps.config.temporal.namespace,
-        taskQueue: { name: deps.config.temporal.taskQueue },
-        taskQueueType: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      if (!pollers?.length) throw new Error(`no worker polls task queue ${deps.config.temporal.taskQueue}`);
-      return `${pollers.length} poller(s) on ${deps.config.temporal.taskQueue}`;
+      const { taskQueue, liquidationTaskQueue } = deps.config.temporal;
+      const [main, liquidations] = await Promise.all([taskQueue, liquidationTaskQueue].map((name) => pollersOf(deps, name)));
+      if (!main) throw new Error(`no worker polls task queue ${taskQueue}`);
+      // Liquidations run on their own queue (the risk monitor's worker and the main worker's second one).
+      return `${main} poller(s) on ${taskQueue}, ${liquidations} on ${liquidationTaskQueue}`;
     },
   };
 
@@ -55,6 +53,15 @@ export function createHealthRouter(deps: ApiDeps): Router {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: report });
   });
   return router;
+}
+
+async function pollersOf(deps: ApiDeps, taskQueue: string): Promise<number> {
+  const { pollers } = await deps.temporal.workflowService.describeTaskQueue({
+    namespace: deps.config.temporal.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return pollers?.length ?? 0;
 }
 
 async function runCheck(check: () => Promise<string | undefined>): Promise<CheckResult> {
