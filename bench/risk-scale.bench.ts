@@ -1,6 +1,7 @@
 // Risk at scale (JSON on stdout), on the real stack (localnet, Temporal, Postgres, Redis):
 // - liquidation reaction time: N sub-accounts hold SOL-PERP positions, 1% of them leveraged so that one
-//   price tick puts exactly those under maintenance; from the tick to every liquidation workflow done.
+//   price tick puts exactly those under maintenance; from the tick to every liquidation done (the batch
+//   workflows the monitor starts).
 // - funding settlement: the funding workflow for the market with all N positions recorded.
 // Every sub-account goes through the real program (the localnet's /seed-traders sends each trader's
 // deposit and a keeper fill of their signed order); positions rows are written as the order workflow
@@ -10,11 +11,11 @@ import { fundingPayments, positions } from '../drizzle/schema';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
 import { RpcPool } from '../activities/chain/rpc-pool';
 import { RiskMonitor } from '../activities/risk/risk-monitor';
-import type { LiquidationResult } from '../workflows/liquidation-workflow';
 import type { FundingResult } from '../workflows/funding-workflow';
 import { startHarness } from '../tests/support/harness';
 import { startLocalnet } from '../tests/support/localnet';
 import { keeperOf } from '../tests/support/perp-fixtures';
+import { liquidationsOf } from '../tests/support/liquidations';
 import { summarize } from './stats';
 
 const SIZES = (process.env.QD_BENCH_ACCOUNTS ?? '10000,100000').split(',').map(Number);
@@ -70,11 +71,11 @@ async function run(n: number, withFunding: boolean) {
     const startedMs = elapsed(tick);
     if (outcome.underwater !== risky.length) throw new Error(`the tick found ${outcome.underwater} accounts under water, expected ${risky.length}`);
     const done: number[] = [];
-    const results = await Promise.all(outcome.liquidations.map(async (id) => {
-      const result = (await h.temporal.workflow.getHandle(id).result()) as LiquidationResult;
-      done.push(performance.now() - tick);
+    const results = (await Promise.all(outcome.liquidations.map(async (batch) => {
+      const result = await liquidationsOf(h.temporal, [batch]);
+      done.push(...result.map(() => performance.now() - tick));
       return result;
-    }));
+    }))).flat();
     const reactionMs = elapsed(tick);
     const liquidated = results.filter((r) => r.status === 'liquidated').length;
     // The book again, valued on the chain after the wave: nobody is left under water.
@@ -89,7 +90,7 @@ async function run(n: number, withFunding: boolean) {
     const scanMs = Number((performance.now() - t2).toFixed(2));
 
     const liquidation = {
-      accounts: n, underwater: risky.length, liquidationsStarted: outcome.liquidations.length, liquidated, stillUnderwater,
+      accounts: n, underwater: risky.length, batchesStarted: outcome.liquidations.length, liquidationsStarted: results.length, liquidated, stillUnderwater,
       seedSeconds: Number((seedMs / 1000).toFixed(1)), bookLoadMs: loadMs, indexedScanMs: scanMs,
       tickToAllStartedMs: startedMs, reactionMs, perLiquidationMs: summarize(done),
     };

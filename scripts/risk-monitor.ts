@@ -91,7 +91,10 @@ await runMain('risk-monitor', async (onShutdown) => {
         const [, fields] = entries.at(-1)!;
         const price = BigInt(fields[fields.indexOf('price') + 1]!);
         const outcome = await monitor.onTick(market.marketIndex, price, Date.now());
-        const entry = { market: market.symbol, price: price.toString(), ...outcome };
+        const entry = {
+          market: market.symbol, price: price.toString(), underwater: outcome.underwater,
+          batches: outcome.liquidations.map((b) => b.workflowId), liquidations: outcome.liquidations.reduce((n, b) => n + b.liquidations.length, 0),
+        };
         if (outcome.liquidations.length) logger.info(entry, 'liquidations started');
         else logger.debug(entry, 'tick handled');
       }

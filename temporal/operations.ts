@@ -1,6 +1,6 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
+import { QdAccount, QdAccounts, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
 import { auditFromHistory, type WorkflowAudit } from './audit-report';
 import { WORKFLOWS_PATH } from './worker-factory';
 
@@ -19,7 +19,8 @@ const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
 /** A Temporal visibility query over our search attributes (values are sanitised, never interpolated raw). */
 export function visibilityQuery(f: WorkflowFilter): string {
   const parts: string[] = [];
-  if (f.account) parts.push(`${QdAccount.name} = ${quote(f.account)}`);
+  // A liquidation batch names its accounts in a list of its own.
+  if (f.account) parts.push(`(${QdAccount.name} = ${quote(f.account)} OR ${QdAccounts.name} = ${quote(f.account)})`);
   if (f.market) parts.push(`${QdMarket.name} = ${quote(f.market)}`);
   if (f.kind) parts.push(`${QdKind.name} = ${quote(f.kind)}`);
   if (f.status) parts.push(`${QdStatus.name} = ${quote(f.status)}`);

@@ -7,7 +7,9 @@ export const QdAccount = defineSearchAttributeKey('QdAccount', SearchAttributeTy
 export const QdMarket = defineSearchAttributeKey('QdMarket', SearchAttributeType.KEYWORD);
 export const QdKind = defineSearchAttributeKey('QdKind', SearchAttributeType.KEYWORD);
 export const QdStatus = defineSearchAttributeKey('QdStatus', SearchAttributeType.KEYWORD);
-export const SEARCH_ATTRIBUTE_KEYS = [QdAccount, QdMarket, QdKind, QdStatus] as const;
+/** Every account a liquidation batch acts for (`QdAccounts = "<account>"` finds the batch that liquidated it). */
+export const QdAccounts = defineSearchAttributeKey('QdAccounts', SearchAttributeType.KEYWORD_LIST);
+export const SEARCH_ATTRIBUTE_KEYS = [QdAccount, QdMarket, QdKind, QdStatus, QdAccounts] as const;
 
 export interface StepRecord {
   step: string;
@@ -53,5 +55,8 @@ export const workflowIds = {
   withdraw: (account: string, requestId: string) => `withdraw:${account}:${requestId}`,
   order: (account: string, clientOrderId: string) => `order:${account}:${clientOrderId}`,
   funding: (marketIndex: number, epoch: string) => `funding:${marketIndex}:${epoch}`,
+  /** One account's liquidation episode: the business key of its row, run record and events, whichever workflow ran it. */
   liquidation: (account: string, marketIndex: number, epoch: string) => `liq:${account}:${marketIndex}:${epoch}`,
+  /** The episodes one tick found in a market; `digest` names the set of (account, episode) pairs (liquidationBatchDigest). */
+  liquidationBatch: (marketIndex: number, digest: string) => `liqs:${marketIndex}:${digest}`,
 } as const;

@@ -4,3 +4,4 @@ export { withdrawWorkflow } from './withdraw-workflow';
 export { placeOrderWorkflow } from './place-order-workflow';
 export { fundingSettlementWorkflow, fundingScheduleWorkflow } from './funding-workflow';
 export { liquidationWorkflow } from './liquidation-workflow';
+export { liquidationBatchWorkflow } from './liquidation-batch-workflow';

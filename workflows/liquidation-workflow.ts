@@ -25,7 +25,8 @@ export interface LiquidationResult {
 }
 
 /**
- * Liquidation (DESIGN §3), built for a crash: the whole on-chain episode is one activity that runs first
+ * One account's liquidation. The risk monitor starts liquidationBatchWorkflow since; this workflow stays
+ * for the runs started before it (and replays their histories). Built for a crash: the whole on-chain episode is one activity that runs first
  * (the program re-checks the account with a fresh oracle, closes at most a fraction per step, refuses any
  * other episode, then resolves a bankruptcy), and only then the bookkeeping: the run record, one event per
  * step, the liquidation row with its insurance-fund entries, and cancelling the account's resting orders,
@@ -66,7 +67,7 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
 }
 
 /** Totals of an episode, as the program reported each step. */
-export function resultOf(episode: EpisodeOutcome): LiquidationResult {
+export function resultOf<S extends string = EpisodeOutcome['outcome']>(episode: Omit<EpisodeOutcome, 'outcome'> & { outcome: S }): Omit<LiquidationResult, 'status'> & { status: S } {
   let closed = 0n;
   let fees = 0n;
   for (const s of episode.steps) {

@@ -11,64 +11,89 @@ import type { RpcPool } from './rpc-pool';
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
 export interface SendJournal {
   load(key: string): Promise<string | null>;
-  save(key: string, transaction: Transaction): Promise<void>;
+  /**
+   * Journals `transaction` under `key` unless one is there already; returns the one that stays (a second
+   * runner of the same work sends the first one's bytes, so the chain sees one transaction).
+   */
+  claim(key: string, transaction: Transaction): Promise<string>;
+  /** Replaces the journaled transaction (re-signed with a fresh blockhash once the old one expired). */
+  replace(key: string, transaction: Transaction): Promise<void>;
 }
 
 /** The journal in Postgres (table keeper_transactions). */
 export function postgresJournal(db: Database): SendJournal {
+  const rowOf = (key: string, tx: Transaction) => {
+    const now = new Date();
+    const wire = tx.serialize({ requireAllSignatures: true, verifySignatures: false });
+    return { key, signature: bs58.encode(tx.signature!), transaction: wire.toString('base64'), createdAt: now, updatedAt: now };
+  };
+  const load = async (key: string) => {
+    const [row] = await db.select({ transaction: keeperTransactions.transaction }).from(keeperTransactions).where(eq(keeperTransactions.key, key));
+    return row?.transaction ?? null;
+  };
   return {
-    async load(key) {
-      const [row] = await db.select({ transaction: keeperTransactions.transaction }).from(keeperTransactions).where(eq(keeperTransactions.key, key));
-      return row?.transaction ?? null;
+    load,
+    async claim(key, tx) {
+      const row = rowOf(key, tx);
+      const [inserted] = await db.insert(keeperTransactions).values(row).onConflictDoNothing().returning({ transaction: keeperTransactions.transaction });
+      return inserted?.transaction ?? (await load(key)) ?? row.transaction;
     },
-    async save(key, tx) {
-      const now = new Date();
-      const wire = tx.serialize({ requireAllSignatures: true, verifySignatures: false });
-      const row = { key, signature: bs58.encode(tx.signature!), transaction: wire.toString('base64'), createdAt: now, updatedAt: now };
-      await db.insert(keeperTransactions).values(row).onConflictDoUpdate({ target: keeperTransactions.key, set: { signature: row.signature, transaction: row.transaction, updatedAt: now } });
+    async replace(key, tx) {
+      const row = rowOf(key, tx);
+      await db.insert(keeperTransactions).values(row).onConflictDoUpdate({ target: keeperTransactions.key, set: { signature: row.signature, transaction: row.transaction, updatedAt: row.updatedAt } });
     },
   };
 }
 
 /**
- * The journal key of the running activity (workflow ID, run ID and activity ID: the same on every attempt,
- * different in a later run of the same workflow ID), or null outside one; `part` names one of several
- * transactions an activity sends.
+ * Where a transaction is journaled: `part` names one of several transactions of the running activity
+ * (its key: workflow ID, run ID and activity ID, the same on every attempt); `key` is a business key that
+ * every runner of the same work shares (a liquidation episode's step, whichever workflow runs it).
  */
-function activityKey(part?: string): string | null {
+export type JournalPlace = { part?: string } | { key: string };
+
+/** The journal key of `place` inside the running activity, or null outside one (nothing is journaled there). */
+function journalKey(place: JournalPlace = {}): string | null {
   try {
     const { workflowExecution, activityId, isLocal } = Context.current().info;
-    return isLocal || !workflowExecution ? null : `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}${part ? `:${part}` : ''}`;
+    if (isLocal || !workflowExecution) return null;
+    if ('key' in place) return place.key;
+    return `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}${place.part ? `:${place.part}` : ''}`;
   } catch {
     return null;
   }
 }
 
-/** Whether the running activity journaled a transaction under `part` in an earlier attempt (it is resuming). */
-export async function journaled(journal: SendJournal, part?: string): Promise<boolean> {
-  const key = activityKey(part);
+/** Whether a transaction is journaled at `place` (an earlier attempt, or another runner, sent it). */
+export async function journaled(journal: SendJournal, place?: JournalPlace): Promise<boolean> {
+  const key = journalKey(place);
   return key !== null && (await journal.load(key)) !== null;
 }
 
 /**
  * Sends instructions as a transaction signed by `signer` through the pool: the same signed bytes on every
  * provider, re-signed with a fresh blockhash only when the old one can no longer land. Inside an activity
- * with a journal, the signed transaction is saved before it is sent and a retried attempt sends the saved
- * one: a worker that died after the chain executed it cannot make the chain execute a second.
+ * with a journal, the signed transaction is journaled before it is sent and whoever comes later (a retried
+ * attempt, a second runner at the same business key) sends the journaled one: a worker that died after
+ * the chain executed it cannot make the chain execute a second.
  */
-export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: TransactionInstruction[], journal?: SendJournal, part?: string): Promise<string> {
-  const key = journal ? activityKey(part) : null;
-  const signed = async (fresh: boolean) => {
+export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: TransactionInstruction[], journal?: SendJournal, place?: JournalPlace): Promise<string> {
+  const key = journal ? journalKey(place) : null;
+  const sign = async (fresh: boolean) => {
     const tx = new Transaction().add(...ixs);
     tx.feePayer = signer.publicKey;
     tx.recentBlockhash = await pool.recentBlockhash({ fresh });
     signFast(tx, signer);
-    if (journal && key) await journal.save(key, tx);
     return tx;
   };
-  const saved = journal && key ? await journal.load(key) : null;
-  const first = saved ? Transaction.from(Buffer.from(saved, 'base64')) : await signed(false);
-  return (await pool.sendTransaction(first, () => signed(true))).signature;
+  // One round trip to the journal: the claim keeps what is there already (then that is what is sent).
+  const first = journal && key ? Transaction.from(Buffer.from(await journal.claim(key, await sign(false)), 'base64')) : await sign(false);
+  const resign = async () => {
+    const tx = await sign(true);
+    if (journal && key) await journal.replace(key, tx);
+    return tx;
+  };
+  return (await pool.sendTransaction(first, resign)).signature;
 }
 
 // Ed25519 signing through Node's crypto (OpenSSL) instead of web3.js's pure-JS signer: the same signature

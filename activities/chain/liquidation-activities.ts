@@ -1,20 +1,22 @@
 import { Wallet } from '@coral-xyz/anchor';
 import BN from 'bn.js';
 import type { Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { isBelowMaintenance } from '../../domain/perp';
 import { insuranceFundLedger, liquidations, workflowRuns } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
-import { cancelOrderUpdate } from '../../workflows/definitions';
+import { cancelOrderUpdate, workflowIds } from '../../workflows/definitions';
 import { loadMarginAccount } from '../risk/free-collateral';
 import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from './perp-coders';
 import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { journaled, postgresJournal, sendAsKeeper } from './keeper-send';
+import { journaled, postgresJournal, sendAsKeeper, type JournalPlace } from './keeper-send';
 import { heartbeatProgress } from '../support/heartbeats';
+import { Semaphore } from '../support/semaphore';
 
 /**
  * Steps continue until the program closes the episode (the account is healthy or flat). Each closes at
@@ -23,6 +25,8 @@ import { heartbeatProgress } from '../support/heartbeats';
 export const MAX_LIQUIDATION_STEPS = 100;
 /** A short pause between steps, so each one sees the market after the last. */
 export const LIQUIDATION_COOLDOWN_MS = 200;
+/** Liquidation episodes one worker process runs at once (its keeper's transactions in flight). */
+export const LIQUIDATION_EPISODES_IN_FLIGHT = 64;
 
 export interface LiquidationStep {
   signature: string;
@@ -43,6 +47,14 @@ export interface EpisodeOutcome {
   outcome: 'liquidated' | 'healthy' | 'stale';
   steps: LiquidationStep[];
   bankruptcy: (BankruptcyReport & { signature: string; at: string }) | null;
+}
+
+/** One account's episode in a batch; `failed` when the program rejected it with an unexpected error (named in `error`). */
+export interface AccountEpisode extends Omit<EpisodeOutcome, 'outcome'> {
+  account: string;
+  seq: string;
+  outcome: EpisodeOutcome['outcome'] | 'failed';
+  error?: string;
 }
 
 export interface LiquidationRecord {
@@ -68,6 +80,15 @@ export interface LiquidationDeps {
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
 
+/** Whether the running activity is a retry (an earlier attempt may have sent transactions); false outside one. */
+function retried(): boolean {
+  try {
+    return Context.current().info.attempt > 1;
+  } catch {
+    return false;
+  }
+}
+
 export function createLiquidationActivities(pool: RpcPool, db: Database, keeper: Keypair | null, temporal: Client | null, deps: LiquidationDeps = {}) {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -76,7 +97,7 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     return keeper;
   };
   const journal = postgresJournal(db);
-  const send = (ixs: TransactionInstruction[], part?: string) => sendAsKeeper(pool, keeperOrFail(), ixs, journal, part);
+  const send = (ixs: TransactionInstruction[], place?: JournalPlace) => sendAsKeeper(pool, keeperOrFail(), ixs, journal, place);
   // Builds instructions only (sends go through the pool): one per process.
   let built: ReturnType<typeof createPerpProgram> | null = null;
   const program = () => (built ??= createPerpProgram(pool.primary, new Wallet(keeperOrFail())));
@@ -108,9 +129,9 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
   }
 
   /** Sends one step; null when the program refuses it as NotLiquidatable or StaleLiquidation (named in `refused`). */
-  async function sendStep(ix: TransactionInstruction, part: string | undefined, refused: { name?: string }) {
+  async function sendStep(ix: TransactionInstruction, place: JournalPlace | undefined, refused: { name?: string }) {
     try {
-      const signature = await send([ix], part);
+      const signature = await send([ix], place);
       return { signature, report: await fetchLiquidationReport(pool, signature) };
     } catch (err) {
       if (err instanceof ProgramRejectedError && (err.errorName === 'NotLiquidatable' || err.errorName === 'StaleLiquidation')) {
@@ -123,12 +144,12 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
   }
 
   /** Resolves a flat, negative account: the program's report says what insurance paid and what was socialized. */
-  async function resolveBankruptcy(account: string, marketIndex: number, part?: string) {
+  async function resolveBankruptcy(account: string, marketIndex: number, place?: JournalPlace) {
     const ix = await program().methods.resolveBankruptcy().accountsStrict({
       keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(account), market: perpAddresses.market(marketIndex),
     }).instruction();
     try {
-      const signature = await send([ix], part);
+      const signature = await send([ix], place);
       return { signature, ...(await fetchBankruptcyReport(pool, signature)), at: now().toISOString() };
     } catch (err) {
       if (err instanceof ProgramRejectedError && err.errorName === 'NotBankrupt') return null;
@@ -139,87 +160,143 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
 
   const isBankrupt = (user: DecodedUser) => BigInt(user.collateral.toString()) < 0n && user.positions.every((p) => p.marketIndex === EMPTY_MARKET_INDEX);
 
-  return {
-    /**
-     * One liquidation episode of an account in a market, all on chain: steps (each journaled before it is
-     * sent, so a retried attempt re-sends the same bytes) until the program closes the episode, then the
-     * bankruptcy of a flat, negative account. The program is the re-check (a healthy account is refused)
-     * and the dedupe (a step of any other episode is refused); every amount comes from its return data.
-     */
-    async liquidateAccount(input: { account: string; marketIndex: number; seq: string }): Promise<EpisodeOutcome> {
-      const seq = BigInt(input.seq);
-      let user = await fetchUser(pool, input.account);
-      // Episodes only move forward: one that is not the account's current one has ended (a late or second
-      // start of its ID). Nothing is sent for it: its steps would be the very transactions already executed.
-      // An attempt resuming its own journaled steps replays them instead (the episode may have ended by them).
-      if (currentLiquidationSeq(user) !== seq && !(await journaled(journal, 'step-0'))) return { outcome: 'stale', steps: [], bankruptcy: null };
-      // The episode may already be open (another market's liquidation, or this activity's earlier attempt).
-      let next = nextLiquidationStep(user);
-      const steps: LiquidationStep[] = [];
-      const refused: { name?: string } = {};
-      let ended = false;
-      for (let i = 0, raced = 0; i < MAX_LIQUIDATION_STEPS && !ended; i++) {
-        if (i > 0) await sleep(LIQUIDATION_COOLDOWN_MS);
-        const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, seq, next), `step-${i}`, refused);
-        if (!sent && refused.name === 'StaleLiquidation' && raced++ < MAX_LIQUIDATION_STEPS) {
-          // Another market's liquidation of the same episode took this step index: continue after it.
-          user = await fetchUser(pool, input.account);
-          if (user.beingLiquidated && currentLiquidationSeq(user) === seq) {
-            next = nextLiquidationStep(user);
-            refused.name = undefined;
-            continue;
-          }
+  /**
+   * One liquidation episode of an account in a market, all on chain: steps until the program closes the
+   * episode, then the bankruptcy of a flat, negative account. The program is the re-check (a healthy
+   * account is refused) and the dedupe (a step of any other episode is refused); every amount comes from
+   * its return data. Each transaction is journaled at the liquidation's business key before it is sent
+   * (`liq:<account>:<market>:<episode>:step-<i>`): a retried attempt, or a second workflow naming the same
+   * episode, sends the same bytes in the same order, so every runner reports the very steps the chain
+   * executed, once.
+   */
+  async function runEpisode(input: { account: string; marketIndex: number; seq: string }): Promise<EpisodeOutcome> {
+    const seq = BigInt(input.seq);
+    const business = workflowIds.liquidation(input.account, input.marketIndex, input.seq);
+    const part = (name: string): JournalPlace => ({ key: `${business}:${name}` });
+    let user = await fetchUser(pool, input.account);
+    // Episodes only move forward: one that is not the account's current one has ended (a late or second
+    // start). Nothing is sent for it: its steps would be the very transactions already executed, and the
+    // run that executed them books them. A retried attempt replays its journaled steps instead (the
+    // episode may have ended by them, and this run's books are still to be written).
+    if (currentLiquidationSeq(user) !== seq && !(retried() && (await journaled(journal, part('step-0'))))) return { outcome: 'stale', steps: [], bankruptcy: null };
+    // The episode may already be open (another market's liquidation, or this activity's earlier attempt).
+    let next = nextLiquidationStep(user);
+    const steps: LiquidationStep[] = [];
+    const refused: { name?: string } = {};
+    let ended = false;
+    for (let i = 0, raced = 0; i < MAX_LIQUIDATION_STEPS && !ended; i++) {
+      if (i > 0) await sleep(LIQUIDATION_COOLDOWN_MS);
+      const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, seq, next), part(`step-${i}`), refused);
+      if (!sent && refused.name === 'StaleLiquidation' && raced++ < MAX_LIQUIDATION_STEPS) {
+        // Another market's liquidation of the same episode took this step index: continue after it.
+        user = await fetchUser(pool, input.account);
+        if (user.beingLiquidated && currentLiquidationSeq(user) === seq) {
+          next = nextLiquidationStep(user);
+          refused.name = undefined;
+          continue;
         }
-        if (!sent) break;
-        const { trade, beingLiquidated, episodeSteps } = sent.report;
-        next = episodeSteps;
-        if (trade.baseDelta !== '0') {
-          steps.push({
-            signature: sent.signature, closedBase: abs(BigInt(trade.baseDelta)).toString(), baseAfter: trade.baseAfter,
-            collateralAfter: trade.collateralAfter, price: trade.price, fee: trade.fee, at: now().toISOString(),
-          });
-        }
-        ended = !beingLiquidated || trade.baseAfter === '0';
-        if (!ended) heartbeatProgress({ steps: steps.length });
       }
-      const last = steps.at(-1);
-      const mayBeBankrupt = last ? last.baseAfter === '0' && BigInt(last.collateralAfter) < 0n : isBankrupt(user);
-      // An earlier attempt of this activity may have resolved it already (the account is no longer
-      // bankrupt then): its journaled transaction is sent again and reports what it did.
-      const resolvedBefore = mayBeBankrupt && (await journaled(journal, 'bankruptcy'));
-      const bankruptcy = resolvedBefore || (mayBeBankrupt && isBankrupt(await fetchUser(pool, input.account)))
-        ? await resolveBankruptcy(input.account, input.marketIndex, 'bankruptcy')
-        : null;
-      const outcome = steps.length || bankruptcy ? 'liquidated' : refused.name === 'StaleLiquidation' ? 'stale' : 'healthy';
-      return { outcome, steps, bankruptcy };
+      if (!sent) break;
+      const { trade, beingLiquidated, episodeSteps } = sent.report;
+      next = episodeSteps;
+      if (trade.baseDelta !== '0') {
+        steps.push({
+          signature: sent.signature, closedBase: abs(BigInt(trade.baseDelta)).toString(), baseAfter: trade.baseAfter,
+          collateralAfter: trade.collateralAfter, price: trade.price, fee: trade.fee, at: now().toISOString(),
+        });
+      }
+      ended = !beingLiquidated || trade.baseAfter === '0';
+    }
+    const last = steps.at(-1);
+    const mayBeBankrupt = last ? last.baseAfter === '0' && BigInt(last.collateralAfter) < 0n : isBankrupt(user);
+    // An earlier attempt of this activity may have resolved it already (the account is no longer
+    // bankrupt then): its journaled transaction is sent again and reports what it did.
+    const resolvedBefore = mayBeBankrupt && (await journaled(journal, part('bankruptcy')));
+    const bankruptcy = resolvedBefore || (mayBeBankrupt && isBankrupt(await fetchUser(pool, input.account)))
+      ? await resolveBankruptcy(input.account, input.marketIndex, part('bankruptcy'))
+      : null;
+    const outcome = steps.length || bankruptcy ? 'liquidated' : refused.name === 'StaleLiquidation' ? 'stale' : 'healthy';
+    return { outcome, steps, bankruptcy };
+  }
+
+  async function cancelRestingOrdersOf(accounts: readonly string[]): Promise<number> {
+    if (!temporal || !accounts.length) return 0;
+    const running = await db.select({ workflowId: workflowRuns.workflowId }).from(workflowRuns)
+      .where(and(inArray(workflowRuns.account, [...accounts]), eq(workflowRuns.kind, 'order'), eq(workflowRuns.status, 'running')));
+    const results = await Promise.allSettled(running.map((r) => temporal.workflow.getHandle(r.workflowId).executeUpdate(cancelOrderUpdate)));
+    // A refused update means the order already triggered or finished: nothing to cancel.
+    return results.filter((r) => r.status === 'fulfilled').length;
+  }
+
+  async function recordLiquidations(records: readonly LiquidationRecord[]): Promise<void> {
+    if (!records.length) return;
+    const ledger: (typeof insuranceFundLedger.$inferInsert)[] = [];
+    for (const r of records) {
+      const at = new Date(r.at);
+      if (BigInt(r.fee) > 0n) ledger.push({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at });
+      if (BigInt(r.insurancePaid) > 0n) ledger.push({ entryKey: `bankruptcy:${r.id}`, delta: -BigInt(r.insurancePaid), reason: 'bankruptcy cover', createdAt: at });
+    }
+    await db.transaction(async (tx) => {
+      await tx.insert(liquidations).values(records.map((r) => ({
+        id: r.id, account: r.account, wallet: r.wallet, marketIndex: r.marketIndex, closedBase: BigInt(r.closedBase), price: BigInt(r.price),
+        fee: BigInt(r.fee), insurancePaid: BigInt(r.insurancePaid), socializedLoss: BigInt(r.socializedLoss), signature: r.signature,
+        createdAt: new Date(r.at), steps: r.steps ?? 1, liquidationSeq: r.liquidationSeq === undefined ? null : BigInt(r.liquidationSeq),
+      }))).onConflictDoNothing();
+      if (ledger.length) await tx.insert(insuranceFundLedger).values(ledger).onConflictDoNothing();
+    });
+  }
+
+  // Episodes in flight at once in this process, over every batch it runs: the keeper's sends and the
+  // RPC pool stay within what the providers take, however many batches a crash starts.
+  const episodeSlots = new Semaphore(LIQUIDATION_EPISODES_IN_FLIGHT);
+
+  return {
+    /** One account's episode (liquidationWorkflow; the monitor starts batches). */
+    async liquidateAccount(input: { account: string; marketIndex: number; seq: string }): Promise<EpisodeOutcome> {
+      return runEpisode(input);
     },
 
     /**
-     * Cancels the account's resting orders (their workflows' cancel update); returns how many. The running
-     * orders come from the workflow_runs table, not a visibility query.
+     * The episodes of many accounts in one market (liquidationBatchWorkflow), LIQUIDATION_EPISODES_IN_FLIGHT
+     * at once; a retried attempt replays what the first one sent and reports the same outcomes. A program rejection other than the refusals
+     * an episode expects ends that account's episode `failed` with the program's error name; anything
+     * else (RPC, journal) fails the attempt once every episode in flight has stopped, and it is retried.
      */
-    async cancelRestingOrders(account: string): Promise<number> {
-      if (!temporal) return 0;
-      const running = await db.select({ workflowId: workflowRuns.workflowId }).from(workflowRuns)
-        .where(and(eq(workflowRuns.account, account), eq(workflowRuns.kind, 'order'), eq(workflowRuns.status, 'running')));
-      const results = await Promise.allSettled(running.map((r) => temporal.workflow.getHandle(r.workflowId).executeUpdate(cancelOrderUpdate)));
-      // A refused update means the order already triggered or finished: nothing to cancel.
-      return results.filter((r) => r.status === 'fulfilled').length;
+    async liquidateAccounts(input: { marketIndex: number; accounts: readonly { account: string; seq: string }[] }): Promise<AccountEpisode[]> {
+      let done = 0;
+      const settled = await Promise.allSettled(input.accounts.map(({ account, seq }) => episodeSlots.run(async (): Promise<AccountEpisode> => {
+        try {
+          return { account, seq, ...(await runEpisode({ account, marketIndex: input.marketIndex, seq })) };
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.nonRetryable) return { account, seq, outcome: 'failed', steps: [], bankruptcy: null, error: err.type ?? err.message };
+          throw err;
+        } finally {
+          heartbeatProgress({ done: ++done, of: input.accounts.length });
+        }
+      })));
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<AccountEpisode>).value);
     },
 
-    /** The liquidation row and its insurance-fund entries, keyed by the workflow's business key. */
-    async recordLiquidation(r: LiquidationRecord): Promise<void> {
-      const at = new Date(r.at);
-      await db.transaction(async (tx) => {
-        await tx.insert(liquidations).values({
-          id: r.id, account: r.account, wallet: r.wallet, marketIndex: r.marketIndex, closedBase: BigInt(r.closedBase), price: BigInt(r.price),
-          fee: BigInt(r.fee), insurancePaid: BigInt(r.insurancePaid), socializedLoss: BigInt(r.socializedLoss), signature: r.signature, createdAt: at,
-          steps: r.steps ?? 1, liquidationSeq: r.liquidationSeq === undefined ? null : BigInt(r.liquidationSeq),
-        }).onConflictDoNothing();
-        if (BigInt(r.fee) > 0n) await tx.insert(insuranceFundLedger).values({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at }).onConflictDoNothing();
-        if (BigInt(r.insurancePaid) > 0n) await tx.insert(insuranceFundLedger).values({ entryKey: `bankruptcy:${r.id}`, delta: -BigInt(r.insurancePaid), reason: 'bankruptcy cover', createdAt: at }).onConflictDoNothing();
-      });
+    /** Cancels the account's resting orders (their workflows' cancel update); returns how many. */
+    async cancelRestingOrders(account: string): Promise<number> {
+      return cancelRestingOrdersOf([account]);
     },
+
+    /**
+     * Cancels the resting orders of every account named; returns how many. The running orders come from
+     * the workflow_runs table, not a visibility query.
+     */
+    cancelRestingOrdersOf,
+
+    /** The liquidation row and its insurance-fund entries, keyed by the liquidation's business key. */
+    async recordLiquidation(r: LiquidationRecord): Promise<void> {
+      await recordLiquidations([r]);
+    },
+
+    /** Liquidation rows and their insurance-fund entries, in one transaction; each keyed by its business key. */
+    recordLiquidations,
 
     // --- runs started before liquidateAccount (patched('liquidation-one-chain-activity')) ------------------
 

@@ -17,19 +17,27 @@ export interface WorkflowRunRecord {
 }
 
 export function createWorkflowRunActivities(db: Database) {
+  /** Upsert by business key: a retried activity rewrites the same rows, never adds a second. */
+  const upsertRuns = async (runs: readonly WorkflowRunRecord[]): Promise<void> => {
+    if (!runs.length) return;
+    await db
+      .insert(workflowRuns)
+      .values(runs.map((run) => ({ ...run, createdAt: new Date(run.at), updatedAt: new Date(run.at) })))
+      .onConflictDoUpdate({
+        target: workflowRuns.businessKey,
+        set: { runId: sql`excluded.run_id`, workflowId: sql`excluded.workflow_id`, status: sql`excluded.status`, step: sql`excluded.step`, updatedAt: sql`excluded.updated_at` },
+        // A late retry of an older write must not move a row back in time.
+        setWhere: sql`${workflowRuns.updatedAt} <= excluded.updated_at`,
+      });
+  };
   return {
-    /** Upsert by business key: a retried activity rewrites the same row, never adds a second. */
     async recordWorkflowRun(run: WorkflowRunRecord): Promise<void> {
-      const at = new Date(run.at);
-      await db
-        .insert(workflowRuns)
-        .values({ ...run, createdAt: at, updatedAt: at })
-        .onConflictDoUpdate({
-          target: workflowRuns.businessKey,
-          set: { runId: run.runId, status: run.status, step: run.step, updatedAt: at },
-          // A late retry of an older write must not move the row back in time.
-          setWhere: sql`${workflowRuns.updatedAt} <= ${at}`,
-        });
+      await upsertRuns([run]);
+    },
+
+    /** Many runs in one statement (a liquidation batch records one per account); business keys must differ. */
+    async recordWorkflowRuns(runs: WorkflowRunRecord[]): Promise<void> {
+      await upsertRuns(runs);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { PublicKey } from '@solana/web3.js';
-import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, type Account, type MarketParams, type Position } from '../../domain/perp';
+import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, quoteValueFloor, type Account, type MarketParams, type Position } from '../../domain/perp';
 import { currentLiquidationSeq, EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../chain/perp-coders';
 import { PERP_PROGRAM_ID } from '../chain/perp-program';
 import { fetchPricedMarket } from '../chain/chain-reads';
@@ -65,6 +65,8 @@ export interface Underwater {
  * the candidates (isBelowMaintenance) decides; the slack only makes sure rounding never hides one.
  */
 const TRIGGER_SLACK_BPS = 10n;
+/** Quote base units that rounding may move an account's equity by (each position's value and entry round). */
+const DUST_QUOTE_UNITS = 8n;
 const ACCOUNTS_PER_READ = 100;
 
 const userFilter = () => [{ memcmp: perpAccountsCoder.memcmp('user') as { offset: number; bytes: string } }];
@@ -214,12 +216,22 @@ export class RiskBook {
       return;
     }
     const margin = this.marginAccount(account);
-    const price = margin ? liquidationPrice(margin, 0) : null;
+    const base = holder.positions[at]!.base;
+    const side = base > 0n ? 'longs' : 'shorts';
+    // No positive liquidation price: a long is then above maintenance at every price, a short below it
+    // at every price (its trigger is 0: every tick finds it).
+    const price = (margin ? liquidationPrice(margin, 0) : null) ?? (margin && base < 0n ? 0n : null);
     if (price === null) {
-      index.placed.set(account, { side: 'none' }); // no positive price brings it to maintenance
+      index.placed.set(account, { side: 'none' });
       return;
     }
-    const side = holder.positions[at]!.base > 0n ? 'longs' : 'shorts';
+    // Dust: where the slack moves its value by less than the rounding of a few base units, the trigger
+    // cannot be trusted; such an account is valued on every tick like a multi-market one.
+    if ((quoteValueFloor(base < 0n ? -base : base, price) * TRIGGER_SLACK_BPS) / BPS_PRECISION < DUST_QUOTE_UNITS) {
+      index.multi.add(account);
+      index.placed.set(account, { side: 'multi' });
+      return;
+    }
     const list = index[side];
     if (sorted) list.splice(lowerBound(list, side, price), 0, { account, price });
     else list.push({ account, price });

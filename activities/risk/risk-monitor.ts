@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DEFAULT_MARKETS } from '../../domain/perp';
 import { marketAccountOf, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domain/workflow-events';
-import { QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
-import type { liquidationWorkflow } from '../../workflows';
+import { QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
+import type { liquidationBatchWorkflow } from '../../workflows';
 import type { RpcPool } from '../chain/rpc-pool';
 import { PriceRelayLane, relayPriceTick } from './price-relay';
 import { RiskBook, type Underwater } from './risk-book';
@@ -19,6 +20,8 @@ export interface MonitorDeps {
   eagerStart?: boolean;
   /** Signals per second the price relay may send to waiting orders (RELAY_SIGNALS_PER_SECOND). */
   relaySignalsPerSecond?: number;
+  /** Accounts per liquidation batch (LIQUIDATION_BATCH_SIZE). */
+  batchSize?: number;
 }
 
 /**
@@ -28,8 +31,14 @@ export interface MonitorDeps {
  */
 export const RELAY_SIGNALS_PER_SECOND = 200;
 
-/** Workflow starts in flight at once when a tick puts many accounts under water. */
-const PARALLEL_STARTS = 32;
+/** Batch workflows starting at once when a tick puts many accounts under water. */
+const PARALLEL_STARTS = 8;
+/**
+ * Accounts per liquidation batch: a crash's first wave (1 % of 100,000 accounts) becomes a few dozen
+ * batches that the liquidation workers run side by side, each a small history. Bounded by the batch's
+ * `QdAccounts` search attribute: Temporal's default limit for one value is 2 KB (47 bytes per account).
+ */
+export const LIQUIDATION_BATCH_SIZE = 40;
 /**
  * How long a started liquidation is not asked for again while its account stays under water and no
  * event about it arrives: ticks come every few hundred milliseconds, and each start attempt of a running
@@ -39,33 +48,52 @@ export const RESTART_QUIET_MS = 10_000;
 /** How long the monitor remembers a liquidation it asked for (so that asking again first re-reads the account). */
 const ASKED_MEMORY_MS = 10 * 60_000;
 
+/** Names a set of (account, episode) pairs, whatever their order: the same set gets the same batch ID. */
+export function liquidationBatchDigest(accounts: readonly { account: string; seq: string }[]): string {
+  const pairs = accounts.map((a) => `${a.account}:${a.seq}`).sort();
+  return createHash('sha256').update(pairs.join(',')).digest('hex').slice(0, 20);
+}
+
+export interface StartedBatch {
+  workflowId: string;
+  /** The business keys (liq:<account>:<market>:<episode>) of the liquidations it runs. */
+  liquidations: string[];
+}
+
 /**
- * Starts `liq:<account>:<market>:<episode>` for each account, the episode being the chain's (the open one,
- * or the next). A run of that ID still going is not started again; a finished one may be (the account went
- * healthy before its step and under again), and the program refuses any step of an episode that is not
- * the account's current one, so a second detector or a stale book never liquidates twice.
- * Returns the ids it started.
+ * Starts the liquidations of `accounts` in `liquidationBatchWorkflow`s of LIQUIDATION_BATCH_SIZE, each
+ * named by its market and its set of (account, episode) pairs, the episode being the chain's (the open
+ * one, or the next): a retried tick or a second detector seeing the same set finds the running batch;
+ * a finished one may run again (its accounts went healthy before their steps and under again), and the
+ * program refuses any step of an episode that is not the account's current one, so no account is ever
+ * liquidated twice, whichever batches name it. Returns the batches it started.
  */
-export async function startLiquidations(deps: MonitorDeps, marketIndex: number, accounts: readonly Underwater[]): Promise<string[]> {
-  const started: string[] = [];
+export async function startLiquidations(deps: MonitorDeps, marketIndex: number, accounts: readonly Underwater[]): Promise<StartedBatch[]> {
+  const batches: Underwater[][] = [];
+  const size = deps.batchSize ?? LIQUIDATION_BATCH_SIZE;
+  for (let i = 0; i < accounts.length; i += size) batches.push(accounts.slice(i, i + size));
+  const started: StartedBatch[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < accounts.length) {
-      const { account, wallet, seq } = accounts[next++]!;
-      const workflowId = workflowIds.liquidation(account, marketIndex, seq);
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const workflowId = workflowIds.liquidationBatch(marketIndex, liquidationBatchDigest(batch));
       try {
-        await deps.temporal.workflow.start<typeof liquidationWorkflow>('liquidationWorkflow', {
-          workflowId, taskQueue: deps.taskQueue, args: [{ account, wallet, marketIndex, seq }], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          requestEagerStart: deps.eagerStart ?? false,
-          typedSearchAttributes: [{ key: QdAccount, value: account }, { key: QdMarket, value: String(marketIndex) }, { key: QdKind, value: 'liquidation' }, { key: QdStatus, value: 'running' }],
+        await deps.temporal.workflow.start<typeof liquidationBatchWorkflow>('liquidationBatchWorkflow', {
+          workflowId, taskQueue: deps.taskQueue, workflowIdReusePolicy: 'ALLOW_DUPLICATE', requestEagerStart: deps.eagerStart ?? false,
+          args: [{ marketIndex, accounts: batch.map(({ account, wallet, seq }) => ({ account, wallet, seq })) }],
+          typedSearchAttributes: [
+            { key: QdAccounts, value: batch.map((u) => u.account) }, { key: QdMarket, value: String(marketIndex) },
+            { key: QdKind, value: 'liquidation' }, { key: QdStatus, value: 'running' },
+          ],
         });
-        started.push(workflowId);
+        started.push({ workflowId, liquidations: batch.map((u) => workflowIds.liquidation(u.account, marketIndex, u.seq)) });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, accounts.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, batches.length) }, worker));
   return started;
 }
 
@@ -73,7 +101,7 @@ export async function startLiquidations(deps: MonitorDeps, marketIndex: number, 
  * One pass over a market on fresh chain state (every sub-account read now): what the monitor does after
  * a tick, for callers without a running monitor (tests, operators).
  */
-export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: number): Promise<string[]> {
+export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: number): Promise<StartedBatch[]> {
   const book = new RiskBook();
   await book.load(deps.pool, DEFAULT_MARKETS.map((m) => m.marketIndex));
   return startLiquidations(deps, marketIndex, book.underwater(marketIndex));
@@ -81,7 +109,7 @@ export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: 
 
 export interface TickOutcome {
   underwater: number;
-  liquidations: string[];
+  liquidations: StartedBatch[];
 }
 
 /**

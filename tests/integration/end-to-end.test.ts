@@ -13,6 +13,7 @@ import type { Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { asWallet } from '../support/auth';
+import { onlyLiquidation } from '../support/liquidations';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -72,8 +73,7 @@ describe('deposit → market order → price move → funding → liquidation �
     await env.ln.control('/advance', { slots: 2, secs: 1 });
     await env.ln.control('/pyth', { marketIndex: 0, price: (135n * PRICE_PRECISION).toString() });
     const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), db: h.db, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
-    const [liquidation] = await scanMarketForLiquidations(monitor, 0);
-    expect(((await result<{ status: string }>(liquidation!)).status)).toBe('liquidated');
+    expect((await onlyLiquidation(h.temporal, await scanMarketForLiquidations(monitor, 0))).status).toBe('liquidated');
     await assertConserved();
 
     await placeAndWait(h, trader, signedOrderBody(trader, -100n * BASE_PRECISION, 0n, 'market', `e2e-close-${h.id}`, { reduceOnly: true }));

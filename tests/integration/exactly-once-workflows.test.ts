@@ -16,7 +16,7 @@ import { fetchInsuranceFund, fetchMarket } from '../../activities/chain/chain-re
 import { startLiquidations } from '../../activities/risk/risk-monitor';
 import { accountStreamKey, marketAccountOf, type WorkflowEvent } from '../../domain/workflow-events';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION, fundingOwed } from '../../domain/perp';
-import type { LiquidationResult } from '../../workflows/liquidation-workflow';
+import { onlyLiquidation } from '../support/liquidations';
 import type { FundingResult } from '../../workflows/funding-workflow';
 import { startHarness, waitFor, type Harness } from '../support/harness';
 import { sendsSoFar as localnetSends, setFaults as setLocalnetFaults, startLocalnet, type Localnet } from '../support/localnet';
@@ -113,13 +113,14 @@ describe('a worker killed right after the chain executed', () => {
     const opened = await baseOf(trader);
     await ln.control('/pyth', { marketIndex: 0, price: (135n * PRICE_PRECISION).toString() });
     const monitor = { pool: new RpcPool(ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
-    const [workflowId] = await killAfterNextSend(() => startLiquidations(monitor, 0, [{ account: trader.user.toBase58(), wallet: trader.wallet.publicKey.toBase58(), seq: '1' }]));
-    const result = (await h.temporal.workflow.getHandle(workflowId!).result()) as LiquidationResult;
+    const batches = await killAfterNextSend(() => startLiquidations(monitor, 0, [{ account: trader.user.toBase58(), wallet: trader.wallet.publicKey.toBase58(), seq: '1' }]));
+    const result = await onlyLiquidation(h.temporal, batches);
+    const workflowId = batches[0]!.workflowId;
     expect(result.status).toBe('liquidated');
     expect(BigInt(result.closedBase)).toBe(opened - (await baseOf(trader))); // what the workflow reports is what the chain did
     expect(await h.db.select().from(liquidations).where(eq(liquidations.account, trader.user.toBase58()))).toHaveLength(1);
-    expect((await h.db.select().from(insuranceFundLedger).where(eq(insuranceFundLedger.entryKey, `liq-fee:${workflowId}`)))[0]!.delta).toBe(BigInt(result.fees));
-    once(await stepsOf(trader.user.toBase58(), workflowId!));
+    expect((await h.db.select().from(insuranceFundLedger).where(eq(insuranceFundLedger.entryKey, `liq-fee:${result.id}`)))[0]!.delta).toBe(BigInt(result.fees));
+    once(await stepsOf(trader.user.toBase58(), workflowId));
     await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
   }, 180_000);
 
@@ -132,11 +133,10 @@ describe('a worker killed right after the chain executed', () => {
     const monitor = { pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
     const account = trader.user.toBase58();
     // Killed once both the closing step and the bankruptcy reached the chain: the retry must report both.
-    const [workflowId] = await killAfterNextSend(() => startLiquidations(monitor, 0, [{ account, wallet: trader.wallet.publicKey.toBase58(), seq: '1' }]), 2);
-    const result = (await h.temporal.workflow.getHandle(workflowId!).result()) as LiquidationResult;
+    const result = await onlyLiquidation(h.temporal, await killAfterNextSend(() => startLiquidations(monitor, 0, [{ account, wallet: trader.wallet.publicKey.toBase58(), seq: '1' }]), 2));
     expect(result.status).toBe('liquidated');
     expect(BigInt(result.insurancePaid) + BigInt(result.socializedLoss)).toBeGreaterThan(0n);
-    const entries = await h.db.select().from(insuranceFundLedger).where(inArray(insuranceFundLedger.entryKey, [`liq-fee:${workflowId}`, `bankruptcy:${workflowId}`]));
+    const entries = await h.db.select().from(insuranceFundLedger).where(inArray(insuranceFundLedger.entryKey, [`liq-fee:${result.id}`, `bankruptcy:${result.id}`]));
     const booked = entries.reduce((sum, e) => sum + e.delta, 0n);
     expect(booked).toBe((await fetchInsuranceFund(pool)) - fundBefore);
     expect((await trader.program.account.user.fetch(trader.user)).collateral.toString()).toBe('0');

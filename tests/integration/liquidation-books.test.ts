@@ -9,8 +9,9 @@ import { BASE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import { fetchInsuranceFund } from '../../activities/chain/chain-reads';
 import { perpAccountsCoder, type DecodedUser } from '../../activities/chain/perp-coders';
 import { RpcPool } from '../../activities/chain/rpc-pool';
-import { RiskMonitor } from '../../activities/risk/risk-monitor';
-import type { LiquidationResult } from '../../workflows/liquidation-workflow';
+import { RiskMonitor, startLiquidations } from '../../activities/risk/risk-monitor';
+import type { LiquidationBatchResult } from '../../workflows/liquidation-batch-workflow';
+import { liquidationsOf } from '../support/liquidations';
 import { createWorker } from '../../temporal/worker-factory';
 import { startHarness, waitFor, workflowBundle, type Harness } from '../support/harness';
 import { startLocalnet, type Localnet } from '../support/localnet';
@@ -56,17 +57,30 @@ describe('liquidation books under concurrency', () => {
     const insuranceBefore = await fetchInsuranceFund(pool);
 
     await ln.control('/pyth', { marketIndex: SOL, price: (135n * PRICE_PRECISION).toString() });
-    const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue });
+    // Batches of 5: seven workflows run side by side, as a crash's first wave does.
+    const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue, batchSize: 5 });
     await monitor.load();
-    const { liquidations: started } = await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false });
-    expect(started).toHaveLength(partial.length + bankrupt.length);
-    // A retried tick while they run starts nothing twice.
+    const { liquidations: batches } = await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false });
+    expect(batches).toHaveLength(Math.ceil((partial.length + bankrupt.length) / 5));
+    const started = batches.flatMap((b) => b.liquidations);
+    expect(started.sort()).toEqual([...partial, ...bankrupt].map((a) => `liq:${a}:${SOL}:1`).sort());
+    // A retried tick while they run starts nothing twice; a second detector naming the same accounts in
+    // other batches starts them, and each of its runs sends the first run's journaled transactions (or
+    // finds the episode over): the chain executes every step once and both report the same steps.
     expect((await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false })).liquidations).toEqual([]);
-    const results = await Promise.all(started.map(async (id) => ({ id, ...((await h.temporal.workflow.getHandle(id).result()) as LiquidationResult) })));
+    const second = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue, batchSize: 7 });
+    await second.load();
+    const duplicates = (await second.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false })).liquidations;
+    const results = await liquidationsOf(h.temporal, batches);
+    const twice = await liquidationsOf(h.temporal, duplicates);
 
     expect(results.every((r) => r.status === 'liquidated')).toBe(true);
+    const first = new Map(results.map((r) => [r.id, r]));
+    for (const r of twice) {
+      if (r.status !== 'stale') expect(r).toEqual(first.get(r.id));
+    }
     const rows = await h.db.select().from(liquidations).where(inArray(liquidations.id, started));
-    expect(rows).toHaveLength(started.length); // every workflow that liquidated has its row
+    expect(rows).toHaveLength(started.length); // every liquidation the program executed has its row
     const chain = await users([...partial, ...bankrupt]);
     const stepsOnChain = chain.reduce((n, u) => n + Number(u.liquidationSteps.toString()), 0);
     expect(rows.reduce((n, r) => n + r.steps, 0)).toBe(stepsOnChain); // rows = on-chain executions
@@ -99,12 +113,11 @@ describe('liquidation books under concurrency', () => {
     });
     const running = broken.run();
     const wallet = (await users([account!]))[0]!.authority.toBase58();
-    const handle = await h.temporal.workflow.start('liquidationWorkflow', {
-      workflowId: `liq:${account}:0:1`, taskQueue: queue, args: [{ account: account!, wallet, marketIndex: SOL, seq: '1' }],
-    });
+    const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [{ account: account!, wallet, seq: '1' }]);
+    const handle = h.temporal.workflow.getHandle(batch!.workflowId);
     await waitFor('the chain step', async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined), 15_000);
-    expect((await handle.describe()).status.name).toBe('RUNNING'); // its bookkeeping is still failing
-    expect(await h.db.select().from(liquidations).where(inArray(liquidations.id, [handle.workflowId]))).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await handle.describe()).status.name).toBe('RUNNING'); // its event publishes are still failing
 
     broken.shutdown();
     await running;
@@ -113,9 +126,9 @@ describe('liquidation books under concurrency', () => {
     const healthy = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
       pool: h.pool, db: h.db, redis: h.redis, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
     });
-    const result = (await healthy.runUntil(handle.result())) as LiquidationResult;
-    expect(result.status).toBe('liquidated');
-    const [row] = await h.db.select().from(liquidations).where(inArray(liquidations.id, [handle.workflowId]));
+    const [result] = ((await healthy.runUntil(handle.result())) as LiquidationBatchResult).liquidations;
+    expect(result!.status).toBe('liquidated');
+    const [row] = await h.db.select().from(liquidations).where(inArray(liquidations.id, [result!.id]));
     expect(row!.steps).toBe(Number((await users([account!]))[0]!.liquidationSteps.toString()));
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import type { Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { recordHistory } from '../support/histories';
+import { onlyLiquidation } from '../support/liquidations';
 import { asWallet } from '../support/auth';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
@@ -41,12 +42,12 @@ describe('liquidation on the real stack', () => {
 
     await env.ln.control('/advance', { slots: 2, secs: 1 });
     await setPrice(135n * PRICE_PRECISION); // ~60 SOL long on ~1,000 USDC: under maintenance
-    const started = await scanMarketForLiquidations(monitor(), 0);
-    expect(started).toEqual([`liq:${trader.user.toBase58()}:0:1`]); // the account's first episode
+    const batches = await scanMarketForLiquidations(monitor(), 0);
+    expect(batches.map((b) => b.liquidations)).toEqual([[`liq:${trader.user.toBase58()}:0:1`]]); // the account's first episode
     expect(await scanMarketForLiquidations(monitor(), 0)).toEqual([]); // running, or done and healthy: not twice
 
-    const result = (await h.temporal.workflow.getHandle(started[0]!).result()) as LiquidationResult;
-    expect(result.status).toBe('liquidated');
+    const result = await onlyLiquidation(h.temporal, batches);
+    expect(result).toMatchObject({ id: `liq:${trader.user.toBase58()}:0:1`, status: 'liquidated' });
     expect(result.steps).toBeGreaterThanOrEqual(1);
     expect(BigInt(result.fees)).toBeGreaterThan(0n);
     const user = await trader.program.account.user.fetch(trader.user);
@@ -57,21 +58,31 @@ describe('liquidation on the real stack', () => {
     expect({ seq: user.liquidationSeq.toString(), open: user.beingLiquidated, steps: user.liquidationSteps.toString() }).toEqual({ seq: '1', open: false, steps: String(result.steps) });
 
     expect(((await h.temporal.workflow.getHandle(restingOrder).result()) as { status: string }).status).toBe('cancelled');
-    const [row] = await h.db.select().from(liquidations).where(eq(liquidations.id, started[0]!));
+    const [row] = await h.db.select().from(liquidations).where(eq(liquidations.id, result.id));
     expect(row).toMatchObject({ closedBase: BigInt(result.closedBase), fee: BigInt(result.fees), price: 135n * PRICE_PRECISION, steps: result.steps, liquidationSeq: 1n });
-    const ledger = await h.db.select().from(insuranceFundLedger).where(eq(insuranceFundLedger.entryKey, `liq-fee:${started[0]}`));
+    const ledger = await h.db.select().from(insuranceFundLedger).where(eq(insuranceFundLedger.entryKey, `liq-fee:${result.id}`));
     expect(ledger[0]!.delta).toBe(BigInt(result.fees));
-    const steps = (await h.temporal.workflow.getHandle(started[0]!).query<Progress>('getProgress')).steps.map((s) => s.step);
-    expect(steps).toEqual([...Array.from({ length: result.steps }, (_, i) => `liquidated-${i}`), 'recorded', 'orders-cancelled']);
-    await recordHistory(h.temporal, started[0]!, 'liquidation');
+    // The batch is found by the account; its progress and the account's events name each step once.
+    const { workflowId } = batches[0]!;
+    const found = [];
+    for await (const wf of h.temporal.workflow.list({ query: `QdAccounts = "${trader.user.toBase58()}" AND QdKind = "liquidation"` })) found.push(wf.workflowId);
+    expect(found).toContain(workflowId);
+    const stepNames = [...Array.from({ length: result.steps }, (_, i) => `liquidated-${i}`), 'recorded', 'orders-cancelled'];
+    const progress = await h.temporal.workflow.getHandle(workflowId).query<Progress>('getProgress');
+    expect(progress.steps.map((s) => s.step)).toEqual(stepNames.map((s) => `${s} ${trader.user.toBase58()}`));
+    const events = (await h.redis.xrange(accountStreamKey(h.config.streamPrefix, trader.user.toBase58()), '-', '+'))
+      .map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent).filter((e) => e.workflowId === workflowId);
+    expect(events.map((e) => e.step)).toEqual(stepNames);
+    expect(events.every((e) => e.kind === 'liquidation' && e.detail?.liquidation === result.id)).toBe(true);
+    await recordHistory(h.temporal, workflowId, 'liquidation-batch');
   });
 
   it('liquidates again at once when the account falls under again, and refuses the finished episode', async () => {
     await env.ln.control('/advance', { slots: 2, secs: 1 });
     await setPrice(133n * PRICE_PRECISION); // just under maintenance again (the first episode left it 0.5 % above)
-    const started = await scanMarketForLiquidations(monitor(), 0);
-    expect(started).toEqual([`liq:${trader.user.toBase58()}:0:2`]);
-    expect(((await h.temporal.workflow.getHandle(started[0]!).result()) as LiquidationResult).status).toBe('liquidated');
+    const batches = await scanMarketForLiquidations(monitor(), 0);
+    expect(batches.map((b) => b.liquidations)).toEqual([[`liq:${trader.user.toBase58()}:0:2`]]);
+    expect((await onlyLiquidation(h.temporal, batches)).status).toBe('liquidated');
 
     // A stale detector asking for episode 1 again: the program refuses it, nothing is executed or written.
     const account = trader.user.toBase58();

@@ -69,6 +69,6 @@ describe('operator and auditor tools on the real Temporal server', () => {
   });
 
   it('builds visibility queries that cannot be broken out of', () => {
-    expect(visibilityQuery({ account: 'a" OR "1"="1', kind: 'deposit' })).toBe('QdAccount = "a OR 1=1" AND QdKind = "deposit"');
+    expect(visibilityQuery({ account: 'a" OR "1"="1', kind: 'deposit' })).toBe('(QdAccount = "a OR 1=1" OR QdAccounts = "a OR 1=1") AND QdKind = "deposit"');
   });
 });

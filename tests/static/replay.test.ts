@@ -12,7 +12,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // Recorded by the integration tests (QD_RECORD_HISTORIES=1) and committed: every workflow type, as the
 // current code runs it (<kind>.history) and as the first release ran it (<kind>.v1.history, before
 // progress bookkeeping became local activities and funding read its index first: patched() keeps them);
-// liquidation.v2.history is a run of the step-per-activity liquidation, before the one-activity episode.
+// liquidation.v2.history is a run of the step-per-activity liquidation, before the one-activity episode;
+// liquidation-batch.history is the batch the risk monitor starts since.
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
   workflowId: file.replace(/\.history$/, ''),
   history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
@@ -21,7 +22,7 @@ const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history'
 describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
-    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2'].sort());
+    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch'].sort());
   });
 
   it('replays every history deterministically', async () => {
