@@ -29,16 +29,17 @@ export interface ActivityDeps {
 
 /** Every activity, built from its dependencies, heartbeating while it runs; workflows see only the type of this object. */
 export function createActivities(deps: ActivityDeps) {
+  const events = createEventActivities(deps.redis, deps.streamPrefix);
   return withHeartbeats({
     ...createWorkflowRunActivities(deps.db),
-    ...createEventActivities(deps.redis, deps.streamPrefix),
+    ...events,
     ...createSystemActivities(deps.pool, deps.redis),
     ...createLedgerActivities(deps.db),
     ...createWithdrawalActivities(deps.db),
     ...createRiskActivities(deps.rpcPool),
     ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
-    ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal),
+    ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, { publish: events.publishWorkflowEvents }),
     ...createChainActivities(deps.rpcPool),
   });
 }

@@ -132,6 +132,8 @@ class Observer {
   private readonly under = new Map<string, number>();
   readonly intervals: number[] = [];
   readonly readMs: number[] = [];
+  /** Liquidation steps the chain has executed on the watched accounts, as each read saw them. */
+  readonly steps: { at: number; total: number }[] = [];
   everUnder = new Set<string>();
 
   constructor(private readonly pool: RpcPool, private readonly watched: string[]) {}
@@ -144,12 +146,19 @@ class Observer {
   async read(price: bigint, tickAt: number): Promise<void> {
     const t0 = performance.now();
     this.book.setPrice(SOL, price);
+    let total = 0;
     for (let i = 0; i < this.watched.length; i += 100) {
       const chunk = this.watched.slice(i, i + 100);
       const infos = await this.pool.call('observe accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
-      infos.forEach((info, j) => info && this.book.upsert(chunk[j]!, perpAccountsCoder.decode<DecodedUser>('user', info.data)));
+      infos.forEach((info, j) => {
+        if (!info) return;
+        const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
+        this.book.upsert(chunk[j]!, user);
+        total += Number(user.liquidationSteps.toString());
+      });
     }
     const seenAt = performance.now();
+    this.steps.push({ at: seenAt, total });
     for (const account of this.watched) {
       const margin = this.book.marginAccount(account);
       const below = margin !== null && margin.positions.length > 0 && isBelowMaintenance(margin);
@@ -163,6 +172,17 @@ class Observer {
       }
     }
     this.readMs.push(seenAt - t0);
+  }
+
+  /** Steps executed per second between two instants (performance.now()), by the reads nearest before them. */
+  stepsPerSecond(from: number, to: number): number {
+    const at = (t: number) => [...this.steps].reverse().find((s) => s.at <= t)?.total ?? 0;
+    return to > from ? (at(to) - at(from)) / ((to - from) / 1000) : 0;
+  }
+
+  /** The highest rate over any `windowMs` (reads as window ends). */
+  peakStepsPerSecond(windowMs: number): number {
+    return Math.max(0, ...this.steps.map((s) => this.stepsPerSecond(s.at - windowMs, s.at)));
   }
 
   get stillUnder(): number {
@@ -301,6 +321,7 @@ async function run(n: number) {
     if (process.env.QD_BENCH_PROFILE) await monitor.stop();
     const breakdown = await historyBreakdown(h.temporal, firstWaveBatches.slice(0, BREAKDOWN_SAMPLE));
     const firstWaveSeconds = (lastClose - crashAt) / 1000;
+    const firstWaveStepsPerSecond = observer.stepsPerSecond(tickTimes[0]!, tickTimes[0]! + (lastClose - crashAt));
     return {
       accounts: n, edgeAccounts: edge.length, spreadAccounts: spread.length, seedSeconds, monitorReadyMs,
       ticks: path.length, tickMs: TICK_MS, tickJitterMs: summarize(tickTimes.slice(1).map((t, i) => t - tickTimes[i]! - TICK_MS)),
@@ -317,6 +338,13 @@ async function run(n: number) {
       },
       direct,
       throughputVsDirect: round1((firstWave.length / firstWaveSeconds) / direct.accountsPerSecond * 100) / 100,
+      // The chain work the pipeline got done: liquidation steps executed per second while the first wave
+      // ran, and at the busiest 2 s, against the same transactions sent directly.
+      pipelineSteps: {
+        perSecondFirstWave: round1(firstWaveStepsPerSecond), peakPerSecond2s: round1(observer.peakStepsPerSecond(2_000)),
+        vsDirectTransactions: round1(firstWaveStepsPerSecond / direct.transactionsPerSecond * 100) / 100,
+        peakVsDirectTransactions: round1(observer.peakStepsPerSecond(2_000) / direct.transactionsPerSecond * 100) / 100,
+      },
       books: {
         liquidationRows: Number(rows[0]!.n), stepsInRows: Number(rows[0]!.steps ?? 0), stepsOnChain: onChainSteps,
         liquidatedWithoutRow: withoutRow, negativeSocializedLoss: negativeSocialized,

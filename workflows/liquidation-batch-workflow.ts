@@ -1,7 +1,8 @@
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountEpisode, LiquidationRecord } from '../activities/chain/liquidation-activities';
 import type { WorkflowRunRecord } from '../activities/db/workflow-runs';
-import { eventKeyOf, type WorkflowEvent } from '../domain/workflow-events';
+import type { WorkflowEvent } from '../domain/workflow-events';
+import { episodeEvents, liquidationEvent } from './liquidation-events';
 import { bookkeepingLocalActivities as bookkeeping, liquidationActivities as liquidation } from './activity-proxies';
 import { getProgressQuery, QdStatus, workflowIds, type Progress } from './definitions';
 import { resultOf, type LiquidationResult } from './liquidation-workflow';
@@ -55,7 +56,9 @@ export async function liquidationBatchWorkflow(input: LiquidationBatchInput): Pr
     // The chain work gave up (its retries spent): every account's run says so, the monitor asks again.
     const at = new Date().toISOString();
     const error = err instanceof Error ? err.message : String(err);
-    await bookkeeping.publishWorkflowEvents(input.accounts.map(({ account, seq }) => event(keyOf(account, seq), account, 'liquidated', 'failed', at, { error })));
+    const failed = input.accounts.map(({ account, seq }) => liquidationEvent({ workflowId, id: keyOf(account, seq), account }, 'liquidated', 'failed', at, { error }));
+    report(failed);
+    await bookkeeping.publishWorkflowEvents(failed);
     await bookkeeping.recordWorkflowRuns(input.accounts.map(({ account, seq }) => run(keyOf(account, seq), account, 'failed', 'liquidated', at)));
     finish('failed');
     throw err;
@@ -80,25 +83,27 @@ export async function liquidationBatchWorkflow(input: LiquidationBatchInput): Pr
   const liquidated = records.map((r) => r.account);
   if (records.length) await Promise.all([bookkeeping.recordLiquidations(records), bookkeeping.cancelRestingOrdersOf(liquidated)]);
 
-  // Each account's steps, in order, to its own stream; a stale episode was another run's: nothing to say.
+  // Each account's steps, in order, to its own stream (the activity published the chain's steps as each
+  // episode ended; the same keys add nothing); a stale episode was another run's: nothing to say.
   const now = new Date().toISOString();
   const events: WorkflowEvent[] = [];
   for (const [i, e] of episodes.entries()) {
     const l = liquidations[i]!;
-    if (l.status === 'failed') events.push(event(l.id, e.account, 'liquidated', 'failed', now, { error: l.error ?? 'rejected' }));
-    e.steps.forEach((s, n) => events.push(event(l.id, e.account, `liquidated-${n}`, 'completed', s.at ?? now)));
-    if (e.bankruptcy) events.push(event(l.id, e.account, 'bankruptcy-resolved', 'completed', e.bankruptcy.at));
-    if (l.status === 'liquidated') events.push(event(l.id, e.account, 'recorded', 'completed', now), event(l.id, e.account, 'orders-cancelled', 'completed', now));
+    const at = { workflowId, id: l.id, account: e.account };
+    if (l.status === 'failed') events.push(liquidationEvent(at, 'liquidated', 'failed', now, { error: l.error ?? 'rejected' }));
+    events.push(...episodeEvents({ ...at, steps: e.steps, bankruptcy: e.bankruptcy, now }));
+    if (l.status === 'liquidated') events.push(liquidationEvent(at, 'recorded', 'completed', now), liquidationEvent(at, 'orders-cancelled', 'completed', now));
   }
+  report(events);
   if (events.length) await bookkeeping.publishWorkflowEvents(events);
   const runs = liquidations.filter((l) => l.status !== 'stale').map((l) => run(l.id, l.account, l.status === 'failed' ? 'failed' : 'completed', l.status, now));
   if (runs.length) await bookkeeping.recordWorkflowRuns(runs);
   finish('completed');
   return { marketIndex: input.marketIndex, liquidations };
 
-  function event(id: string, account: string, step: string, status: 'completed' | 'failed', at: string, detail?: Record<string, string>): WorkflowEvent {
-    progress.steps.push({ step: `${step} ${account}`, status, at, ...(detail?.error ? { error: detail.error } : {}) });
-    return { eventKey: eventKeyOf(id, step, status), workflowId, kind: 'liquidation', account, step, status, at, detail: { liquidation: id, ...detail } };
+  /** The progress query shows every account's steps, named with the account. */
+  function report(events: readonly WorkflowEvent[]): void {
+    for (const e of events) progress.steps.push({ step: `${e.step} ${e.account}`, status: e.status, at: e.at, ...(e.detail?.error ? { error: e.detail.error } : {}) });
   }
 
   function run(businessKey: string, account: string, status: WorkflowRunRecord['status'], step: string, at: string): WorkflowRunRecord {

@@ -9,6 +9,8 @@ import { isBelowMaintenance } from '../../domain/perp';
 import { insuranceFundLedger, liquidations, workflowRuns } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { cancelOrderUpdate, workflowIds } from '../../workflows/definitions';
+import { episodeEvents } from '../../workflows/liquidation-events';
+import type { WorkflowEvent } from '../../domain/workflow-events';
 import { loadMarginAccount } from '../risk/free-collateral';
 import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from './perp-coders';
 import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from './chain-reads';
@@ -76,9 +78,23 @@ export interface LiquidationRecord {
 export interface LiquidationDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Publishes workflow events (idempotent by event key): a batch tells each account's steps as its
+   * episode ends, so the trader and the risk monitor hear of it before the whole batch is done.
+   */
+  publish?: (events: WorkflowEvent[]) => Promise<unknown>;
 }
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
+
+/** The workflow of the running activity, or null outside one. */
+function runningWorkflowId(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /** Whether the running activity is a retry (an earlier attempt may have sent transactions); false outside one. */
 function retried(): boolean {
@@ -246,6 +262,17 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     });
   }
 
+  /**
+   * The chain's steps of an ended episode, published at once and not awaited: bookkeeping never holds
+   * back the chain, and the batch publishes the same events (same keys) when it is done.
+   */
+  function tellEarly(account: string, marketIndex: number, seq: string, episode: EpisodeOutcome): void {
+    const workflowId = runningWorkflowId();
+    if (!deps.publish || !workflowId || episode.outcome !== 'liquidated') return;
+    const events = episodeEvents({ workflowId, id: workflowIds.liquidation(account, marketIndex, seq), account, steps: episode.steps, bankruptcy: episode.bankruptcy, now: now().toISOString() });
+    deps.publish(events).catch(() => undefined);
+  }
+
   // Episodes in flight at once in this process, over every batch it runs: the keeper's sends and the
   // RPC pool stay within what the providers take, however many batches a crash starts.
   const episodeSlots = new Semaphore(LIQUIDATION_EPISODES_IN_FLIGHT);
@@ -266,7 +293,9 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       let done = 0;
       const settled = await Promise.allSettled(input.accounts.map(({ account, seq }) => episodeSlots.run(async (): Promise<AccountEpisode> => {
         try {
-          return { account, seq, ...(await runEpisode({ account, marketIndex: input.marketIndex, seq })) };
+          const episode = await runEpisode({ account, marketIndex: input.marketIndex, seq });
+          tellEarly(account, input.marketIndex, seq, episode);
+          return { account, seq, ...episode };
         } catch (err) {
           if (err instanceof ApplicationFailure && err.nonRetryable) return { account, seq, outcome: 'failed', steps: [], bankruptcy: null, error: err.type ?? err.message };
           throw err;

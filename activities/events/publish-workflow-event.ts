@@ -19,19 +19,27 @@ end
 return false`;
 
 export function createEventActivities(redis: Redis, streamPrefix: string) {
-  const publishOnce = async (event: WorkflowEvent): Promise<string | null> => {
-    const stream = accountStreamKey(streamPrefix, event.account);
-    const dedupeKey = `${streamPrefix}:event-keys:${event.eventKey}`;
-    const id = await redis.eval(PUBLISH_ONCE, 3, stream, dedupeKey, firehoseStreamKey(streamPrefix), DEDUPE_TTL_SECONDS, STREAM_MAX_LENGTH, JSON.stringify(event), FIREHOSE_MAX_LENGTH);
-    return typeof id === 'string' ? id : null;
-  };
+  const args = (event: WorkflowEvent) => [
+    PUBLISH_ONCE, 3, accountStreamKey(streamPrefix, event.account), `${streamPrefix}:event-keys:${event.eventKey}`, firehoseStreamKey(streamPrefix),
+    DEDUPE_TTL_SECONDS, STREAM_MAX_LENGTH, JSON.stringify(event), FIREHOSE_MAX_LENGTH,
+  ] as const;
+  const idOf = (id: unknown) => (typeof id === 'string' ? id : null);
   return {
-    publishWorkflowEvent: publishOnce,
-    /** Several events in order, in one activity (steps that ran inside one activity are reported together). */
+    async publishWorkflowEvent(event: WorkflowEvent): Promise<string | null> {
+      return idOf(await redis.eval(...args(event)));
+    },
+    /**
+     * Several events in order, in one round trip (a pipeline keeps their order): steps that ran inside one
+     * activity, or a liquidation batch's accounts, are reported together. Fails if any one failed.
+     */
     async publishWorkflowEvents(events: WorkflowEvent[]): Promise<(string | null)[]> {
-      const ids = [];
-      for (const event of events) ids.push(await publishOnce(event));
-      return ids;
+      if (!events.length) return [];
+      const pipeline = redis.pipeline();
+      for (const event of events) pipeline.eval(...args(event));
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed || results.length !== events.length) throw failed?.[0] ?? new Error('the event pipeline did not run');
+      return results.map(([, id]) => idOf(id));
     },
   };
 }

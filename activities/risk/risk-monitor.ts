@@ -199,7 +199,15 @@ export class RiskMonitor {
       }
     }
     for (const a of accounts) this.touchedDuringReload?.add(a);
-    for (const entry of this.asked.values()) if (accounts.has(entry.account)) entry.heard = true;
+    // A liquidation's events are heard by its own ask only (another episode's steps say nothing about it);
+    // any other event of an account (a fill, a deposit) may have changed it for all of them.
+    const liquidationKeys = new Set<string>();
+    const otherwise = new Set<string>();
+    for (const e of events) {
+      if (e.kind === 'liquidation') liquidationKeys.add(e.detail?.liquidation ?? e.workflowId); // one-account runs: the ID is the key
+      else otherwise.add(e.account);
+    }
+    for (const [id, entry] of this.asked) if (liquidationKeys.has(id) || otherwise.has(entry.account)) entry.heard = true;
     for (const m of markets) await this.current.refreshMarket(this.deps.pool, m);
     if (accounts.size) await this.current.refreshAccounts(this.deps.pool, [...accounts]);
   }

@@ -12,6 +12,8 @@ import { RpcPool } from '../../activities/chain/rpc-pool';
 import { RiskMonitor, startLiquidations } from '../../activities/risk/risk-monitor';
 import type { LiquidationBatchResult } from '../../workflows/liquidation-batch-workflow';
 import { liquidationsOf } from '../support/liquidations';
+import { switchableProxy } from '../support/switchable-proxy';
+import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { createWorker } from '../../temporal/worker-factory';
 import { startHarness, waitFor, workflowBundle, type Harness } from '../support/harness';
 import { startLocalnet, type Localnet } from '../support/localnet';
@@ -105,30 +107,34 @@ describe('liquidation books under concurrency', () => {
   it('executes the chain step while every bookkeeping write fails, and books it once they work again', async () => {
     const [account] = await seed(1, 1_800_000n, SIZE);
     await ln.control('/pyth', { marketIndex: SOL, price: (135n * PRICE_PRECISION).toString() });
-    const queue = `${h.config.temporal.taskQueue}-broken`;
-    // A worker whose Redis is unreachable: every event publish fails and is retried.
-    const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    const broken = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
-      pool: h.pool, db: h.db, redis: deadRedis, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
+    const queue = `${h.config.temporal.taskQueue}-blink`;
+    // The worker reaches Redis through a proxy that goes down before the liquidation starts: every event
+    // publish fails (and is retried) until it comes back.
+    const redisUrl = new URL(h.config.redis.url);
+    const proxy = await switchableProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    redisUrl.port = String(proxy.port);
+    const blinking = new Redis(redisUrl.toString(), { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 100 });
+    blinking.on('error', () => undefined);
+    const worker = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
+      pool: h.pool, db: h.db, redis: blinking, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
     });
-    const running = broken.run();
+    proxy.off();
     const wallet = (await users([account!]))[0]!.authority.toBase58();
-    const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [{ account: account!, wallet, seq: '1' }]);
-    const handle = h.temporal.workflow.getHandle(batch!.workflowId);
-    await waitFor('the chain step', async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined), 15_000);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect((await handle.describe()).status.name).toBe('RUNNING'); // its event publishes are still failing
-
-    broken.shutdown();
-    await running;
-    deadRedis.disconnect();
-    // A healthy worker takes over the same queue and the run completes with its row.
-    const healthy = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
-      pool: h.pool, db: h.db, redis: h.redis, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
+    const [result] = await worker.runUntil(async () => {
+      const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [{ account: account!, wallet, seq: '1' }]);
+      const handle = h.temporal.workflow.getHandle(batch!.workflowId);
+      await waitFor('the chain step', async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined), 15_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await handle.describe()).status.name).toBe('RUNNING'); // its event publishes are still failing
+      proxy.on();
+      return ((await handle.result()) as LiquidationBatchResult).liquidations;
     });
-    const [result] = ((await healthy.runUntil(handle.result())) as LiquidationBatchResult).liquidations;
+    blinking.disconnect();
+    await proxy.close();
     expect(result!.status).toBe('liquidated');
     const [row] = await h.db.select().from(liquidations).where(inArray(liquidations.id, [result!.id]));
     expect(row!.steps).toBe(Number((await users([account!]))[0]!.liquidationSteps.toString()));
+    const events = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, account!), '-', '+');
+    expect(events.map(([, f]) => (JSON.parse(f[1]!) as WorkflowEvent).step)).toContain('recorded');
   }, 120_000);
 });
