@@ -48,6 +48,9 @@ export const cancelOrderUpdate = defineUpdate<{ status: string }>('cancelOrder')
 /** Moves a waiting order's trigger (a limit price is part of the signed order and cannot change). */
 export const amendOrderUpdate = defineUpdate<{ triggerPrice: string }, [{ triggerPrice: string }]>('amendOrder');
 
+/** Marks an activity's ApplicationFailure as the program's refusal (its type is the program's error name). */
+export const PROGRAM_REJECTION = 'program-rejection';
+
 /** Business-key workflow IDs: a retried request resolves to the same workflow, never a second one. */
 export const workflowIds = {
   probe: (probeId: string) => `probe:${probeId}`,

@@ -1,7 +1,7 @@
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderWire } from '../activities/chain/order-activities';
 import { isTriggered, type OrderKind } from '../domain/orders';
-import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, priceTickSignal, QdAccount, QdMarket } from './definitions';
+import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdMarket } from './definitions';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { ProgressTracker } from './progress';
 
@@ -16,9 +16,11 @@ export interface PlaceOrderInput {
 }
 
 export interface PlaceOrderResult {
-  status: 'filled' | 'cancelled' | 'expired';
+  status: 'filled' | 'cancelled' | 'expired' | 'rejected';
   signature?: string;
   price?: string;
+  /** The program's error name, when it refused the fill (status rejected). */
+  reason?: string;
 }
 
 /**
@@ -36,10 +38,25 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
     kind, clientOrderId: input.clientOrderId, marketIndex: order.marketIndex, baseAmount: order.baseAmount, limitPrice: order.limitPrice,
     reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
   }));
+  // Runs started before rejections became final keep their path (patched() keeps their histories replayable).
+  const final = patched('order-rejections-final');
+  // A market order can be cancelled until the keeper submits it.
+  const market: { state: 'pending' | 'submitting' | 'cancelled' } = { state: 'pending' };
+  if (final && !trigger) {
+    setHandler(cancelOrderUpdate, () => {
+      market.state = 'cancelled';
+      return { status: market.state };
+    }, { validator: () => { if (market.state !== 'pending') throw new Error(`the order is already ${market.state === 'submitting' ? 'being filled' : market.state}`); } });
+  }
   upsertSearchAttributes([{ key: QdAccount, value: order.user }, { key: QdMarket, value: String(order.marketIndex) }]);
   await progress.start();
-  const owner = await chain.verifyOrderSignature(input);
-  await progress.step('verified', async () => owner);
+  let owner: Awaited<ReturnType<typeof chain.verifyOrderSignature>>;
+  if (final) {
+    owner = await progress.step('verified', () => chain.verifyOrderSignature(input));
+  } else {
+    owner = await chain.verifyOrderSignature(input);
+    await progress.step('verified', async () => owner);
+  }
   await progress.step('risk-checked', () => chain.preTradeCheck(order));
 
   if (trigger) {
@@ -51,7 +68,35 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
     }
     await progress.step('triggered', () => chain.preTradeCheck(order));
   }
-  const fill = await progress.step('filled', () => chain.submitFill(input));
+  let fill: Awaited<ReturnType<typeof chain.submitFill>>;
+  if (final) {
+    // Market orders: cancelled or expired before the keeper submits it, nothing is sent.
+    const unsent = market.state === 'cancelled' ? 'cancelled' : BigInt(order.expiryTs) * 1000n < BigInt(Date.now()) ? 'expired' : null;
+    if (unsent) {
+      await progress.step(unsent, () => ledger.recordOrderClosed({ orderId: id, status: unsent, at: new Date().toISOString() }));
+      await progress.finish(unsent === 'cancelled' ? 'cancelled' : 'completed', unsent);
+      return { status: unsent };
+    }
+    market.state = 'submitting';
+    const submitted = await progress.attempt('filled', () => chain.submitFill(input));
+    if (!submitted.ok) {
+      const reason = programRejectionOf(submitted.error);
+      if (!reason) {
+        await progress.failed('filled', submitted.error);
+        throw submitted.error;
+      }
+      // The program refused it: final at once (no retry, no late fill), the row says why.
+      await ledger.recordOrderRejected({
+        orderId: id, clientOrderId: input.clientOrderId, kind, wallet: owner.wallet, subAccountId: owner.subAccountId, order,
+        triggerPrice: input.triggerPrice ?? null, reason, at: new Date().toISOString(),
+      });
+      await progress.failed('rejected', submitted.error);
+      return { status: 'rejected', reason };
+    }
+    fill = submitted.value;
+  } else {
+    fill = await progress.step('filled', () => chain.submitFill(input));
+  }
   await progress.step('recorded', () => ledger.recordOrderFill({
     orderId: id, clientOrderId: input.clientOrderId, kind, wallet: owner.wallet, subAccountId: owner.subAccountId, order,
     triggerPrice: input.triggerPrice ?? null, fill, at: new Date().toISOString(),
@@ -92,6 +137,12 @@ function triggerState(input: PlaceOrderInput) {
       return settled ? (state as 'triggered' | 'cancelled') : 'expired';
     },
   };
+}
+
+/** The program's error name when an activity failed because the program refused its transaction. */
+function programRejectionOf(err: unknown): string | null {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.details?.[0] === PROGRAM_REJECTION && cause.type ? cause.type : null;
 }
 
 function assertWaiting(state: string): void {

@@ -42,6 +42,21 @@ export class ProgressTracker {
   }
 
   /**
+   * Runs a step and reports it completed; a failure is returned, not reported, for the caller to decide
+   * how the run ends (a program's rejection is an outcome, an outage a failure).
+   */
+  async attempt<T>(name: string, run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    let value: T;
+    try {
+      value = await run();
+    } catch (error) {
+      return { ok: false, error };
+    }
+    await this.emit(name, 'completed');
+    return { ok: true, value };
+  }
+
+  /**
    * Reports steps that already ran (inside one activity) as completed, in order, with one bookkeeping
    * call: `at` is when each ran, not when it is reported.
    */

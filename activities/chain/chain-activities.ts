@@ -3,6 +3,7 @@ import { PublicKey, Transaction } from '@solana/web3.js';
 import { perpAccountsCoder, type DecodedUser } from './perp-coders';
 import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from './user-transaction';
 import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from './rpc-pool';
+import { finalIfRejected } from './keeper-send';
 
 /** Amounts cross the Temporal boundary as decimal strings (the JSON converter has no bigint). */
 export interface UserTransactionCheck {
@@ -39,9 +40,7 @@ export function createChainActivities(pool: RpcPool) {
         const { signature } = await pool.sendTransaction(Transaction.from(Buffer.from(signedTransaction, 'base64')));
         return { signature };
       } catch (err) {
-        if (err instanceof ProgramRejectedError) {
-          throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
-        }
+        if (err instanceof ProgramRejectedError) throw finalIfRejected(err);
         if (err instanceof TransactionExpiredError) {
           throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
         }

@@ -8,7 +8,7 @@ import type { Database } from '../../platform/postgres';
 import { fetchMarket } from './chain-reads';
 import { createPerpProgram, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { postgresJournal, sendAsKeeper } from './keeper-send';
+import { finalIfRejected, postgresJournal, sendAsKeeper } from './keeper-send';
 
 export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
@@ -38,10 +38,7 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
       try {
         signature = await sendAsKeeper(pool, keeper, [ix], postgresJournal(db));
       } catch (err) {
-        if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) {
-          if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
-          throw err;
-        }
+        if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) throw finalIfRejected(err);
       }
       const after = await fetchMarket(pool, input.marketIndex);
       return { signature, rate: after.lastFundingRate.toString(), previousIndex, cumulativeIndex: after.cumulativeFundingIndex.toString() };

@@ -3,10 +3,12 @@ import type { Keypair, TransactionInstruction } from '@solana/web3.js';
 import { Transaction } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { keeperTransactions } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
-import type { RpcPool } from './rpc-pool';
+import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+import { PROGRAM_REJECTION } from '../../workflows/definitions';
 
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
 export interface SendJournal {
@@ -112,4 +114,15 @@ function privateKeyOf(signer: Keypair): KeyObject {
     privateKeys.set(signer, key);
   }
   return key;
+}
+
+/**
+ * A program's rejection as a final activity failure named after the program's error and marked as the
+ * program's (Temporal does not retry it: the program would say the same); anything else is returned as
+ * it is, to be retried.
+ */
+export function finalIfRejected(err: unknown): unknown {
+  return err instanceof ProgramRejectedError
+    ? ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true, details: [PROGRAM_REJECTION] })
+    : err;
 }

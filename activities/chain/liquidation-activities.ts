@@ -16,7 +16,7 @@ import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type De
 import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from './chain-reads';
 import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { journaled, postgresJournal, sendAsKeeper, type JournalPlace } from './keeper-send';
+import { finalIfRejected, journaled, postgresJournal, sendAsKeeper, type JournalPlace } from './keeper-send';
 import { heartbeatProgress } from '../support/heartbeats';
 import { Semaphore } from '../support/semaphore';
 
@@ -154,8 +154,7 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
         refused.name = err.errorName;
         return null;
       }
-      if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
-      throw err;
+      throw finalIfRejected(err);
     }
   }
 
@@ -169,8 +168,7 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       return { signature, ...(await fetchBankruptcyReport(pool, signature)), at: now().toISOString() };
     } catch (err) {
       if (err instanceof ProgramRejectedError && err.errorName === 'NotBankrupt') return null;
-      if (err instanceof ProgramRejectedError) throw ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true });
-      throw err;
+      throw finalIfRejected(err);
     }
   }
 

@@ -1,7 +1,6 @@
 import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
-import { ed25519 } from '@noble/curves/ed25519';
 import { and, eq } from 'drizzle-orm';
 import {
   applyFill, checkOracle, emptyPosition, equity, fillPrice, marginRequirement, takerFee, type Account,
@@ -9,35 +8,13 @@ import {
 import { fills, orders, positions, wallets, accounts } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { big, loadMarginAccount, paramsOf } from '../risk/free-collateral';
-import { encodeOrderMessage, type OrderMessage } from './order-message';
 import { fetchPricedMarket, fetchTradeReport, fetchUser } from './chain-reads';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-program';
 import type { RpcPool } from './rpc-pool';
-import { findSubAccount } from './user-transaction';
-import { postgresJournal, sendAsKeeper } from './keeper-send';
+import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from './signed-order';
+import { finalIfRejected, postgresJournal, sendAsKeeper } from './keeper-send';
 
-/** An order as it crosses the Temporal boundary: amounts as decimal strings. */
-export interface OrderWire {
-  user: string;
-  marketIndex: number;
-  baseAmount: string;
-  limitPrice: string;
-  reduceOnly: boolean;
-  nonce: string;
-  expiryTs: string;
-}
-
-export interface SignedOrder {
-  order: OrderWire;
-  authority: string;
-  /** The wallet's ed25519 signature of the order message, base64. */
-  signature: string;
-}
-
-export const toOrderMessage = (o: OrderWire): OrderMessage => ({
-  user: new PublicKey(o.user), marketIndex: o.marketIndex, baseAmount: BigInt(o.baseAmount), limitPrice: BigInt(o.limitPrice),
-  reduceOnly: o.reduceOnly, nonce: BigInt(o.nonce), expiryTs: BigInt(o.expiryTs),
-});
+export { toOrderMessage, type OrderWire, type SignedOrder } from './signed-order';
 
 export interface FillReceipt {
   signature: string;
@@ -47,6 +24,21 @@ export interface FillReceipt {
   realizedPnl: string;
 }
 
+/** What an order row is made of (the order workflow's records of a fill or a rejection). */
+interface OrderRowInput { orderId: string; clientOrderId: string; kind: string; wallet: string; subAccountId: number; order: OrderWire; triggerPrice: string | null }
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** The order's row (with its wallet and sub-account rows), at its final status. */
+async function upsertOrderRow(tx: Tx, r: OrderRowInput, status: 'filled' | 'rejected', reason: string | null, at: Date): Promise<void> {
+  await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
+  await tx.insert(accounts).values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at }).onConflictDoNothing();
+  await tx.insert(orders).values({
+    id: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex, clientOrderId: r.clientOrderId, kind: r.kind,
+    baseAmount: BigInt(r.order.baseAmount), limitPrice: BigInt(r.order.limitPrice), triggerPrice: r.triggerPrice === null ? null : BigInt(r.triggerPrice),
+    reduceOnly: r.order.reduceOnly, nonce: BigInt(r.order.nonce), status, reason, createdAt: at, updatedAt: at,
+  }).onConflictDoUpdate({ target: orders.id, set: { status, reason, updatedAt: at } });
+}
+
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
@@ -54,16 +46,9 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
   return {
     /** The wallet signed exactly this order, for its own sub-account. */
     async verifyOrderSignature(s: SignedOrder): Promise<{ account: string; wallet: string; subAccountId: number }> {
-      const authority = new PublicKey(s.authority);
-      const ok = ed25519.verify(Buffer.from(s.signature, 'base64'), encodeOrderMessage(toOrderMessage(s.order)), authority.toBytes());
-      if (!ok) throw fail('InvalidOrderSignature', 'the order is not signed by the wallet');
-      let subAccountId: number;
-      try {
-        subAccountId = findSubAccount(authority, new PublicKey(s.order.user));
-      } catch {
-        throw fail('InvalidOrderSignature', 'the order is for a sub-account the wallet does not own');
-      }
-      return { account: s.order.user, wallet: s.authority, subAccountId };
+      const check = checkSignedOrder(s);
+      if (!check.ok) throw fail('InvalidOrderSignature', check.message);
+      return { account: check.account, wallet: check.wallet, subAccountId: check.subAccountId };
     },
 
     /**
@@ -109,25 +94,25 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
         keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle, otherMarkets: others,
       });
-      const signature = await sendAsKeeper(pool, keeper, ixs, journal);
+      let signature: string;
+      try {
+        signature = await sendAsKeeper(pool, keeper, ixs, journal);
+      } catch (err) {
+        // A program rejection is final (the order ends rejected with its name); infrastructure is retried.
+        throw finalIfRejected(err);
+      }
       // What the program executed, as it returned it: exact however many keepers fill concurrently.
       const report = await fetchTradeReport(pool, signature);
       return { signature, baseAmount: report.baseDelta, price: report.price, fee: report.fee, realizedPnl: report.realizedPnl };
     },
 
     /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */
-    async recordOrderFill(r: { orderId: string; clientOrderId: string; kind: string; wallet: string; subAccountId: number; order: OrderWire; triggerPrice: string | null; fill: FillReceipt; at: string }): Promise<void> {
+    async recordOrderFill(r: OrderRowInput & { fill: FillReceipt; at: string }): Promise<void> {
       const at = new Date(r.at);
       const user = await fetchUser(pool, r.order.user);
       const position = user.positions.find((p) => p.marketIndex === r.order.marketIndex);
       await db.transaction(async (tx) => {
-        await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
-        await tx.insert(accounts).values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at }).onConflictDoNothing();
-        await tx.insert(orders).values({
-          id: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex, clientOrderId: r.clientOrderId, kind: r.kind,
-          baseAmount: BigInt(r.order.baseAmount), limitPrice: BigInt(r.order.limitPrice), triggerPrice: r.triggerPrice === null ? null : BigInt(r.triggerPrice),
-          reduceOnly: r.order.reduceOnly, nonce: BigInt(r.order.nonce), status: 'filled', createdAt: at, updatedAt: at,
-        }).onConflictDoUpdate({ target: orders.id, set: { status: 'filled', updatedAt: at } });
+        await upsertOrderRow(tx, r, 'filled', null, at);
         await tx.insert(fills).values({
           signature: r.fill.signature, orderId: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex,
           baseAmount: BigInt(r.fill.baseAmount), price: BigInt(r.fill.price), fee: BigInt(r.fill.fee), realizedPnl: BigInt(r.fill.realizedPnl), filledAt: at,
@@ -139,6 +124,12 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
           await tx.delete(positions).where(and(eq(positions.account, r.order.user), eq(positions.marketIndex, r.order.marketIndex)));
         }
       });
+    },
+
+    /** An order the program refused to fill: its row (a market order has none yet) says why. */
+    async recordOrderRejected(r: OrderRowInput & { reason: string; at: string }): Promise<void> {
+      const at = new Date(r.at);
+      await db.transaction((tx) => upsertOrderRow(tx, r, 'rejected', r.reason, at));
     },
 
     async recordOrderClosed(r: { orderId: string; status: 'cancelled' | 'expired' | 'rejected'; at: string }): Promise<void> {

@@ -7,6 +7,7 @@ import type { placeOrderWorkflow } from '../../workflows';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
+import { checkSignedOrder } from '../../activities/chain/signed-order';
 import { base58Key as pubkey, intString as int, intStringWhere, positiveIntString } from '../schemas';
 import { requireOwnAccount, requireSession, requireWallet } from '../auth/middleware';
 import type { RouteSpec } from '../openapi';
@@ -43,6 +44,11 @@ export function createOrderRouter(deps: ApiDeps): Router {
     requireSession(res);
     const body = parseInput(orderBody, req.body, 'body');
     requireWallet(res, body.authority);
+    // Nothing starts for an order the wallet did not sign for its own sub-account: no failed workflows,
+    // no order IDs taken in another account's name.
+    const check = checkSignedOrder(body);
+    if (!check.ok && check.reason === 'not_own_sub_account') throw new HttpError(403, 'forbidden', check.message);
+    if (!check.ok) throw new HttpError(400, 'invalid_signature', check.message);
     const started = await startOrFind<typeof placeOrderWorkflow>(deps, 'placeOrderWorkflow', {
       workflowId: workflowIds.order(body.order.user, body.clientOrderId),
       args: [body],
@@ -88,7 +94,7 @@ async function orderUpdate<T>(deps: ApiDeps, workflowId: string, refused: string
 }
 
 export const orderRoutes: RouteSpec[] = [
-  { method: 'post', path: '/v1/orders', summary: 'Place a wallet-signed order; runs placeOrderWorkflow (order:<account>:<clientOrderId>)', auth: 'session', body: orderBody, responses: { 202: 'workflow started', 200: 'the same clientOrderId was already placed', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet' } },
+  { method: 'post', path: '/v1/orders', summary: 'Place a wallet-signed order; runs placeOrderWorkflow (order:<account>:<clientOrderId>)', auth: 'session', body: orderBody, responses: { 202: 'workflow started', 200: 'the same clientOrderId was already placed', 400: 'invalid input (the JSON error names each field), or a signature that is not the wallet\'s over this order', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet, or for a sub-account the wallet does not own' } },
   { method: 'post', path: '/v1/orders/:workflowId/cancel', summary: 'Cancel a waiting order', auth: 'session', params: orderIdParams, responses: { 200: 'cancelled', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'another wallet\'s order', 404: 'no such order', 409: 'no longer waiting' } },
   { method: 'post', path: '/v1/orders/:workflowId/amend', summary: 'Move a waiting order\'s trigger price', auth: 'session', params: orderIdParams, body: amendBody, responses: { 200: 'amended', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'another wallet\'s order', 404: 'no such order', 409: 'no longer waiting' } },
 ];

@@ -40,7 +40,9 @@ export const orders = pgTable('orders', {
   triggerPrice: amount('trigger_price'),
   reduceOnly: boolean('reduce_only').notNull(),
   nonce: amount('nonce').notNull(),
-  status: text('status').notNull(),
+  status: text('status').notNull(), // filled | cancelled | expired | rejected
+  /** Why the program refused the fill (its error name, e.g. SlippageExceeded), when status is rejected. */
+  reason: text('reason'),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
 }, (t) => [index('orders_account_status_idx').on(t.account, t.status)]);

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519';
+import { Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';
-import { fills, orders, positions } from '../../drizzle/schema';
+import { fills, orders, positions, workflowRuns } from '../../drizzle/schema';
 import { encodeOrderMessage } from '../../activities/chain/order-message';
 import { toOrderMessage, type OrderWire } from '../../activities/chain/order-activities';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import type { OrderKind } from '../../domain/orders';
-import { priceTickSignal, type Progress } from '../../workflows/definitions';
+import { priceTickSignal, QdStatus, type Progress } from '../../workflows/definitions';
 import { waitFor, type Harness } from '../support/harness';
 import { relayPriceTick } from '../../activities/risk/price-relay';
 import { fetchTradeReport } from '../../activities/chain/chain-reads';
@@ -147,6 +148,55 @@ describe('placeOrderWorkflow on the real stack', () => {
       const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body: bad });
       expect(res.status).toBe(400);
     }
+  });
+
+  it('starts nothing for an order with a bad signature (400) or for another wallet\'s sub-account (403)', async () => {
+    const good = signedOrder(BASE_PRECISION, 160n * PRICE_PRECISION, 'market');
+    const tampered = { ...good, order: { ...good.order, baseAmount: (2n * BASE_PRECISION).toString() } }; // signed for 1, asks 2
+    const garbage = { ...good, clientOrderId: `${good.clientOrderId}-g`, signature: Buffer.alloc(64, 7).toString('base64') };
+    const squatted = { ...good, clientOrderId: `${good.clientOrderId}-s`, order: { ...good.order, user: Keypair.generate().publicKey.toBase58() } };
+    for (const [body, status, error] of [[tampered, 400, 'invalid_signature'], [garbage, 400, 'invalid_signature'], [squatted, 403, 'forbidden']] as const) {
+      const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body });
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(error);
+      const workflowId = `order:${body.order.user}:${body.clientOrderId}`;
+      await expect(h.temporal.workflow.getHandle(workflowId).describe()).rejects.toThrow(); // nothing started
+    }
+  });
+
+  it('ends a run whose signature check fails as failed, in Temporal and in the books', async () => {
+    const good = signedOrder(BASE_PRECISION, 160n * PRICE_PRECISION, 'market');
+    const body = { ...good, signature: Buffer.alloc(64, 9).toString('base64') };
+    const workflowId = `order:${body.order.user}:${body.clientOrderId}`;
+    const handle = await h.temporal.workflow.start('placeOrderWorkflow', { workflowId, taskQueue: h.config.temporal.taskQueue, args: [body] });
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).typedSearchAttributes.get(QdStatus)).toBe('failed');
+    expect((await h.db.select().from(workflowRuns).where(eq(workflowRuns.workflowId, workflowId)))[0]).toMatchObject({ status: 'failed', step: 'verified' });
+  });
+
+  it('ends an order the program refuses as rejected at once, with the program\'s reason, and sends it once', async () => {
+    const before = await onChainBase();
+    // A buy whose limit is far below the market: the pre-trade check passes, the program refuses the fill.
+    const workflowId = await place(signedOrder(BASE_PRECISION, PRICE_PRECISION, 'market'));
+    const handle = h.temporal.workflow.getHandle(workflowId);
+    expect(await handle.result()).toEqual({ status: 'rejected', reason: 'SlippageExceeded' });
+    expect(await onChainBase()).toBe(before);
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'rejected', reason: 'SlippageExceeded', kind: 'market' });
+    expect((await handle.describe()).typedSearchAttributes.get(QdStatus)).toBe('failed');
+    expect((await progressOf(workflowId)).steps.map((s) => `${s.step}:${s.status}`)).toEqual(['verified:completed', 'risk-checked:completed', 'rejected:failed']);
+    // One attempt: a rejection is not retried.
+    const { events } = await handle.fetchHistory();
+    const fills = (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitFill');
+    const started = (events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    expect(fills).toHaveLength(1);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).not.toContain(2);
+  });
+
+  it('expires a market order whose expiry passed before it was sent, and sends nothing', async () => {
+    const before = await onChainBase();
+    const workflowId = await place(signedOrder(BASE_PRECISION, 160n * PRICE_PRECISION, 'market', { expiryTs: BigInt(Math.floor(Date.now() / 1000) - 5) }));
+    expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ status: 'expired' });
+    expect(await onChainBase()).toBe(before);
   });
 
   it('refuses an order the account cannot margin', async () => {

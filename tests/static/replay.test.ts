@@ -13,7 +13,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // current code runs it (<kind>.history) and as the first release ran it (<kind>.v1.history, before
 // progress bookkeeping became local activities and funding read its index first: patched() keeps them);
 // liquidation.v2.history is a run of the step-per-activity liquidation, before the one-activity episode;
-// liquidation-batch.history is the batch the risk monitor starts since.
+// liquidation-batch.history is the batch the risk monitor starts since; order.v2.history is an order
+// before program rejections became final (patched('order-rejections-final')).
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
   workflowId: file.replace(/\.history$/, ''),
   history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
@@ -22,7 +23,7 @@ const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history'
 describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
-    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch'].sort());
+    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2'].sort());
   });
 
   it('replays every history deterministically', async () => {
