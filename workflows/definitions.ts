@@ -36,6 +36,8 @@ export interface OrderView {
   limitPrice: string;
   reduceOnly: boolean;
   expiryTs: string;
+  /** The signed order's nonce: the wallet cancels it on chain with cancel_order_nonces. */
+  nonce: string;
   triggerPrice: string | null;
   state: 'waiting' | 'triggered' | 'cancelled' | 'market';
 }

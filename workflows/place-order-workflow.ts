@@ -36,7 +36,7 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   const trigger = kind === 'market' ? null : triggerState(input);
   setHandler(getOrderQuery, () => ({
     kind, clientOrderId: input.clientOrderId, marketIndex: order.marketIndex, baseAmount: order.baseAmount, limitPrice: order.limitPrice,
-    reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
+    reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, nonce: order.nonce, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
   }));
   // Runs started before rejections became final keep their path (patched() keeps their histories replayable).
   const final = patched('order-rejections-final');

@@ -1,5 +1,5 @@
 import { BorshInstructionCoder, type Idl } from '@coral-xyz/anchor';
-import { type PublicKey, Transaction } from '@solana/web3.js';
+import { type PublicKey, Transaction, type TransactionInstruction } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
@@ -25,12 +25,8 @@ export interface UserIntent {
   amount: bigint;
 }
 
-/**
- * Checks a wallet-signed deposit or withdraw transaction before anything is sent: well-formed, fully
- * signed, and exactly one quantdesk-perp instruction of that kind by its signer on the signer's own
- * sub-account (both instructions list authority first and the sub-account third).
- */
-export function parseUserTransaction(base64: string, expected: UserInstruction): UserIntent {
+/** A wallet-signed transaction, parsed and its signatures checked; nothing about what it does yet. */
+function signedTransaction(base64: string): Transaction {
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.length === 0 || bytes.length > MAX_TRANSACTION_BYTES) throw new InvalidUserTransactionError('not a serialized transaction');
   let tx: Transaction;
@@ -40,6 +36,28 @@ export function parseUserTransaction(base64: string, expected: UserInstruction):
     throw new InvalidUserTransactionError('not a serialized legacy transaction');
   }
   if (!tx.signature || !tx.verifySignatures()) throw new InvalidUserTransactionError('the transaction is not fully and validly signed');
+  return tx;
+}
+
+/** The one quantdesk-perp instruction `ix` of `tx`, decoded, with its authority (first account) signing. */
+function ownInstruction(tx: Transaction, ix: TransactionInstruction, expected: string) {
+  const decoded = coder.decode(Buffer.from(ix.data));
+  // The IDL names instructions in snake_case; older coders gave camelCase.
+  if (!decoded || decoded.name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) !== expected) throw new InvalidUserTransactionError(`expected a ${expected}, got ${decoded?.name ?? 'an unknown instruction'}`);
+  const authority = ix.keys[0]?.pubkey;
+  if (!authority) throw new InvalidUserTransactionError(`${expected} accounts are missing`);
+  const signer = tx.signatures.find((s) => s.publicKey.equals(authority));
+  if (!signer?.signature) throw new InvalidUserTransactionError(`the ${expected} is not signed by its authority`);
+  return { decoded, authority };
+}
+
+/**
+ * Checks a wallet-signed deposit or withdraw transaction before anything is sent: well-formed, fully
+ * signed, and exactly one quantdesk-perp instruction of that kind by its signer on the signer's own
+ * sub-account (both instructions list authority first and the sub-account third).
+ */
+export function parseUserTransaction(base64: string, expected: UserInstruction): UserIntent {
+  const tx = signedTransaction(base64);
   let ours = tx.instructions.filter((ix) => ix.programId.equals(PERP_PROGRAM_ID));
   // A first deposit may open its sub-account in the same transaction: init_user for the same authority and sub-account.
   if (expected === 'deposit' && ours.length === 2 && ['initUser', 'init_user'].includes(coder.decode(Buffer.from(ours[0]!.data))?.name ?? '')) {
@@ -49,16 +67,37 @@ export function parseUserTransaction(base64: string, expected: UserInstruction):
     ours = [ours[1]!];
   }
   if (ours.length !== 1) throw new InvalidUserTransactionError('expected exactly one quantdesk-perp instruction');
-  const decoded = coder.decode(Buffer.from(ours[0]!.data));
-  if (decoded?.name !== expected) throw new InvalidUserTransactionError(`expected a ${expected}, got ${decoded?.name ?? 'an unknown instruction'}`);
+  const { decoded, authority } = ownInstruction(tx, ours[0]!, expected);
   const amount = BigInt((decoded.data as { amount: { toString(): string } }).amount.toString());
   if (amount <= 0n) throw new InvalidUserTransactionError('the amount must be positive');
-  const [authority, , user] = ours[0]!.keys.map((k) => k.pubkey);
-  if (!authority || !user) throw new InvalidUserTransactionError(`${expected} accounts are missing`);
-  const signer = tx.signatures.find((s) => s.publicKey.equals(authority));
-  if (!signer?.signature) throw new InvalidUserTransactionError(`the ${expected} is not signed by its authority`);
+  const user = ours[0]!.keys[2]?.pubkey;
+  if (!user) throw new InvalidUserTransactionError(`${expected} accounts are missing`);
   const subAccountId = findSubAccount(authority, user);
-  return { signature: bs58.encode(tx.signature), wallet: authority.toBase58(), account: user.toBase58(), subAccountId, amount };
+  return { signature: bs58.encode(tx.signature!), wallet: authority.toBase58(), account: user.toBase58(), subAccountId, amount };
+}
+
+export interface CancelIntent {
+  transaction: Transaction;
+  signature: string;
+  wallet: string;
+  account: string;
+  nonces: bigint[];
+}
+
+/**
+ * Checks a wallet-signed cancel_order_nonces transaction: exactly one quantdesk-perp instruction, that
+ * one, signed by its authority, on the authority's own sub-account.
+ */
+export function parseCancelTransaction(base64: string): CancelIntent {
+  const tx = signedTransaction(base64);
+  const ours = tx.instructions.filter((ix) => ix.programId.equals(PERP_PROGRAM_ID));
+  if (ours.length !== 1) throw new InvalidUserTransactionError('expected exactly one quantdesk-perp instruction');
+  const { decoded, authority } = ownInstruction(tx, ours[0]!, 'cancelOrderNonces');
+  const user = ours[0]!.keys[1]?.pubkey;
+  if (!user) throw new InvalidUserTransactionError('cancelOrderNonces accounts are missing');
+  findSubAccount(authority, user);
+  const nonces = (decoded.data as { nonces: { toString(): string }[] }).nonces.map((n) => BigInt(n.toString()));
+  return { transaction: tx, signature: bs58.encode(tx.signature!), wallet: authority.toBase58(), account: user.toBase58(), nonces };
 }
 
 /** The sub-account id whose User PDA of `authority` is `user` (0-255). */

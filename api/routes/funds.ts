@@ -9,6 +9,7 @@ import { fetchPricedMarket } from '../../activities/chain/chain-reads';
 import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedUser } from '../../activities/chain/perp-coders';
 import type { RpcPool } from '../../activities/chain/rpc-pool';
 import { requireSession } from '../auth/middleware';
+import { poolOf, unsignedTransaction } from '../chain';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
@@ -22,22 +23,10 @@ const buildBody = z.object({
   amount: positiveIntString(U64),
 }).strict();
 
-const poolOf = (deps: ApiDeps): RpcPool => {
-  if (!deps.rpcPool) throw new HttpError(503, 'chain_unavailable', 'this API has no Solana providers configured');
-  return deps.rpcPool;
-};
-
 async function collateralMint(pool: RpcPool): Promise<PublicKey> {
   const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
   if (!info) throw new HttpError(503, 'chain_unavailable', 'the program is not initialized on this cluster');
   return new PublicKey(perpAccountsCoder.decode<{ collateralMint: { toBase58(): string } }>('globalState', info.data).collateralMint.toBase58());
-}
-
-/** An unsigned transaction paid by the wallet, for the wallet to sign and POST back. */
-async function unsigned(pool: RpcPool, wallet: PublicKey, tx: Transaction): Promise<string> {
-  tx.feePayer = wallet;
-  tx.recentBlockhash = (await pool.call('get a blockhash', (c) => c.getLatestBlockhash())).blockhash;
-  return tx.serialize({ requireAllSignatures: false, verifySignatures: false }).toString('base64');
 }
 
 /**
@@ -65,7 +54,7 @@ export function createFundsRouter(deps: ApiDeps): Router {
     tx.add(await program.methods.deposit(new BN(amount)).accountsStrict({
       authority: wallet, global: perpAddresses.global(), user, userToken, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
     }).instruction());
-    res.json({ transaction: await unsigned(pool, wallet, tx), account: user.toBase58(), opensSubAccount: !exists });
+    res.json({ transaction: await unsignedTransaction(pool, wallet, tx), account: user.toBase58(), opensSubAccount: !exists });
   });
 
   router.post('/v1/withdrawals/build', async (req, res) => {
@@ -83,7 +72,7 @@ export function createFundsRouter(deps: ApiDeps): Router {
       authority: wallet, global: perpAddresses.global(), user, userToken: getAssociatedTokenAddressSync(await collateralMint(pool), wallet),
       vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
     }).remainingAccounts(marketMetas(markets)).instruction());
-    res.json({ transaction: await unsigned(pool, wallet, tx), account: user.toBase58() });
+    res.json({ transaction: await unsignedTransaction(pool, wallet, tx), account: user.toBase58() });
   });
 
   router.post('/v1/dev/faucet', async (_req, res) => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519';
-import { Keypair } from '@solana/web3.js';
+import { Keypair, Transaction } from '@solana/web3.js';
+import BN from 'bn.js';
 import { eq } from 'drizzle-orm';
 import { fills, orders, positions, workflowRuns } from '../../drizzle/schema';
 import { encodeOrderMessage } from '../../activities/chain/order-message';
-import { toOrderMessage, type OrderWire } from '../../activities/chain/order-activities';
+import { createOrderActivities, toOrderMessage, type OrderWire } from '../../activities/chain/order-activities';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import type { OrderKind } from '../../domain/orders';
 import { priceTickSignal, QdStatus, type Progress } from '../../workflows/definitions';
@@ -12,7 +13,7 @@ import { waitFor, type Harness } from '../support/harness';
 import { relayPriceTick } from '../../activities/risk/price-relay';
 import { fetchTradeReport } from '../../activities/chain/chain-reads';
 import { RpcPool } from '../../activities/chain/rpc-pool';
-import { startChainHarness, type Trader } from '../support/perp-fixtures';
+import { keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 import { asWallet } from '../support/auth';
 
@@ -148,6 +149,35 @@ describe('placeOrderWorkflow on the real stack', () => {
       const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body: bad });
       expect(res.status).toBe(400);
     }
+  });
+
+  it('cancels a waiting order on chain with the wallet\'s own signature: not even a keeper can fill it after', async () => {
+    const body = signedOrder(BASE_PRECISION, 120n * PRICE_PRECISION, 'limit', { triggerPrice: 120n * PRICE_PRECISION });
+    const workflowId = await place(body);
+    const path = `/v1/orders/${encodeURIComponent(workflowId)}/cancel`;
+    const sign = async (res: Response) => {
+      const { transaction, nonce } = (await res.json()) as { transaction: string; nonce: string };
+      const tx = Transaction.from(Buffer.from(transaction, 'base64'));
+      tx.partialSign(trader.wallet);
+      return { signedTransaction: tx.serialize().toString('base64'), nonce };
+    };
+    const built = await sign(await asWallet(h.apiUrl, trader.wallet, `${path}/build`, { body: {} }));
+    expect(built.nonce).toBe(body.order.nonce);
+    // A cancel that names another nonce is not this order's.
+    const other = await trader.program.methods.cancelOrderNonces([new BN(999_999)]).accountsStrict({ authority: trader.wallet.publicKey, user: trader.user }).transaction();
+    other.feePayer = trader.wallet.publicKey;
+    other.recentBlockhash = (await env.connection.getLatestBlockhash()).blockhash;
+    other.sign(trader.wallet);
+    const refused = await asWallet(h.apiUrl, trader.wallet, path, { body: { signedTransaction: other.serialize().toString('base64') } });
+    expect(refused.status).toBe(400);
+
+    const res = await asWallet(h.apiUrl, trader.wallet, path, { body: { signedTransaction: built.signedTransaction } });
+    expect(res.status).toBe(200);
+    expect((await res.json()) as { status: string; cancelSignature: string }).toMatchObject({ status: 'cancelled' });
+    expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ status: 'cancelled' });
+    // A misbehaving keeper sends the signed order anyway: the program refuses it.
+    const keeper = createOrderActivities(new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), h.db, keeperOf(env.ln));
+    await expect(keeper.submitFill(body)).rejects.toMatchObject({ type: 'OrderNonceReused', nonRetryable: true });
   });
 
   it('starts nothing for an order with a bad signature (400) or for another wallet\'s sub-account (403)', async () => {

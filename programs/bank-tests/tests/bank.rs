@@ -177,12 +177,48 @@ async fn orders_must_be_signed_by_the_authority_filled_by_the_keeper_and_used_on
 
     env.fill(&order, &w).await.unwrap();
     assert_eq!(program_error(env.fill(&order, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
-    let older = env.order(&t, 10 * BASE, 101 * PRICE, 3, false);
-    assert_eq!(program_error(env.fill(&older, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
     assert_eq!(env.account::<User>(&t.user).await.positions[0].base, 10 * BASE, "exactly one execution");
 
     let tight = env.order(&t, 10 * BASE, 100 * PRICE, 8, false);
     assert_eq!(program_error(env.fill(&tight, &w).await.unwrap_err()), custom(ErrorCode::SlippageExceeded));
+}
+
+#[tokio::test]
+async fn resting_orders_fill_after_later_orders_and_the_wallet_can_cancel_them_on_chain() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.fill(&env.order(&t, 10 * BASE, 101 * PRICE, 10, false), &w).await.unwrap();
+    // A stop-loss signed now (nonce 11) rests; the trader keeps trading with later nonces.
+    let stop = env.order(&t, -10 * BASE, 50 * PRICE, 11, true);
+    let cancelled = env.order(&t, -5 * BASE, 50 * PRICE, 12, true);
+    for nonce in 13..16 {
+        env.fill(&env.order(&t, BASE, 101 * PRICE, nonce, false), &w).await.unwrap();
+    }
+    // The wallet cancels nonce 12 itself: no keeper can fill it any more.
+    env.send(vec![env.cancel_nonces_ix(&t, &w.pubkey(), vec![12])], &[&w]).await.unwrap();
+    assert_eq!(program_error(env.fill(&cancelled, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
+    // Someone else cannot cancel the trader's orders.
+    let thief = Keypair::new();
+    env.airdrop(&thief.pubkey(), 1_000_000_000).await;
+    assert!(env.send(vec![env.cancel_nonces_ix(&t, &thief.pubkey(), vec![11])], &[&thief]).await.is_err());
+    assert_eq!(program_error(env.send(vec![env.cancel_nonces_ix(&t, &w.pubkey(), vec![])], &[&w]).await.unwrap_err()), custom(ErrorCode::InvalidNonceList));
+    // The stop triggers: it fills after every later order, once.
+    env.fill(&stop, &w).await.unwrap();
+    assert_eq!(env.account::<User>(&t.user).await.positions[0].base, 3 * BASE);
+    assert_eq!(program_error(env.fill(&stop, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
+    // The window keeps the 64 highest nonces used: once they are all above an unused one, it is too old.
+    let old = env.order(&t, BASE, 101 * PRICE, 5, false);
+    let cancels: Vec<u64> = (100..164).collect();
+    for chunk in cancels.chunks(16) {
+        env.send(vec![env.cancel_nonces_ix(&t, &w.pubkey(), chunk.to_vec())], &[&w]).await.unwrap();
+    }
+    assert_eq!(program_error(env.fill(&old, &w).await.unwrap_err()), custom(ErrorCode::OrderNonceReused));
+    let user = env.account::<User>(&t.user).await;
+    assert_eq!((user.last_order_nonce, *user.order_nonces.iter().min().unwrap()), (163, 100));
+    env.fill(&env.order(&t, BASE, 101 * PRICE, 200, false), &w).await.unwrap();
+    assert_eq!(env.account::<User>(&t.user).await.positions[0].base, 4 * BASE);
 }
 
 #[tokio::test]

@@ -11,6 +11,62 @@ export type QuantdeskPerp = {
   },
   "instructions": [
     {
+      "name": "cancelOrderNonces",
+      "discriminator": [
+        135,
+        97,
+        101,
+        49,
+        234,
+        213,
+        102,
+        60
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true,
+          "relations": [
+            "user"
+          ]
+        },
+        {
+          "name": "user",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  117,
+                  115,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              },
+              {
+                "kind": "account",
+                "path": "user.subAccountId",
+                "account": "user"
+              }
+            ]
+          }
+        }
+      ],
+      "args": [
+        {
+          "name": "nonces",
+          "type": {
+            "vec": "u64"
+          }
+        }
+      ]
+    },
+    {
       "name": "deposit",
       "discriminator": [
         242,
@@ -1101,6 +1157,11 @@ export type QuantdeskPerp = {
       "code": 6026,
       "name": "staleLiquidation",
       "msg": "liquidation belongs to an episode that is not the account's current one"
+    },
+    {
+      "code": 6027,
+      "name": "invalidNonceList",
+      "msg": "cancel between 1 and 16 order nonces at once"
     }
   ],
   "types": [
@@ -1461,7 +1522,7 @@ export type QuantdeskPerp = {
           {
             "name": "lastOrderNonce",
             "docs": [
-              "Highest order nonce filled: a signed order is valid once."
+              "Highest order nonce used (filled or cancelled)."
             ],
             "type": "u64"
           },
@@ -1510,6 +1571,20 @@ export type QuantdeskPerp = {
               "is a distinct transaction and a step already executed is refused."
             ],
             "type": "u16"
+          },
+          {
+            "name": "orderNonces",
+            "docs": [
+              "The ORDER_NONCE_WINDOW highest nonces used (0: a free slot). A signed order fills once, in any",
+              "order among those the window holds: its nonce must not be here and must exceed the smallest kept",
+              "(Hyperliquid's rule), so a resting order survives later market orders."
+            ],
+            "type": {
+              "array": [
+                "u64",
+                64
+              ]
+            }
           }
         ]
       }

@@ -59,6 +59,8 @@ pub enum ErrorCode {
     InvalidMathInput,
     #[msg("liquidation belongs to an episode that is not the account's current one")]
     StaleLiquidation,
+    #[msg("cancel between 1 and 16 order nonces at once")]
+    InvalidNonceList,
 }
 
 impl From<MathError> for ErrorCode {

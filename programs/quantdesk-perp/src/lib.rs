@@ -40,6 +40,10 @@ pub mod quantdesk_perp {
         handle_init_user(ctx, sub_account_id)
     }
 
+    pub fn cancel_order_nonces(ctx: Context<CancelOrderNonces>, nonces: Vec<u64>) -> Result<()> {
+        handle_cancel_order_nonces(ctx, nonces)
+    }
+
     pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         handle_deposit(ctx, amount)
     }

@@ -156,7 +156,12 @@ export const useAccountStore = defineStore('account', () => {
     });
   });
 
-  const cancelOrder = (workflowId: string) => run('cancel', () => api(`/v1/orders/${encodeURIComponent(workflowId)}/cancel`, { method: 'POST' }).then(refresh));
+  /** Cancels on chain with the wallet's own signature (no keeper can fill it after), then its workflow. */
+  const cancelOrder = (workflowId: string) => run('cancel', async () => {
+    const path = `/v1/orders/${encodeURIComponent(workflowId)}/cancel`;
+    await signAndSubmit(await api<{ transaction: string }>(`${path}/build`, { body: {} }), path);
+    await refresh();
+  });
   const amendOrder = (workflowId: string, triggerPrice: bigint) => run('amend', () => api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, { body: { triggerPrice: triggerPrice.toString() } }).then(refresh));
   const faucet = () => run('faucet', () => api('/v1/dev/faucet', { body: {} }));
 

@@ -217,6 +217,10 @@ impl Env {
         )
     }
 
+    pub fn cancel_nonces_ix(&self, t: &Trader, signer: &Pubkey, nonces: Vec<u64>) -> Instruction {
+        self.ix(accounts::CancelOrderNonces { authority: *signer, user: t.user }, instruction::CancelOrderNonces { nonces })
+    }
+
     pub fn withdraw_ix(&self, t: &Trader, signer: &Pubkey, amount: u64, with_market: bool) -> Instruction {
         let mut ix = self.ix(
             accounts::Withdraw { authority: *signer, global: self.global, user: t.user, user_token: t.token, vault: self.vault, token_program: spl_token::ID },

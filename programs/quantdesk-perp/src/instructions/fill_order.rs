@@ -37,7 +37,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     let user = &mut ctx.accounts.user;
     let order = signed_order(&ctx.accounts.instructions, &user.authority)?;
     validate!(order.user == user.key(), ErrorCode::InvalidOrderSignature);
-    validate!(order.nonce > user.last_order_nonce, ErrorCode::OrderNonceReused);
+    user.use_order_nonce(order.nonce)?;
     validate!(order.expiry_ts >= clock.unix_timestamp, ErrorCode::OrderExpired);
     validate!(order.base_amount != 0, ErrorCode::ZeroSize);
     let market = &mut ctx.accounts.market;
@@ -67,7 +67,6 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     validate!(if delta > 0 { price <= limit } else { price >= limit }, ErrorCode::SlippageExceeded);
     let fee = taker_fee(&params, delta, price)?;
     let outcome = execute_fill(user, slot, market, global, delta, price, fee)?;
-    user.last_order_nonce = order.nonce;
 
     if risk_increasing {
         let cap = market.config.max_open_interest_base;

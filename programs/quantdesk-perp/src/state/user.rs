@@ -1,10 +1,13 @@
 use anchor_lang::prelude::*;
 
+use crate::errors::ErrorCode;
 use crate::math::Position;
 
 pub const USER_SEED: &[u8] = b"user";
 pub const MAX_POSITIONS: usize = 8;
 pub const EMPTY_MARKET: u16 = u16::MAX;
+/// Order nonces a sub-account remembers: the highest ones used (filled or cancelled by the wallet).
+pub const ORDER_NONCE_WINDOW: usize = 64;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct PerpPosition {
@@ -37,7 +40,7 @@ pub struct User {
     pub sub_account_id: u16,
     /// USDC (1e6); negative only while bankrupt.
     pub collateral: i64,
-    /// Highest order nonce filled: a signed order is valid once.
+    /// Highest order nonce used (filled or cancelled).
     pub last_order_nonce: u64,
     pub positions: [PerpPosition; MAX_POSITIONS],
     pub bump: u8,
@@ -50,6 +53,10 @@ pub struct User {
     /// Steps executed in the current (or last) episode: the next step must name this index, so each step
     /// is a distinct transaction and a step already executed is refused.
     pub episode_steps: u16,
+    /// The ORDER_NONCE_WINDOW highest nonces used (0: a free slot). A signed order fills once, in any
+    /// order among those the window holds: its nonce must not be here and must exceed the smallest kept
+    /// (Hyperliquid's rule), so a resting order survives later market orders.
+    pub order_nonces: [u64; ORDER_NONCE_WINDOW],
 }
 
 impl User {
@@ -63,6 +70,21 @@ impl User {
     /// The index the next step of the current liquidation episode must name.
     pub fn next_liquidation_step(&self) -> u16 {
         if self.being_liquidated { self.episode_steps } else { 0 }
+    }
+    /// Marks `nonce` used: refused if it was used already or is not above the smallest nonce the full
+    /// window keeps (it may have been used and forgotten).
+    pub fn use_order_nonce(&mut self, nonce: u64) -> Result<()> {
+        validate!(nonce != 0 && !self.order_nonces.contains(&nonce), ErrorCode::OrderNonceReused);
+        let (slot, smallest) = self.order_nonces.iter().copied().enumerate().min_by_key(|&(_, n)| n).unwrap_or((0, 0));
+        validate!(nonce > smallest, ErrorCode::OrderNonceReused);
+        self.order_nonces[slot] = nonce;
+        self.last_order_nonce = self.last_order_nonce.max(nonce);
+        Ok(())
+    }
+    /// Whether an order signed with `nonce` could still fill.
+    pub fn order_nonce_usable(&self, nonce: u64) -> bool {
+        let smallest = self.order_nonces.iter().copied().min().unwrap_or(0);
+        nonce != 0 && nonce > smallest && !self.order_nonces.contains(&nonce)
     }
     pub fn open_positions(&self) -> impl Iterator<Item = &PerpPosition> {
         self.positions.iter().filter(|p| p.is_open())
