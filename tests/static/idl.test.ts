@@ -16,7 +16,7 @@ describe('the committed quantdesk-perp IDL', () => {
 
   it('declares every instruction of the program', () => {
     expect(idl.instructions.map((i) => i.name).sort()).toEqual([
-      'deposit', 'fill_order', 'init_market', 'init_user', 'initialize', 'liquidate', 'resolve_bankruptcy',
+      'cancel_order_nonces', 'deposit', 'fill_order', 'init_market', 'init_user', 'initialize', 'liquidate', 'resolve_bankruptcy',
       'set_market_paused', 'update_funding', 'update_market_params', 'withdraw',
     ]);
   });
