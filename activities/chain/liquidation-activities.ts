@@ -223,12 +223,11 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     }
     const last = steps.at(-1);
     const mayBeBankrupt = last ? last.baseAfter === '0' && BigInt(last.collateralAfter) < 0n : isBankrupt(user);
-    // An earlier attempt of this activity may have resolved it already (the account is no longer
-    // bankrupt then): its journaled transaction is sent again and reports what it did.
-    const resolvedBefore = mayBeBankrupt && (await journaled(journal, part('bankruptcy')));
-    const bankruptcy = resolvedBefore || (mayBeBankrupt && isBankrupt(await fetchUser(pool, input.account)))
-      ? await resolveBankruptcy(input.account, input.marketIndex, part('bankruptcy'))
-      : null;
+    // Sent through the journal whatever the account looks like now: if an earlier attempt or another
+    // runner of this episode resolved it already, the same transaction is sent again and reports what it
+    // did (reading the account first would race with it); if something else resolved it, the program
+    // refuses (NotBankrupt).
+    const bankruptcy = mayBeBankrupt ? await resolveBankruptcy(input.account, input.marketIndex, part('bankruptcy')) : null;
     const outcome = steps.length || bankruptcy ? 'liquidated' : refused.name === 'StaleLiquidation' ? 'stale' : 'healthy';
     return { outcome, steps, bankruptcy };
   }

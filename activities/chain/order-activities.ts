@@ -61,7 +61,8 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       const params = paramsOf(market);
       const slot = BigInt(await pool.call('read the slot', (c) => c.getSlot()));
       const verdict = checkOracle(params, reading, slot, big(market.oracleTwap));
-      if (verdict !== 'ok' && !o.reduceOnly) throw fail(`Oracle${verdict.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, `oracle ${verdict}`);
+      // As the program: no fill at a stale, unconfident or non-positive price; reducing risk may trade away from the TWAP.
+      if (verdict !== 'ok' && !(o.reduceOnly && verdict === 'twap-deviation')) throw fail(`Oracle${verdict.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, `oracle ${verdict}`);
       const delta = BigInt(o.baseAmount);
       const price = fillPrice(reading.price, big(market.longOpenInterest) - big(market.shortOpenInterest), delta, params.skewScaleBase);
       if (o.reduceOnly) return { estimatedPrice: price.toString(), oraclePrice: reading.price.toString() };

@@ -238,7 +238,7 @@ async fn withdrawals_beyond_free_collateral_are_refused() {
 }
 
 #[tokio::test]
-async fn a_stale_or_unconfident_oracle_blocks_risk_increasing_orders() {
+async fn a_stale_or_unconfident_oracle_blocks_every_fill_and_a_far_twap_blocks_added_risk() {
     let mut env = Env::start().await;
     let t = env.trader(1_000 * USDC).await;
     let w = t.wallet.insecure_clone();
@@ -247,10 +247,20 @@ async fn a_stale_or_unconfident_oracle_blocks_risk_increasing_orders() {
 
     env.advance(30, 12).await; // the price is now 30 slots old
     assert_eq!(program_error(env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 2, false), &w).await.unwrap_err()), custom(ErrorCode::OracleStale));
-    env.fill(&env.order(&t, -BASE, 0, 3, true), &w).await.unwrap(); // reducing risk stays possible
+    // No fill at a stale price, not even one that reduces risk (it would close at a price that is gone).
+    assert_eq!(program_error(env.fill(&env.order(&t, -BASE, 0, 3, true), &w).await.unwrap_err()), custom(ErrorCode::OracleStale));
 
     env.set_price(100_0000_0000, 5_0000_0000).await; // confidence 5 %
     assert_eq!(program_error(env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 4, false), &w).await.unwrap_err()), custom(ErrorCode::OracleLowConfidence));
+    assert_eq!(program_error(env.fill(&env.order(&t, -BASE, 0, 5, true), &w).await.unwrap_err()), custom(ErrorCode::OracleLowConfidence));
+
+    // Far from its TWAP, fresh and confident: adding risk is refused, reducing it is not.
+    env.set_price(130_0000_0000, 1_0000).await;
+    assert_eq!(program_error(env.fill(&env.order(&t, BASE, 200 * PRICE, 6, false), &w).await.unwrap_err()), custom(ErrorCode::OracleTwapDeviation));
+    env.fill(&env.order(&t, -BASE, 0, 7, true), &w).await.unwrap();
+    // The TWAP moved only with the fill that passed: the next risk-increasing order is still compared
+    // with the TWAP before the jump, not with the jump itself.
+    assert_eq!(program_error(env.fill(&env.order(&t, BASE, 200 * PRICE, 8, false), &w).await.unwrap_err()), custom(ErrorCode::OracleTwapDeviation));
 }
 
 #[tokio::test]

@@ -72,6 +72,15 @@ pub fn require_healthy(reading: &OracleReading, market: &Market, slot: u64) -> R
     }
 }
 
+/// Fills that reduce risk: every guard but the TWAP deviation (a trader closing in a fast market is not
+/// the manipulation it guards against), so no fill ever executes at a stale or unconfident price.
+pub fn require_reliable(reading: &OracleReading, market: &Market, slot: u64) -> Result<()> {
+    match require_healthy(reading, market, slot) {
+        Err(e) if e == ErrorCode::OracleTwapDeviation.into() => Ok(()),
+        other => other,
+    }
+}
+
 /// Liquidations and funding need a fresh, positive price but not a tight confidence interval.
 pub fn require_fresh(reading: &OracleReading, market: &Market, slot: u64) -> Result<()> {
     validate!(reading.price > 0, ErrorCode::OracleNonPositive);

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::sysvar::instructions::{self as ix_sysvar, load_current_index_checked, load_instruction_at_checked};
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
-use crate::controller::oracle::{read_pyth, require_healthy};
+use crate::controller::oracle::{read_pyth, require_healthy, require_reliable};
 use crate::controller::position::{execute_fill, position_slot, settle_funding, trade_report, update_twaps};
 use crate::errors::ErrorCode;
 use crate::math::margin::{equity, margin_requirement, MarginKind};
@@ -46,10 +46,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     let global = &mut ctx.accounts.global;
 
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
-    update_twaps(market, &reading, clock.unix_timestamp)?;
     let slot = position_slot(user, market)?;
-    let funding_paid = settle_funding(user, slot, market, global)?;
-
     let before = i128::from(user.positions[slot].base);
     let mut delta = i128::from(order.base_amount);
     if order.reduce_only {
@@ -58,9 +55,15 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     }
     let after = before + delta;
     let risk_increasing = after.abs() > before.abs() || after.signum() * before.signum() < 0;
+    // Every fill needs a price that is fresh, positive and confident; adding risk also needs it near its
+    // TWAP. The TWAPs move only after the check, or a quiet market's first price is compared with itself.
     if risk_increasing {
         require_healthy(&reading, market, clock.slot)?;
+    } else {
+        require_reliable(&reading, market, clock.slot)?;
     }
+    update_twaps(market, &reading, clock.unix_timestamp)?;
+    let funding_paid = settle_funding(user, slot, market, global)?;
     let params = market.config.math();
     let price = fill_price(reading.price, market.skew(), delta, params.skew_scale_base)?;
     let limit = i128::from(order.limit_price);
