@@ -8,7 +8,7 @@ import { perpAddresses } from '../../activities/chain/perp-program';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { QUOTE_PRECISION } from '../../domain/perp';
 import type { Progress } from '../../workflows/definitions';
-import { waitFor, type Harness } from '../support/harness';
+import type { Harness } from '../support/harness';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 import { asWallet } from '../support/auth';
@@ -41,12 +41,13 @@ async function signedDeposit(signer: Keypair, amount: bigint): Promise<string> {
 const postDeposit = (signedTransaction: string) =>
   asWallet(h.apiUrl, trader.wallet, '/v1/deposits', { body: { signedTransaction } });
 
+/** The run's progress through the API, once the workflow has finished (however long a loaded machine takes). */
 async function completed(workflowId: string): Promise<Progress> {
-  return waitFor(`${workflowId} to complete`, async () => {
-    const res = await asWallet(h.apiUrl, trader.wallet, `/v1/workflows/${encodeURIComponent(workflowId)}`);
-    const body = (await res.json()) as { progress?: Progress };
-    return body.progress?.status === 'completed' ? body.progress : undefined;
-  }, 60_000);
+  await h.temporal.workflow.getHandle(workflowId).result();
+  const res = await asWallet(h.apiUrl, trader.wallet, `/v1/workflows/${encodeURIComponent(workflowId)}`);
+  const body = (await res.json()) as { progress?: Progress };
+  expect(body.progress?.status).toBe('completed');
+  return body.progress!;
 }
 
 describe('depositWorkflow on the real stack (Temporal, Postgres, Redis, localnet)', () => {
@@ -76,7 +77,7 @@ describe('depositWorkflow on the real stack (Temporal, Postgres, Redis, localnet
     const steps = entries.map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent).filter((e) => e.workflowId === workflowId).map((e) => e.step);
     expect(steps).toEqual(['validated', 'submitted', 'confirmed', 'recorded']);
     await recordHistory(h.temporal, workflowId, 'deposit');
-  });
+  }, 180_000);
 
   it('rejects a transaction that is not a validly signed deposit with a 400 and starts nothing', async () => {
     const stranger = Keypair.generate();
