@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { getProgressQuery, QdAccount } from '../../workflows/definitions';
+import { getProgressQuery, QdAccount, QdAccounts } from '../../workflows/definitions';
 import { ownsSubAccount, requireSession } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
@@ -18,11 +18,15 @@ export function createWorkflowRouter(deps: ApiDeps): Router {
     const handle = deps.temporal.workflow.getHandle(workflowId);
     try {
       const description = await handle.describe();
-      if (!session.roles.includes('operator') && !ownsSubAccount(session.wallet, description.typedSearchAttributes.get(QdAccount))) {
+      const operator = session.roles.includes('operator');
+      // A liquidation batch acts for many accounts (QdAccounts): a trader sees it with its own accounts' steps only.
+      const own = new Set((description.typedSearchAttributes.get(QdAccounts) ?? []).filter((a) => ownsSubAccount(session.wallet, a)));
+      if (!operator && !ownsSubAccount(session.wallet, description.typedSearchAttributes.get(QdAccount)) && own.size === 0) {
         throw new HttpError(403, 'forbidden', 'the workflow acts for another wallet');
       }
       const progress = await handle.query(getProgressQuery);
-      res.json({ workflowId, runId: description.runId, temporalStatus: description.status.name, progress });
+      const visible = operator || own.size === 0 ? progress : { ...progress, steps: progress.steps.filter((s) => own.has(s.step.split(' ').at(-1)!)) };
+      res.json({ workflowId, runId: description.runId, temporalStatus: description.status.name, progress: visible });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'workflow_not_found', `no workflow ${workflowId}`);
       throw err;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';
 import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
 import { RiskMonitor, scanMarketForLiquidations } from '../../activities/risk/risk-monitor';
@@ -74,6 +75,11 @@ describe('liquidation on the real stack', () => {
       .map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent).filter((e) => e.workflowId === workflowId);
     expect(events.map((e) => e.step)).toEqual(stepNames);
     expect(events.every((e) => e.kind === 'liquidation' && e.detail?.liquidation === result.id)).toBe(true);
+    // The trader sees the batch through the API with its own account's steps; another wallet does not.
+    const own = await asWallet(h.apiUrl, trader.wallet, `/v1/workflows/${encodeURIComponent(workflowId)}`);
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as { progress: Progress }).progress.steps.map((s) => s.step)).toEqual(stepNames.map((s) => `${s} ${trader.user.toBase58()}`));
+    expect((await asWallet(h.apiUrl, Keypair.generate(), `/v1/workflows/${encodeURIComponent(workflowId)}`)).status).toBe(403);
     await recordHistory(h.temporal, workflowId, 'liquidation-batch');
   });
 
