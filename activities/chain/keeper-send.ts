@@ -14,10 +14,11 @@ import { PROGRAM_REJECTION } from '../../workflows/definitions';
 export interface SendJournal {
   load(key: string): Promise<string | null>;
   /**
-   * Journals `transaction` under `key` unless one is there already; returns the one that stays (a second
-   * runner of the same work sends the first one's bytes, so the chain sees one transaction).
+   * Journals `transaction` under `key` unless one is there already; returns the one already there
+   * (base64), which is then sent instead (a second runner of the same work sends the first one's bytes,
+   * so the chain sees one transaction), or null when `transaction` was journaled.
    */
-  claim(key: string, transaction: Transaction): Promise<string>;
+  claim(key: string, transaction: Transaction): Promise<string | null>;
   /** Replaces the journaled transaction (re-signed with a fresh blockhash once the old one expired). */
   replace(key: string, transaction: Transaction): Promise<void>;
 }
@@ -37,8 +38,8 @@ export function postgresJournal(db: Database): SendJournal {
     load,
     async claim(key, tx) {
       const row = rowOf(key, tx);
-      const [inserted] = await db.insert(keeperTransactions).values(row).onConflictDoNothing().returning({ transaction: keeperTransactions.transaction });
-      return inserted?.transaction ?? (await load(key)) ?? row.transaction;
+      const [inserted] = await db.insert(keeperTransactions).values(row).onConflictDoNothing().returning({ key: keeperTransactions.key });
+      return inserted ? null : await load(key);
     },
     async replace(key, tx) {
       const row = rowOf(key, tx);
@@ -89,7 +90,9 @@ export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: Transact
     return tx;
   };
   // One round trip to the journal: the claim keeps what is there already (then that is what is sent).
-  const first = journal && key ? Transaction.from(Buffer.from(await journal.claim(key, await sign(false)), 'base64')) : await sign(false);
+  const fresh = await sign(false);
+  const earlier = journal && key ? await journal.claim(key, fresh) : null;
+  const first = earlier ? Transaction.from(Buffer.from(earlier, 'base64')) : fresh;
   const resign = async () => {
     const tx = await sign(true);
     if (journal && key) await journal.replace(key, tx);

@@ -74,7 +74,7 @@ export function createOrderRouter(deps: ApiDeps): Router {
     const view = await orderView(deps, workflowId);
     const wallet = new PublicKey(session.wallet);
     const ix = await createPerpProgram(poolOf(deps).primary, new Wallet(Keypair.generate())).methods.cancelOrderNonces([new BN(view.nonce)])
-      .accountsStrict({ authority: wallet, user: new PublicKey(workflowId.split(':')[1]!) }).instruction();
+      .accountsStrict({ authority: wallet, user: new PublicKey(orderAccount(workflowId)) }).instruction();
     res.json({ transaction: await unsignedTransaction(poolOf(deps), wallet, new Transaction().add(ix)), nonce: view.nonce });
   });
   router.post('/v1/orders/:workflowId/cancel', async (req, res) => {
@@ -89,7 +89,7 @@ export function createOrderRouter(deps: ApiDeps): Router {
     // workflow's state; then the workflow stops waiting (if it already triggered, its fill is refused).
     const view = await orderView(deps, workflowId);
     const cancel = cancelTransactionOr400(body.signedTransaction);
-    if (cancel.wallet !== session.wallet || cancel.account !== workflowId.split(':')[1]) throw new HttpError(403, 'forbidden', 'the cancel is not the order\'s wallet\'s, for its sub-account');
+    if (cancel.wallet !== session.wallet || cancel.account !== orderAccount(workflowId)) throw new HttpError(403, 'forbidden', 'the cancel is not the order\'s wallet\'s, for its sub-account');
     if (!cancel.nonces.includes(BigInt(view.nonce))) throw new HttpError(400, 'invalid_cancel', `the cancel does not name the order's nonce ${view.nonce}`);
     const { signature } = await poolOf(deps).sendTransaction(cancel.transaction);
     const workflow = await orderUpdate(deps, workflowId, 'not_cancellable', (h) => h.executeUpdate(cancelOrderUpdate)).catch((err: unknown) => {
@@ -127,7 +127,8 @@ function cancelTransactionOr400(signedTransaction: string) {
 }
 
 /** Orders are changed by the wallet that owns their sub-account (order:<sub-account>:<client id>). */
-const requireOwnOrder = (res: Response, workflowId: string): Session => requireOwnAccount(res, workflowId.split(':')[1]!, 'order');
+const orderAccount = (workflowId: string): string => workflowId.split(':')[1]!;
+const requireOwnOrder = (res: Response, workflowId: string): Session => requireOwnAccount(res, orderAccount(workflowId), 'order');
 
 /** An update to an order's workflow: 404 when there is no such order, 409 when its state refuses it. */
 async function orderUpdate<T>(deps: ApiDeps, workflowId: string, refused: string, run: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
