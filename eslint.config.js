@@ -39,7 +39,7 @@ export default tseslint.config(
         paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are deterministic: no Node built-ins.' })),
         patterns: [
           { group: ioPackages, message: 'Workflows are deterministic: I/O belongs in activities/.' },
-          { group: ['**/activities', '**/activities/*', '**/activities/**'], allowTypeImports: true,
+          { group: ['**/activities', '**/activities/*', '**/activities/**', '**/solana/**', '**/services/**'], allowTypeImports: true,
             message: 'Import activities as types only (import type ...).' },
           { group: ['**/platform/*', '**/api/*', '**/api/**'], message: 'Workflows may not import infrastructure.' },
         ],

@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@domain': fileURLToPath(new URL('./domain', import.meta.url)),
-      '@chain': fileURLToPath(new URL('./activities/chain', import.meta.url)),
+      '@solana-client': fileURLToPath(new URL('./solana', import.meta.url)),
     },
   },
   test: {
@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{domain,platform,api,activities,workflows,temporal,web/src}/**/*.test.ts', 'tests/static/**/*.test.ts'],
+          include: ['{domain,platform,api,activities,services,solana,workflows,temporal,web/src}/**/*.test.ts', 'tests/static/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
         },

@@ -1,18 +1,18 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Database } from '../platform/postgres';
-import { createWorkflowRunActivities } from './db/workflow-runs';
-import { createEventActivities } from './events/publish-workflow-event';
-import { createSystemActivities } from './system/check-dependencies';
-import { createChainActivities } from './chain/chain-activities';
-import { createLedgerActivities, createWithdrawalActivities } from './db/ledger';
-import { createRiskActivities } from './risk/free-collateral';
-import type { RpcPool } from './chain/rpc-pool';
+import { createWorkflowRunActivities } from './bookkeeping/workflow-runs';
+import { createEventActivities } from './bookkeeping/publish-workflow-event';
+import { createSystemActivities } from './probe';
+import { createChainActivities } from './deposits-withdrawals';
+import { createLedgerActivities, createWithdrawalActivities } from './ledger-rows';
+import { createRiskActivities } from '../solana/margin-account';
+import type { RpcPool } from '../solana/rpc-pool';
 import type { Keypair } from '@solana/web3.js';
 import type { Client } from '@temporalio/client';
-import { createOrderActivities } from './chain/order-activities';
-import { createFundingActivities } from './chain/funding-activities';
-import { createLiquidationActivities } from './chain/liquidation-activities';
+import { createOrderActivities } from './orders';
+import { createFundingActivities } from './funding';
+import { createLiquidationActivities } from './liquidation';
 import { withHeartbeats } from './support/heartbeats';
 
 export interface ActivityDeps {

@@ -1,5 +1,5 @@
 import type { PublicKey, Transaction } from '@solana/web3.js';
-import type { RpcPool } from '../activities/chain/rpc-pool';
+import type { RpcPool } from '../solana/rpc-pool';
 import type { ApiDeps } from './deps';
 import { HttpError } from './http-error';
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import type { RpcPool } from '../activities/chain/rpc-pool';
+import type { RpcPool } from '../solana/rpc-pool';
 
 export interface ApiDeps {
   config: Pick<Config, 'api' | 'temporal' | 'streamPrefix' | 'env' | 'solana'>;

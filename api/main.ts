@@ -7,7 +7,7 @@ import { createRedis } from '../platform/redis';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
 import { StreamRelay } from './realtime';
-import { RpcPool } from '../activities/chain/rpc-pool';
+import { RpcPool } from '../solana/rpc-pool';
 
 await runMain('api', async (onShutdown) => {
   const config = loadConfig();

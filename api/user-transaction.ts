@@ -1,4 +1,4 @@
-import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction, type UserIntent } from '../activities/chain/user-transaction';
+import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction, type UserIntent } from '../solana/user-transaction';
 import type { Response } from 'express';
 import { QdAccount, QdKind, QdStatus } from '../workflows/definitions';
 import { HttpError } from './http-error';

@@ -25,11 +25,11 @@ import { PublicKey } from '@solana/web3.js';
 import { count, sum } from 'drizzle-orm';
 import { insuranceFundLedger, liquidations } from '../drizzle/schema';
 import { BASE_PRECISION, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
-import { createLiquidationActivities } from '../activities/chain/liquidation-activities';
-import { fetchInsuranceFund } from '../activities/chain/chain-reads';
-import { perpAccountsCoder, type DecodedUser } from '../activities/chain/perp-coders';
-import { RpcPool } from '../activities/chain/rpc-pool';
-import { RiskBook } from '../activities/risk/risk-book';
+import { createLiquidationActivities } from '../activities/liquidation';
+import { fetchInsuranceFund } from '../solana/accounts';
+import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
+import { RpcPool } from '../solana/rpc-pool';
+import { RiskBook } from '../services/risk-monitor/risk-book';
 import type { LiquidationBatchResult } from '../workflows/liquidation-batch-workflow';
 import { liquidationsOf } from '../tests/support/liquidations';
 import { startHarness, type Harness } from '../tests/support/harness';
@@ -37,7 +37,7 @@ import { startLocalnet, type Localnet } from '../tests/support/localnet';
 import { fundedTrader, keeperOf } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { Connection } from '@solana/web3.js';
-import { RiskMonitor } from '../activities/risk/risk-monitor';
+import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
 import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
@@ -231,7 +231,7 @@ async function run(n: number) {
     const t1 = performance.now();
     // QD_BENCH_PROFILE=<dir>: a V8 CPU profile of the risk monitor (and its liquidation worker) per run.
     const profile = process.env.QD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`] : [];
-    const monitor = await startServiceProcess('scripts/risk-monitor.ts', env, 'risk monitor following prices', 600_000, profile);
+    const monitor = await startServiceProcess('services/risk-monitor/main.ts', env, 'risk monitor following prices', 600_000, profile);
     processes.push(monitor);
     const monitorReadyMs = elapsed(t1);
 

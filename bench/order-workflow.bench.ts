@@ -3,7 +3,7 @@
 import { Keypair } from '@solana/web3.js';
 // The test harness installs the SDK runtime with a quiet logger.
 import { createActivities } from '../activities';
-import { RpcPool } from '../activities/chain/rpc-pool';
+import { RpcPool } from '../solana/rpc-pool';
 import { eventKeyOf } from '../domain/workflow-events';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
 import { startChainHarness } from '../tests/support/perp-fixtures';

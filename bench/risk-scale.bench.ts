@@ -9,8 +9,8 @@
 import { inArray, eq, count } from 'drizzle-orm';
 import { fundingPayments, positions } from '../drizzle/schema';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
-import { RpcPool } from '../activities/chain/rpc-pool';
-import { RiskMonitor } from '../activities/risk/risk-monitor';
+import { RpcPool } from '../solana/rpc-pool';
+import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
 import type { FundingResult } from '../workflows/funding-workflow';
 import { startHarness } from '../tests/support/harness';
 import { startLocalnet } from '../tests/support/localnet';

@@ -2,7 +2,7 @@
 //  - overhead: the same reads through the pool and through a raw web3.js Connection, as a ratio;
 //  - failover: the latency of a read when the primary is down, added over a healthy read (p50/p99).
 import { Connection, PublicKey } from '@solana/web3.js';
-import { RpcPool } from '../activities/chain/rpc-pool';
+import { RpcPool } from '../solana/rpc-pool';
 import { startLocalnet } from '../tests/support/localnet';
 import { summarize, timeEach } from './stats';
 

@@ -47,8 +47,8 @@ wait_for_port localnet "$QD_LOCALNET_CONTROL_PORT" 120
 # The localnet's development keeper signs fills (production: a keypair file outside the repository).
 export QD_KEEPER_KEYPAIR_FILE="${QD_KEEPER_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.json}"
 export QD_ADMIN_KEYPAIR_FILE="${QD_ADMIN_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.json}"
-launch price-feed npx tsx scripts/price-feed.ts
-launch risk-monitor npx tsx scripts/risk-monitor.ts
+launch price-feed npx tsx services/price-feed/main.ts
+launch risk-monitor npx tsx services/risk-monitor/main.ts
 launch worker npx tsx temporal/worker.ts
 launch api npx tsx api/main.ts
 launch web npx vite --config web/vite.config.ts --port "$QD_WEB_PORT" --strictPort --host 127.0.0.1

@@ -6,8 +6,8 @@ import { createRedis } from '../platform/redis';
 import { runMain } from '../platform/main';
 import { NativeConnection } from '@temporalio/worker';
 import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from './worker-factory';
-import { RpcPool } from '../activities/chain/rpc-pool';
-import { loadKeeperKeypair } from '../activities/chain/keeper-key';
+import { RpcPool } from '../solana/rpc-pool';
+import { loadKeeperKeypair } from '../solana/keeper-key';
 import { createTemporalClient } from './client';
 
 await runMain('worker', async (onShutdown) => {

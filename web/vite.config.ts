@@ -12,7 +12,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@domain': fileURLToPath(new URL('../domain', import.meta.url)),
-      '@chain': fileURLToPath(new URL('../activities/chain', import.meta.url)),
+      '@solana-client': fileURLToPath(new URL('../solana', import.meta.url)),
     },
   },
   // web3.js and the order encoding use Node's Buffer; the browser gets the `buffer` package (src/main.ts).

@@ -1,6 +1,6 @@
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { continueAsNew, executeChild, patched, workflowInfo } from '@temporalio/workflow';
-import type { FundingUpdate } from '../activities/chain/funding-activities';
+import type { FundingUpdate } from '../activities/funding';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { workflowIds } from './definitions';
 import { ProgressTracker } from './progress';

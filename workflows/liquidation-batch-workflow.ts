@@ -1,6 +1,6 @@
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { AccountEpisode, LiquidationRecord } from '../activities/chain/liquidation-activities';
-import type { WorkflowRunRecord } from '../activities/db/workflow-runs';
+import type { AccountEpisode, LiquidationRecord } from '../activities/liquidation';
+import type { WorkflowRunRecord } from '../activities/bookkeeping/workflow-runs';
 import type { WorkflowEvent } from '../domain/workflow-events';
 import { episodeEvents, liquidationEvent } from './liquidation-events';
 import { bookkeepingLocalActivities as bookkeeping, liquidationActivities as liquidation } from './activity-proxies';

@@ -1,5 +1,5 @@
 import { sleep } from '@temporalio/workflow';
-import type { LiquidationStep } from '../activities/chain/liquidation-activities';
+import type { LiquidationStep } from '../activities/liquidation';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
 import { ProgressTracker } from './progress';
 import { workflowIds } from './definitions';

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import type { EpisodeOutcome } from '../activities/chain/liquidation-activities';
+import type { EpisodeOutcome } from '../activities/liquidation';
 import { bookkeepingLocalActivities as bookkeeping, liquidationActivities as liquidation } from './activity-proxies';
 import { legacyLiquidationWorkflow } from './liquidation-legacy';
 import { ProgressTracker } from './progress';

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { OrderWire } from '../activities/chain/order-activities';
+import type { OrderWire } from '../activities/orders';
 import { isTriggered, type OrderKind } from '../domain/orders';
 import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdMarket } from './definitions';
 import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';

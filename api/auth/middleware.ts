@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { PublicKey } from '@solana/web3.js';
-import { findSubAccount } from '../../activities/chain/user-transaction';
+import { findSubAccount } from '../../solana/user-transaction';
 import { HttpError } from '../http-error';
 import type { Role, Session, SessionStore } from './sessions';
 

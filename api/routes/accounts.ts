@@ -7,9 +7,9 @@ import {
 } from '../../domain/perp';
 import { deposits, fills, fundingPayments, liquidations, orders, positions, withdrawals } from '../../drizzle/schema';
 import { readAsWallet } from '../../platform/postgres';
-import { perpAddresses } from '../../activities/chain/perp-program';
-import { marginAccountOf } from '../../activities/risk/free-collateral';
-import { perpAccountsCoder, type DecodedUser } from '../../activities/chain/perp-coders';
+import { perpAddresses } from '../../solana/perp-program';
+import { marginAccountOf } from '../../solana/margin-account';
+import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
 import { HttpError, parseInput } from '../http-error';
 import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';

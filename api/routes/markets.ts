@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { DEFAULT_MARKETS, type MarketParams } from '../../domain/perp';
 import { fundingRates, oraclePrices } from '../../drizzle/schema';
 import * as schema from '../../drizzle/schema';
-import { fetchMarket } from '../../activities/chain/chain-reads';
+import { fetchMarket } from '../../solana/accounts';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';

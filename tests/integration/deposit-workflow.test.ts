@@ -4,7 +4,7 @@ import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { type Connection, Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';
 import { deposits } from '../../drizzle/schema';
-import { perpAddresses } from '../../activities/chain/perp-program';
+import { perpAddresses } from '../../solana/perp-program';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { QUOTE_PRECISION } from '../../domain/perp';
 import type { Progress } from '../../workflows/definitions';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublicKey } from '@solana/web3.js';
-import { oracleVerdict, readPythPrice } from '../../activities/chain/pyth-reader';
-import { localnetSink, PriceFeed, seededRandom, DEFAULT_PATH, type PublishedPrice } from '../../activities/chain/price-feed';
-import { RpcPool } from '../../activities/chain/rpc-pool';
+import { oracleVerdict, readPythPrice } from '../../solana/pyth-reader';
+import { localnetSink, PriceFeed, seededRandom, DEFAULT_PATH, type PublishedPrice } from '../../services/price-feed/price-feed';
+import { RpcPool } from '../../solana/rpc-pool';
 import { DEFAULT_MARKETS, INITIAL_PRICES } from '../../domain/perp';
 import { loadConfig } from '../../platform/config';
 import { createRedis } from '../../platform/redis';

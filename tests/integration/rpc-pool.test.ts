@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '@solana/web3.js';
-import { ProgramRejectedError, RpcPool, RpcUnavailableError } from '../../activities/chain/rpc-pool';
+import { ProgramRejectedError, RpcPool, RpcUnavailableError } from '../../solana/rpc-pool';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, signedFillTransaction, type Trader } from '../support/perp-fixtures';

@@ -13,8 +13,8 @@ import { Keypair, Transaction } from '@solana/web3.js';
 import { createServer, type ViteDevServer } from 'vite';
 import { oraclePrices } from '../../drizzle/schema';
 import { PRICE_PRECISION } from '../../domain/perp';
-import { RpcPool } from '../../activities/chain/rpc-pool';
-import { scanMarketForLiquidations } from '../../activities/risk/risk-monitor';
+import { RpcPool } from '../../solana/rpc-pool';
+import { scanMarketForLiquidations } from '../../services/risk-monitor/risk-monitor';
 import { startChainHarness } from '../support/perp-fixtures';
 import type { Harness } from '../support/harness';
 

@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { withdrawals } from '../../drizzle/schema';
-import { marketMetas, perpAddresses } from '../../activities/chain/perp-program';
+import { marketMetas, perpAddresses } from '../../solana/perp-program';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { waitFor, type Harness } from '../support/harness';
 import type { Localnet } from '../support/localnet';

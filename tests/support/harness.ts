@@ -13,7 +13,7 @@ import { createPostgres, runMigrations, type Database } from '../../platform/pos
 import { createRedis } from '../../platform/redis';
 import { createTemporalClient } from '../../temporal/client';
 import { createWorker, WORKFLOWS_PATH } from '../../temporal/worker-factory';
-import { RpcPool } from '../../activities/chain/rpc-pool';
+import { RpcPool } from '../../solana/rpc-pool';
 import type { Keypair } from '@solana/web3.js';
 
 export interface Harness {

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { StartedBatch } from '../../activities/risk/risk-monitor';
+import type { StartedBatch } from '../../services/risk-monitor/risk-monitor';
 import type { AccountLiquidation, LiquidationBatchResult } from '../../workflows/liquidation-batch-workflow';
 
 /** Every account's liquidation in the batches, once each batch has finished. */

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519';
-import { encodeOrderMessage } from '../../activities/chain/order-message';
-import { toOrderMessage, type OrderWire } from '../../activities/chain/order-activities';
+import { encodeOrderMessage } from '../../solana/order-message';
+import { toOrderMessage, type OrderWire } from '../../activities/orders';
 import type { OrderKind } from '../../domain/orders';
 import type { Harness } from './harness';
 import type { Trader } from './perp-fixtures';

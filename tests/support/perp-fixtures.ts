@@ -3,8 +3,8 @@ import { Wallet } from '@coral-xyz/anchor';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { ed25519 } from '@noble/curves/ed25519';
-import { createPerpProgram, fillOrderInstructions, perpAddresses, type PerpProgram } from '../../activities/chain/perp-program';
-import { encodeOrderMessage, type OrderMessage } from '../../activities/chain/order-message';
+import { createPerpProgram, fillOrderInstructions, perpAddresses, type PerpProgram } from '../../solana/perp-program';
+import { encodeOrderMessage, type OrderMessage } from '../../solana/order-message';
 import { startLocalnet, type Localnet } from './localnet';
 import { startHarness } from './harness';
 

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { PublicKey, Transaction } from '@solana/web3.js';
-import { encodeOrderMessage } from '@chain/order-message';
+import { encodeOrderMessage } from '@solana-client/order-message';
 import { api } from '../lib/api';
 import { useSessionStore } from './session';
 import { useWorkflowStore, type TimelineEvent } from './workflows';

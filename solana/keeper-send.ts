@@ -5,10 +5,10 @@ import bs58 from 'bs58';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
-import { keeperTransactions } from '../../drizzle/schema';
-import type { Database } from '../../platform/postgres';
+import { keeperTransactions } from '../drizzle/schema';
+import type { Database } from '../platform/postgres';
 import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { PROGRAM_REJECTION } from '../../workflows/definitions';
+import { PROGRAM_REJECTION } from '../workflows/definitions';
 
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
 export interface SendJournal {

@@ -1,6 +1,6 @@
 import { AnchorProvider, Program, type Wallet } from '@coral-xyz/anchor';
 import { Ed25519Program, PublicKey, SYSVAR_INSTRUCTIONS_PUBKEY, type Connection, type TransactionInstruction } from '@solana/web3.js';
-import { QUANTDESK_PERP_IDL, type QuantdeskPerp } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+import { QUANTDESK_PERP_IDL, type QuantdeskPerp } from '../programs/quantdesk-perp/idl/quantdesk_perp';
 import { encodeOrderMessage, type OrderMessage } from './order-message';
 
 export type PerpProgram = Program<QuantdeskPerp>;

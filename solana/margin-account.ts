@@ -1,7 +1,7 @@
-import { freeCollateral, min, type Account, type MarketParams } from '../../domain/perp';
-import { EMPTY_MARKET_INDEX, type DecodedMarket, type DecodedUser } from '../chain/perp-coders';
-import { fetchPricedMarket, fetchUser } from '../chain/chain-reads';
-import type { RpcPool } from '../chain/rpc-pool';
+import { freeCollateral, min, type Account, type MarketParams } from '../domain/perp';
+import { EMPTY_MARKET_INDEX, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { fetchPricedMarket, fetchUser } from './accounts';
+import type { RpcPool } from './rpc-pool';
 
 export const big = (v: { toString(): string }) => BigInt(v.toString());
 

@@ -4,7 +4,7 @@ import { DEFAULT_MARKETS } from '../../domain/perp';
 import { marketAccountOf, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domain/workflow-events';
 import { QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { liquidationBatchWorkflow } from '../../workflows';
-import type { RpcPool } from '../chain/rpc-pool';
+import type { RpcPool } from '../../solana/rpc-pool';
 import { PriceRelayLane, relayPriceTick } from './price-relay';
 import { RiskBook, type Underwater } from './risk-book';
 

@@ -1,10 +1,10 @@
 import { PublicKey } from '@solana/web3.js';
 import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, quoteValueFloor, type Account, type MarketParams, type Position } from '../../domain/perp';
-import { currentLiquidationSeq, EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../chain/perp-coders';
-import { PERP_PROGRAM_ID } from '../chain/perp-program';
-import { fetchPricedMarket } from '../chain/chain-reads';
-import type { RpcPool } from '../chain/rpc-pool';
-import { big, paramsOf } from './free-collateral';
+import { currentLiquidationSeq, EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
+import { PERP_PROGRAM_ID } from '../../solana/perp-program';
+import { fetchPricedMarket } from '../../solana/accounts';
+import type { RpcPool } from '../../solana/rpc-pool';
+import { big, paramsOf } from '../../solana/margin-account';
 
 export interface MarketState {
   params: MarketParams;

@@ -1,6 +1,6 @@
 import { parsePriceData, PriceStatus } from '@pythnetwork/client';
 import type { PublicKey } from '@solana/web3.js';
-import { checkOracle, toPricePrecision, type MarketParams, type OracleReading, type OracleVerdict } from '../../domain/perp';
+import { checkOracle, toPricePrecision, type MarketParams, type OracleReading, type OracleVerdict } from '../domain/perp';
 import type { RpcPool } from './rpc-pool';
 
 export interface PythPrice extends OracleReading {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Keypair } from '@solana/web3.js';
 import { BASE_PRECISION, DEFAULT_MARKETS, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
-import { EMPTY_MARKET_INDEX, type DecodedUser } from '../chain/perp-coders';
+import { EMPTY_MARKET_INDEX, type DecodedUser } from '../../solana/perp-coders';
 import { RiskBook } from './risk-book';
 
 const [sol, btc] = [DEFAULT_MARKETS[0]!, DEFAULT_MARKETS[1]!];

@@ -1,7 +1,7 @@
 import { BorshInstructionCoder, type Idl } from '@coral-xyz/anchor';
 import { type PublicKey, Transaction, type TransactionInstruction } from '@solana/web3.js';
 import bs58 from 'bs58';
-import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+import { QUANTDESK_PERP_IDL } from '../programs/quantdesk-perp/idl/quantdesk_perp';
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
 
 const coder = new BorshInstructionCoder(QUANTDESK_PERP_IDL as unknown as Idl);

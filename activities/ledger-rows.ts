@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../../platform/postgres';
-import { accounts, deposits, wallets, withdrawals } from '../../drizzle/schema';
+import type { Database } from '../platform/postgres';
+import { accounts, deposits, wallets, withdrawals } from '../drizzle/schema';
 
 export interface DepositRecord {
   signature: string;

@@ -5,19 +5,19 @@
 // the account it names. A full reload every few minutes catches anything changed outside the workflows.
 // The monitor also hosts a worker of the liquidation task queue on the connection its client uses, so the
 // server hands each new liquidation's first workflow task straight back to this process (eager start).
-import { DEFAULT_MARKETS } from '../domain/perp';
-import { firehoseStreamKey, type WorkflowEvent } from '../domain/workflow-events';
-import { loadConfig } from '../platform/config';
-import { createLogger } from '../platform/logger';
-import { runMain } from '../platform/main';
-import { createPostgres } from '../platform/postgres';
-import { createRedis } from '../platform/redis';
-import { RpcPool } from '../activities/chain/rpc-pool';
-import { loadKeeperKeypair } from '../activities/chain/keeper-key';
-import { RiskMonitor } from '../activities/risk/risk-monitor';
+import { DEFAULT_MARKETS } from '../../domain/perp';
+import { firehoseStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
+import { loadConfig } from '../../platform/config';
+import { createLogger } from '../../platform/logger';
+import { runMain } from '../../platform/main';
+import { createPostgres } from '../../platform/postgres';
+import { createRedis } from '../../platform/redis';
+import { RpcPool } from '../../solana/rpc-pool';
+import { loadKeeperKeypair } from '../../solana/keeper-key';
+import { RiskMonitor } from './risk-monitor';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from '../temporal/worker-factory';
+import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from '../../temporal/worker-factory';
 
 const RELOAD_EVERY_MS = 5 * 60_000;
 

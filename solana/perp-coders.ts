@@ -1,6 +1,6 @@
 import { BorshAccountsCoder, BorshCoder, type Idl } from '@coral-xyz/anchor';
 import { convertIdlToCamelCase } from '@coral-xyz/anchor/dist/cjs/idl.js';
-import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+import { QUANTDESK_PERP_IDL } from '../programs/quantdesk-perp/idl/quantdesk_perp';
 
 const camelIdl = convertIdlToCamelCase(QUANTDESK_PERP_IDL as unknown as Idl);
 /** Decodes the program's accounts with the same camelCase names Anchor's Program uses. */

@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey, Transaction } from '@solana/web3.js';
-import { perpAccountsCoder, type DecodedUser } from './perp-coders';
-import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from './user-transaction';
-import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from './rpc-pool';
-import { finalIfRejected } from './keeper-send';
+import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
+import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from '../solana/user-transaction';
+import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from '../solana/rpc-pool';
+import { finalIfRejected } from '../solana/keeper-send';
 
 /** Amounts cross the Temporal boundary as decimal strings (the JSON converter has no bigint). */
 export interface UserTransactionCheck {

@@ -1,14 +1,14 @@
 // The local price feed (started by `npm start`): moves SOL, BTC and ETH along a random walk with jumps,
 // writing each price to the localnet's Pyth accounts and to the Redis Streams qd:prices:<symbol>.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_PATH, localnetSink, PriceFeed, seededRandom, type PublishedPrice } from '../activities/chain/price-feed';
-import { oraclePrices } from '../drizzle/schema';
-import { createPostgres } from '../platform/postgres';
-import { INITIAL_PRICES } from '../domain/perp';
-import { loadConfig } from '../platform/config';
-import { createLogger } from '../platform/logger';
-import { runMain } from '../platform/main';
-import { createRedis } from '../platform/redis';
+import { DEFAULT_PATH, localnetSink, PriceFeed, seededRandom, type PublishedPrice } from './price-feed';
+import { oraclePrices } from '../../drizzle/schema';
+import { createPostgres } from '../../platform/postgres';
+import { INITIAL_PRICES } from '../../domain/perp';
+import { loadConfig } from '../../platform/config';
+import { createLogger } from '../../platform/logger';
+import { runMain } from '../../platform/main';
+import { createRedis } from '../../platform/redis';
 
 await runMain('price-feed', async (onShutdown) => {
   const config = loadConfig();

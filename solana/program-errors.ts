@@ -1,4 +1,4 @@
-import { QUANTDESK_PERP_IDL } from '../../programs/quantdesk-perp/idl/quantdesk_perp';
+import { QUANTDESK_PERP_IDL } from '../programs/quantdesk-perp/idl/quantdesk_perp';
 
 const names = new Map<number, string>(QUANTDESK_PERP_IDL.errors.map((e) => [e.code, e.name]));
 

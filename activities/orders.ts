@@ -4,17 +4,17 @@ import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, eq } from 'drizzle-orm';
 import {
   applyFill, checkOracle, emptyPosition, equity, fillPrice, marginRequirement, takerFee, type Account,
-} from '../../domain/perp';
-import { fills, orders, positions, wallets, accounts } from '../../drizzle/schema';
-import type { Database } from '../../platform/postgres';
-import { big, loadMarginAccount, paramsOf } from '../risk/free-collateral';
-import { fetchPricedMarket, fetchTradeReport, fetchUser } from './chain-reads';
-import { createPerpProgram, fillOrderInstructions, perpAddresses } from './perp-program';
-import type { RpcPool } from './rpc-pool';
-import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from './signed-order';
-import { finalIfRejected, postgresJournal, sendAsKeeper } from './keeper-send';
+} from '../domain/perp';
+import { fills, orders, positions, wallets, accounts } from '../drizzle/schema';
+import type { Database } from '../platform/postgres';
+import { big, loadMarginAccount, paramsOf } from '../solana/margin-account';
+import { fetchPricedMarket, fetchTradeReport, fetchUser } from '../solana/accounts';
+import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../solana/perp-program';
+import type { RpcPool } from '../solana/rpc-pool';
+import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
+import { finalIfRejected, postgresJournal, sendAsKeeper } from '../solana/keeper-send';
 
-export { toOrderMessage, type OrderWire, type SignedOrder } from './signed-order';
+export { toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
 
 export interface FillReceipt {
   signature: string;

@@ -2,13 +2,13 @@ import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { fundingOwed } from '../../domain/perp';
-import { fundingPayments, fundingRates, positions } from '../../drizzle/schema';
-import type { Database } from '../../platform/postgres';
-import { fetchMarket } from './chain-reads';
-import { createPerpProgram, perpAddresses } from './perp-program';
-import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { finalIfRejected, postgresJournal, sendAsKeeper } from './keeper-send';
+import { fundingOwed } from '../domain/perp';
+import { fundingPayments, fundingRates, positions } from '../drizzle/schema';
+import type { Database } from '../platform/postgres';
+import { fetchMarket } from '../solana/accounts';
+import { createPerpProgram, perpAddresses } from '../solana/perp-program';
+import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
+import { finalIfRejected, postgresJournal, sendAsKeeper } from '../solana/keeper-send';
 
 export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */

@@ -5,20 +5,20 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
 import { and, eq, inArray } from 'drizzle-orm';
-import { isBelowMaintenance } from '../../domain/perp';
-import { insuranceFundLedger, liquidations, workflowRuns } from '../../drizzle/schema';
-import type { Database } from '../../platform/postgres';
-import { cancelOrderUpdate, workflowIds } from '../../workflows/definitions';
-import { episodeEvents } from '../../workflows/liquidation-events';
-import type { WorkflowEvent } from '../../domain/workflow-events';
-import { loadMarginAccount } from '../risk/free-collateral';
-import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from './perp-coders';
-import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from './chain-reads';
-import { createPerpProgram, marketMetas, perpAddresses } from './perp-program';
-import { ProgramRejectedError, type RpcPool } from './rpc-pool';
-import { finalIfRejected, journaled, postgresJournal, sendAsKeeper, type JournalPlace } from './keeper-send';
-import { heartbeatProgress } from '../support/heartbeats';
-import { Semaphore } from '../support/semaphore';
+import { isBelowMaintenance } from '../domain/perp';
+import { insuranceFundLedger, liquidations, workflowRuns } from '../drizzle/schema';
+import type { Database } from '../platform/postgres';
+import { cancelOrderUpdate, workflowIds } from '../workflows/definitions';
+import { episodeEvents } from '../workflows/liquidation-events';
+import type { WorkflowEvent } from '../domain/workflow-events';
+import { loadMarginAccount } from '../solana/margin-account';
+import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from '../solana/perp-coders';
+import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from '../solana/accounts';
+import { createPerpProgram, marketMetas, perpAddresses } from '../solana/perp-program';
+import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
+import { finalIfRejected, journaled, postgresJournal, sendAsKeeper, type JournalPlace } from '../solana/keeper-send';
+import { heartbeatProgress } from './support/heartbeats';
+import { Semaphore } from '../platform/semaphore';
 
 /**
  * Steps continue until the program closes the episode (the account is healthy or flat). Each closes at
