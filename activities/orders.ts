@@ -1,7 +1,7 @@
 import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import {
   applyFill, checkOracle, emptyPosition, equity, fillPrice, marginRequirement, takerFee, type Account,
 } from '../domain/perp';
@@ -28,15 +28,21 @@ export interface FillReceipt {
 interface OrderRowInput { orderId: string; clientOrderId: string; kind: string; wallet: string; subAccountId: number; order: OrderWire; triggerPrice: string | null }
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-/** The order's row (with its wallet and sub-account rows), at its final status. */
-async function upsertOrderRow(tx: Tx, r: OrderRowInput, status: 'filled' | 'rejected', reason: string | null, at: Date): Promise<void> {
+/** Every write of an order row stamps it by the database's clock: the trigger index reads rows changed since. */
+const changedNow = sql`clock_timestamp()`;
+
+/**
+ * The order's row (with its wallet and sub-account rows): at its final status, or `open` while it waits for
+ * its trigger (an open row never overwrites a final one).
+ */
+async function upsertOrderRow(tx: Tx, r: OrderRowInput, status: 'open' | 'filled' | 'rejected', reason: string | null, at: Date): Promise<void> {
   await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
   await tx.insert(accounts).values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at }).onConflictDoNothing();
   await tx.insert(orders).values({
     id: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex, clientOrderId: r.clientOrderId, kind: r.kind,
     baseAmount: BigInt(r.order.baseAmount), limitPrice: BigInt(r.order.limitPrice), triggerPrice: r.triggerPrice === null ? null : BigInt(r.triggerPrice),
-    reduceOnly: r.order.reduceOnly, nonce: BigInt(r.order.nonce), status, reason, createdAt: at, updatedAt: at,
-  }).onConflictDoUpdate({ target: orders.id, set: { status, reason, updatedAt: at } });
+    reduceOnly: r.order.reduceOnly, nonce: BigInt(r.order.nonce), status, reason, createdAt: at, updatedAt: at, changedAt: changedNow,
+  }).onConflictDoUpdate({ target: orders.id, set: { status, reason, updatedAt: at, changedAt: changedNow }, ...(status === 'open' ? { setWhere: eq(orders.status, 'open') } : {}) });
 }
 
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -133,8 +139,19 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       await db.transaction((tx) => upsertOrderRow(tx, r, 'rejected', r.reason, at));
     },
 
-    async recordOrderClosed(r: { orderId: string; status: 'cancelled' | 'expired' | 'rejected'; at: string }): Promise<void> {
-      await db.update(orders).set({ status: r.status, updatedAt: new Date(r.at) }).where(eq(orders.id, r.orderId));
+    /** A waiting order's row (`open`, with its trigger): the risk monitor's trigger index reads it from here. */
+    async recordOrderResting(r: OrderRowInput & { at: string }): Promise<void> {
+      await db.transaction((tx) => upsertOrderRow(tx, r, 'open', null, new Date(r.at)));
+    },
+
+    /** A waiting order's new trigger (an amendment); a row no longer open keeps its final state. */
+    async recordOrderTrigger(r: { orderId: string; triggerPrice: string; at: string }): Promise<void> {
+      await db.update(orders).set({ triggerPrice: BigInt(r.triggerPrice), updatedAt: new Date(r.at), changedAt: changedNow })
+        .where(and(eq(orders.id, r.orderId), eq(orders.status, 'open')));
+    },
+
+    async recordOrderClosed(r: { orderId: string; status: 'cancelled' | 'expired' | 'rejected' | 'failed'; at: string }): Promise<void> {
+      await db.update(orders).set({ status: r.status, updatedAt: new Date(r.at), changedAt: changedNow }).where(eq(orders.id, r.orderId));
     },
   };
 }

@@ -14,7 +14,7 @@
 // Temporal, many at once, on a localnet of their own: the physical limit here, measured in the same run.
 //
 // Detection is not starved by resting orders: tick -> liquidations started for a wave of accounts with 0
-// and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders whose relay is busy at the time of the tick.
+// and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders in the monitor's trigger index.
 //
 // QD_BENCH_CRASH_ACCOUNTS (default 100000; 10000 for the quick mode; 0 skips the crash), QD_BENCH_TICK_MS (250),
 // QD_BENCH_RESTING_ORDERS (10000; 0 skips the detection part).
@@ -375,8 +375,8 @@ async function liquidationStepsOnChain(pool: RpcPool, accounts: string[]): Promi
 }
 
 /**
- * Tick -> all liquidations of a wave started, by the risk monitor as it runs (relay in its lane), first
- * with no waiting orders, then with `resting` of them, the relay of the previous tick still busy.
+ * Tick -> all liquidations of a wave started, by the risk monitor as it runs (trigger index and relay
+ * lane), first with no waiting orders, then with `resting` of them in its index.
  */
 async function detection(resting: number) {
   const ln = await startLocalnet(1);
@@ -388,7 +388,7 @@ async function detection(resting: number) {
   const seed = seeder(ln);
   // Liquidations on their own queue, as in production (the worker process polls it beside the main one,
   // where the orders' signal tasks queue up).
-  const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.liquidationTaskQueue });
+  const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.liquidationTaskQueue, db: h.db });
   const wave = async () => {
     await seed(SOL, WAVE, EDGE_COLLATERAL, SIZE, START);
     await monitor.load();
@@ -424,13 +424,14 @@ async function detection(resting: number) {
     }));
     const query = `TaskQueue = "${h.config.temporal.taskQueue}" AND WorkflowType = "placeOrderWorkflow" AND ExecutionStatus = "Running"`;
     while ((await h.temporal.workflow.count(query)).count < resting) await sleep(1_000);
-    await sleep(5_000); // past their first steps: waiting for a trigger
+    // Past their first steps, resting: every one in the monitor's trigger index.
+    while ((await monitor.syncOrders(), monitor.triggers.size) < resting) await sleep(1_000);
     const placeSeconds = round1(elapsed(t0) / 1000);
     const withOrders: number[] = [];
     for (let i = 0; i < WAVES; i++) withOrders.push(await wave());
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return {
-      wave: WAVE, restingOrders: resting, placeSeconds, ordersToldByRelay: monitor.relay.told,
+      wave: WAVE, restingOrders: resting, ordersIndexed: monitor.triggers.size, placeSeconds, ordersToldByRelay: monitor.relay.told,
       tickToStartedMs: { withoutOrders: without.map(Math.round), withOrders: withOrders.map(Math.round) },
       ratio: Math.round((median(withOrders) / median(without)) * 100) / 100,
     };

@@ -24,6 +24,9 @@ export QD_TEMPORAL_CLI="${QD_TEMPORAL_CLI:-$QD_CACHE_DIR/bin/temporal}"
 # on a SQLite file). The default was chosen on the liquidation-crash benchmark (README).
 export QD_TEMPORAL_SERVER="${QD_TEMPORAL_SERVER:-postgres}"
 export QD_TEMPORAL_SHARDS="${QD_TEMPORAL_SHARDS:-16}"
+# Events one workflow history may hold before the server terminates it (unset: Temporal's 51,200).
+# `npm test` lowers it so that a test proves a resting order's history does not grow with ticks.
+export QD_TEMPORAL_HISTORY_LIMIT="${QD_TEMPORAL_HISTORY_LIMIT:-}"
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 RUN_DIR="$QD_DATA_DIR/run"
@@ -224,13 +227,15 @@ start_temporal_dev() {
   local dir="$QD_DATA_DIR/temporal" pidfile="$RUN_DIR/temporal.pid"
   mkdir -p "$dir" "$RUN_DIR" "$QD_DATA_DIR/logs"
   temporal_needs_start "$pidfile" || return 0
-  local sa=() name
+  local sa=() name dyn=()
   for name in QdAccount QdMarket QdKind QdStatus; do sa+=(--search-attribute "$name=Keyword"); done
+  [ -z "${QD_TEMPORAL_HISTORY_LIMIT:-}" ] || dyn+=(--dynamic-config-value "limit.historyCount.error=$QD_TEMPORAL_HISTORY_LIMIT" \
+    --dynamic-config-value "limit.historyCount.warn=$((QD_TEMPORAL_HISTORY_LIMIT / 2))")
   setsid "$QD_TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$QD_TEMPORAL_PORT" \
     --ui-port "$QD_TEMPORAL_UI_PORT" --db-filename "$dir/temporal.db" \
     --namespace "$QD_TEMPORAL_NAMESPACE" "${sa[@]}" --log-level warn \
     --dynamic-config-value system.enableActivityEagerExecution=true \
-    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true "${dyn[@]}" \
     >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   await_temporal_healthy "$pidfile"
@@ -277,6 +282,10 @@ start_temporal_postgres() {
   ensure_temporal_databases
   envsubst <"$QD_ROOT/temporal/server/postgres.yaml" >"$dir/config/development.yaml"
   cp "$QD_ROOT/temporal/server/dynamicconfig.yaml" "$dir/dynamicconfig.yaml"
+  if [ -n "${QD_TEMPORAL_HISTORY_LIMIT:-}" ]; then
+    printf 'limit.historyCount.error:\n  - value: %d\nlimit.historyCount.warn:\n  - value: %d\n' \
+      "$QD_TEMPORAL_HISTORY_LIMIT" "$((QD_TEMPORAL_HISTORY_LIMIT / 2))" >>"$dir/dynamicconfig.yaml"
+  fi
   envsubst <"$QD_ROOT/temporal/server/ui.yaml" >"$dir/ui/config/development.yaml"
   setsid "$QD_CACHE_DIR/temporal-server/server" --root "$dir" --config config --env development --allow-no-auth start \
     >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &

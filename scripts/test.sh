@@ -46,6 +46,8 @@ if [ -f programs/Cargo.toml ]; then
 fi
 
 step "integration tests (real Postgres, Redis, Temporal)"
-start_services
+# A server started here holds no history above 5,000 events: an order told of every tick would not
+# survive the 10,000-tick test (placeOrderWorkflow). A server already running keeps its own limit.
+QD_TEMPORAL_HISTORY_LIMIT="${QD_TEMPORAL_HISTORY_LIMIT:-5000}" start_services
 npx tsx scripts/setup.ts
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$RESULTS/integration.json"

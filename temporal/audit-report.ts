@@ -28,8 +28,9 @@ export interface WorkflowAudit {
 
 /** The activities that write Postgres rows (the ledger), as the audit lists them. */
 const DB_ACTIVITIES = new Set([
-  'recordWorkflowRun', 'recordDeposit', 'recordOrderFill', 'recordOrderClosed', 'recordFundingRate', 'recordFundingPayments',
-  'recordLiquidation', 'reserveWithdrawal', 'settleWithdrawal', 'releaseWithdrawal',
+  'recordWorkflowRun', 'recordWorkflowRuns', 'recordDeposit', 'recordOrderFill', 'recordOrderClosed', 'recordOrderRejected',
+  'recordOrderResting', 'recordOrderTrigger', 'recordFundingRate', 'recordFundingPayments', 'recordLiquidation', 'recordLiquidations',
+  'reserveWithdrawal', 'settleWithdrawal', 'releaseWithdrawal',
 ]);
 const decode = (payloads: Payloads): unknown => {
   const list = payloads?.payloads ?? [];

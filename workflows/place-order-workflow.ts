@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderWire } from '../activities/orders';
 import { isTriggered, type OrderKind } from '../domain/orders';
 import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdMarket } from './definitions';
@@ -33,7 +33,7 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   const id = workflowInfo().workflowId;
   // Handlers first: a cancel or a price tick may arrive before the first activity returns.
   const progress = new ProgressTracker('order', order.user, String(order.marketIndex));
-  const trigger = kind === 'market' ? null : triggerState(input);
+  const trigger = kind === 'market' ? null : triggerState(input, id);
   setHandler(getOrderQuery, () => ({
     kind, clientOrderId: input.clientOrderId, marketIndex: order.marketIndex, baseAmount: order.baseAmount, limitPrice: order.limitPrice,
     reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, nonce: order.nonce, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
@@ -59,6 +59,40 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   }
   await progress.step('risk-checked', () => chain.preTradeCheck(order));
 
+  if (trigger && patched('resting-order-index')) {
+    // Runs started before the trigger index heard every tick; since, the order's row says it rests (with
+    // its trigger) and the risk monitor tells it only the tick that crosses it.
+    await progress.step('resting', () => ledger.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }));
+    try {
+      return await fillWhenTriggered(input, id, owner, progress, trigger, market, final);
+    } catch (err) {
+      // A resting order that fails after all (its trigger's risk check refused, an outage outlasted its
+      // retries) leaves the book: its row says failed, and no monitor tells it again.
+      await CancellationScope.nonCancellable(() => ledger.recordOrderClosed({ orderId: id, status: 'failed', at: new Date().toISOString() }));
+      throw err;
+    }
+  }
+  return fillWhenTriggered(input, id, owner, progress, trigger, market, final);
+}
+
+type Owner = { account: string; wallet: string; subAccountId: number };
+
+type Trigger = ReturnType<typeof triggerState>;
+
+/** What an order's rows are made of (its trigger as it stands, after any amendment). */
+function rowOf(input: PlaceOrderInput, orderId: string, owner: Owner, trigger: Trigger | null) {
+  return {
+    orderId, clientOrderId: input.clientOrderId, kind: input.kind, wallet: owner.wallet, subAccountId: owner.subAccountId, order: input.order,
+    triggerPrice: trigger?.current() ?? null,
+  };
+}
+
+/** Waits for the trigger (non-market orders), then the keeper submits the fill, then rows and events. */
+async function fillWhenTriggered(
+  input: PlaceOrderInput, id: string, owner: Owner, progress: ProgressTracker, trigger: Trigger | null,
+  market: { state: 'pending' | 'submitting' | 'cancelled' }, final: boolean,
+): Promise<PlaceOrderResult> {
+  const { order } = input;
   if (trigger) {
     const outcome = await trigger.wait();
     if (outcome !== 'triggered') {
@@ -86,10 +120,7 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
         throw submitted.error;
       }
       // The program refused it: final at once (no retry, no late fill), the row says why.
-      await ledger.recordOrderRejected({
-        orderId: id, clientOrderId: input.clientOrderId, kind, wallet: owner.wallet, subAccountId: owner.subAccountId, order,
-        triggerPrice: input.triggerPrice ?? null, reason, at: new Date().toISOString(),
-      });
+      await ledger.recordOrderRejected({ ...rowOf(input, id, owner, trigger), reason, at: new Date().toISOString() });
       await progress.failed('rejected', submitted.error);
       return { status: 'rejected', reason };
     }
@@ -97,16 +128,13 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   } else {
     fill = await progress.step('filled', () => chain.submitFill(input));
   }
-  await progress.step('recorded', () => ledger.recordOrderFill({
-    orderId: id, clientOrderId: input.clientOrderId, kind, wallet: owner.wallet, subAccountId: owner.subAccountId, order,
-    triggerPrice: input.triggerPrice ?? null, fill, at: new Date().toISOString(),
-  }));
+  await progress.step('recorded', () => ledger.recordOrderFill({ ...rowOf(input, id, owner, trigger), fill, at: new Date().toISOString() }));
   await progress.finish('completed', 'filled');
   return { status: 'filled', signature: fill.signature, price: fill.price };
 }
 
 /** The waiting part of a non-market order: price ticks, cancel and amend, and the wait itself. */
-function triggerState(input: PlaceOrderInput) {
+function triggerState(input: PlaceOrderInput, orderId: string) {
   if (!input.triggerPrice) throw ApplicationFailure.create({ type: 'InvalidOrder', message: `a ${input.kind} order needs a trigger price`, nonRetryable: true });
   let trigger = BigInt(input.triggerPrice);
   let state: 'waiting' | 'triggered' | 'cancelled' = 'waiting';
@@ -119,8 +147,10 @@ function triggerState(input: PlaceOrderInput) {
     state = 'cancelled';
     return { status: state };
   }, { validator: () => assertWaiting(state) });
-  setHandler(amendOrderUpdate, ({ triggerPrice }) => {
+  setHandler(amendOrderUpdate, async ({ triggerPrice }) => {
     trigger = BigInt(triggerPrice);
+    // The row follows (runs started before the trigger index had none): the index re-reads it.
+    if (patched('resting-order-trigger-row')) await ledger.recordOrderTrigger({ orderId, triggerPrice, at: new Date().toISOString() });
     return { triggerPrice };
   }, {
     validator: ({ triggerPrice }) => {

@@ -40,12 +40,21 @@ export const orders = pgTable('orders', {
   triggerPrice: amount('trigger_price'),
   reduceOnly: boolean('reduce_only').notNull(),
   nonce: amount('nonce').notNull(),
-  status: text('status').notNull(), // filled | cancelled | expired | rejected
+  status: text('status').notNull(), // open (waiting for its trigger) | filled | cancelled | expired | rejected | failed
   /** Why the program refused the fill (its error name, e.g. SlippageExceeded), when status is rejected. */
   reason: text('reason'),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
-}, (t) => [index('orders_account_status_idx').on(t.account, t.status)]);
+  /**
+   * When the row last changed, by the database's clock (each write sets clock_timestamp()): the risk
+   * monitor's trigger index follows the rows changed since its last read.
+   */
+  changedAt: at('changed_at').notNull().default(sql`clock_timestamp()`),
+}, (t) => [
+  index('orders_account_status_idx').on(t.account, t.status),
+  index('orders_changed_idx').on(t.changedAt),
+  index('orders_open_idx').on(t.marketIndex).where(sql`${t.status} = 'open'`),
+]);
 
 export const fills = pgTable('fills', {
   signature: text('signature').primaryKey(), // one fill per transaction

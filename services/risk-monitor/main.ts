@@ -1,8 +1,8 @@
 // The risk monitor (started by `npm start`): loads every sub-account from the chain once (RiskBook),
 // follows the price streams qd:prices:<symbol> and the workflow firehose. Each price tick starts a
 // liquidation (liq:<account>:<market>:<episode>, the episode being the chain's) for every account it puts
-// below maintenance, then is relayed to waiting orders in a lane of its own; each workflow event re-reads
-// the account it names. A full reload every few minutes catches anything changed outside the workflows.
+// below maintenance, then the waiting orders it crosses (a trigger index following the orders table) are
+// told, once each, in a lane of its own; each workflow event re-reads the account it names. A full reload every few minutes catches anything changed outside the workflows.
 // The monitor also hosts a worker of the liquidation task queue on the connection its client uses, so the
 // server hands each new liquidation's first workflow task straight back to this process (eager start).
 import { DEFAULT_MARKETS } from '../../domain/perp';
@@ -20,6 +20,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from '../../temporal/worker-factory';
 
 const RELOAD_EVERY_MS = 5 * 60_000;
+const ORDERS_POLL_MS = 250;
 
 await runMain('risk-monitor', async (onShutdown) => {
   const config = loadConfig();
@@ -31,11 +32,12 @@ await runMain('risk-monitor', async (onShutdown) => {
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   let stopping = false;
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
-  const pg = keeper ? createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor', max: LIQUIDATION_BURST_PG_CONNECTIONS }) : null;
+  // The trigger index reads the orders table; a keeper's liquidation worker writes its rows through the same pool.
+  const pg = createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor', max: keeper ? LIQUIDATION_BURST_PG_CONNECTIONS : 2 });
   // Without a keeper key this process only detects; the main worker's liquidation worker executes.
   // The worker's activities get a Redis connection of their own: the monitor's blocking XREAD holds its own.
   const activityRedis = keeper ? createRedis(config.redis.url, 'quantdesk-liquidation-worker') : null;
-  const worker = keeper && pg && activityRedis ? await createWorker({
+  const worker = keeper && activityRedis ? await createWorker({
     ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING,
   }, { pool: pg.pool, db: pg.db, redis: activityRedis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal }) : null;
   // A worker that fails stops the monitor too (the process exits non-zero and is restarted).
@@ -44,7 +46,7 @@ await runMain('risk-monitor', async (onShutdown) => {
     workerFailure = err;
     stopping = true;
   });
-  const monitor = new RiskMonitor({ pool: rpcPool, temporal, taskQueue: config.temporal.liquidationTaskQueue, eagerStart: worker !== null });
+  const monitor = new RiskMonitor({ pool: rpcPool, temporal, taskQueue: config.temporal.liquidationTaskQueue, eagerStart: worker !== null, db: pg.db });
   onShutdown(() => {
     stopping = true;
     worker?.shutdown();
@@ -57,6 +59,7 @@ await runMain('risk-monitor', async (onShutdown) => {
   for (;;) {
     try {
       await monitor.load();
+      await monitor.reloadOrders();
       break;
     } catch (err) {
       if (stopping) break;
@@ -64,15 +67,22 @@ await runMain('risk-monitor', async (onShutdown) => {
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  logger.info({ streams, accounts: monitor.book.size }, 'risk monitor following prices and workflow events');
+  logger.info({ streams, accounts: monitor.book.size, restingOrders: monitor.triggers.size }, 'risk monitor following prices and workflow events');
+  // The trigger index follows the orders table in the background: a new or amended order is in it within ORDERS_POLL_MS.
+  const following = (async () => {
+    while (!stopping) {
+      await new Promise((r) => setTimeout(r, ORDERS_POLL_MS));
+      await monitor.syncOrders().catch((err: unknown) => logger.warn({ err }, 'resting orders not read; the next poll retries'));
+    }
+  })();
   let loadedAt = Date.now();
   let reloading = false;
   while (!stopping) {
     try {
       if (!reloading && Date.now() - loadedAt >= RELOAD_EVERY_MS) {
         reloading = true;
-        monitor.load().then(
-          () => logger.info({ accounts: monitor.book.size }, 'risk book reloaded from the chain'),
+        Promise.all([monitor.load(), monitor.reloadOrders()]).then(
+          () => logger.info({ accounts: monitor.book.size, restingOrders: monitor.triggers.size }, 'risk book and resting orders reloaded'),
           (err: unknown) => logger.warn({ err }, 'risk book reload failed; the current book stays'),
         ).finally(() => {
           reloading = false;
@@ -88,11 +98,13 @@ await runMain('risk-monitor', async (onShutdown) => {
           continue;
         }
         const market = DEFAULT_MARKETS[i - 1]!;
-        const [, fields] = entries.at(-1)!;
-        const price = BigInt(fields[fields.indexOf('price') + 1]!);
+        const priceOf = (fields: string[]) => BigInt(fields[fields.indexOf('price') + 1]!);
+        // Ticks that came in together: each may cross waiting orders; the book needs the latest only.
+        for (const [, fields] of entries.slice(0, -1)) monitor.tellCrossed(market.marketIndex, priceOf(fields));
+        const price = priceOf(entries.at(-1)![1]);
         const outcome = await monitor.onTick(market.marketIndex, price, Date.now());
         const entry = {
-          market: market.symbol, price: price.toString(), underwater: outcome.underwater,
+          market: market.symbol, price: price.toString(), underwater: outcome.underwater, ordersCrossed: outcome.ordersCrossed,
           batches: outcome.liquidations.map((b) => b.workflowId), liquidations: outcome.liquidations.reduce((n, b) => n + b.liquidations.length, 0),
         };
         if (outcome.liquidations.length) logger.info(entry, 'liquidations started');
@@ -103,7 +115,7 @@ await runMain('risk-monitor', async (onShutdown) => {
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  await working;
-  await Promise.all([redis.quit(), activityRedis?.quit(), pg?.pool.end(), connection.close()]);
+  await Promise.all([working, following]);
+  await Promise.all([redis.quit(), activityRedis?.quit(), pg.pool.end(), connection.close()]);
   if (workerFailure) throw workerFailure;
 });

@@ -1,50 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { PriceRelayLane } from './price-relay';
+import { PriceRelayLane, type Tell } from './price-relay';
+import type { RestingOrder } from './trigger-index';
+
+const order = (id: string): RestingOrder => ({ id, marketIndex: 0, side: 'at_or_below', triggerPrice: 100n, version: '1' });
+const tells = (...ids: string[]): Tell[] => ids.map((id) => ({ order: order(id), price: 99n }));
 
 describe('PriceRelayLane', () => {
-  it('relays only the latest price of each market once it falls behind', async () => {
-    const seen: [number, bigint][] = [];
-    let unblock!: () => void;
-    const first = new Promise<void>((r) => (unblock = r));
-    const lane = new PriceRelayLane(async (market, price) => {
-      seen.push([market, price]);
-      if (seen.length === 1) await first; // the first relay is slow
-      return 1;
-    });
-    lane.offer(0, 100n);
-    for (const p of [101n, 102n, 103n]) lane.offer(0, p);
-    lane.offer(1, 7n);
-    unblock();
+  it('tells every crossed order once, in order, and hands back the tells that failed', async () => {
+    const seen: string[] = [];
+    const failed: string[] = [];
+    const lane = new PriceRelayLane(async ({ order: o }) => {
+      seen.push(o.id);
+      if (o.id === 'b') throw new Error('temporal unavailable');
+      return o.id === 'c' ? 'gone' : 'told';
+    }, (t) => failed.push(t.order.id));
+    lane.enqueue(tells('a', 'b'));
+    lane.enqueue(tells('c', 'd'));
     await lane.idle();
-    expect(seen).toEqual([[0, 100n], [0, 103n], [1, 7n]]);
-    expect(lane.told).toBe(3);
+    expect(seen).toEqual(['a', 'b', 'c', 'd']);
+    expect(failed).toEqual(['b']);
+    expect([lane.told, lane.gone, lane.failures]).toEqual([2, 1, 1]);
   });
 
-  it('holds between signals while liquidations start, and counts a failed relay without stopping', async () => {
-    const order: string[] = [];
+  it('holds between signals while liquidations start', async () => {
+    const events: string[] = [];
     let liquidationsDone!: () => void;
     const liquidations = new Promise<void>((r) => (liquidationsDone = r));
-    const lane = new PriceRelayLane(async (_market, price, yieldTo) => {
-      if (price === 1n) throw new Error('temporal unavailable');
-      for (let i = 0; i < 3; i++) {
-        await yieldTo();
-        order.push(`signal-${i}`);
-      }
-      return 3;
+    const lane = new PriceRelayLane(async ({ order: o }) => {
+      events.push(`signal-${o.id}`);
+      return 'told';
     });
-    lane.offer(0, 1n);
-    await lane.idle();
-    expect(lane.failures).toBe(1);
     const starting = lane.holding(async () => {
-      lane.offer(0, 2n);
+      lane.enqueue(tells('0', '1', '2'));
       await new Promise((r) => setTimeout(r, 20));
-      order.push('liquidations started');
+      events.push('liquidations started');
       await liquidations;
     });
     liquidationsDone();
     await starting;
     await lane.idle();
-    expect(order).toEqual(['liquidations started', 'signal-0', 'signal-1', 'signal-2']);
+    expect(events).toEqual(['liquidations started', 'signal-0', 'signal-1', 'signal-2']);
   });
 });
 
@@ -52,14 +47,11 @@ describe('PriceRelayLane pace', () => {
   it('sends at most the given signals per second on its clock', async () => {
     let clock = 0;
     const sentAt: number[] = [];
-    const lane = new PriceRelayLane(async (_market, _price, yieldTo) => {
-      for (let i = 0; i < 5; i++) {
-        await yieldTo();
-        sentAt.push(clock);
-      }
-      return 5;
-    }, { signalsPerSecond: 100, now: () => clock, sleep: async (ms) => void (clock += ms) });
-    lane.offer(0, 1n);
+    const lane = new PriceRelayLane(async () => {
+      sentAt.push(clock);
+      return 'told';
+    }, undefined, { signalsPerSecond: 100, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    lane.enqueue(tells('a', 'b', 'c', 'd', 'e'));
     await lane.idle();
     expect(sentAt).toEqual([0, 10, 20, 30, 40]);
   });

@@ -1,23 +1,25 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { priceTickSignal } from '../../workflows/definitions';
+import type { RestingOrder } from './trigger-index';
 
-/**
- * Sends a price tick to every waiting order workflow of the market; returns how many were told.
- * `yieldTo` is awaited before each signal: the monitor holds the relay there while it starts liquidations.
- */
-export async function relayPriceTick(temporal: Client, marketIndex: number, price: bigint, yieldTo?: () => Promise<void>): Promise<number> {
-  let told = 0;
-  const query = `QdKind = "order" AND QdMarket = "${marketIndex}" AND ExecutionStatus = "Running"`;
-  for await (const wf of temporal.workflow.list({ query })) {
-    await yieldTo?.();
-    try {
-      await temporal.workflow.getHandle(wf.workflowId).signal(priceTickSignal, { marketIndex, price: price.toString() });
-      told++;
-    } catch {
-      // finished between the listing and the signal
-    }
+/** A tick to deliver to one waiting order that it crossed. */
+export interface Tell {
+  order: RestingOrder;
+  price: bigint;
+}
+
+/** Whether the tick reached the order's workflow, or the workflow had ended already. */
+export type TellOutcome = 'told' | 'gone';
+
+/** Signals the crossing tick to the order's workflow (which checks its own trigger against it). */
+export async function signalCrossedOrder(temporal: Client, { order, price }: Tell): Promise<TellOutcome> {
+  try {
+    await temporal.workflow.getHandle(order.id).signal(priceTickSignal, { marketIndex: order.marketIndex, price: price.toString() });
+    return 'told';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'gone';
+    throw err;
   }
-  return told;
 }
 
 /** How fast the lane may signal, and its clock (injected: tests run it on a fake one). */
@@ -28,25 +30,27 @@ export interface RelayPace {
 }
 
 /**
- * Relays ticks to waiting orders in a lane of its own, so that telling thousands of orders never delays
- * the liquidations a tick starts. Only the latest price of each market waits: a relay that falls behind
- * skips the prices it could not deliver in time rather than queueing them. With a pace, signals go out at
- * most that fast: each one is a history write and a workflow task on the server that liquidations share.
+ * Tells waiting orders the ticks that crossed them, in a lane of its own, so that a crash crossing
+ * thousands of stops never delays the liquidations the same tick starts: the lane holds while they start,
+ * and with a pace signals go out at most that fast (each is a history write and a workflow task on the
+ * server liquidations share). Every crossed order is told once, in the order the ticks crossed them; a
+ * tell that fails is handed back (`onFailed`) for the next tick.
  */
 export class PriceRelayLane {
-  private readonly pending = new Map<number, bigint>();
+  private readonly queue: Tell[] = [];
   private running: Promise<void> | null = null;
   private holders = 0;
   private resumed: Promise<void> = Promise.resolve();
   private resume: () => void = () => undefined;
-  /** Orders told since the lane started, and relays that failed (the next tick retries). */
+  private nextSlot = 0;
+  /** Orders told since the lane started, workflows found ended, and tells that failed. */
   told = 0;
+  gone = 0;
   failures = 0;
 
-  private nextSlot = 0;
-
   constructor(
-    private readonly relay: (marketIndex: number, price: bigint, yieldTo: () => Promise<void>) => Promise<number>,
+    private readonly tell: (t: Tell) => Promise<TellOutcome>,
+    private readonly onFailed: (t: Tell, err: unknown) => void = () => undefined,
     private readonly pace: RelayPace | null = null,
   ) {}
 
@@ -60,35 +64,41 @@ export class PriceRelayLane {
     }
   }
 
-  private readonly gate = async (): Promise<void> => {
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  enqueue(tells: readonly Tell[]): void {
+    if (!tells.length) return;
+    this.queue.push(...tells);
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves once every queued tell has been sent (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async gate(): Promise<void> {
     while (this.holders > 0) await this.resumed;
     if (!this.pace) return;
     const now = this.pace.now();
     const slot = Math.max(this.nextSlot, now);
     this.nextSlot = slot + 1_000 / this.pace.signalsPerSecond;
     if (slot > now) await this.pace.sleep(slot - now);
-  };
-
-  offer(marketIndex: number, price: bigint): void {
-    this.pending.set(marketIndex, price);
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
-  }
-
-  /** Resolves once every offered price has been relayed (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
   }
 
   private async drain(): Promise<void> {
-    for (let next = this.pending.entries().next(); !next.done; next = this.pending.entries().next()) {
-      const [marketIndex, price] = next.value;
-      this.pending.delete(marketIndex);
+    for (let t = this.queue.shift(); t; t = this.queue.shift()) {
+      await this.gate();
       try {
-        this.told += await this.relay(marketIndex, price, this.gate);
-      } catch {
+        if ((await this.tell(t)) === 'told') this.told++;
+        else this.gone++;
+      } catch (err) {
         this.failures++;
+        this.onFailed(t, err);
       }
     }
   }

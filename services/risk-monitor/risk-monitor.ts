@@ -5,8 +5,10 @@ import { marketAccountOf, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domai
 import { QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { liquidationBatchWorkflow } from '../../workflows';
 import type { RpcPool } from '../../solana/rpc-pool';
-import { PriceRelayLane, relayPriceTick } from './price-relay';
+import type { Database } from '../../platform/postgres';
+import { PriceRelayLane, signalCrossedOrder } from './price-relay';
 import { RiskBook, type Underwater } from './risk-book';
+import { RestingOrderFeed, TriggerIndex } from './trigger-index';
 
 export interface MonitorDeps {
   pool: RpcPool;
@@ -18,16 +20,18 @@ export interface MonitorDeps {
    * each new liquidation's first workflow task straight to it (eager start).
    */
   eagerStart?: boolean;
-  /** Signals per second the price relay may send to waiting orders (RELAY_SIGNALS_PER_SECOND). */
+  /** Signals per second the price relay may send to crossed orders (RELAY_SIGNALS_PER_SECOND). */
   relaySignalsPerSecond?: number;
+  /** Where the waiting orders' rows are (the trigger index follows them); without it no order is told. */
+  db?: Database;
   /** Accounts per liquidation batch (LIQUIDATION_BATCH_SIZE). */
   batchSize?: number;
 }
 
 /**
  * The relay's default pace: each signal is a history write and a workflow task on the server that
- * liquidations need in a crash. 10,000 waiting orders hear a tick within 50 s (only the latest price of a
- * market waits, so a slow relay skips prices rather than queueing them).
+ * liquidations need in a crash. Only crossed orders are told, once each; a crash crossing 1,000 stops
+ * tells them all within 5 s.
  */
 export const RELAY_SIGNALS_PER_SECOND = 200;
 
@@ -110,16 +114,21 @@ export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: 
 export interface TickOutcome {
   underwater: number;
   liquidations: StartedBatch[];
+  /** Waiting orders the tick crossed (told in the relay's lane). */
+  ordersCrossed: number;
 }
 
 /**
- * The risk monitor's state and reactions: a RiskBook loaded once, refreshed from workflow events, and on
- * each price tick the waiting orders are told and every account the tick put below maintenance gets a
- * liquidation workflow.
+ * The risk monitor's state and reactions: a RiskBook loaded once, refreshed from workflow events, and a
+ * TriggerIndex of the waiting orders following their rows; on each price tick every account the tick put
+ * below maintenance gets a liquidation workflow, then the orders the tick crossed are told.
  */
 export class RiskMonitor {
   private current = new RiskBook();
-  /** Waiting orders hear of ticks in their own lane, after the liquidations are started. */
+  /** The waiting orders by market and trigger. */
+  readonly triggers = new TriggerIndex();
+  private readonly orders: RestingOrderFeed | null;
+  /** Crossed orders are told in their own lane, after the liquidations are started. */
   readonly relay: PriceRelayLane;
   /**
    * Liquidations this monitor asked for (workflow ID -> when, and whether an event has named the account
@@ -130,11 +139,29 @@ export class RiskMonitor {
   private touchedDuringReload: Set<string> | null = null;
 
   constructor(private readonly deps: MonitorDeps, private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex)) {
-    this.relay = new PriceRelayLane((marketIndex, price, yieldTo) => relayPriceTick(deps.temporal, marketIndex, price, yieldTo), {
+    this.orders = deps.db ? new RestingOrderFeed(deps.db, this.triggers, deps.temporal) : null;
+    this.relay = new PriceRelayLane((t) => signalCrossedOrder(deps.temporal, t), (t) => this.triggers.restore(t.order), {
       signalsPerSecond: deps.relaySignalsPerSecond ?? RELAY_SIGNALS_PER_SECOND,
       now: () => performance.now(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });
+  }
+
+  /** Brings the trigger index up to date with the orders table (the rows changed since the last call). */
+  async syncOrders(): Promise<number> {
+    return this.orders ? this.orders.poll() : 0;
+  }
+
+  /** Reads every waiting order again (and lists the runs that rest without a row). */
+  async reloadOrders(): Promise<void> {
+    await this.orders?.reload();
+  }
+
+  /** Tells the orders `price` crosses (a tick between two the monitor handles in full). */
+  tellCrossed(marketIndex: number, price: bigint): number {
+    const crossed = this.triggers.take(marketIndex, price);
+    this.relay.enqueue(crossed.map((order) => ({ order, price })));
+    return crossed.length;
   }
 
   get book(): RiskBook {
@@ -160,7 +187,7 @@ export class RiskMonitor {
 
   /**
    * A price tick at `nowMs`: liquidations first, then (in the relay's lane, not awaited) the waiting
-   * orders. A liquidation this monitor started recently is not asked for again until an event names its
+   * orders it crossed. A liquidation this monitor started recently is not asked for again until an event names its
    * account or RESTART_QUIET_MS pass.
    */
   async onTick(marketIndex: number, price: bigint, nowMs: number, options: { relayToOrders?: boolean } = {}): Promise<TickOutcome> {
@@ -182,8 +209,8 @@ export class RiskMonitor {
     const fresh = underwater.filter((u) => !inFlight(u));
     const liquidations = fresh.length ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh)) : [];
     for (const u of fresh) this.asked.set(idOf(u), { account: u.account, at: nowMs, heard: false });
-    if (options.relayToOrders !== false) this.relay.offer(marketIndex, price);
-    return { underwater: underwater.length, liquidations };
+    const ordersCrossed = options.relayToOrders === false ? 0 : this.tellCrossed(marketIndex, price);
+    return { underwater: underwater.length, liquidations, ordersCrossed };
   }
 
   /** Workflow events name what changed: their accounts are read again, funding re-reads its market. */

@@ -10,7 +10,7 @@ import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/p
 import type { OrderKind } from '../../domain/orders';
 import { priceTickSignal, QdStatus, type Progress } from '../../workflows/definitions';
 import { waitFor, type Harness } from '../support/harness';
-import { relayPriceTick } from '../../services/risk-monitor/price-relay';
+import { RiskMonitor } from '../../services/risk-monitor/risk-monitor';
 import { fetchTradeReport } from '../../solana/accounts';
 import { RpcPool } from '../../solana/rpc-pool';
 import { keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
@@ -92,12 +92,54 @@ describe('placeOrderWorkflow on the real stack', () => {
     expect(await onChainBase()).toBe(3n * BASE_PRECISION);
   });
 
-  it('is triggered by the risk monitor relaying a price tick', async () => {
+  it('rests in the risk monitor\'s trigger index through 10,000 ticks without its history growing, then fills on the tick that crosses it', async () => {
+    const monitor = new RiskMonitor({ pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.liquidationTaskQueue, db: h.db });
+    await monitor.syncOrders();
     const workflowId = await place(signedOrder(BASE_PRECISION, 147n * PRICE_PRECISION, 'limit', { triggerPrice: 147n * PRICE_PRECISION }));
+    await waitFor('the order to rest', async () => ((await progressOf(workflowId)).steps.some((s) => s.step === 'resting') ? true : undefined));
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'open', triggerPrice: 147n * PRICE_PRECISION });
+    await monitor.syncOrders();
+    expect(monitor.triggers.has(workflowId)).toBe(true);
+    const historyLength = async () => (await h.temporal.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+    const before = await historyLength();
+    // Ticks that do not reach a buy limit at 147 (the server runs with a history limit below 10,000 in CI,
+    // so an order told of every tick would have been terminated long before the last one).
+    for (let i = 0; i < 10_000; i++) await monitor.onTick(0, 148n * PRICE_PRECISION + BigInt(i % 1_000) * 1_000n, Date.now());
+    await monitor.relay.idle();
+    expect(await historyLength()).toBe(before);
+    expect((await progressOf(workflowId)).status).toBe('running');
+
     await env.ln.control('/pyth', { marketIndex: 0, price: (146n * PRICE_PRECISION).toString() });
-    await waitFor('the order to be visible and told', async () => ((await relayPriceTick(h.temporal, 0, 146n * PRICE_PRECISION)) >= 1 ? true : undefined));
+    const tick = await monitor.onTick(0, 146n * PRICE_PRECISION, Date.now());
+    expect(tick.ordersCrossed).toBeGreaterThanOrEqual(1);
     expect(((await h.temporal.workflow.getHandle(workflowId).result()) as { status: string }).status).toBe('filled');
     expect(await onChainBase()).toBe(4n * BASE_PRECISION);
+    await monitor.syncOrders();
+    expect(monitor.triggers.has(workflowId)).toBe(false); // its row says filled: out of the book
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'filled' });
+    const steps = (await progressOf(workflowId)).steps.map((s) => s.step);
+    expect(steps).toEqual(['verified', 'risk-checked', 'resting', 'triggered', 'filled', 'recorded']);
+    await recordHistory(h.temporal, workflowId, 'order-resting');
+  });
+
+  it('tells an order whose trigger was amended at its new trigger, not its old one', async () => {
+    const monitor = new RiskMonitor({ pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.liquidationTaskQueue, db: h.db });
+    // A sell limited at 200 while the oracle says 146: once told, the program refuses its fill (the order
+    // ends rejected, the position stays as the next tests expect it).
+    const workflowId = await place(signedOrder(-BASE_PRECISION, 200n * PRICE_PRECISION, 'stop_loss', { triggerPrice: 100n * PRICE_PRECISION, reduceOnly: true }));
+    await waitFor('the order to rest', async () => ((await progressOf(workflowId)).steps.some((s) => s.step === 'resting') ? true : undefined));
+    await monitor.syncOrders();
+    const res = await asWallet(h.apiUrl, trader.wallet, `/v1/orders/${encodeURIComponent(workflowId)}/amend`, { body: { triggerPrice: (120n * PRICE_PRECISION).toString() } });
+    expect(res.status).toBe(200);
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]!.triggerPrice).toBe(120n * PRICE_PRECISION);
+    await monitor.syncOrders();
+    expect((await monitor.onTick(0, 125n * PRICE_PRECISION, Date.now())).ordersCrossed).toBe(0);
+    expect((await monitor.onTick(0, 119n * PRICE_PRECISION, Date.now())).ordersCrossed).toBe(1);
+    await monitor.relay.idle();
+    expect(monitor.relay.told).toBe(1);
+    expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ status: 'rejected', reason: 'SlippageExceeded' });
+    expect(await onChainBase()).toBe(4n * BASE_PRECISION);
+    await recordHistory(h.temporal, workflowId, 'order-amended');
   });
 
   it('cancels a waiting order through the API and sends nothing', async () => {

@@ -14,7 +14,10 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // progress bookkeeping became local activities and funding read its index first: patched() keeps them);
 // liquidation.v2.history is a run of the step-per-activity liquidation, before the one-activity episode;
 // liquidation-batch.history is the batch the risk monitor starts since; order.v2.history is an order
-// before program rejections became final (patched('order-rejections-final')).
+// before program rejections became final (patched('order-rejections-final')); order-resting and
+// order-amended are a limit order filled on its tick and an amended stop refused by the program, as the
+// code runs them since waiting orders have rows (patched('resting-order-index'), 'resting-order-trigger-row'),
+// and their .v3 twins the same before (told of every tick, no row).
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
   workflowId: file.replace(/\.history$/, ''),
   history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
@@ -23,7 +26,7 @@ const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history'
 describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
-    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2'].sort());
+    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2', 'order-resting', 'order-resting.v3', 'order-amended', 'order-amended.v3'].sort());
   });
 
   it('replays every history deterministically', async () => {
