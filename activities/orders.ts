@@ -49,6 +49,7 @@ const fail = (type: string, message: string) => ApplicationFailure.create({ type
 
 export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   const journal = postgresJournal(db);
+  let fillProgram: ReturnType<typeof createPerpProgram> | null = null;
   return {
     /** The wallet signed exactly this order, for its own sub-account. */
     async verifyOrderSignature(s: SignedOrder): Promise<{ account: string; wallet: string; subAccountId: number }> {
@@ -89,7 +90,8 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
     /** The keeper submits the signed order; the same signed bytes are rebroadcast, re-signed only when expired. */
     async submitFill(s: SignedOrder): Promise<FillReceipt> {
       if (!keeper) throw fail('KeeperNotConfigured', 'this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE)');
-      const program = createPerpProgram(pool.primary, new Wallet(keeper));
+      // Builds instructions only (sends go through the pool): one client for every fill, its IDL coder built once.
+      const program = (fillProgram ??= createPerpProgram(pool.primary, new Wallet(keeper)));
       const user = await fetchUser(pool, s.order.user);
       const others = [];
       for (const p of user.positions) {

@@ -1,52 +1,75 @@
-// Order path benchmark (JSON on stdout): market orders at a fixed offered load through the API and
-// placeOrderWorkflow on the real stack, and the same steps called directly without Temporal, in one run.
+// Order path benchmark (JSON on stdout): market orders through the API and placeOrderWorkflow on the real
+// stack (a worker process with the keeper, as `npm start` runs it), and the same steps called directly
+// without Temporal, in one run.
+// - latency at a low offered load (QD_BENCH_RATE, 4/s, QD_BENCH_ORDERS, 40): Temporal vs direct, p50/p99;
+// - sustained throughput at rising offered load (QD_BENCH_LEVELS, orders/s, each for QD_BENCH_LEVEL_SECONDS),
+//   from many accounts (QD_BENCH_ACCOUNTS, 40, round robin) and from one account, until a level has errors
+//   or its p99 passes QD_BENCH_MAX_P99_MS (10 s). Completed/s is orders over the time from the level's
+//   first offer to its last result.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Keypair } from '@solana/web3.js';
-// The test harness installs the SDK runtime with a quiet logger.
 import { createActivities } from '../activities';
 import { RpcPool } from '../solana/rpc-pool';
 import { eventKeyOf } from '../domain/workflow-events';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
-import { startChainHarness } from '../tests/support/perp-fixtures';
+import { fundedTrader, startChainHarness, type Trader } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
+import { startServiceProcess } from '../tests/support/worker-process';
 import { summarize } from './stats';
 import { asWallet } from '../tests/support/auth';
 
 const ORDERS = Number(process.env.QD_BENCH_ORDERS ?? 40);
 const OFFERED_PER_SECOND = Number(process.env.QD_BENCH_RATE ?? 4);
+const LEVELS = (process.env.QD_BENCH_LEVELS ?? '10,25,50,100,200').split(',').map(Number);
+const LEVEL_SECONDS = Number(process.env.QD_BENCH_LEVEL_SECONDS ?? 10);
+const ACCOUNTS = Number(process.env.QD_BENCH_ACCOUNTS ?? 40);
+const MAX_P99_MS = Number(process.env.QD_BENCH_MAX_P99_MS ?? 10_000);
 
-const env = await startChainHarness(100_000n * QUOTE_PRECISION);
-const { h, trader, ln } = env;
+const env = await startChainHarness(100_000n * QUOTE_PRECISION, { worker: false, env: { QD_RATE_LIMIT_PER_MINUTE: '100000' } });
+const { h, trader, ln, connection } = env;
+const keyDir = mkdtempSync(join(tmpdir(), 'qd-bench-'));
+writeFileSync(join(keyDir, 'keeper.json'), JSON.stringify(ln.bootstrap.keeperKeypair), { mode: 0o600 });
+// QD_BENCH_PROFILE=<dir>: a V8 CPU profile of the worker process (written when it stops).
+const profile = process.env.QD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`] : [];
+const worker = await startServiceProcess('temporal/worker.ts', { ...h.env, QD_KEEPER_KEYPAIR_FILE: join(keyDir, 'keeper.json') }, 'worker polling', 60_000, profile);
 try {
   const side = (i: number) => (i % 2 === 0 ? 1n : -1n) * (BASE_PRECISION / 100n);
   const limit = (i: number) => (i % 2 === 0 ? 1_000n * PRICE_PRECISION : 0n);
 
-  /** Fires `run(i)` at the offered rate (open loop) and returns each latency plus the wall time. */
-  async function offered(run: (i: number) => Promise<void>): Promise<{ latencies: number[]; seconds: number }> {
+  /** Fires `run(i)` for n orders at the offered rate (open loop): each latency, the errors, the wall time. */
+  async function offered(n: number, perSecond: number, run: (i: number) => Promise<void>) {
     const latencies: number[] = [];
+    const errors: string[] = [];
     const started = performance.now();
     const all: Promise<void>[] = [];
-    for (let i = 0; i < ORDERS; i++) {
-      const due = started + (i * 1000) / OFFERED_PER_SECOND;
+    for (let i = 0; i < n; i++) {
+      const due = started + (i * 1000) / perSecond;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
       const t0 = performance.now();
-      all.push(run(i).then(() => void latencies.push(performance.now() - t0)));
+      all.push(run(i).then(() => void latencies.push(performance.now() - t0), (err: unknown) => void errors.push(String(err).slice(0, 200))));
     }
     await Promise.all(all);
-    return { latencies, seconds: (performance.now() - started) / 1000 };
+    return { latencies, errors, seconds: (performance.now() - started) / 1000 };
   }
 
-  const viaTemporal = await offered(async (i) => {
-    const body = signedOrderBody(trader, side(i), limit(i), 'market', `bench-t-${i}-${h.id}`);
-    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/orders', { body });
+  /** One order through the API, to its workflow's result; anything but filled is an error. */
+  const viaApi = (who: Trader, i: number, tag: string) => async () => {
+    const body = signedOrderBody(who, side(i), limit(i), 'market', `bench-${tag}-${i}-${h.id}`);
+    const res = await asWallet(h.apiUrl, who.wallet, '/v1/orders', { body });
+    if (res.status !== 202) throw new Error(`order ${i}: HTTP ${res.status} ${await res.text()}`);
     const { workflowId } = (await res.json()) as { workflowId: string };
-    const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string };
-    if (result.status !== 'filled') throw new Error(`order ${i} ${result.status}`);
-  });
+    const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string; reason?: string };
+    if (result.status !== 'filled') throw new Error(`order ${i} ${result.status} ${result.reason ?? ''}`);
+  };
+
+  const viaTemporal = await offered(ORDERS, OFFERED_PER_SECOND, (i) => viaApi(trader, i, 't')());
 
   // The same activities, called in the workflow's order, with its progress writes, but no Temporal.
   const keeper = Keypair.fromSecretKey(Uint8Array.from(ln.bootstrap.keeperKeypair));
   const acts = createActivities({ pool: h.pool, db: h.db, redis: h.redis, streamPrefix: h.config.streamPrefix, rpcPool: new RpcPool(ln.rpcUrls, { now: () => Date.now() }), keeper, temporal: null });
-  const direct = await offered(async (i) => {
+  const direct = await offered(ORDERS, OFFERED_PER_SECOND, async (i) => {
     const input = signedOrderBody(trader, side(i), limit(i), 'market', `bench-d-${i}-${h.id}`);
     const id = `order:${input.order.user}:${input.clientOrderId}`;
     const at = () => new Date().toISOString();
@@ -65,17 +88,37 @@ try {
     await acts.recordWorkflowRun({ businessKey: id, workflowId: id, runId: 'direct', kind: 'order', account: input.order.user, market: '0', status: 'completed', step: 'filled', at: at() });
   });
 
+  const traders: Trader[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) traders.push(await fundedTrader(ln, connection, 100_000n * QUOTE_PRECISION));
+  /** Rising offered load until a level has errors or its p99 passes MAX_P99_MS. */
+  async function sweep(tag: string, who: (i: number) => Trader) {
+    const levels = [];
+    for (const rate of LEVELS) {
+      const n = rate * LEVEL_SECONDS;
+      const r = await offered(n, rate, (i) => viaApi(who(i), i, `${tag}${rate}`)());
+      const latency = summarize(r.latencies);
+      levels.push({ offeredPerSecond: rate, orders: n, completedPerSecond: Math.round((r.latencies.length / r.seconds) * 10) / 10, errors: r.errors.length, firstError: r.errors[0], latencyMs: latency });
+      if (r.errors.length || latency.p99 > MAX_P99_MS) break;
+    }
+    const clean = levels.filter((l) => !l.errors && l.latencyMs.p99 <= MAX_P99_MS);
+    return { sustainedPerSecond: Math.max(0, ...clean.map((l) => l.completedPerSecond)), levels };
+  }
+  const manyAccounts = await sweep('m', (i) => traders[i % traders.length]!);
+  const oneAccount = await sweep('o', () => traders[0]!);
+
   const t = summarize(viaTemporal.latencies);
   const d = summarize(direct.latencies);
   process.stdout.write(`${JSON.stringify({
     benchmark: 'order-workflow',
     orders: ORDERS,
     offeredPerSecond: OFFERED_PER_SECOND,
-    temporal: { latencyMs: t, throughputPerSecond: Number((ORDERS / viaTemporal.seconds).toFixed(2)) },
-    direct: { latencyMs: d, throughputPerSecond: Number((ORDERS / direct.seconds).toFixed(2)) },
+    temporal: { latencyMs: t, errors: viaTemporal.errors.length, throughputPerSecond: Number((ORDERS / viaTemporal.seconds).toFixed(2)) },
+    direct: { latencyMs: d, errors: direct.errors.length, throughputPerSecond: Number((ORDERS / direct.seconds).toFixed(2)) },
     temporalOverDirectP50: Number((t.p50 / d.p50).toFixed(3)),
     temporalOverDirectP99: Number((t.p99 / d.p99).toFixed(3)),
+    sweep: { accounts: ACCOUNTS, levelSeconds: LEVEL_SECONDS, maxP99Ms: MAX_P99_MS, manyAccounts, oneAccount },
   }, null, 2)}\n`);
 } finally {
+  await (profile.length ? worker.stop() : worker.kill());
   await env.stop();
 }

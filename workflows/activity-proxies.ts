@@ -39,3 +39,20 @@ export const bookkeepingLocalActivities = proxyLocalActivities<Activities>({
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
+
+/**
+ * An order's checks (signature, pre-trade risk on chain reads) as local activities: they take tens of
+ * milliseconds, and each as a task-queue activity cost the order a workflow task round trip.
+ */
+export const orderCheckLocalActivities = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+/** An order's rows (resting, trigger, fill, closed) as local activities, retried until they succeed. */
+export const orderRowLocalActivities = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});

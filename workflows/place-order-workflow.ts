@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, condition, patc
 import type { OrderWire } from '../activities/orders';
 import { isTriggered, type OrderKind } from '../domain/orders';
 import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdMarket } from './definitions';
-import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
+import { chainActivities as chain, ledgerActivities, orderCheckLocalActivities, orderRowLocalActivities } from './activity-proxies';
 import { ProgressTracker } from './progress';
 
 export interface PlaceOrderInput {
@@ -33,7 +33,11 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   const id = workflowInfo().workflowId;
   // Handlers first: a cancel or a price tick may arrive before the first activity returns.
   const progress = new ProgressTracker('order', order.user, String(order.marketIndex));
-  const trigger = kind === 'market' ? null : triggerState(input, id);
+  // Runs started before the checks and rows became local activities keep their task-queue activities.
+  const acts: OrderActs = patched('order-local-activities')
+    ? { checks: orderCheckLocalActivities, rows: orderRowLocalActivities }
+    : { checks: chain, rows: ledgerActivities };
+  const trigger = kind === 'market' ? null : triggerState(input, id, acts);
   setHandler(getOrderQuery, () => ({
     kind, clientOrderId: input.clientOrderId, marketIndex: order.marketIndex, baseAmount: order.baseAmount, limitPrice: order.limitPrice,
     reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, nonce: order.nonce, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
@@ -50,29 +54,35 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   }
   upsertSearchAttributes([{ key: QdAccount, value: order.user }, { key: QdMarket, value: String(order.marketIndex) }]);
   await progress.start();
-  let owner: Awaited<ReturnType<typeof chain.verifyOrderSignature>>;
+  let owner: Owner;
   if (final) {
-    owner = await progress.step('verified', () => chain.verifyOrderSignature(input));
+    owner = await progress.step('verified', () => acts.checks.verifyOrderSignature(input));
   } else {
-    owner = await chain.verifyOrderSignature(input);
+    owner = await acts.checks.verifyOrderSignature(input);
     await progress.step('verified', async () => owner);
   }
-  await progress.step('risk-checked', () => chain.preTradeCheck(order));
+  await progress.step('risk-checked', () => acts.checks.preTradeCheck(order));
 
   if (trigger && patched('resting-order-index')) {
     // Runs started before the trigger index heard every tick; since, the order's row says it rests (with
     // its trigger) and the risk monitor tells it only the tick that crosses it.
-    await progress.step('resting', () => ledger.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }));
+    await progress.step('resting', () => acts.rows.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }));
     try {
-      return await fillWhenTriggered(input, id, owner, progress, trigger, market, final);
+      return await fillWhenTriggered(input, id, owner, progress, trigger, market, final, acts);
     } catch (err) {
       // A resting order that fails after all (its trigger's risk check refused, an outage outlasted its
       // retries) leaves the book: its row says failed, and no monitor tells it again.
-      await CancellationScope.nonCancellable(() => ledger.recordOrderClosed({ orderId: id, status: 'failed', at: new Date().toISOString() }));
+      await CancellationScope.nonCancellable(() => acts.rows.recordOrderClosed({ orderId: id, status: 'failed', at: new Date().toISOString() }));
       throw err;
     }
   }
-  return fillWhenTriggered(input, id, owner, progress, trigger, market, final);
+  return fillWhenTriggered(input, id, owner, progress, trigger, market, final, acts);
+}
+
+/** Where an order's checks and rows run: local activities since 'order-local-activities'. */
+interface OrderActs {
+  checks: Pick<typeof chain, 'verifyOrderSignature' | 'preTradeCheck'>;
+  rows: Pick<typeof ledgerActivities, 'recordOrderResting' | 'recordOrderTrigger' | 'recordOrderClosed' | 'recordOrderRejected' | 'recordOrderFill'>;
 }
 
 type Owner = { account: string; wallet: string; subAccountId: number };
@@ -90,24 +100,24 @@ function rowOf(input: PlaceOrderInput, orderId: string, owner: Owner, trigger: T
 /** Waits for the trigger (non-market orders), then the keeper submits the fill, then rows and events. */
 async function fillWhenTriggered(
   input: PlaceOrderInput, id: string, owner: Owner, progress: ProgressTracker, trigger: Trigger | null,
-  market: { state: 'pending' | 'submitting' | 'cancelled' }, final: boolean,
+  market: { state: 'pending' | 'submitting' | 'cancelled' }, final: boolean, acts: OrderActs,
 ): Promise<PlaceOrderResult> {
   const { order } = input;
   if (trigger) {
     const outcome = await trigger.wait();
     if (outcome !== 'triggered') {
-      await progress.step(outcome, () => ledger.recordOrderClosed({ orderId: id, status: outcome, at: new Date().toISOString() }));
+      await progress.step(outcome, () => acts.rows.recordOrderClosed({ orderId: id, status: outcome, at: new Date().toISOString() }));
       await progress.finish(outcome === 'cancelled' ? 'cancelled' : 'completed', outcome);
       return { status: outcome };
     }
-    await progress.step('triggered', () => chain.preTradeCheck(order));
+    await progress.step('triggered', () => acts.checks.preTradeCheck(order));
   }
   let fill: Awaited<ReturnType<typeof chain.submitFill>>;
   if (final) {
     // Market orders: cancelled or expired before the keeper submits it, nothing is sent.
     const unsent = market.state === 'cancelled' ? 'cancelled' : BigInt(order.expiryTs) * 1000n < BigInt(Date.now()) ? 'expired' : null;
     if (unsent) {
-      await progress.step(unsent, () => ledger.recordOrderClosed({ orderId: id, status: unsent, at: new Date().toISOString() }));
+      await progress.step(unsent, () => acts.rows.recordOrderClosed({ orderId: id, status: unsent, at: new Date().toISOString() }));
       await progress.finish(unsent === 'cancelled' ? 'cancelled' : 'completed', unsent);
       return { status: unsent };
     }
@@ -120,7 +130,7 @@ async function fillWhenTriggered(
         throw submitted.error;
       }
       // The program refused it: final at once (no retry, no late fill), the row says why.
-      await ledger.recordOrderRejected({ ...rowOf(input, id, owner, trigger), reason, at: new Date().toISOString() });
+      await acts.rows.recordOrderRejected({ ...rowOf(input, id, owner, trigger), reason, at: new Date().toISOString() });
       await progress.failed('rejected', submitted.error);
       return { status: 'rejected', reason };
     }
@@ -128,13 +138,13 @@ async function fillWhenTriggered(
   } else {
     fill = await progress.step('filled', () => chain.submitFill(input));
   }
-  await progress.step('recorded', () => ledger.recordOrderFill({ ...rowOf(input, id, owner, trigger), fill, at: new Date().toISOString() }));
+  await progress.step('recorded', () => acts.rows.recordOrderFill({ ...rowOf(input, id, owner, trigger), fill, at: new Date().toISOString() }));
   await progress.finish('completed', 'filled');
   return { status: 'filled', signature: fill.signature, price: fill.price };
 }
 
 /** The waiting part of a non-market order: price ticks, cancel and amend, and the wait itself. */
-function triggerState(input: PlaceOrderInput, orderId: string) {
+function triggerState(input: PlaceOrderInput, orderId: string, acts: OrderActs) {
   if (!input.triggerPrice) throw ApplicationFailure.create({ type: 'InvalidOrder', message: `a ${input.kind} order needs a trigger price`, nonRetryable: true });
   let trigger = BigInt(input.triggerPrice);
   let state: 'waiting' | 'triggered' | 'cancelled' = 'waiting';
@@ -150,7 +160,7 @@ function triggerState(input: PlaceOrderInput, orderId: string) {
   setHandler(amendOrderUpdate, async ({ triggerPrice }) => {
     trigger = BigInt(triggerPrice);
     // The row follows (runs started before the trigger index had none): the index re-reads it.
-    if (patched('resting-order-trigger-row')) await ledger.recordOrderTrigger({ orderId, triggerPrice, at: new Date().toISOString() });
+    if (patched('resting-order-trigger-row')) await acts.rows.recordOrderTrigger({ orderId, triggerPrice, at: new Date().toISOString() });
     return { triggerPrice };
   }, {
     validator: ({ triggerPrice }) => {

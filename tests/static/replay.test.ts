@@ -15,9 +15,10 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // liquidation.v2.history is a run of the step-per-activity liquidation, before the one-activity episode;
 // liquidation-batch.history is the batch the risk monitor starts since; order.v2.history is an order
 // before program rejections became final (patched('order-rejections-final')); order-resting and
-// order-amended are a limit order filled on its tick and an amended stop refused by the program, as the
-// code runs them since waiting orders have rows (patched('resting-order-index'), 'resting-order-trigger-row'),
-// and their .v3 twins the same before (told of every tick, no row).
+// order-amended are a limit order filled on its tick and an amended stop refused by the program; the .v3
+// twins ran before waiting orders had rows (told of every tick; patched('resting-order-index') and
+// 'resting-order-trigger-row'); the .v4 twins and order.v3 before an order's checks and rows became
+// local activities (patched('order-local-activities')).
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
   workflowId: file.replace(/\.history$/, ''),
   history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
@@ -26,7 +27,7 @@ const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history'
 describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
-    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2', 'order-resting', 'order-resting.v3', 'order-amended', 'order-amended.v3'].sort());
+    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2', 'order.v3', 'order-resting', 'order-resting.v3', 'order-resting.v4', 'order-amended', 'order-amended.v3', 'order-amended.v4'].sort());
   });
 
   it('replays every history deterministically', async () => {
