@@ -2,9 +2,7 @@ import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, eq, sql } from 'drizzle-orm';
-import {
-  applyFill, checkOracle, emptyPosition, equity, fillPrice, marginRequirement, takerFee, type Account,
-} from '../domain/perp';
+import { equity, marginRequirement, preTrade } from '../domain/perp';
 import { fills, orders, positions, wallets, accounts } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
 import { big, loadMarginAccount, paramsOf } from '../solana/margin-account';
@@ -13,6 +11,7 @@ import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../sola
 import type { RpcPool } from '../solana/rpc-pool';
 import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
 import { finalIfRejected, postgresJournal, sendAsKeeper } from '../solana/keeper-send';
+import { PROGRAM_REJECTION } from '../workflows/definitions';
 
 export { toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
 
@@ -46,6 +45,8 @@ async function upsertOrderRow(tx: Tx, r: OrderRowInput, status: 'open' | 'filled
 }
 
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+/** The program's rule refuses this fill (`type` is the program's error name): the order ends rejected, as if the program had. */
+const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true, details: [PROGRAM_REJECTION] });
 
 export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   const journal = postgresJournal(db);
@@ -59,32 +60,28 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
     },
 
     /**
-     * Pre-trade risk with the domain math on chain state: the oracle passes its guards and, unless the
-     * order only reduces, the account meets its initial margin after the fill and the fee.
+     * Pre-trade risk: the program's own rule (domain/perp preTrade) on chain state read now, so an order the
+     * program would refuse ends before anything is sent, with the program's error name. `limit: false`
+     * leaves out the limit price: a resting order is placed away from the market, its limit applies when it
+     * triggers.
      */
-    async preTradeCheck(o: OrderWire): Promise<{ estimatedPrice: string; oraclePrice: string }> {
+    async preTradeCheck(o: OrderWire, options: { limit?: boolean } = {}): Promise<{ estimatedPrice: string; oraclePrice: string }> {
       const { market, reading } = await fetchPricedMarket(pool, o.marketIndex);
-      if (market.paused) throw fail('MarketPaused', `market ${o.marketIndex} is paused`);
+      if (market.paused) throw refuse('MarketPaused', `market ${o.marketIndex} is paused`);
       const params = paramsOf(market);
-      const slot = BigInt(await pool.call('read the slot', (c) => c.getSlot()));
-      const verdict = checkOracle(params, reading, slot, big(market.oracleTwap));
-      // As the program: no fill at a stale, unconfident or non-positive price; reducing risk may trade away from the TWAP.
-      if (verdict !== 'ok' && !(o.reduceOnly && verdict === 'twap-deviation')) throw fail(`Oracle${verdict.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, `oracle ${verdict}`);
-      const delta = BigInt(o.baseAmount);
-      const price = fillPrice(reading.price, big(market.longOpenInterest) - big(market.shortOpenInterest), delta, params.skewScaleBase);
-      if (o.reduceOnly) return { estimatedPrice: price.toString(), oraclePrice: reading.price.toString() };
-      const margin: Account = await loadMarginAccount(pool, o.user);
-      const index = margin.positions.findIndex((p) => p.position.marketIndex === o.marketIndex);
-      const target = index >= 0 ? margin.positions[index]! : { position: emptyPosition(o.marketIndex, big(market.cumulativeFundingIndex)), params, price: reading.price, fundingIndex: big(market.cumulativeFundingIndex) };
-      const filled = applyFill(target.position, delta, price);
-      const after: Account = {
-        collateral: margin.collateral + filled.realizedPnl - takerFee(params, delta, price),
-        positions: [...margin.positions.filter((_, i) => i !== index), { ...target, position: filled.position, price: reading.price }],
-      };
-      if (equity(after) < marginRequirement(after, 'initial')) {
-        throw fail('InsufficientCollateral', `the order needs more margin than the account has (equity ${equity(after)}, required ${marginRequirement(after, 'initial')})`);
+      const [slot, account] = await Promise.all([pool.call('read the slot', (c) => c.getSlot()), loadMarginAccount(pool, o.user)]);
+      const verdict = preTrade({
+        params, oracle: reading, slot: BigInt(slot), account, marketIndex: o.marketIndex, fundingIndex: big(market.cumulativeFundingIndex),
+        market: { longOpenInterest: big(market.longOpenInterest), shortOpenInterest: big(market.shortOpenInterest), maxOpenInterest: params.maxOpenInterestBase, oracleTwap: big(market.oracleTwap) },
+        order: { baseAmount: BigInt(o.baseAmount), limitPrice: options.limit === false ? null : BigInt(o.limitPrice), reduceOnly: o.reduceOnly },
+      });
+      if (!verdict.ok) {
+        const detail = verdict.refusal === 'InsufficientCollateral'
+          ? `equity ${equity(verdict.after)}, required ${marginRequirement(verdict.after, 'initial')}`
+          : `${verdict.refusal}, as the program would`;
+        throw refuse(verdict.refusal, verdict.refusal === 'InsufficientCollateral' ? `the order needs more margin than the account has (${detail})` : `the order cannot fill: ${detail}`);
       }
-      return { estimatedPrice: price.toString(), oraclePrice: reading.price.toString() };
+      return { estimatedPrice: verdict.plan.price.toString(), oraclePrice: reading.price.toString() };
     },
 
     /** The keeper submits the signed order; the same signed bytes are rebroadcast, re-signed only when expired. */

@@ -61,14 +61,18 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
     owner = await acts.checks.verifyOrderSignature(input);
     await progress.step('verified', async () => owner);
   }
-  await progress.step('risk-checked', () => acts.checks.preTradeCheck(order));
+  // Runs started before the pre-trade rule's refusals ended orders rejected failed on them.
+  const ctx: OrderRun = { input, id, owner, progress, trigger, market, final, acts, refusesEarly: patched('pre-trade-rejections') };
+  // A waiting order is placed away from the market: its limit is checked when it triggers.
+  const checked = await check(ctx, 'risk-checked', { limit: !trigger });
+  if (checked) return checked;
 
   if (trigger && patched('resting-order-index')) {
     // Runs started before the trigger index heard every tick; since, the order's row says it rests (with
     // its trigger) and the risk monitor tells it only the tick that crosses it.
     await progress.step('resting', () => acts.rows.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }));
     try {
-      return await fillWhenTriggered(input, id, owner, progress, trigger, market, final, acts);
+      return await fillWhenTriggered(ctx);
     } catch (err) {
       // A resting order that fails after all (its trigger's risk check refused, an outage outlasted its
       // retries) leaves the book: its row says failed, and no monitor tells it again.
@@ -76,7 +80,45 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
       throw err;
     }
   }
-  return fillWhenTriggered(input, id, owner, progress, trigger, market, final, acts);
+  return fillWhenTriggered(ctx);
+}
+
+/** One order's run: what every step after the signature check needs. */
+interface OrderRun {
+  input: PlaceOrderInput;
+  id: string;
+  owner: Owner;
+  progress: ProgressTracker;
+  trigger: Trigger | null;
+  market: { state: 'pending' | 'submitting' | 'cancelled' };
+  final: boolean;
+  refusesEarly: boolean;
+  acts: OrderActs;
+}
+
+/**
+ * The pre-trade check at `step`: null when it passes. The program's rule refusing the fill (its error name,
+ * e.g. SlippageExceeded, InsufficientCollateral) ends the order rejected at once, nothing sent.
+ */
+async function check(ctx: OrderRun, step: 'risk-checked' | 'triggered', options: { limit: boolean }): Promise<PlaceOrderResult | null> {
+  if (!ctx.refusesEarly) {
+    await ctx.progress.step(step, () => ctx.acts.checks.preTradeCheck(ctx.input.order, options));
+    return null;
+  }
+  const checked = await ctx.progress.attempt(step, () => ctx.acts.checks.preTradeCheck(ctx.input.order, options));
+  return checked.ok ? null : rejectOrFail(ctx, step, checked.error);
+}
+
+/** A refusal of the program's (made or predicted) ends the order rejected, the row says why; anything else fails the run. */
+async function rejectOrFail(ctx: OrderRun, step: string, error: unknown): Promise<PlaceOrderResult> {
+  const reason = programRejectionOf(error);
+  if (!reason) {
+    await ctx.progress.failed(step, error);
+    throw error;
+  }
+  await ctx.acts.rows.recordOrderRejected({ ...rowOf(ctx.input, ctx.id, ctx.owner, ctx.trigger), reason, at: new Date().toISOString() });
+  await ctx.progress.failed('rejected', error);
+  return { status: 'rejected', reason };
 }
 
 /** Where an order's checks and rows run: local activities since 'order-local-activities'. */
@@ -98,10 +140,8 @@ function rowOf(input: PlaceOrderInput, orderId: string, owner: Owner, trigger: T
 }
 
 /** Waits for the trigger (non-market orders), then the keeper submits the fill, then rows and events. */
-async function fillWhenTriggered(
-  input: PlaceOrderInput, id: string, owner: Owner, progress: ProgressTracker, trigger: Trigger | null,
-  market: { state: 'pending' | 'submitting' | 'cancelled' }, final: boolean, acts: OrderActs,
-): Promise<PlaceOrderResult> {
+async function fillWhenTriggered(ctx: OrderRun): Promise<PlaceOrderResult> {
+  const { input, id, owner, progress, trigger, market, final, acts } = ctx;
   const { order } = input;
   if (trigger) {
     const outcome = await trigger.wait();
@@ -110,7 +150,8 @@ async function fillWhenTriggered(
       await progress.finish(outcome === 'cancelled' ? 'cancelled' : 'completed', outcome);
       return { status: outcome };
     }
-    await progress.step('triggered', () => acts.checks.preTradeCheck(order));
+    const checked = await check(ctx, 'triggered', { limit: true });
+    if (checked) return checked;
   }
   let fill: Awaited<ReturnType<typeof chain.submitFill>>;
   if (final) {
@@ -123,17 +164,8 @@ async function fillWhenTriggered(
     }
     market.state = 'submitting';
     const submitted = await progress.attempt('filled', () => chain.submitFill(input));
-    if (!submitted.ok) {
-      const reason = programRejectionOf(submitted.error);
-      if (!reason) {
-        await progress.failed('filled', submitted.error);
-        throw submitted.error;
-      }
-      // The program refused it: final at once (no retry, no late fill), the row says why.
-      await acts.rows.recordOrderRejected({ ...rowOf(input, id, owner, trigger), reason, at: new Date().toISOString() });
-      await progress.failed('rejected', submitted.error);
-      return { status: 'rejected', reason };
-    }
+    // The program refused it: final at once (no retry, no late fill).
+    if (!submitted.ok) return rejectOrFail(ctx, 'filled', submitted.error);
     fill = submitted.value;
   } else {
     fill = await progress.step('filled', () => chain.submitFill(input));

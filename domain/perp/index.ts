@@ -5,3 +5,4 @@ export * from './funding';
 export * from './margin';
 export * from './liquidation';
 export * from './oracle';
+export * from './pre-trade';

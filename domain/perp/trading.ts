@@ -2,6 +2,7 @@ import {
   abs, BPS_PRECISION, checked, divCeil, divFloor, mulDivCeil, mulDivFloor, notionalCeil, quoteValueCeil, quoteValueFloor, sign,
 } from './fixed-point';
 import type { MarketParams, MarketState } from './market';
+import { checkOracle, type OracleReading, type OracleVerdict } from './oracle';
 
 /** A perp position: signed base size, signed cost basis in quote, and the funding index last settled. */
 export interface Position {
@@ -84,3 +85,61 @@ const positivePart = (x: bigint): bigint => (x > 0n ? x : 0n);
 /** Unrealized PnL at a price: value rounded down minus cost basis. */
 export const unrealizedPnl = (position: Position, price: bigint): bigint =>
   quoteValueFloor(position.base, price) - position.quoteEntry;
+
+/** Why the program refuses a fill before margin (the program's error names). */
+export type FillRefusal =
+  | 'ReduceOnlyViolated' | 'OracleStale' | 'OracleLowConfidence' | 'OracleNonPositive' | 'OracleTwapDeviation'
+  | 'SlippageExceeded' | 'MaxOpenInterest';
+
+const ORACLE_REFUSALS: Record<Exclude<OracleVerdict, 'ok'>, FillRefusal> = {
+  stale: 'OracleStale', 'low-confidence': 'OracleLowConfidence', 'non-positive': 'OracleNonPositive', 'twap-deviation': 'OracleTwapDeviation',
+};
+
+/** The market as a fill sees it: open interest, its cap, and the oracle TWAP before this fill moves it. */
+export interface FillMarket {
+  longOpenInterest: bigint;
+  shortOpenInterest: bigint;
+  maxOpenInterest: bigint;
+  oracleTwap: bigint;
+}
+
+/** What a fill's checks decided: the size after the reduce-only clamp, whether it adds risk, price and fee. */
+export interface FillPlan {
+  delta: bigint;
+  riskIncreasing: boolean;
+  price: bigint;
+  fee: bigint;
+}
+
+/**
+ * The pre-trade rule of one fill, in the program's order (math/trading.rs `plan_fill` is the same, the
+ * shared vectors prove it): a reduce-only order is clamped to the position and refused if it would not
+ * reduce; a fill adds risk when the position grows or flips; every fill needs a fresh, positive, confident
+ * price, and adding risk also needs it near its TWAP (the TWAP before this fill); the skewed fill price
+ * must respect the order's limit; adding risk must keep both sides' open interest within the cap. Margin
+ * after the fill is checked on the whole account (margin.ts).
+ */
+export function planFill(
+  params: MarketParams, market: FillMarket, oracle: OracleReading, slot: bigint,
+  positionBase: bigint, orderBase: bigint, limitPrice: bigint, reduceOnly: boolean,
+): { ok: true; plan: FillPlan } | { ok: false; refusal: FillRefusal } {
+  const before = positionBase;
+  let delta = orderBase;
+  if (reduceOnly) {
+    if (before === 0n || sign(before) === sign(delta)) return { ok: false, refusal: 'ReduceOnlyViolated' };
+    delta = sign(delta) * (abs(delta) < abs(before) ? abs(delta) : abs(before));
+  }
+  const after = before + delta;
+  const riskIncreasing = abs(after) > abs(before) || sign(after) * sign(before) < 0n;
+  const verdict = checkOracle(params, oracle, slot, market.oracleTwap);
+  if (verdict !== 'ok' && !(verdict === 'twap-deviation' && !riskIncreasing)) return { ok: false, refusal: ORACLE_REFUSALS[verdict] };
+  const price = fillPrice(oracle.price, market.longOpenInterest - market.shortOpenInterest, delta, params.skewScaleBase);
+  if (delta > 0n ? price > limitPrice : price < limitPrice) return { ok: false, refusal: 'SlippageExceeded' };
+  const fee = takerFee(params, delta, price);
+  if (riskIncreasing) {
+    const long = market.longOpenInterest + positivePart(after) - positivePart(before);
+    const short = market.shortOpenInterest + positivePart(-after) - positivePart(-before);
+    if ((long > short ? long : short) > market.maxOpenInterest) return { ok: false, refusal: 'MaxOpenInterest' };
+  }
+  return { ok: true, plan: { delta, riskIncreasing, price, fee } };
+}

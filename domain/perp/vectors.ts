@@ -5,7 +5,7 @@
  */
 import { BASE_PRECISION, divCeil, divFloor, isqrt, PRICE_PRECISION, QUOTE_PRECISION } from './fixed-point';
 import { DEFAULT_MARKETS, type MarketParams } from './market';
-import { applyFill, fillPrice, takerFee, unrealizedPnl } from './trading';
+import { applyFill, fillPrice, planFill, takerFee, unrealizedPnl } from './trading';
 import { fundingIndexDelta, fundingOwed, fundingRate, socializedLossIndexDelta, updateTwap } from './funding';
 import { equity, freeCollateral, initialMarginRatioBps, liquidationPrice, maintenanceMarginRatioBps, marginRequirement, maxOrderSize, type Account } from './margin';
 import { liquidationFee, liquidationSize, resolveBankruptcy } from './liquidation';
@@ -27,7 +27,7 @@ export interface VectorFile {
 const FNS = [
   'div_floor', 'div_ceil', 'isqrt', 'fill_price', 'apply_fill', 'unrealized_pnl', 'taker_fee', 'margin_ratios',
   'account', 'liquidation', 'max_order_size', 'funding_rate', 'funding_index_delta', 'funding_owed',
-  'socialized_loss', 'bankruptcy', 'oracle', 'twap',
+  'socialized_loss', 'bankruptcy', 'oracle', 'twap', 'plan_fill',
 ] as const;
 
 function singleAccount(m: MarketParams, [collateral, base, quoteEntry, lastIndex, index, price]: bigint[]): Account {
@@ -77,6 +77,12 @@ export function evaluate(c: Pick<VectorCase, 'fn' | 'market' | 'args'>): string[
     }
     case 'oracle': return out(checkOracle(m, { price: a[0]!, confidence: a[1]!, publishSlot: a[2]! }, a[3]!, a[4]!));
     case 'twap': return out(updateTwap(a[0]!, a[1]!, a[2]!, a[3]!));
+    case 'plan_fill': {
+      const [position, order, limit, reduceOnly, price, confidence, publishSlot, slot, twap, long, short, cap] = a as [bigint, ...bigint[]];
+      const r = planFill(m, { longOpenInterest: long!, shortOpenInterest: short!, maxOpenInterest: cap!, oracleTwap: twap! },
+        { price: price!, confidence: confidence!, publishSlot: publishSlot! }, slot!, position, order!, limit!, reduceOnly !== 0n);
+      return r.ok ? out('ok', r.plan.delta, r.plan.riskIncreasing ? 1n : 0n, r.plan.price, r.plan.fee) : out(r.refusal);
+    }
     default: throw new Error(`unknown vector function ${c.fn}`);
   }
 }
@@ -144,6 +150,21 @@ function argsFor(fn: (typeof FNS)[number], r: ReturnType<typeof prng>): string[]
       return [p, (p * r.range(0n, 400n)) / 10_000n, slot - r.range(0n, 40n), slot, p + (p * r.range(-1_500n, 1_500n)) / 10_000n].map(String);
     }
     case 'twap': return [r.pick([0n, price()]), price(), r.range(-10n, 7_200n), r.pick([300n, 3_600n])].map(String);
+    case 'plan_fill': {
+      // Every branch: reduce-only clamps and refusals, flips, each oracle guard (with the TWAP tolerance of
+      // risk-reducing fills), limits on both sides of the fill price, and the open-interest cap.
+      const position = r.pick([0n, r.range(-1_000n * BASE_PRECISION, 1_000n * BASE_PRECISION), BASE_PRECISION, -BASE_PRECISION]);
+      const order = nz(r.pick([base() / 10n, -position, -2n * position, position / 2n, -position / 3n]));
+      const p = r.range(PRICE_PRECISION, 100_000n * PRICE_PRECISION);
+      const slot = r.range(1_000n, 2_000n);
+      const limit = r.pick([0n, 10n ** 15n, p + (p * r.range(-300n, 300n)) / 10_000n]);
+      const long = r.range(0n, 5_000n * BASE_PRECISION);
+      const short = r.range(0n, 5_000n * BASE_PRECISION);
+      const cap = r.pick([10n ** 15n, (long > short ? long : short) + r.range(0n, 50n * BASE_PRECISION), (long > short ? long : short) + r.range(0n, BASE_PRECISION)]);
+      const usually = <T>(x: T, otherwise: T) => r.pick([x, x, x, x, x, x, x, otherwise]);
+      return [position, order, limit, r.pick([0n, 1n]), usually(p, 0n), (p * usually(r.range(0n, 150n), r.range(150n, 300n))) / 10_000n,
+        slot - usually(r.range(0n, 20n), r.range(20n, 40n)), slot, p + (p * r.pick([0n, r.range(-1_500n, 1_500n)])) / 10_000n, long, short, cap].map(String);
+    }
   }
 }
 
@@ -154,7 +175,8 @@ export function generateVectors(seed = VECTOR_SEED, perFunction = VECTORS_PER_FU
   const r = prng(seed);
   const cases: VectorCase[] = [];
   for (const fn of FNS) {
-    for (let i = 0; i < perFunction; i++) {
+    // The pre-trade rule has many branches: more cases (it comes last, so the others' stay as they were).
+    for (let i = 0; i < (fn === 'plan_fill' ? 10 * perFunction : perFunction); i++) {
       const market = Number(r.range(0n, BigInt(DEFAULT_MARKETS.length - 1)));
       const c = { fn, market, args: argsFor(fn, r) };
       cases.push({ ...c, expected: evaluate(c) });

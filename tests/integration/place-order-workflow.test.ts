@@ -31,11 +31,11 @@ afterAll(async () => {
   await env?.stop();
 });
 
-function signedOrder(baseAmount: bigint, limitPrice: bigint, kind: OrderKind, extra: { triggerPrice?: bigint; expiryTs?: bigint; reduceOnly?: boolean } = {}) {
+function signedOrder(baseAmount: bigint, limitPrice: bigint, kind: OrderKind, extra: { triggerPrice?: bigint; expiryTs?: bigint; reduceOnly?: boolean; nonce?: bigint } = {}) {
   nonce += 1n;
   const order: OrderWire = {
     user: trader.user.toBase58(), marketIndex: 0, baseAmount: baseAmount.toString(), limitPrice: limitPrice.toString(),
-    reduceOnly: extra.reduceOnly ?? false, nonce: nonce.toString(), expiryTs: (extra.expiryTs ?? 4_000_000_000n).toString(),
+    reduceOnly: extra.reduceOnly ?? false, nonce: (extra.nonce ?? nonce).toString(), expiryTs: (extra.expiryTs ?? 4_000_000_000n).toString(),
   };
   const signature = Buffer.from(ed25519.sign(encodeOrderMessage(toOrderMessage(order)), trader.wallet.secretKey.subarray(0, 32))).toString('base64');
   return {
@@ -246,14 +246,30 @@ describe('placeOrderWorkflow on the real stack', () => {
     expect((await h.db.select().from(workflowRuns).where(eq(workflowRuns.workflowId, workflowId)))[0]).toMatchObject({ status: 'failed', step: 'verified' });
   });
 
-  it('ends an order the program refuses as rejected at once, with the program\'s reason, and sends it once', async () => {
+  it('ends an order the pre-trade rule refuses as rejected at once, with the program\'s reason, and sends nothing', async () => {
     const before = await onChainBase();
-    // A buy whose limit is far below the market: the pre-trade check passes, the program refuses the fill.
+    // A buy whose limit is far below the market: the program would refuse the fill (SlippageExceeded).
     const workflowId = await place(signedOrder(BASE_PRECISION, PRICE_PRECISION, 'market'));
     const handle = h.temporal.workflow.getHandle(workflowId);
     expect(await handle.result()).toEqual({ status: 'rejected', reason: 'SlippageExceeded' });
     expect(await onChainBase()).toBe(before);
     expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'rejected', reason: 'SlippageExceeded', kind: 'market' });
+    expect((await handle.describe()).typedSearchAttributes.get(QdStatus)).toBe('failed');
+    expect((await progressOf(workflowId)).steps.map((s) => `${s.step}:${s.status}`)).toEqual(['verified:completed', 'rejected:failed']);
+    const { events } = await handle.fetchHistory();
+    expect((events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitFill')).toHaveLength(0);
+  });
+
+  it('ends an order the program refuses as rejected at once, with the program\'s reason, and sends it once', async () => {
+    const before = await onChainBase();
+    // A signed order replayed under a new client order ID: nothing in the pre-trade rule sees its nonce,
+    // the program refuses it (OrderNonceReused).
+    const body = signedOrder(BASE_PRECISION, 160n * PRICE_PRECISION, 'market', { nonce: 1n });
+    const workflowId = await place(body);
+    const handle = h.temporal.workflow.getHandle(workflowId);
+    expect(await handle.result()).toEqual({ status: 'rejected', reason: 'OrderNonceReused' });
+    expect(await onChainBase()).toBe(before);
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'rejected', reason: 'OrderNonceReused', kind: 'market' });
     expect((await handle.describe()).typedSearchAttributes.get(QdStatus)).toBe('failed');
     expect((await progressOf(workflowId)).steps.map((s) => `${s.step}:${s.status}`)).toEqual(['verified:completed', 'risk-checked:completed', 'rejected:failed']);
     // One attempt: a rejection is not retried.
@@ -264,6 +280,7 @@ describe('placeOrderWorkflow on the real stack', () => {
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).not.toContain(2);
   });
 
+
   it('expires a market order whose expiry passed before it was sent, and sends nothing', async () => {
     const before = await onChainBase();
     const workflowId = await place(signedOrder(BASE_PRECISION, 160n * PRICE_PRECISION, 'market', { expiryTs: BigInt(Math.floor(Date.now() / 1000) - 5) }));
@@ -273,11 +290,9 @@ describe('placeOrderWorkflow on the real stack', () => {
 
   it('refuses an order the account cannot margin', async () => {
     const workflowId = await place(signedOrder(10_000n * BASE_PRECISION, 200n * PRICE_PRECISION, 'market'));
-    const error = await h.temporal.workflow.getHandle(workflowId).result().catch((e: unknown) => e);
-    // The refusal, wherever it sits in the failure's chain (a local activity's comes through unwrapped).
-    const types: unknown[] = [];
-    for (let e = error as { cause?: unknown; type?: unknown } | undefined; e; e = e.cause as typeof e) types.push(e.type);
-    expect(types).toContain('InsufficientCollateral');
+    // Refused by the pre-trade rule as the program would: rejected with its reason, nothing sent.
+    expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ status: 'rejected', reason: 'InsufficientCollateral' });
     expect((await h.temporal.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(QdStatus)).toBe('failed');
+    expect((await h.db.select().from(orders).where(eq(orders.id, workflowId)))[0]).toMatchObject({ status: 'rejected', reason: 'InsufficientCollateral' });
   });
 });

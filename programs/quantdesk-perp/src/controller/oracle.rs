@@ -65,10 +65,17 @@ pub fn require_healthy(reading: &OracleReading, market: &Market, slot: u64) -> R
     )?;
     match verdict {
         OracleVerdict::Ok => Ok(()),
-        OracleVerdict::Stale => err!(ErrorCode::OracleStale),
-        OracleVerdict::LowConfidence => err!(ErrorCode::OracleLowConfidence),
-        OracleVerdict::NonPositive => err!(ErrorCode::OracleNonPositive),
-        OracleVerdict::TwapDeviation => err!(ErrorCode::OracleTwapDeviation),
+        refused => Err(oracle_refusal(refused)),
+    }
+}
+
+/// The program error for an oracle verdict other than ok.
+pub fn oracle_refusal(verdict: OracleVerdict) -> Error {
+    match verdict {
+        OracleVerdict::Stale | OracleVerdict::Ok => error!(ErrorCode::OracleStale),
+        OracleVerdict::LowConfidence => error!(ErrorCode::OracleLowConfidence),
+        OracleVerdict::NonPositive => error!(ErrorCode::OracleNonPositive),
+        OracleVerdict::TwapDeviation => error!(ErrorCode::OracleTwapDeviation),
     }
 }
 

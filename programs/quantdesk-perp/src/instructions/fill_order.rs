@@ -2,11 +2,11 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::sysvar::instructions::{self as ix_sysvar, load_current_index_checked, load_instruction_at_checked};
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
-use crate::controller::oracle::{read_pyth, require_healthy, require_reliable};
+use crate::controller::oracle::{oracle_refusal, read_pyth};
 use crate::controller::position::{execute_fill, position_slot, settle_funding, trade_report, update_twaps};
 use crate::errors::ErrorCode;
 use crate::math::margin::{equity, margin_requirement, MarginKind};
-use crate::math::trading::{fill_price, taker_fee};
+use crate::math::trading::{plan_fill, FillMarket, FillOracle, FillRefusal};
 use crate::state::*;
 
 /// The native program that verifies ed25519 signatures before the transaction runs.
@@ -47,40 +47,40 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
 
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
     let slot = position_slot(user, market)?;
-    let before = i128::from(user.positions[slot].base);
-    let mut delta = i128::from(order.base_amount);
-    if order.reduce_only {
-        validate!(before != 0 && before.signum() != delta.signum(), ErrorCode::ReduceOnlyViolated);
-        delta = delta.signum() * delta.abs().min(before.abs());
-    }
-    let after = before + delta;
-    let risk_increasing = after.abs() > before.abs() || after.signum() * before.signum() < 0;
-    // Every fill needs a price that is fresh, positive and confident; adding risk also needs it near its
-    // TWAP. The TWAPs move only after the check, or a quiet market's first price is compared with itself.
-    if risk_increasing {
-        require_healthy(&reading, market, clock.slot)?;
-    } else {
-        require_reliable(&reading, market, clock.slot)?;
-    }
+    // The pre-trade rule (math::trading::plan_fill, shared with the TypeScript domain through the vectors):
+    // reduce-only clamp, risk, oracle guards on the TWAP before this fill, limit price, open-interest cap.
+    let plan = plan_fill(
+        &market.config.math(),
+        &FillMarket {
+            long_open_interest: i128::from(market.long_open_interest),
+            short_open_interest: i128::from(market.short_open_interest),
+            max_open_interest: i128::from(market.config.max_open_interest_base),
+            oracle_twap: i128::from(market.oracle_twap),
+        },
+        &FillOracle { price: reading.price, confidence: reading.confidence, publish_slot: reading.publish_slot, slot: i128::from(clock.slot) },
+        i128::from(user.positions[slot].base),
+        i128::from(order.base_amount),
+        i128::from(order.limit_price),
+        order.reduce_only,
+    )?
+    .map_err(|refusal| match refusal {
+        FillRefusal::ReduceOnlyViolated => error!(ErrorCode::ReduceOnlyViolated),
+        FillRefusal::Oracle(verdict) => oracle_refusal(verdict),
+        FillRefusal::SlippageExceeded => error!(ErrorCode::SlippageExceeded),
+        FillRefusal::MaxOpenInterest => error!(ErrorCode::MaxOpenInterest),
+    })?;
     update_twaps(market, &reading, clock.unix_timestamp)?;
     let funding_paid = settle_funding(user, slot, market, global)?;
-    let params = market.config.math();
-    let price = fill_price(reading.price, market.skew(), delta, params.skew_scale_base)?;
-    let limit = i128::from(order.limit_price);
-    validate!(if delta > 0 { price <= limit } else { price >= limit }, ErrorCode::SlippageExceeded);
-    let fee = taker_fee(&params, delta, price)?;
-    let outcome = execute_fill(user, slot, market, global, delta, price, fee)?;
+    let outcome = execute_fill(user, slot, market, global, plan.delta, plan.price, plan.fee)?;
 
-    if risk_increasing {
-        let cap = market.config.max_open_interest_base;
-        validate!(market.long_open_interest.max(market.short_open_interest) <= cap, ErrorCode::MaxOpenInterest);
+    if plan.risk_increasing {
         let this = PricedMarket { market: (**market).clone(), reading };
         let others = load_priced_markets(ctx.remaining_accounts)?;
         let priced: Vec<&PricedMarket> = std::iter::once(&this).chain(others.iter()).collect();
         let account = margin_account(user, &priced)?;
         validate!(equity(&account)? >= margin_requirement(&account, MarginKind::Initial)?, ErrorCode::InsufficientCollateral);
     }
-    trade_report(user, slot, market.market_index, delta, price, fee, funding_paid, &outcome)
+    trade_report(user, slot, market.market_index, plan.delta, plan.price, plan.fee, funding_paid, &outcome)
 }
 
 /// The order carried by the preceding Ed25519 program instruction, if it is signed by `authority`.

@@ -1,5 +1,6 @@
 //! Fills, fees and PnL (domain/perp/trading.ts).
 use super::fixed_point::*;
+use super::oracle::{check_oracle, OracleVerdict};
 use super::{MarketParams, Position};
 
 /// Fill price with skew-based impact: oracle * (1 + (2*skew + delta) / (2*skew_scale)); buyers rounded up.
@@ -64,4 +65,101 @@ fn before_after(before: i128, after: i128, side: i128) -> i128 {
 
 pub fn unrealized_pnl(position: &Position, price: i128) -> MathResult<i128> {
     sub(quote_value_floor(position.base, price)?, position.quote_entry)
+}
+
+/// Why the program refuses a fill before margin (its error names are the program's ErrorCode names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FillRefusal {
+    ReduceOnlyViolated,
+    Oracle(OracleVerdict),
+    SlippageExceeded,
+    MaxOpenInterest,
+}
+
+impl FillRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FillRefusal::ReduceOnlyViolated => "ReduceOnlyViolated",
+            FillRefusal::Oracle(OracleVerdict::Stale) => "OracleStale",
+            FillRefusal::Oracle(OracleVerdict::LowConfidence) => "OracleLowConfidence",
+            FillRefusal::Oracle(OracleVerdict::NonPositive) => "OracleNonPositive",
+            FillRefusal::Oracle(OracleVerdict::TwapDeviation) => "OracleTwapDeviation",
+            FillRefusal::Oracle(OracleVerdict::Ok) => "Ok",
+            FillRefusal::SlippageExceeded => "SlippageExceeded",
+            FillRefusal::MaxOpenInterest => "MaxOpenInterest",
+        }
+    }
+}
+
+/// The market as a fill sees it: open interest, its cap, and the oracle TWAP before this fill moves it.
+#[derive(Clone, Copy, Debug)]
+pub struct FillMarket {
+    pub long_open_interest: i128,
+    pub short_open_interest: i128,
+    pub max_open_interest: i128,
+    pub oracle_twap: i128,
+}
+
+/// An oracle reading and the slot it is read at.
+#[derive(Clone, Copy, Debug)]
+pub struct FillOracle {
+    pub price: i128,
+    pub confidence: i128,
+    pub publish_slot: i128,
+    pub slot: i128,
+}
+
+/// What a fill's checks decided: the size after the reduce-only clamp, whether it adds risk, price and fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FillPlan {
+    pub delta: i128,
+    pub risk_increasing: bool,
+    pub price: i128,
+    pub fee: i128,
+}
+
+/// The pre-trade rule of one fill, in the program's order (domain/perp/trading.ts `planFill` is the same):
+/// a reduce-only order is clamped to the position and refused if it would not reduce; a fill adds risk when
+/// the position grows or flips; every fill needs a fresh, positive, confident price, and adding risk also
+/// needs it near its TWAP (the TWAP before this fill: it moves only after the check); the skewed fill price
+/// must respect the order's limit; adding risk must keep both sides' open interest within the cap. Margin
+/// after the fill is checked on the whole account (margin.rs).
+pub fn plan_fill(
+    params: &MarketParams,
+    market: &FillMarket,
+    oracle: &FillOracle,
+    position_base: i128,
+    order_base: i128,
+    limit_price: i128,
+    reduce_only: bool,
+) -> MathResult<Result<FillPlan, FillRefusal>> {
+    let before = position_base;
+    let mut delta = order_base;
+    if reduce_only {
+        if before == 0 || before.signum() == delta.signum() {
+            return Ok(Err(FillRefusal::ReduceOnlyViolated));
+        }
+        delta = delta.signum() * delta.abs().min(before.abs());
+    }
+    let after = add(before, delta)?;
+    let risk_increasing = after.abs() > before.abs() || after.signum() * before.signum() < 0;
+    let verdict = check_oracle(params, oracle.price, oracle.confidence, oracle.publish_slot, oracle.slot, market.oracle_twap)?;
+    let tolerated = verdict == OracleVerdict::TwapDeviation && !risk_increasing;
+    if verdict != OracleVerdict::Ok && !tolerated {
+        return Ok(Err(FillRefusal::Oracle(verdict)));
+    }
+    let skew = sub(market.long_open_interest, market.short_open_interest)?;
+    let price = fill_price(oracle.price, skew, delta, params.skew_scale_base)?;
+    if if delta > 0 { price > limit_price } else { price < limit_price } {
+        return Ok(Err(FillRefusal::SlippageExceeded));
+    }
+    let fee = taker_fee(params, delta, price)?;
+    if risk_increasing {
+        let long = add(market.long_open_interest, before_after(before, after, 1))?;
+        let short = add(market.short_open_interest, before_after(before, after, -1))?;
+        if long.max(short) > market.max_open_interest {
+            return Ok(Err(FillRefusal::MaxOpenInterest));
+        }
+    }
+    Ok(Ok(FillPlan { delta, risk_increasing, price, fee }))
 }
