@@ -20,16 +20,16 @@ export interface FundingUpdate {
 
 export function createFundingActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   return {
-    /** The market's cumulative funding index now (before this period's crank). */
+    /** The market's cumulative funding index now (before this period's crank): the longs' (funding moves both sides alike). */
     async readFundingIndex(marketIndex: number): Promise<string> {
-      return (await fetchMarket(pool, marketIndex)).cumulativeFundingIndex.toString();
+      return (await fetchMarket(pool, marketIndex)).cumulativeFundingIndexLong.toString();
     },
 
     /** Runs the program's permissionless funding crank once for the period; a second call finds it done. */
     async crankFunding(input: { marketIndex: number; previousIndex: string | null }): Promise<FundingUpdate> {
       if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key to pay for the crank', nonRetryable: true });
       const before = await fetchMarket(pool, input.marketIndex);
-      const previousIndex = input.previousIndex ?? before.cumulativeFundingIndex.toString();
+      const previousIndex = input.previousIndex ?? before.cumulativeFundingIndexLong.toString();
       const program = createPerpProgram(pool.primary, new Wallet(keeper));
       const ix = await program.methods.updateFunding()
         .accountsStrict({ market: perpAddresses.market(input.marketIndex), oracle: new PublicKey(before.oracle.toBase58()) })
@@ -41,7 +41,7 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
         if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) throw finalIfRejected(err);
       }
       const after = await fetchMarket(pool, input.marketIndex);
-      return { signature, rate: after.lastFundingRate.toString(), previousIndex, cumulativeIndex: after.cumulativeFundingIndex.toString() };
+      return { signature, rate: after.lastFundingRate.toString(), previousIndex, cumulativeIndex: after.cumulativeFundingIndexLong.toString() };
     },
 
     async recordFundingRate(r: { marketIndex: number; epoch: string; update: FundingUpdate; at: string }): Promise<void> {

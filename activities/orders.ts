@@ -67,12 +67,11 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
      */
     async preTradeCheck(o: OrderWire, options: { limit?: boolean } = {}): Promise<{ estimatedPrice: string; oraclePrice: string }> {
       const { market, reading } = await fetchPricedMarket(pool, o.marketIndex);
-      if (market.paused) throw refuse('MarketPaused', `market ${o.marketIndex} is paused`);
       const params = paramsOf(market);
       const [slot, account] = await Promise.all([pool.call('read the slot', (c) => c.getSlot()), loadMarginAccount(pool, o.user)]);
       const verdict = preTrade({
-        params, oracle: reading, slot: BigInt(slot), account, marketIndex: o.marketIndex, fundingIndex: big(market.cumulativeFundingIndex),
-        market: { longOpenInterest: big(market.longOpenInterest), shortOpenInterest: big(market.shortOpenInterest), maxOpenInterest: params.maxOpenInterestBase, oracleTwap: big(market.oracleTwap) },
+        params, oracle: reading, slot: BigInt(slot), account, marketIndex: o.marketIndex, fundingIndex: big(BigInt(o.baseAmount) < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong),
+        market: { longOpenInterest: big(market.longOpenInterest), shortOpenInterest: big(market.shortOpenInterest), maxOpenInterest: params.maxOpenInterestBase, oracleTwap: big(market.oracleTwap), paused: market.paused },
         order: { baseAmount: BigInt(o.baseAmount), limitPrice: options.limit === false ? null : BigInt(o.limitPrice), reduceOnly: o.reduceOnly },
       });
       if (!verdict.ok) {

@@ -33,7 +33,7 @@ export async function marginAccountOf(pool: RpcPool, user: DecodedUser): Promise
       position: { marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex) },
       params: paramsOf(market),
       price: reading.price,
-      fundingIndex: big(market.cumulativeFundingIndex),
+      fundingIndex: big(p.base) < 0n ? big(market.cumulativeFundingIndexShort) : big(market.cumulativeFundingIndexLong),
     });
   }
   return { collateral: big(user.collateral), positions };

@@ -31,7 +31,8 @@ export const currentLiquidationSeq = (user: Pick<DecodedUser, 'liquidationSeq' |
 export interface DecodedMarket {
   marketIndex: number;
   oracle: { toBase58(): string };
-  cumulativeFundingIndex: Num;
+  cumulativeFundingIndexLong: Num;
+  cumulativeFundingIndexShort: Num;
   longOpenInterest: Num;
   shortOpenInterest: Num;
   oracleTwap: Num;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  abs, applyFill, BASE_PRECISION, DEFAULT_MARKETS, equity, fillPrice, freeCollateral, fundingIndexDelta, fundingOwed,
+  abs, applyFill, BASE_PRECISION, DEFAULT_MARKETS, equity, fillPrice, freeCollateral, fundingIndexDelta, fundingIndexFor, fundingOwed,
   fundingRate, isBelowMaintenance, liquidationFee, liquidationSize, marginRequirement, PRICE_PRECISION, QUOTE_PRECISION,
   resolveBankruptcy, socializedLossIndexDelta, takerFee, unrealizedPnl, emptyPosition, type Account, type Position,
 } from './index';
@@ -11,7 +11,9 @@ const params = DEFAULT_MARKETS[0]!; // SOL-PERP
 /** A one-market exchange built only from domain functions; every transfer names both of its sides. */
 class Exchange {
   oracle = 100n * PRICE_PRECISION;
-  fundingIndex = 0n;
+  /** Each side's index: funding moves both, a socialized loss only the paying side's. */
+  fundingIndexLong = 0n;
+  fundingIndexShort = 0n;
   longOi = 0n;
   shortOi = 0n;
   vault = 0n; // deposits - withdrawals
@@ -25,7 +27,11 @@ class Exchange {
 
   account(u: number, price = this.oracle): Account {
     const user = this.users[u]!;
-    return { collateral: user.collateral, positions: [{ position: user.position, params, price, fundingIndex: this.fundingIndex }] };
+    return { collateral: user.collateral, positions: [{ position: user.position, params, price, fundingIndex: this.indexFor(user.position.base) }] };
+  }
+
+  indexFor(base: bigint): bigint {
+    return fundingIndexFor({ cumulativeFundingIndexLong: this.fundingIndexLong, cumulativeFundingIndexShort: this.fundingIndexShort }, base);
   }
 
   deposit(u: number, amount: bigint) {
@@ -42,16 +48,19 @@ class Exchange {
 
   settleFunding(u: number) {
     const user = this.users[u]!;
-    const owed = fundingOwed(user.position.base, user.position.lastFundingIndex, this.fundingIndex);
+    const index = this.indexFor(user.position.base);
+    const owed = fundingOwed(user.position.base, user.position.lastFundingIndex, index);
     user.collateral -= owed;
     this.pnlPool += owed;
-    user.position = { ...user.position, lastFundingIndex: this.fundingIndex };
+    user.position = { ...user.position, lastFundingIndex: index };
+    return owed;
   }
 
   fill(u: number, delta: bigint, price: bigint, fee: bigint) {
     const user = this.users[u]!;
     const out = applyFill(user.position, delta, price);
-    user.position = out.position;
+    // Settled before the fill: the position follows its (possibly new) side's index.
+    user.position = { ...out.position, lastFundingIndex: this.indexFor(out.position.base) };
     user.collateral += out.realizedPnl - fee;
     this.pnlPool -= out.realizedPnl;
     this.insurance += fee;
@@ -73,7 +82,9 @@ class Exchange {
 
   fundingTick(premiumBps: bigint) {
     const mark = this.oracle + (this.oracle * premiumBps) / 10_000n;
-    this.fundingIndex += fundingIndexDelta(fundingRate(mark, this.oracle, params.fundingRateCap), this.oracle);
+    const delta = fundingIndexDelta(fundingRate(mark, this.oracle, params.fundingRateCap), this.oracle);
+    this.fundingIndexLong += delta;
+    this.fundingIndexShort += delta;
   }
 
   liquidate(u: number): { closed: bigint; restored: boolean | null } {
@@ -94,10 +105,17 @@ class Exchange {
     const { insurancePaid, socializedLoss } = resolveBankruptcy(user.collateral, this.insurance);
     this.insurance -= insurancePaid;
     user.collateral += insurancePaid + socializedLoss;
-    // The pool fronts the socialized part and recovers it from open positions through the index.
-    this.pnlPool -= socializedLoss;
+    this.socialize(socializedLoss);
+  }
+
+  /** The pool fronts a socialized loss and recovers it from the paying side's positions through its index. */
+  socialize(loss: bigint): 'long' | 'short' {
+    this.pnlPool -= loss;
     const side = this.longOi >= this.shortOi ? 'long' : 'short';
-    this.fundingIndex += socializedLossIndexDelta(socializedLoss, side === 'long' ? this.longOi : this.shortOi, side);
+    const delta = socializedLossIndexDelta(loss, side === 'long' ? this.longOi : this.shortOi, side);
+    if (side === 'long') this.fundingIndexLong += delta;
+    else this.fundingIndexShort += delta;
+    return side;
   }
 
   moneyOnBooks(): bigint {
@@ -176,6 +194,37 @@ describe('perp engine invariants over random sequences', () => {
         expect(net <= BigInt(owed.length)).toBe(true);
       },
     ));
+  });
+
+  it('charges a socialized loss to the paying side only, and the pool gets it back to the base unit', () => {
+    fc.assert(fc.property(
+      fc.array(fc.bigInt({ min: -1_000n * BASE_PRECISION, max: 1_000n * BASE_PRECISION }).filter((b) => b !== 0n), { minLength: 2, maxLength: 8 }),
+      fc.bigInt({ min: 1n, max: 100_000n * QUOTE_PRECISION }),
+      fc.bigInt({ min: -300n, max: 300n }),
+      (bases, loss, premiumBps) => {
+        const ex = new Exchange(bases.length);
+        bases.forEach((b, u) => {
+          ex.deposit(u, 1_000_000n * QUOTE_PRECISION);
+          ex.fill(u, b, ex.oracle, 0n);
+        });
+        ex.fundingTick(premiumBps); // funding before the loss moves both sides alike
+        bases.forEach((_, u) => ex.settleFunding(u));
+        const before = ex.users.map((x) => x.collateral);
+        const poolBefore = ex.pnlPool;
+        const side = ex.socialize(loss);
+        const paid = bases.map((_, u) => ex.settleFunding(u));
+        const payers = bases.map((b) => (side === 'long' ? b > 0n : b < 0n));
+        bases.forEach((_, u) => {
+          if (!payers[u]) expect(ex.users[u]!.collateral).toBe(before[u]); // the other side does not move
+          else expect(paid[u]! > 0n).toBe(true);
+        });
+        const recovered = ex.pnlPool - (poolBefore - loss);
+        expect(recovered >= loss).toBe(true); // back to the base unit...
+        expect(recovered <= loss + BigInt(payers.filter(Boolean).length)).toBe(true); // ...rounding (up to a unit per payer) to the protocol
+        // The loss is the only money missing from the books (a bankrupt account spent it; bankrupt() books that side).
+        expect(ex.moneyOnBooks()).toBe(ex.vault - loss);
+      },
+    ), { numRuns: 300 });
   });
 
   it('leaves an account at or above maintenance after a liquidation step that is not capped', () => {

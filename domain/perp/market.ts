@@ -30,9 +30,18 @@ export interface MarketParams {
 export interface MarketState {
   longOpenInterest: bigint; // BASE, >= 0
   shortOpenInterest: bigint; // BASE, >= 0
-  /** Cumulative funding paid per whole base unit by longs, FUNDING_INDEX_PRECISION quote. */
-  cumulativeFundingIndex: bigint;
+  /**
+   * Cumulative funding paid per whole base unit, FUNDING_INDEX_PRECISION quote, by longs and by shorts
+   * (a short pays when its index falls). Funding moves both alike; a loss socialized over one side moves
+   * only that side's index, so only that side pays it (Drift's cumulative_funding_rate_long/short).
+   */
+  cumulativeFundingIndexLong: bigint;
+  cumulativeFundingIndexShort: bigint;
 }
+
+/** The index a position of `base` settles against: its side's. */
+export const fundingIndexFor = (market: Pick<MarketState, 'cumulativeFundingIndexLong' | 'cumulativeFundingIndexShort'>, base: bigint): bigint =>
+  base < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong;
 
 interface MarketsFile {
   markets: { marketIndex: number; symbol: string; initialPriceE6: string; imfBpsPerSqrtUnit: string; skewScaleBase: string; maxOpenInterestBase: string }[];

@@ -88,7 +88,7 @@ export const unrealizedPnl = (position: Position, price: bigint): bigint =>
 
 /** Why the program refuses a fill before margin (the program's error names). */
 export type FillRefusal =
-  | 'ReduceOnlyViolated' | 'OracleStale' | 'OracleLowConfidence' | 'OracleNonPositive' | 'OracleTwapDeviation'
+  | 'ReduceOnlyViolated' | 'MarketPaused' | 'OracleStale' | 'OracleLowConfidence' | 'OracleNonPositive' | 'OracleTwapDeviation'
   | 'SlippageExceeded' | 'MaxOpenInterest';
 
 const ORACLE_REFUSALS: Record<Exclude<OracleVerdict, 'ok'>, FillRefusal> = {
@@ -101,6 +101,8 @@ export interface FillMarket {
   shortOpenInterest: bigint;
   maxOpenInterest: bigint;
   oracleTwap: bigint;
+  /** A paused market takes no fill that adds risk (closing at a reliable price goes on). */
+  paused: boolean;
 }
 
 /** What a fill's checks decided: the size after the reduce-only clamp, whether it adds risk, price and fee. */
@@ -114,7 +116,7 @@ export interface FillPlan {
 /**
  * The pre-trade rule of one fill, in the program's order (math/trading.rs `plan_fill` is the same, the
  * shared vectors prove it): a reduce-only order is clamped to the position and refused if it would not
- * reduce; a fill adds risk when the position grows or flips; every fill needs a fresh, positive, confident
+ * reduce; a fill adds risk when the position grows or flips, which a paused market refuses; every fill needs a fresh, positive, confident
  * price, and adding risk also needs it near its TWAP (the TWAP before this fill); the skewed fill price
  * must respect the order's limit; adding risk must keep both sides' open interest within the cap. Margin
  * after the fill is checked on the whole account (margin.ts).
@@ -131,6 +133,7 @@ export function planFill(
   }
   const after = before + delta;
   const riskIncreasing = abs(after) > abs(before) || sign(after) * sign(before) < 0n;
+  if (market.paused && riskIncreasing) return { ok: false, refusal: 'MarketPaused' };
   const verdict = checkOracle(params, oracle, slot, market.oracleTwap);
   if (verdict !== 'ok' && !(verdict === 'twap-deviation' && !riskIncreasing)) return { ok: false, refusal: ORACLE_REFUSALS[verdict] };
   const price = fillPrice(oracle.price, market.longOpenInterest - market.shortOpenInterest, delta, params.skewScaleBase);

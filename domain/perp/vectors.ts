@@ -78,8 +78,8 @@ export function evaluate(c: Pick<VectorCase, 'fn' | 'market' | 'args'>): string[
     case 'oracle': return out(checkOracle(m, { price: a[0]!, confidence: a[1]!, publishSlot: a[2]! }, a[3]!, a[4]!));
     case 'twap': return out(updateTwap(a[0]!, a[1]!, a[2]!, a[3]!));
     case 'plan_fill': {
-      const [position, order, limit, reduceOnly, price, confidence, publishSlot, slot, twap, long, short, cap] = a as [bigint, ...bigint[]];
-      const r = planFill(m, { longOpenInterest: long!, shortOpenInterest: short!, maxOpenInterest: cap!, oracleTwap: twap! },
+      const [position, order, limit, reduceOnly, price, confidence, publishSlot, slot, twap, long, short, cap, paused] = a as [bigint, ...bigint[]];
+      const r = planFill(m, { longOpenInterest: long!, shortOpenInterest: short!, maxOpenInterest: cap!, oracleTwap: twap!, paused: paused !== 0n },
         { price: price!, confidence: confidence!, publishSlot: publishSlot! }, slot!, position, order!, limit!, reduceOnly !== 0n);
       return r.ok ? out('ok', r.plan.delta, r.plan.riskIncreasing ? 1n : 0n, r.plan.price, r.plan.fee) : out(r.refusal);
     }
@@ -163,7 +163,8 @@ function argsFor(fn: (typeof FNS)[number], r: ReturnType<typeof prng>): string[]
       const cap = r.pick([10n ** 15n, (long > short ? long : short) + r.range(0n, 50n * BASE_PRECISION), (long > short ? long : short) + r.range(0n, BASE_PRECISION)]);
       const usually = <T>(x: T, otherwise: T) => r.pick([x, x, x, x, x, x, x, otherwise]);
       return [position, order, limit, r.pick([0n, 1n]), usually(p, 0n), (p * usually(r.range(0n, 150n), r.range(150n, 300n))) / 10_000n,
-        slot - usually(r.range(0n, 20n), r.range(20n, 40n)), slot, p + (p * r.pick([0n, r.range(-1_500n, 1_500n)])) / 10_000n, long, short, cap].map(String);
+        slot - usually(r.range(0n, 20n), r.range(20n, 40n)), slot, p + (p * r.pick([0n, r.range(-1_500n, 1_500n)])) / 10_000n, long, short, cap,
+        usually(0n, 1n)].map(String);
     }
   }
 }

@@ -40,7 +40,7 @@ describe('RiskBook', () => {
   it('finds exactly the holders a price puts below maintenance (same as valuing everyone)', () => {
     fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 40 }), fc.integer({ min: -3000, max: 3000 }), fc.integer({ min: -3000, max: 3000 }), (specs, moveSol, moveBtc) => {
       const book = new RiskBook();
-      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndex: 0n, price: startPrice[m.marketIndex]! });
+      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndexLong: 0n, fundingIndexShort: 0n, price: startPrice[m.marketIndex]! });
       specs.forEach((s, i) => book.upsert(`acct-${i}`, user({
         collateral: s.collateral,
         positions: s.positions.map((p) => {
@@ -72,7 +72,7 @@ describe('RiskBook', () => {
     const change = fc.record({ who: fc.nat(), next: fc.option(spec, { nil: null }) }); // null: the account closes
     fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 30 }), fc.array(change, { maxLength: 30 }), fc.integer({ min: -3000, max: 3000 }), (specs, changes, move) => {
       const book = new RiskBook();
-      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndex: 0n, price: startPrice[m.marketIndex]! });
+      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndexLong: 0n, fundingIndexShort: 0n, price: startPrice[m.marketIndex]! });
       specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
       for (const m of [sol, btc]) book.underwater(m.marketIndex); // both indexes built
       for (const { who, next } of changes) {
@@ -95,14 +95,26 @@ describe('RiskBook', () => {
     // Found by the property above: 11 base units short behind one quote unit of collateral are under
     // water at 150 although the trigger formula says 176.5: at this size rounding outweighs the slack.
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndex: 0n, price: 150n * PRICE_PRECISION });
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 150n * PRICE_PRECISION });
     book.upsert('s', user({ collateral: 1n, positions: [{ market: 0, base: -11n, entry: 150n * PRICE_PRECISION }] }));
     expect(book.underwater(sol.marketIndex).map((u) => u.account)).toEqual(['s']);
   });
 
+  it('liquidates nobody at a paused market\'s price: neither in it nor an account holding a position in it', () => {
+    const book = new RiskBook();
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 130n * PRICE_PRECISION, paused: true });
+    book.setMarket(btc.marketIndex, { params: btc, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 50_000n * PRICE_PRECISION });
+    book.upsert('a', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    book.upsert('b', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }, { market: 1, base: BASE_PRECISION / 100n, entry: 50_000n * PRICE_PRECISION }] }));
+    expect(book.underwater(sol.marketIndex)).toEqual([]);
+    expect(book.underwater(btc.marketIndex)).toEqual([]);
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 130n * PRICE_PRECISION, paused: false });
+    expect(book.underwater(sol.marketIndex).map((u) => u.account).sort()).toEqual(['a', 'b']);
+  });
+
   it('re-indexes an account when it changes and forgets a closed one', () => {
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndex: 0n, price: 150n * PRICE_PRECISION });
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 150n * PRICE_PRECISION });
     book.upsert('a', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
     expect(book.underwater(sol.marketIndex)).toEqual([]);
     book.setPrice(sol.marketIndex, 130n * PRICE_PRECISION); // lost 200 of 100 collateral
@@ -117,7 +129,7 @@ describe('RiskBook', () => {
 
   it('names the chain\'s liquidation episode: the open one while it runs, the next one after it ended', () => {
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndex: 0n, price: 130n * PRICE_PRECISION });
+    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 130n * PRICE_PRECISION });
     const under = { collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] };
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: true } }));
     expect(book.underwater(sol.marketIndex).map((u) => u.seq)).toEqual(['4']);

@@ -8,8 +8,12 @@ import { big, paramsOf } from '../../solana/margin-account';
 
 export interface MarketState {
   params: MarketParams;
-  fundingIndex: bigint;
+  /** The market's funding index for longs and for shorts (a loss socialized over one side moves only its own). */
+  fundingIndexLong: bigint;
+  fundingIndexShort: bigint;
   price: bigint;
+  /** A paused market's price is not trusted: nobody holding a position in it is liquidated (the program refuses too). */
+  paused?: boolean;
 }
 
 interface Holder {
@@ -98,7 +102,10 @@ export class RiskBook {
   /** A market's parameters, funding index and oracle price, read again (after funding or a parameter change). */
   async refreshMarket(pool: RpcPool, marketIndex: number): Promise<void> {
     const { market, reading } = await fetchPricedMarket(pool, marketIndex);
-    this.setMarket(marketIndex, { params: paramsOf(market), fundingIndex: big(market.cumulativeFundingIndex), price: reading.price });
+    this.setMarket(marketIndex, {
+      params: paramsOf(market), fundingIndexLong: big(market.cumulativeFundingIndexLong), fundingIndexShort: big(market.cumulativeFundingIndexShort), price: reading.price,
+      paused: market.paused,
+    });
   }
 
   setMarket(marketIndex: number, state: MarketState): void {
@@ -134,7 +141,7 @@ export class RiskBook {
     for (const position of holder.positions) {
       const market = this.markets.get(position.marketIndex);
       if (!market) return null; // a market this monitor does not follow: value it on chain instead
-      positions.push({ position, params: market.params, price: market.price, fundingIndex: market.fundingIndex });
+      positions.push({ position, params: market.params, price: market.price, fundingIndex: position.base < 0n ? market.fundingIndexShort : market.fundingIndexLong });
     }
     return { collateral: holder.collateral, positions };
   }
@@ -142,7 +149,7 @@ export class RiskBook {
   /** Holders of `marketIndex` below maintenance at the current prices. */
   underwater(marketIndex: number): Underwater[] {
     const market = this.markets.get(marketIndex);
-    if (!market) return [];
+    if (!market || market.paused) return [];
     const index = this.indexOf(marketIndex);
     const candidates = new Set(index.multi);
     // A long is at risk once the price is at or below its trigger, a short at or above.
@@ -160,6 +167,7 @@ export class RiskBook {
     for (const account of candidates) {
       const margin = this.marginAccount(account);
       if (!margin || !isBelowMaintenance(margin)) continue;
+      if (margin.positions.some((p) => this.markets.get(p.position.marketIndex)?.paused)) continue;
       const holder = this.holders.get(account)!;
       out.push({ account, wallet: holder.wallet, seq: holder.liquidationSeq.toString() });
     }

@@ -144,7 +144,7 @@ describe('a worker killed right after the chain executed', () => {
   }, 180_000);
 
   it('cranks funding once and settles every position from the index before the crank', async () => {
-    const indexBefore = BigInt((await fetchMarket(new RpcPool(ln.rpcUrls, { now: () => Date.now() }), 0)).cumulativeFundingIndex.toString());
+    const indexBefore = BigInt((await fetchMarket(new RpcPool(ln.rpcUrls, { now: () => Date.now() }), 0)).cumulativeFundingIndexLong.toString());
     await ln.control('/advance', { slots: 10, secs: 3_601 });
     await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
     const epoch = String(Math.floor(Date.now() / 3_600_000));

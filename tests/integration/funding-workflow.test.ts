@@ -46,7 +46,8 @@ describe('funding settlement on the real stack', () => {
     expect(rate).toMatchObject({ epoch: BigInt(epoch), rate: BigInt(result.rate), cumulativeIndex: result.cumulativeIndex });
     const [payment] = await h.db.select().from(fundingPayments).where(eq(fundingPayments.account, trader.user.toBase58()));
     const market = await trader.program.account.market.fetch(perpAddresses.market(0));
-    expect(market.cumulativeFundingIndex.toString()).toBe(result.cumulativeIndex);
+    expect(market.cumulativeFundingIndexLong.toString()).toBe(result.cumulativeIndex);
+    expect(market.cumulativeFundingIndexShort.toString()).toBe(result.cumulativeIndex); // funding moves both sides alike
     expect(payment!.amount).toBe(fundingOwed(3n * BASE_PRECISION, 0n, BigInt(result.cumulativeIndex)));
     expect(payment!.amount).toBeGreaterThan(0n);
 
@@ -61,7 +62,7 @@ describe('funding settlement on the real stack', () => {
     const handle = await h.temporal.workflow.start('fundingSettlementWorkflow', { workflowId: `funding:0:again-${h.id}`, taskQueue: h.config.temporal.taskQueue, args: [{ marketIndex: 0, epoch: `${epoch}9` }] });
     const result = (await handle.result()) as FundingResult;
     const market = await trader.program.account.market.fetch(perpAddresses.market(0));
-    expect(result.cumulativeIndex).toBe(market.cumulativeFundingIndex.toString()); // not moved twice
+    expect(result.cumulativeIndex).toBe(market.cumulativeFundingIndexLong.toString()); // not moved twice
   });
 
   it('names the period from the scheduled start and settles it once however often it is triggered', async () => {

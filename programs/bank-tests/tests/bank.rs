@@ -36,7 +36,8 @@ async fn deposit_fill_funding_liquidation_withdraw_conserves_money() {
     env.update_funding().await.unwrap();
     let market: Market = env.account(&env.market.clone()).await;
     assert!(market.last_funding_rate > 0, "longs pay when the mark is above the oracle");
-    assert!(market.cumulative_funding_index > 0);
+    assert!(market.cumulative_funding_index_long > 0);
+    assert_eq!(market.cumulative_funding_index_short, market.cumulative_funding_index_long, "funding moves both sides alike");
     assert_eq!(program_error(env.update_funding().await.unwrap_err()), custom(ErrorCode::FundingNotDue));
 
     // The price falls to 81: below maintenance, partial liquidation steps restore the account.
@@ -88,12 +89,14 @@ async fn a_gap_through_bankruptcy_is_paid_by_insurance_then_socialized() {
     let user: User = env.account(&t.user).await;
     assert!(user.open_positions().next().is_none());
     assert!(user.collateral < 0, "the account is bankrupt");
-    let index_before = env.account::<Market>(&env.market.clone()).await.cumulative_funding_index;
+    let before: Market = env.account(&env.market.clone()).await;
     env.resolve_bankruptcy(&t).await.unwrap();
     assert_eq!(env.account::<User>(&t.user).await.collateral, 0);
     let global: GlobalState = env.account(&env.global.clone()).await;
     assert_eq!(global.insurance_fund, 0, "the fund paid what it held");
-    assert!(env.account::<Market>(&env.market.clone()).await.cumulative_funding_index > index_before, "the rest is charged to the longs");
+    let after: Market = env.account(&env.market.clone()).await;
+    assert!(after.cumulative_funding_index_long > before.cumulative_funding_index_long, "the rest is charged to the longs");
+    assert_eq!(after.cumulative_funding_index_short, before.cumulative_funding_index_short, "and not to the shorts");
     env.assert_conserved(&[&t, &other]).await;
     assert_eq!(program_error(env.resolve_bankruptcy(&t).await.unwrap_err()), custom(ErrorCode::NotBankrupt));
 }
@@ -289,4 +292,107 @@ async fn accounts_of_the_wrong_owner_or_oracle_are_rejected() {
     ix.accounts.push(solana_sdk::instruction::AccountMeta::new_readonly(env.market, false));
     ix.accounts.push(solana_sdk::instruction::AccountMeta::new_readonly(other_oracle, false));
     assert_eq!(program_error(env.send(vec![ix], &[&w]).await.unwrap_err()), custom(ErrorCode::InvalidOracle));
+}
+
+#[tokio::test]
+async fn a_socialized_loss_is_paid_back_to_the_pool_by_the_paying_side_only() {
+    let mut env = Env::start().await;
+    // One account that goes bankrupt, and a balanced book of third parties: 100 long, 100 short.
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    let mut others = Vec::new();
+    for (nonce, base) in [(1u64, 40 * BASE), (1, 60 * BASE), (1, -50 * BASE), (1, -50 * BASE)] {
+        let o = env.trader(10_000 * USDC).await;
+        let ow = o.wallet.insecure_clone();
+        env.send(vec![env.deposit_ix(&o, &ow.pubkey(), 10_000 * USDC)], &[&ow]).await.unwrap();
+        env.fill(&env.order(&o, base, if base > 0 { 101 * PRICE } else { 99 * PRICE }, nonce, false), &ow).await.unwrap();
+        others.push(o);
+    }
+    env.fill(&env.order(&t, 150 * BASE, 102 * PRICE, 1, false), &w).await.unwrap();
+
+    // -8 %: the 150 SOL long on 1,000 USDC is bankrupt once liquidated (and the TWAP stays within 10 %).
+    env.advance(2, 1).await;
+    env.set_price(92_0000_0000, 1_000_000).await;
+    while env.liquidate(&t).await.is_ok() {
+        env.advance(1, 1).await;
+        env.set_price(92_0000_0000, 1_000_000).await;
+    }
+    assert!(env.account::<User>(&t.user).await.collateral < 0, "the account is bankrupt");
+    let market: Market = env.account(&env.market.clone()).await;
+    assert_eq!(market.long_open_interest, market.short_open_interest, "the third parties' book is balanced");
+    let pool_before = env.account::<GlobalState>(&env.global.clone()).await.pnl_pool;
+    let insurance = env.account::<GlobalState>(&env.global.clone()).await.insurance_fund;
+    let deficit = -env.account::<User>(&t.user).await.collateral;
+    env.resolve_bankruptcy(&t).await.unwrap();
+    let socialized = i64::try_from(deficit as u64 - insurance).unwrap();
+    assert!(socialized > 0, "insurance could not pay it all");
+    let pool_after_loss = env.account::<GlobalState>(&env.global.clone()).await.pnl_pool;
+    assert_eq!(pool_after_loss, pool_before - socialized, "the pool advanced the loss");
+
+    // Everyone settles (a 1-unit withdrawal settles every position of the account).
+    let collateral_before: Vec<i64> = {
+        let mut v = Vec::new();
+        for o in &others {
+            v.push(env.account::<User>(&o.user).await.collateral);
+        }
+        v
+    };
+    for o in &others {
+        let ow = o.wallet.insecure_clone();
+        env.send(vec![env.withdraw_ix(o, &ow.pubkey(), 1, true)], &[&ow]).await.unwrap();
+    }
+    let mut paid_by_longs = 0i64;
+    for (i, o) in others.iter().enumerate() {
+        let paid = collateral_before[i] - 1 - env.account::<User>(&o.user).await.collateral;
+        if i < 2 {
+            assert!(paid > 0, "long {i} pays its share");
+            paid_by_longs += paid;
+        } else {
+            assert_eq!(paid, 0, "short {i}: the other side's collateral does not move");
+        }
+    }
+    let recovered = env.account::<GlobalState>(&env.global.clone()).await.pnl_pool - pool_after_loss;
+    assert_eq!(recovered, paid_by_longs, "what the longs paid went to the pool");
+    // Each payer's share is rounded up: the pool gets the loss back to the base unit, at most one unit per payer more.
+    assert!(recovered >= socialized && recovered <= socialized + 2, "recovered {recovered} of {socialized}");
+    let all: Vec<&Trader> = std::iter::once(&t).chain(others.iter()).collect();
+    env.assert_conserved(&all).await;
+}
+
+#[tokio::test]
+async fn a_paused_market_takes_only_closes_at_a_reliable_price_liquidates_nobody_and_accrues_no_funding() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    env.fill(&env.order(&t, 50 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+    env.set_paused(true).await.unwrap();
+
+    // No fill that adds risk.
+    assert_eq!(program_error(env.fill(&env.order(&t, 10 * BASE, 101 * PRICE, 2, false), &w).await.unwrap_err()), custom(ErrorCode::MarketPaused));
+    // No funding while paused, due or not.
+    env.advance(10, 3_601).await;
+    env.set_price(100_0000_0000, 1_000_000).await;
+    assert_eq!(program_error(env.update_funding().await.unwrap_err()), custom(ErrorCode::MarketPaused));
+    // Nobody is liquidated at the paused market's price, even below maintenance.
+    env.advance(1, 1).await;
+    env.set_price(81_0000_0000, 1_000_000).await;
+    assert_eq!(program_error(env.liquidate(&t).await.unwrap_err()), custom(ErrorCode::MarketPaused));
+    // A reduce-only close needs a reliable price: refused on a stale one, taken on a fresh one (far from its TWAP).
+    env.advance(60, 1).await;
+    let slot = env.slot().await;
+    env.set_price_at(81_0000_0000, 1_000_000, slot - 40).await;
+    assert_eq!(program_error(env.fill(&env.order(&t, -10 * BASE, 0, 3, true), &w).await.unwrap_err()), custom(ErrorCode::OracleStale));
+    env.set_price(81_0000_0000, 1_000_000).await;
+    env.fill(&env.order(&t, -10 * BASE, 0, 4, true), &w).await.unwrap();
+    assert_eq!(env.account::<User>(&t.user).await.positions[0].base, 40 * BASE);
+
+    // Resuming restarts the funding period: the paused hour accrues nothing.
+    let before: Market = env.account(&env.market.clone()).await;
+    env.set_paused(false).await.unwrap();
+    assert_eq!(program_error(env.update_funding().await.unwrap_err()), custom(ErrorCode::FundingNotDue));
+    let after: Market = env.account(&env.market.clone()).await;
+    assert_eq!(after.cumulative_funding_index_long, before.cumulative_funding_index_long);
+    env.assert_conserved(&[&t]).await;
 }

@@ -1308,9 +1308,18 @@ export type QuantdeskPerp = {
             "type": "u64"
           },
           {
-            "name": "cumulativeFundingIndex",
+            "name": "cumulativeFundingIndexLong",
             "docs": [
-              "Quote (1e6) per whole base unit paid by longs, scaled by FUNDING_INDEX_PRECISION."
+              "Quote (1e6) per whole base unit paid by longs, scaled by FUNDING_INDEX_PRECISION: funding, plus",
+              "the losses socialized over the longs."
+            ],
+            "type": "i128"
+          },
+          {
+            "name": "cumulativeFundingIndexShort",
+            "docs": [
+              "The same index for shorts (a short pays when it falls): funding moves both alike, a loss socialized",
+              "over the shorts only this one. Drift keeps cumulative_funding_rate_long/short the same way."
             ],
             "type": "i128"
           },

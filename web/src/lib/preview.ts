@@ -56,7 +56,7 @@ export function previewOrder(input: PreviewInput): Preview {
   const verdict = preTrade({
     params, account: { collateral, positions: held }, marketIndex: input.marketIndex, fundingIndex: 0n,
     oracle: { price: input.oraclePrice, confidence: 0n, publishSlot: 0n }, slot: 0n,
-    market: { longOpenInterest: input.skew > 0n ? input.skew : 0n, shortOpenInterest: input.skew < 0n ? -input.skew : 0n, maxOpenInterest: NO_CAP, oracleTwap: 0n },
+    market: { longOpenInterest: input.skew > 0n ? input.skew : 0n, shortOpenInterest: input.skew < 0n ? -input.skew : 0n, maxOpenInterest: NO_CAP, oracleTwap: 0n, paused: false },
     order: { baseAmount: input.delta, limitPrice: input.limitPrice ?? null, reduceOnly: input.reduceOnly ?? false },
   });
   if (!verdict.plan) return { refusal: verdict.ok ? null : verdict.refusal, fillPrice: null, fee: null, initialRequirement: null, freeCollateralAfter: null, leverageBpsAfter: null, liquidationPriceAfter: null, passesInitialMargin: false };

@@ -255,6 +255,13 @@ impl Env {
         self.send(ixs, &[&keeper]).await
     }
 
+    /// The admin pauses or resumes the market.
+    pub async fn set_paused(&mut self, paused: bool) -> Result<(), BanksClientError> {
+        let admin = self.admin.insecure_clone();
+        let ix = self.ix(accounts::AdminMarket { admin: admin.pubkey(), global: self.global, market: self.market }, instruction::SetMarketPaused { paused });
+        self.send(vec![ix], &[&admin]).await
+    }
+
     pub async fn update_funding(&mut self) -> Result<(), BanksClientError> {
         let payer = self.ctx.payer.insecure_clone();
         let ix = self.ix(accounts::UpdateFunding { market: self.market, oracle: self.oracle }, instruction::UpdateFunding {});

@@ -37,7 +37,7 @@ pub fn margin_account(user: &User, markets: &[&PricedMarket]) -> Result<MarginAc
             position: p.math(),
             params: priced.market.config.math(),
             price: priced.reading.price,
-            funding_index: priced.market.cumulative_funding_index,
+            funding_index: priced.market.funding_index_for(p.base.into()),
         });
     }
     Ok(MarginAccount { collateral: user.collateral.into(), positions })

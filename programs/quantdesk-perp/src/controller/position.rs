@@ -12,12 +12,13 @@ pub fn to_u64(v: i128) -> Result<u64> {
     u64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
 }
 
-/// Moves funding owed since the position last settled between the user and the PnL pool; returns it
-/// (> 0 paid by the user).
+/// Moves funding (and socialized losses) owed since the position last settled, at its side's index,
+/// between the user and the PnL pool; returns it (> 0 paid by the user).
 pub fn settle_funding(user: &mut User, slot: usize, market: &Market, global: &mut GlobalState) -> Result<i128> {
     let position = &mut user.positions[slot];
-    let owed = funding_owed(position.base.into(), position.last_funding_index, market.cumulative_funding_index)?;
-    position.last_funding_index = market.cumulative_funding_index;
+    let index = market.funding_index_for(position.base.into());
+    let owed = funding_owed(position.base.into(), position.last_funding_index, index)?;
+    position.last_funding_index = index;
     user.collateral = to_i64(i128::from(user.collateral) - owed)?;
     global.pnl_pool = to_i64(i128::from(global.pnl_pool) + owed)?;
     Ok(owed)
@@ -33,12 +34,13 @@ pub fn position_slot(user: &mut User, market: &Market) -> Result<usize> {
         market_index: market.market_index,
         base: 0,
         quote_entry: 0,
-        last_funding_index: market.cumulative_funding_index,
+        last_funding_index: market.cumulative_funding_index_long,
     };
     Ok(i)
 }
 
 /// Applies a fill to the user, the market's open interest and the PnL pool; the fee goes to insurance.
+/// Funding must be settled first: the position then follows its (possibly new) side's index.
 pub fn execute_fill(user: &mut User, slot: usize, market: &mut Market, global: &mut GlobalState, delta: i128, price: i128, fee: i128) -> Result<FillOutcome> {
     let outcome = apply_fill(&user.positions[slot].math(), delta, price)?;
     let position = &mut user.positions[slot];
@@ -46,6 +48,8 @@ pub fn execute_fill(user: &mut User, slot: usize, market: &mut Market, global: &
     position.quote_entry = to_i64(outcome.position.quote_entry)?;
     if position.base == 0 && position.quote_entry == 0 {
         *position = PerpPosition::default();
+    } else {
+        position.last_funding_index = market.funding_index_for(position.base.into());
     }
     user.collateral = to_i64(i128::from(user.collateral) + outcome.realized_pnl - fee)?;
     global.pnl_pool = to_i64(i128::from(global.pnl_pool) - outcome.realized_pnl)?;

@@ -45,7 +45,13 @@ pub fn handle_update_market_params(ctx: Context<AdminMarket>, config: MarketConf
     Ok(())
 }
 
+/// Pausing stops risk-increasing fills, liquidations and funding; reduce-only closes go on at a reliable
+/// price. Unpausing restarts the funding period, so the paused time accrues no funding.
 pub fn handle_set_market_paused(ctx: Context<AdminMarket>, paused: bool) -> Result<()> {
-    ctx.accounts.market.paused = paused;
+    let market = &mut ctx.accounts.market;
+    if market.paused && !paused {
+        market.last_funding_ts = Clock::get()?.unix_timestamp;
+    }
+    market.paused = paused;
     Ok(())
 }

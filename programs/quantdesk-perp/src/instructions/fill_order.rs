@@ -42,7 +42,6 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     validate!(order.base_amount != 0, ErrorCode::ZeroSize);
     let market = &mut ctx.accounts.market;
     validate!(order.market_index == market.market_index, ErrorCode::InvalidOrderSignature);
-    validate!(!market.paused, ErrorCode::MarketPaused);
     let global = &mut ctx.accounts.global;
 
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
@@ -56,6 +55,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
             short_open_interest: i128::from(market.short_open_interest),
             max_open_interest: i128::from(market.config.max_open_interest_base),
             oracle_twap: i128::from(market.oracle_twap),
+            paused: market.paused,
         },
         &FillOracle { price: reading.price, confidence: reading.confidence, publish_slot: reading.publish_slot, slot: i128::from(clock.slot) },
         i128::from(user.positions[slot].base),
@@ -68,6 +68,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
         FillRefusal::Oracle(verdict) => oracle_refusal(verdict),
         FillRefusal::SlippageExceeded => error!(ErrorCode::SlippageExceeded),
         FillRefusal::MaxOpenInterest => error!(ErrorCode::MaxOpenInterest),
+        FillRefusal::MarketPaused => error!(ErrorCode::MarketPaused),
     })?;
     update_twaps(market, &reading, clock.unix_timestamp)?;
     let funding_paid = settle_funding(user, slot, market, global)?;

@@ -37,6 +37,8 @@ pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'inf
     let market = &mut ctx.accounts.market;
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
     require_fresh(&reading, market, slot)?;
+    // A paused market's price is not trusted: nobody is liquidated at it.
+    validate!(!market.paused, ErrorCode::MarketPaused);
     let user = &mut ctx.accounts.user;
     validate!(liquidation_seq == user.current_liquidation_seq() && step == user.next_liquidation_step(), ErrorCode::StaleLiquidation);
     let global = &mut ctx.accounts.global;
@@ -45,6 +47,7 @@ pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'inf
 
     let this = PricedMarket { market: (**market).clone(), reading };
     let others = load_priced_markets(ctx.remaining_accounts)?;
+    validate!(others.iter().all(|p| !p.market.paused), ErrorCode::MarketPaused);
     let priced: Vec<&PricedMarket> = std::iter::once(&this).chain(others.iter()).collect();
     let account = margin_account(user, &priced)?;
     let target = account.positions.iter().position(|p| p.position == user.positions[index].math()).ok_or(ErrorCode::NotLiquidatable)?;

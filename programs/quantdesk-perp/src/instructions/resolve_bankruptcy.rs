@@ -33,7 +33,10 @@ pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<Bank
     user.collateral = 0;
     let longs_pay = market.long_open_interest >= market.short_open_interest;
     let paying_oi = if longs_pay { market.long_open_interest } else { market.short_open_interest };
+    // Only the paying side's index moves: each of its positions pays its share (rounded up, to the
+    // protocol) into the PnL pool as it settles; the other side is not touched.
     let delta = socialized_loss_index_delta(r.socialized_loss, paying_oi.into(), longs_pay)?;
-    market.cumulative_funding_index = market.cumulative_funding_index.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+    let index = if longs_pay { &mut market.cumulative_funding_index_long } else { &mut market.cumulative_funding_index_short };
+    *index = index.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
     Ok(BankruptcyReport { deficit: to_u64(deficit)?, insurance_paid: to_u64(r.insurance_paid)?, socialized_loss: to_u64(r.socialized_loss)? })
 }

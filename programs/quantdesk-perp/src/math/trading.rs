@@ -71,6 +71,7 @@ pub fn unrealized_pnl(position: &Position, price: i128) -> MathResult<i128> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FillRefusal {
     ReduceOnlyViolated,
+    MarketPaused,
     Oracle(OracleVerdict),
     SlippageExceeded,
     MaxOpenInterest,
@@ -80,6 +81,7 @@ impl FillRefusal {
     pub fn as_str(self) -> &'static str {
         match self {
             FillRefusal::ReduceOnlyViolated => "ReduceOnlyViolated",
+            FillRefusal::MarketPaused => "MarketPaused",
             FillRefusal::Oracle(OracleVerdict::Stale) => "OracleStale",
             FillRefusal::Oracle(OracleVerdict::LowConfidence) => "OracleLowConfidence",
             FillRefusal::Oracle(OracleVerdict::NonPositive) => "OracleNonPositive",
@@ -98,6 +100,8 @@ pub struct FillMarket {
     pub short_open_interest: i128,
     pub max_open_interest: i128,
     pub oracle_twap: i128,
+    /// A paused market takes no fill that adds risk (closing at a reliable price goes on).
+    pub paused: bool,
 }
 
 /// An oracle reading and the slot it is read at.
@@ -120,7 +124,7 @@ pub struct FillPlan {
 
 /// The pre-trade rule of one fill, in the program's order (domain/perp/trading.ts `planFill` is the same):
 /// a reduce-only order is clamped to the position and refused if it would not reduce; a fill adds risk when
-/// the position grows or flips; every fill needs a fresh, positive, confident price, and adding risk also
+/// the position grows or flips, which a paused market refuses; every fill needs a fresh, positive, confident price, and adding risk also
 /// needs it near its TWAP (the TWAP before this fill: it moves only after the check); the skewed fill price
 /// must respect the order's limit; adding risk must keep both sides' open interest within the cap. Margin
 /// after the fill is checked on the whole account (margin.rs).
@@ -143,6 +147,9 @@ pub fn plan_fill(
     }
     let after = add(before, delta)?;
     let risk_increasing = after.abs() > before.abs() || after.signum() * before.signum() < 0;
+    if market.paused && risk_increasing {
+        return Ok(Err(FillRefusal::MarketPaused));
+    }
     let verdict = check_oracle(params, oracle.price, oracle.confidence, oracle.publish_slot, oracle.slot, market.oracle_twap)?;
     let tolerated = verdict == OracleVerdict::TwapDeviation && !risk_increasing;
     if verdict != OracleVerdict::Ok && !tolerated {

@@ -62,8 +62,12 @@ pub struct Market {
     pub config: MarketConfig,
     pub long_open_interest: u64,
     pub short_open_interest: u64,
-    /// Quote (1e6) per whole base unit paid by longs, scaled by FUNDING_INDEX_PRECISION.
-    pub cumulative_funding_index: i128,
+    /// Quote (1e6) per whole base unit paid by longs, scaled by FUNDING_INDEX_PRECISION: funding, plus
+    /// the losses socialized over the longs.
+    pub cumulative_funding_index_long: i128,
+    /// The same index for shorts (a short pays when it falls): funding moves both alike, a loss socialized
+    /// over the shorts only this one. Drift keeps cumulative_funding_rate_long/short the same way.
+    pub cumulative_funding_index_short: i128,
     pub last_funding_rate: i64,
     pub last_funding_ts: i64,
     pub mark_twap: u64,
@@ -74,6 +78,15 @@ pub struct Market {
 }
 
 impl Market {
+    /// The funding index a position of `base` settles against (its side's).
+    pub fn funding_index_for(&self, base: i128) -> i128 {
+        if base < 0 {
+            self.cumulative_funding_index_short
+        } else {
+            self.cumulative_funding_index_long
+        }
+    }
+
     pub fn skew(&self) -> i128 {
         i128::from(self.long_open_interest) - i128::from(self.short_open_interest)
     }
