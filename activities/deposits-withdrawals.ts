@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey, Transaction } from '@solana/web3.js';
+import bs58 from 'bs58';
 import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from '../solana/user-transaction';
 import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from '../solana/rpc-pool';
@@ -46,6 +47,18 @@ export function createChainActivities(pool: RpcPool) {
         }
         throw err; // infrastructure: retried with backoff
       }
+    },
+
+    /**
+     * Whether a user-signed transaction executed, for a saga deciding between settling and releasing after
+     * a failure: asks every provider. Retried (a retryable failure) until every provider has answered.
+     */
+    async resolveUserTransaction(signedTransaction: string): Promise<{ executed: boolean; signature: string }> {
+      const signature = bs58.encode(Transaction.from(Buffer.from(signedTransaction, 'base64')).signature!);
+      const { outcome, answered, providers } = await pool.signatureOutcome(signature);
+      if (outcome) return { executed: outcome === 'executed', signature };
+      if (answered < providers) throw ApplicationFailure.retryable(`${providers - answered} of ${providers} providers did not answer for ${signature}`, 'OutcomeUnknown');
+      return { executed: false, signature };
     },
 
     async readCollateral(account: string): Promise<{ collateral: string; slot: string }> {

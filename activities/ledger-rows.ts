@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../platform/postgres';
 import { accounts, deposits, wallets, withdrawals } from '../drizzle/schema';
 
@@ -35,6 +35,8 @@ export function createLedgerActivities(db: Database) {
 
 export interface WithdrawalReservation {
   id: string;
+  /** The signed transaction's signature (runs started before it was recorded at reservation: absent). */
+  signature?: string;
   account: string;
   wallet: string;
   amount: string;
@@ -56,6 +58,15 @@ export function createWithdrawalActivities(db: Database) {
         await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${r.account}))`);
         const existing = await tx.select().from(withdrawals).where(eq(withdrawals.id, r.id));
         if (existing.length > 0) return;
+        if (r.signature) {
+          const [same] = await tx.select().from(withdrawals).where(and(eq(withdrawals.signature, r.signature), ne(withdrawals.status, 'duplicate')));
+          if (same) {
+            throw ApplicationFailure.create({
+              type: 'DuplicateWithdrawal', nonRetryable: true,
+              message: `this signed transaction is withdrawal ${same.id} (${same.status}): sign a new one for another withdrawal`,
+            });
+          }
+        }
         const [held] = await tx
           .select({ total: sql<string>`coalesce(sum(${withdrawals.amount}), 0)` })
           .from(withdrawals)
@@ -68,7 +79,7 @@ export function createWithdrawalActivities(db: Database) {
           });
         }
         await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
-        await tx.insert(withdrawals).values({ id: r.id, account: r.account, wallet: r.wallet, amount: BigInt(r.amount), status: 'reserved', createdAt: at, updatedAt: at });
+        await tx.insert(withdrawals).values({ id: r.id, account: r.account, wallet: r.wallet, amount: BigInt(r.amount), status: 'reserved', signature: r.signature ?? null, createdAt: at, updatedAt: at });
       });
     },
 

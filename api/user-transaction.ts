@@ -24,9 +24,11 @@ export function userTransactionOr400(signedTransaction: string, expected: UserIn
 export async function startUserTransaction(
   deps: ApiDeps, res: Response, kind: UserInstruction, signedTransaction: string,
   workflow: { type: string; workflowId: (intent: UserIntent) => string; args: unknown[] },
+  precheck?: (intent: UserIntent, workflowId: string) => Promise<void>,
 ): Promise<void> {
   const intent = userTransactionOr400(signedTransaction, kind);
   requireWallet(res, intent.wallet);
+  await precheck?.(intent, workflow.workflowId(intent));
   const started = await startOrFind(deps, workflow.type, {
     workflowId: workflow.workflowId(intent),
     args: workflow.args,

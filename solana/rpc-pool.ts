@@ -201,6 +201,27 @@ export class RpcPool {
     throw new RpcUnavailableError('send the transaction', causes.slice(-this.providers.length));
   }
 
+  /**
+   * What the chain did with a signature, asking every provider (even one whose circuit is open): executed,
+   * failed (the program refused it: nothing moved), or null when no provider that answered has it.
+   * `answered` says how many providers answered; with every one answering, a null is as sure as the
+   * providers' history is (a transaction whose blockhash may still land can yet execute).
+   */
+  async signatureOutcome(signature: string): Promise<{ outcome: 'executed' | 'failed' | null; answered: number; providers: number }> {
+    let answered = 0;
+    for (const p of this.providers) {
+      let status;
+      try {
+        ({ value: [status] } = await this.timed(p, () => p.connection.getSignatureStatuses([signature], { searchTransactionHistory: true })));
+      } catch {
+        continue;
+      }
+      answered++;
+      if (status) return { outcome: status.err ? 'failed' : 'executed', answered, providers: this.providers.length };
+    }
+    return { outcome: null, answered, providers: this.providers.length };
+  }
+
   /** Polls for the signature (any provider) for a short window; a failed execution is final. */
   private async awaitLanding(signature: string, polls = 20, intervalMs = 100): Promise<boolean> {
     for (let i = 0; i < polls; i++) {

@@ -56,3 +56,13 @@ export const orderRowLocalActivities = proxyLocalActivities<Activities>({
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
+
+/**
+ * Asking the chain what became of a transaction, for a saga's compensation: retried until every provider
+ * has answered (an outage must not make a transfer that executed look like one that did not).
+ */
+export const resolutionActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});

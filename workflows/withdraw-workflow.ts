@@ -1,6 +1,6 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
 import { trackValidated } from './progress';
-import { chainActivities as chain, ledgerActivities as ledger } from './activity-proxies';
+import { chainActivities as chain, ledgerActivities as ledger, resolutionActivities as resolution } from './activity-proxies';
 
 export interface WithdrawInput {
   /** The wallet-signed withdraw transaction, base64. */
@@ -16,8 +16,11 @@ export interface WithdrawResult {
 }
 
 /**
- * Withdraw (DESIGN §3), a saga: free-collateral check -> reserve in Postgres -> relay the user-signed
- * transaction -> confirm -> settle. Any failure after the reservation releases it, then rethrows.
+ * Withdraw, a saga: free-collateral check -> reserve in Postgres (with the transaction's signature: one
+ * signed transaction is one withdrawal) -> relay the user-signed transaction -> confirm -> settle. A
+ * failure after the reservation asks the chain what happened to the transaction before compensating: it
+ * settles what executed (the money left, whatever failed after) and releases only what did not, in a
+ * scope an operator's cancel does not interrupt; the run then fails with the original error.
  */
 export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawResult> {
   const check = await chain.validateWithdrawTransaction(input.signedTransaction);
@@ -25,8 +28,10 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
   const free = await progress.step('risk-checked', () => chain.freeCollateralOf(check.account));
   const id = workflowInfo().workflowId;
   const now = () => new Date().toISOString();
-  await progress.step('reserved', () => ledger.reserveWithdrawal({ id, account: check.account, wallet: check.wallet, amount: check.amount, freeCollateral: free, at: now() }));
+  await progress.step('reserved', () => ledger.reserveWithdrawal({ id, signature: check.signature, account: check.account, wallet: check.wallet, amount: check.amount, freeCollateral: free, at: now() }));
 
+  // Runs started before the saga asked the chain released on any failure (patched() keeps them replayable).
+  const asksTheChain = patched('withdrawal-settles-what-the-chain-did');
   const compensations = [() => ledger.releaseWithdrawal({ id, at: now() })];
   try {
     const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
@@ -35,7 +40,27 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
     await progress.finish('completed');
     return { signature, amount: check.amount, collateralAfter: onChain.collateral };
   } catch (err) {
-    for (const compensate of compensations) await progress.step('released', compensate);
+    if (!asksTheChain) {
+      for (const compensate of compensations) await progress.step('released', compensate);
+      throw err;
+    }
+    const settled = await CancellationScope.nonCancellable(async () => {
+      try {
+        const outcome = await progress.step('resolved', () => resolution.resolveUserTransaction(input.signedTransaction));
+        if (outcome.executed) {
+          const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
+          await progress.step('settled', () => ledger.settleWithdrawal({ id, signature: outcome.signature, at: now() }));
+          await progress.finish('completed');
+          return { signature: outcome.signature, amount: check.amount, collateralAfter: onChain.collateral };
+        }
+        await progress.step('released', () => ledger.releaseWithdrawal({ id, at: now() }));
+      } catch {
+        // The compensation's own failure is in the history and the run record (failed); the caller sees
+        // what failed the withdrawal in the first place.
+      }
+      return null;
+    });
+    if (settled) return settled;
     throw err;
   }
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { workflowIds } from '../../workflows/definitions';
 import type { WithdrawInput } from '../../workflows/withdraw-workflow';
-import { parseInput } from '../http-error';
+import { HttpError, parseInput } from '../http-error';
 import { startUserTransaction } from '../user-transaction';
 import type { ApiDeps } from '../deps';
 import { requireSession } from '../auth/middleware';
@@ -20,11 +20,17 @@ export function createWithdrawalRouter(deps: ApiDeps): Router {
     requireSession(res);
     const { signedTransaction, requestId } = parseInput(withdrawBody, req.body, 'body');
     const input: WithdrawInput = { signedTransaction, requestId };
-    await startUserTransaction(deps, res, 'withdraw', signedTransaction, { type: 'withdrawWorkflow', workflowId: (intent) => workflowIds.withdraw(intent.account, requestId), args: [input] });
+    await startUserTransaction(deps, res, 'withdraw', signedTransaction, { type: 'withdrawWorkflow', workflowId: (intent) => workflowIds.withdraw(intent.account, requestId), args: [input] },
+      async (intent, workflowId) => {
+        // One signed transaction is one withdrawal: the same bytes under another request ID start nothing.
+        const { rows } = await deps.pool.query<{ id: string; status: string }>(
+          "SELECT id, status FROM withdrawals WHERE signature = $1 AND status <> 'duplicate' AND id <> $2 LIMIT 1", [intent.signature, workflowId]);
+        if (rows[0]) throw new HttpError(409, 'duplicate_withdrawal', `this signed transaction is withdrawal ${rows[0].id} (${rows[0].status}); sign a new one for another withdrawal`);
+      });
   });
   return router;
 }
 
 export const withdrawalRoutes: RouteSpec[] = [
-  { method: 'post', path: '/v1/withdrawals', summary: 'Submit a wallet-signed withdrawal; runs the withdraw saga (withdraw:<account>:<requestId>)', auth: 'session', body: withdrawBody, responses: { 202: 'workflow started', 200: 'the same request was already submitted', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet' } },
+  { method: 'post', path: '/v1/withdrawals', summary: 'Submit a wallet-signed withdrawal; runs the withdraw saga (withdraw:<account>:<requestId>)', auth: 'session', body: withdrawBody, responses: { 202: 'workflow started', 200: 'the same request was already submitted', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet', 409: 'this signed transaction is already another withdrawal' } },
 ];

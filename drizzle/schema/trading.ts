@@ -94,11 +94,15 @@ export const withdrawals = pgTable('withdrawals', {
   account: text('account').notNull(),
   wallet: text('wallet').notNull(),
   amount: amount('amount').notNull(),
-  status: text('status').notNull(), // reserved | settled | released
+  status: text('status').notNull(), // reserved | settled | released (| duplicate: a second row of one signed transaction, before they were unique)
+  /** The signed transaction's signature, known at reservation: one signed transaction is one withdrawal. */
   signature: text('signature'),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
-}, (t) => [index('withdrawals_account_status_idx').on(t.account, t.status)]);
+}, (t) => [
+  index('withdrawals_account_status_idx').on(t.account, t.status),
+  uniqueIndex('withdrawals_signature_idx').on(t.signature).where(sql`${t.status} <> 'duplicate'`),
+]);
 
 export const fundingRates = pgTable('funding_rates', {
   marketIndex: integer('market_index').notNull(),

@@ -9,7 +9,7 @@ import { withdrawals } from '../../drizzle/schema';
 import { marketMetas, perpAddresses } from '../../solana/perp-program';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { waitFor, type Harness } from '../support/harness';
-import type { Localnet } from '../support/localnet';
+import { setFaults, type Localnet } from '../support/localnet';
 import { fillInstructions, keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 import { asWallet } from '../support/auth';
@@ -93,5 +93,48 @@ describe('withdrawWorkflow, a saga on the real stack', () => {
     const { workflowId: second } = (await ok.json()) as { workflowId: string };
     await h.temporal.workflow.getHandle(second).result();
     expect((await rowOf(second))?.status).toBe('settled');
+  });
+
+  it('takes one signed transaction as one withdrawal: another request ID gets 409 and starts nothing', async () => {
+    const signed = await signedWithdraw(5n * QUOTE_PRECISION, true);
+    const first = await post(signed, `req-once-${h.id}`);
+    const { workflowId } = (await first.json()) as { workflowId: string };
+    await h.temporal.workflow.getHandle(workflowId).result();
+    const again = await post(signed, `req-once-again-${h.id}`);
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('duplicate_withdrawal');
+    await expect(h.temporal.workflow.getHandle(`withdraw:${trader.user.toBase58()}:req-once-again-${h.id}`).describe()).rejects.toThrow();
+    // A workflow started around the gateway meets the same rule at its reservation.
+    const bypass = `withdraw:${trader.user.toBase58()}:req-once-bypass-${h.id}`;
+    const handle = await h.temporal.workflow.start('withdrawWorkflow', { workflowId: bypass, taskQueue: h.config.temporal.taskQueue, args: [{ signedTransaction: signed, requestId: `req-once-bypass-${h.id}` }] });
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(((error as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe('DuplicateWithdrawal');
+    expect(await rowOf(bypass)).toBeUndefined();
+    expect((await h.db.select().from(withdrawals).where(eq(withdrawals.signature, (await rowOf(workflowId))!.signature!))).map((r) => r.status)).toEqual(['settled']);
+  });
+
+  it('settles, not releases, a withdrawal cancelled after its transfer executed (the chain is asked first)', async () => {
+    const before = (await getAccount(connection, trader.usdc)).amount;
+    const collateralBefore = await collateral();
+    // Every provider executes the transfer at once but answers its sender 3 s later: the cancel lands in between.
+    await setFaults(ln, { sendLatencyAfterMs: 3_000 });
+    try {
+      const res = await post(await signedWithdraw(7n * QUOTE_PRECISION, true), `req-cancel-${h.id}`);
+      const { workflowId } = (await res.json()) as { workflowId: string };
+      const handle = h.temporal.workflow.getHandle(workflowId);
+      await waitFor('the reservation', async () => ((await rowOf(workflowId))?.status === 'reserved' ? true : undefined));
+      await new Promise((r) => setTimeout(r, 500));
+      await handle.cancel();
+      const result = (await handle.result()) as { collateralAfter: string };
+      expect(BigInt(result.collateralAfter)).toBe(collateralBefore - 7n * QUOTE_PRECISION);
+      expect(await rowOf(workflowId)).toMatchObject({ status: 'settled', amount: 7n * QUOTE_PRECISION });
+      expect((await getAccount(connection, trader.usdc)).amount).toBe(before + 7n * QUOTE_PRECISION);
+      const steps = (await handle.query<{ steps: { step: string; status: string }[] }>('getProgress')).steps.map((x) => `${x.step}:${x.status}`);
+      expect(steps).toContain('resolved:completed');
+      expect(steps).not.toContain('released:completed');
+      await recordHistory(h.temporal, workflowId, 'withdraw-cancelled-after-transfer');
+    } finally {
+      await setFaults(ln, {});
+    }
   });
 });

@@ -19,7 +19,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // twins ran before waiting orders had rows (told of every tick; patched('resting-order-index') and
 // 'resting-order-trigger-row'); the .v4 twins and order.v3 before an order's checks and rows became
 // local activities (patched('order-local-activities')); the .v5 ones before a refusal of the pre-trade
-// rule ended the order rejected (patched('pre-trade-rejections')).
+// rule ended the order rejected (patched('pre-trade-rejections')); withdraw.v2 is a withdrawal before the
+// saga asked the chain before compensating (patched('withdrawal-settles-what-the-chain-did')), and
+// withdraw-cancelled-after-transfer one cancelled by an operator after its transfer executed (settled).
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
   workflowId: file.replace(/\.history$/, ''),
   history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
@@ -29,7 +31,7 @@ describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
     expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2', 'order.v3', 'order.v5', 'order-resting', 'order-resting.v3', 'order-resting.v4', 'order-resting.v5',
-      'order-amended', 'order-amended.v3', 'order-amended.v4', 'order-amended.v5'].sort());
+      'order-amended', 'order-amended.v3', 'order-amended.v4', 'order-amended.v5', 'withdraw.v2', 'withdraw-cancelled-after-transfer'].sort());
   });
 
   it('replays every history deterministically', async () => {
