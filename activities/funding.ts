@@ -1,7 +1,7 @@
 import { Wallet } from '@coral-xyz/anchor';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import { fundingOwed } from '../domain/perp';
 import { fundingPayments, fundingRates, positions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
@@ -14,24 +14,30 @@ export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
   signature: string | null;
   rate: string;
+  /** cumulativeIndex less the change to book: the crank's own change, or none if another settlement booked it. */
   previousIndex: string;
   cumulativeIndex: string;
+  /** The crank's chain time (`last_funding_ts`): which crank this is, whoever sent it. */
+  crankTs?: string;
 }
 
 export function createFundingActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
+  let program: ReturnType<typeof createPerpProgram> | null = null;
   return {
     /** The market's cumulative funding index now (before this period's crank): the longs' (funding moves both sides alike). */
     async readFundingIndex(marketIndex: number): Promise<string> {
       return (await fetchMarket(pool, marketIndex)).cumulativeFundingIndexLong.toString();
     },
 
-    /** Runs the program's permissionless funding crank once for the period; a second call finds it done. */
-    async crankFunding(input: { marketIndex: number; previousIndex: string | null }): Promise<FundingUpdate> {
+    /**
+     * Runs the program's permissionless funding crank once for the period; a second call finds it done.
+     * The payments are booked from the index change the program applied (`last_funding_delta`), whoever
+     * cranked: a third party's crank before ours changes nothing in the books.
+     */
+    async crankFunding(input: { marketIndex: number; previousIndex: string | null; epoch?: string }): Promise<FundingUpdate> {
       if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key to pay for the crank', nonRetryable: true });
       const before = await fetchMarket(pool, input.marketIndex);
-      const previousIndex = input.previousIndex ?? before.cumulativeFundingIndexLong.toString();
-      const program = createPerpProgram(pool.primary, new Wallet(keeper));
-      const ix = await program.methods.updateFunding()
+      const ix = await (program ??= createPerpProgram(pool.primary, new Wallet(keeper))).methods.updateFunding()
         .accountsStrict({ market: perpAddresses.market(input.marketIndex), oracle: new PublicKey(before.oracle.toBase58()) })
         .instruction();
       let signature: string | null = null;
@@ -41,13 +47,19 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
         if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) throw finalIfRejected(err);
       }
       const after = await fetchMarket(pool, input.marketIndex);
-      return { signature, rate: after.lastFundingRate.toString(), previousIndex, cumulativeIndex: after.cumulativeFundingIndexLong.toString() };
+      const cumulativeIndex = BigInt(after.cumulativeFundingIndexLong.toString());
+      const crankTs = after.lastFundingTs.toString();
+      // Each crank is booked once, by the first settlement that finds it (the period's, or the next).
+      const [booked] = await db.select({ epoch: fundingRates.epoch }).from(fundingRates)
+        .where(and(eq(fundingRates.marketIndex, input.marketIndex), eq(fundingRates.crankTs, BigInt(crankTs)), input.epoch ? ne(fundingRates.epoch, BigInt(input.epoch)) : undefined));
+      const previousIndex = booked ? cumulativeIndex : cumulativeIndex - BigInt(after.lastFundingDelta.toString());
+      return { signature, rate: after.lastFundingRate.toString(), previousIndex: previousIndex.toString(), cumulativeIndex: cumulativeIndex.toString(), crankTs };
     },
 
     async recordFundingRate(r: { marketIndex: number; epoch: string; update: FundingUpdate; at: string }): Promise<void> {
       await db.insert(fundingRates).values({
         marketIndex: r.marketIndex, epoch: BigInt(r.epoch), rate: BigInt(r.update.rate), cumulativeIndex: r.update.cumulativeIndex,
-        signature: r.update.signature ?? 'already-cranked', settledAt: new Date(r.at),
+        signature: r.update.signature ?? 'already-cranked', settledAt: new Date(r.at), crankTs: r.update.crankTs === undefined ? null : BigInt(r.update.crankTs),
       }).onConflictDoNothing();
     },
 

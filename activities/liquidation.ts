@@ -1,3 +1,4 @@
+import { readUsers, writePositionRows } from './position-rows';
 import { Wallet } from '@coral-xyz/anchor';
 import BN from 'bn.js';
 import type { Client } from '@temporalio/client';
@@ -249,7 +250,10 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       if (BigInt(r.fee) > 0n) ledger.push({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at });
       if (BigInt(r.insurancePaid) > 0n) ledger.push({ entryKey: `bankruptcy:${r.id}`, delta: -BigInt(r.insurancePaid), reason: 'bankruptcy cover', createdAt: at });
     }
+    // The positions the episodes left (smaller, closed, or gone with a bankruptcy), as the chain holds them.
+    const users = await readUsers(pool, records.map((r) => r.account));
     await db.transaction(async (tx) => {
+      await writePositionRows(tx, users, new Date(records[0]!.at));
       await tx.insert(liquidations).values(records.map((r) => ({
         id: r.id, account: r.account, wallet: r.wallet, marketIndex: r.marketIndex, closedBase: BigInt(r.closedBase), price: BigInt(r.price),
         fee: BigInt(r.fee), insurancePaid: BigInt(r.insurancePaid), socializedLoss: BigInt(r.socializedLoss), signature: r.signature,

@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, eq, sql } from 'drizzle-orm';
 import { equity, marginRequirement, preTrade } from '../domain/perp';
-import { fills, orders, positions, wallets, accounts } from '../drizzle/schema';
+import { fills, orders, wallets, accounts } from '../drizzle/schema';
+import { readUsers, writePositionRows } from './position-rows';
 import type { Database } from '../platform/postgres';
 import { big, loadMarginAccount, paramsOf } from '../solana/margin-account';
 import { fetchPricedMarket, fetchTradeReport, fetchUser } from '../solana/accounts';
@@ -114,20 +115,14 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
     /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */
     async recordOrderFill(r: OrderRowInput & { fill: FillReceipt; at: string }): Promise<void> {
       const at = new Date(r.at);
-      const user = await fetchUser(pool, r.order.user);
-      const position = user.positions.find((p) => p.marketIndex === r.order.marketIndex);
+      const users = await readUsers(pool, [r.order.user]);
       await db.transaction(async (tx) => {
         await upsertOrderRow(tx, r, 'filled', null, at);
         await tx.insert(fills).values({
           signature: r.fill.signature, orderId: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex,
           baseAmount: BigInt(r.fill.baseAmount), price: BigInt(r.fill.price), fee: BigInt(r.fill.fee), realizedPnl: BigInt(r.fill.realizedPnl), filledAt: at,
         }).onConflictDoNothing();
-        if (position) {
-          const row = { account: r.order.user, marketIndex: r.order.marketIndex, wallet: r.wallet, baseAmount: big(position.base), quoteEntry: big(position.quoteEntry), lastFundingIndex: position.lastFundingIndex.toString(), updatedAt: at };
-          await tx.insert(positions).values(row).onConflictDoUpdate({ target: [positions.account, positions.marketIndex], set: row });
-        } else {
-          await tx.delete(positions).where(and(eq(positions.account, r.order.user), eq(positions.marketIndex, r.order.marketIndex)));
-        }
+        await writePositionRows(tx, users, at);
       });
     },
 

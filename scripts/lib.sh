@@ -101,10 +101,11 @@ ensure_localnet() {
 # Builds a binary crate of programs/ so that target/debug/<bin> is this checkout's. Cargo copies a
 # binary there only when it compiles it: with the target dir shared by several clones (CI), a build
 # that finds its own artifacts fresh would leave another clone's binary in place. Switching clones
-# therefore touches the crate's main file once, which rebuilds (and relinks) just that crate.
+# therefore touches the crate's main file once, which rebuilds (and relinks) just that crate, and the
+# program's (clones share artifact names, so another clone's program could otherwise pass as fresh).
 cargo_build_bin() { # package main-source
   local stamp="$CARGO_TARGET_DIR/.built-from-$1"
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$QD_ROOT" ]; then touch "$QD_ROOT/$2"; fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$QD_ROOT" ]; then touch "$QD_ROOT/$2" "$QD_ROOT/programs/quantdesk-perp/src/lib.rs"; fi
   cargo build -q --manifest-path "$QD_ROOT/programs/Cargo.toml" --locked -p "$1" || return 1
   mkdir -p "$CARGO_TARGET_DIR" && echo "$QD_ROOT" >"$stamp"
 }

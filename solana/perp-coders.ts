@@ -37,6 +37,9 @@ export interface DecodedMarket {
   shortOpenInterest: Num;
   oracleTwap: Num;
   lastFundingRate: Num;
+  lastFundingTs: Num;
+  /** The index change the last funding crank applied (to both sides). */
+  lastFundingDelta: Num;
   paused: boolean;
   config: Record<string, Num>;
 }

@@ -40,7 +40,7 @@ export async function fundingSettlementWorkflow(input: FundingInput): Promise<Fu
     // The index before the crank, recorded in history first: when a worker dies after its crank landed,
     // the retried crank finds the period done and still settles from the right starting index.
     const previousIndex = patched('funding-index-read-first') ? await chain.readFundingIndex(input.marketIndex) : null;
-    update = await progress.step('cranked', () => chain.crankFunding({ marketIndex: input.marketIndex, previousIndex }));
+    update = await progress.step('cranked', () => chain.crankFunding({ marketIndex: input.marketIndex, previousIndex, epoch: input.epoch }));
     const settled = update;
     await progress.step('rate-recorded', () => ledger.recordFundingRate({ marketIndex: input.marketIndex, epoch: input.epoch, update: settled, at: new Date().toISOString() }));
   }

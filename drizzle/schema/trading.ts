@@ -111,7 +111,9 @@ export const fundingRates = pgTable('funding_rates', {
   cumulativeIndex: numeric('cumulative_index', { precision: 39, scale: 0 }).notNull(),
   signature: text('signature').notNull(),
   settledAt: at('settled_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.marketIndex, t.epoch] })]);
+  /** The crank's chain time (the market's last_funding_ts after it): each crank is booked under one period. */
+  crankTs: amount('crank_ts'),
+}, (t) => [primaryKey({ columns: [t.marketIndex, t.epoch] }), index('funding_rates_crank_idx').on(t.marketIndex, t.crankTs)]);
 
 export const fundingPayments = pgTable('funding_payments', {
   account: text('account').notNull(),

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ed25519 } from '@noble/curves/ed25519';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { PublicKey } from '@solana/web3.js';
 import { fundingPayments, fundingRates } from '../../drizzle/schema';
 import { encodeOrderMessage } from '../../solana/order-message';
 import { perpAddresses } from '../../solana/perp-program';
@@ -63,6 +64,28 @@ describe('funding settlement on the real stack', () => {
     const result = (await handle.result()) as FundingResult;
     const market = await trader.program.account.market.fetch(perpAddresses.market(0));
     expect(result.cumulativeIndex).toBe(market.cumulativeFundingIndexLong.toString()); // not moved twice
+  });
+
+  it('books the index change the program applied when someone else cranked first, once', async () => {
+    await env.ln.control('/advance', { slots: 10, secs: 3_601 });
+    await env.ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
+    // The crank is permissionless: a trader sends it before the settlement runs.
+    await trader.program.methods.updateFunding().accountsStrict({ market: perpAddresses.market(0), oracle: new PublicKey(env.ln.bootstrap.markets[0]!.oracle) }).rpc();
+    const market = await trader.program.account.market.fetch(perpAddresses.market(0));
+    const delta = BigInt(market.lastFundingDelta.toString());
+    expect(delta).not.toBe(0n);
+    const epoch = `${Math.floor(Date.now() / 3_600_000)}7`;
+    const settle = async (label: string) => (await (await h.temporal.workflow.start('fundingSettlementWorkflow', {
+      workflowId: `funding:0:${label}-${h.id}`, taskQueue: h.config.temporal.taskQueue, args: [{ marketIndex: 0, epoch: label }],
+    })).result()) as FundingResult;
+    expect((await settle(epoch)).payments).toBe(1);
+    const [payment] = await h.db.select().from(fundingPayments).where(and(eq(fundingPayments.account, trader.user.toBase58()), eq(fundingPayments.epoch, BigInt(epoch))));
+    expect(payment!.amount).toBe(fundingOwed(3n * BASE_PRECISION, 0n, delta)); // not 0: the third party's crank is booked
+    // Another settlement finding the same crank books nothing more.
+    const later = `${epoch}1`;
+    await settle(later);
+    const [again] = await h.db.select().from(fundingPayments).where(and(eq(fundingPayments.account, trader.user.toBase58()), eq(fundingPayments.epoch, BigInt(later))));
+    expect(again?.amount ?? 0n).toBe(0n);
   });
 
   it('names the period from the scheduled start and settles it once however often it is triggered', async () => {

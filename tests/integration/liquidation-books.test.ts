@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublicKey } from '@solana/web3.js';
 import { Redis } from 'ioredis';
 import { inArray, sum } from 'drizzle-orm';
-import { insuranceFundLedger, liquidations } from '../../drizzle/schema';
+import { insuranceFundLedger, liquidations, positions } from '../../drizzle/schema';
 import { BASE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import { fetchInsuranceFund } from '../../solana/accounts';
 import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
@@ -98,6 +98,11 @@ describe('liquidation books under concurrency', () => {
     expect(bankruptcies.some((r) => r.insurancePaid > 0n)).toBe(true);
     expect(bankruptcies.some((r) => r.socializedLoss > 0n)).toBe(true);
     expect((await users(bankrupt)).every((u) => u.collateral.toString() === '0')).toBe(true);
+    // Positions follow the chain: what the partial steps left, and nothing for the bankrupt accounts (flat).
+    const held = await h.db.select().from(positions).where(inArray(positions.account, [...partial, ...bankrupt]));
+    const onChain = new Map(chain.map((u, i) => [[...partial, ...bankrupt][i]!, u]));
+    expect(held.map((p) => p.account).sort()).toEqual(partial.filter((a) => onChain.get(a)!.positions.some((p) => p.marketIndex === SOL && p.base.toString() !== '0')).sort());
+    for (const p of held) expect(p.baseAmount.toString()).toBe(onChain.get(p.account)!.positions.find((q) => q.marketIndex === SOL)!.base.toString());
 
     // Healthy again: a later tick at the same price finds nobody.
     await monitor.load();

@@ -1332,6 +1332,14 @@ export type QuantdeskPerp = {
             "type": "i64"
           },
           {
+            "name": "lastFundingDelta",
+            "docs": [
+              "The index change the last funding crank applied (to both sides): a keeper books each position's",
+              "payment from it, whoever cranked."
+            ],
+            "type": "i128"
+          },
+          {
             "name": "markTwap",
             "type": "u64"
           },

@@ -29,6 +29,7 @@ pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
     let delta = funding_index_delta(rate, market.oracle_twap.into())?;
     market.cumulative_funding_index_long = market.cumulative_funding_index_long.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
     market.cumulative_funding_index_short = market.cumulative_funding_index_short.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+    market.last_funding_delta = delta;
     market.last_funding_rate = to_i64(rate)?;
     market.last_funding_ts = clock.unix_timestamp;
     Ok(())

@@ -70,6 +70,9 @@ pub struct Market {
     pub cumulative_funding_index_short: i128,
     pub last_funding_rate: i64,
     pub last_funding_ts: i64,
+    /// The index change the last funding crank applied (to both sides): a keeper books each position's
+    /// payment from it, whoever cranked.
+    pub last_funding_delta: i128,
     pub mark_twap: u64,
     pub oracle_twap: u64,
     pub twap_ts: i64,
