@@ -42,6 +42,7 @@ import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions'
 import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
 import { summarize } from './stats';
+import { terminateLeftovers } from './cleanup';
 
 const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000').split(',').map(Number).filter((n) => n > 0);
 const RESTING_ORDERS = Number(process.env.QD_BENCH_RESTING_ORDERS ?? 10_000);
@@ -437,11 +438,7 @@ async function detection(resting: number) {
     };
   } finally {
     await worker.kill();
-    // The resting orders would wait for days on the server, and every later benchmark would share it with them.
-    await h.temporal.workflowService.startBatchOperation({
-      namespace: h.config.temporal.namespace, jobId: `bench-cleanup-${h.id}`, reason: 'liquidation-crash benchmark cleanup',
-      visibilityQuery: `TaskQueue = "${h.config.temporal.taskQueue}" AND ExecutionStatus = "Running"`, terminationOperation: {},
-    }).catch((err: unknown) => process.stderr.write(`cleanup of the resting orders failed: ${String(err)}\n`));
+    await terminateLeftovers(h, 'liquidation-crash');
     await h.close();
     await ln.stop();
   }

@@ -17,6 +17,7 @@ import { signedOrderBody } from '../tests/support/orders';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
 import { summarize } from './stats';
+import { terminateLeftovers } from './cleanup';
 
 const RESTING = Number(process.env.QD_BENCH_RESTING_ORDERS ?? 10_000);
 const CROSSED = Number(process.env.QD_BENCH_CROSSED ?? 100);
@@ -102,10 +103,6 @@ try {
   }, null, 2)}\n`);
 } finally {
   await worker.kill();
-  // The far orders would wait for days on the server, and every later benchmark would share it with them.
-  await h.temporal.workflowService.startBatchOperation({
-    namespace: h.config.temporal.namespace, jobId: `bench-cleanup-${h.id}`, reason: 'resting-orders benchmark cleanup',
-    visibilityQuery: `TaskQueue = "${h.config.temporal.taskQueue}" AND ExecutionStatus = "Running"`, terminationOperation: {},
-  }).catch((err: unknown) => process.stderr.write(`cleanup of the resting orders failed: ${String(err)}\n`));
+  await terminateLeftovers(h, 'resting-orders');
   await env.stop();
 }

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderWire } from '../activities/orders';
 import { isTriggered, type OrderKind } from '../domain/orders';
 import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdMarket } from './definitions';
@@ -74,9 +74,10 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
     try {
       return await fillWhenTriggered(ctx);
     } catch (err) {
-      // A resting order that fails after all (its trigger's risk check refused, an outage outlasted its
-      // retries) leaves the book: its row says failed, and no monitor tells it again.
-      await CancellationScope.nonCancellable(() => acts.rows.recordOrderClosed({ orderId: id, status: 'failed', at: new Date().toISOString() }));
+      // A resting order that fails after all (an outage outlasted its retries, an operator cancelled the
+      // run) leaves the book: its row says so, and no monitor tells it again.
+      const status = isCancellation(err) ? 'cancelled' : 'failed';
+      await CancellationScope.nonCancellable(() => acts.rows.recordOrderClosed({ orderId: id, status, at: new Date().toISOString() }));
       throw err;
     }
   }
