@@ -1,5 +1,4 @@
 import { Wallet } from '@coral-xyz/anchor';
-import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import { fundingOwed } from '../domain/perp';
@@ -8,7 +7,7 @@ import type { Database } from '../platform/postgres';
 import { fetchMarket } from '../solana/accounts';
 import { createPerpProgram, perpAddresses } from '../solana/perp-program';
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
-import { finalIfRejected, postgresJournal, sendAsKeeper } from '../solana/keeper-send';
+import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper } from '../solana/keeper-send';
 
 export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
@@ -35,14 +34,14 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
      * cranked: a third party's crank before ours changes nothing in the books.
      */
     async crankFunding(input: { marketIndex: number; previousIndex: string | null; epoch?: string }): Promise<FundingUpdate> {
-      if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key to pay for the crank', nonRetryable: true });
+      const signer = requireKeeper(keeper, 'pay for the funding crank');
       const before = await fetchMarket(pool, input.marketIndex);
-      const ix = await (program ??= createPerpProgram(pool.primary, new Wallet(keeper))).methods.updateFunding()
+      const ix = await (program ??= createPerpProgram(pool.primary, new Wallet(signer))).methods.updateFunding()
         .accountsStrict({ market: perpAddresses.market(input.marketIndex), oracle: new PublicKey(before.oracle.toBase58()) })
         .instruction();
       let signature: string | null = null;
       try {
-        signature = await sendAsKeeper(pool, keeper, [ix], postgresJournal(db));
+        signature = await sendAsKeeper(pool, signer, [ix], postgresJournal(db));
       } catch (err) {
         if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) throw finalIfRejected(err);
       }

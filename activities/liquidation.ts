@@ -14,10 +14,10 @@ import { episodeEvents } from '../workflows/liquidation-events';
 import type { WorkflowEvent } from '../domain/workflow-events';
 import { loadMarginAccount } from '../solana/margin-account';
 import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from '../solana/perp-coders';
-import { fetchBankruptcyReport, fetchLiquidationReport, fetchMarket, fetchUser, type BankruptcyReport } from '../solana/accounts';
+import { fetchBankruptcyReport, fetchLiquidationReport, fetchUser, oracleOf, otherMarketsOf, type BankruptcyReport } from '../solana/accounts';
 import { createPerpProgram, marketMetas, perpAddresses } from '../solana/perp-program';
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
-import { finalIfRejected, journaled, postgresJournal, sendAsKeeper, type JournalPlace } from '../solana/keeper-send';
+import { finalIfRejected, journaled, postgresJournal, requireKeeper, sendAsKeeper, type JournalPlace } from '../solana/keeper-send';
 import { heartbeatProgress } from './support/heartbeats';
 import { Semaphore } from '../platform/semaphore';
 
@@ -109,40 +109,22 @@ function retried(): boolean {
 export function createLiquidationActivities(pool: RpcPool, db: Database, keeper: Keypair | null, temporal: Client | null, deps: LiquidationDeps = {}) {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const keeperOrFail = () => {
-    if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper key', nonRetryable: true });
-    return keeper;
-  };
+  const keeperOrFail = () => requireKeeper(keeper, 'liquidate');
   const journal = postgresJournal(db);
   const send = (ixs: TransactionInstruction[], place?: JournalPlace) => sendAsKeeper(pool, keeperOrFail(), ixs, journal, place);
   // Builds instructions only (sends go through the pool): one per process.
   let built: ReturnType<typeof createPerpProgram> | null = null;
   const program = () => (built ??= createPerpProgram(pool.primary, new Wallet(keeperOrFail())));
-  // A market's oracle is fixed when the market is created: read once per process.
-  const oracles = new Map<number, PublicKey>();
-  const oracleOf = async (marketIndex: number) => {
-    let oracle = oracles.get(marketIndex);
-    if (!oracle) {
-      oracle = new PublicKey((await fetchMarket(pool, marketIndex)).oracle.toBase58());
-      oracles.set(marketIndex, oracle);
-    }
-    return oracle;
-  };
 
   /**
    * The liquidate instruction for step `step` of episode `seq`, with the (market, oracle) pairs of the
    * user's other positions. Naming the step makes each step its own transaction (a resent one executes once).
    */
   async function liquidateIx(user: DecodedUser, account: string, marketIndex: number, seq: bigint, step: number): Promise<TransactionInstruction> {
-    const others = [];
-    for (const p of user.positions) {
-      if (p.marketIndex === EMPTY_MARKET_INDEX || p.marketIndex === marketIndex) continue;
-      others.push({ market: perpAddresses.market(p.marketIndex), oracle: await oracleOf(p.marketIndex) });
-    }
     return program().methods.liquidate(new BN(seq.toString()), step).accountsStrict({
       keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(account),
-      market: perpAddresses.market(marketIndex), oracle: await oracleOf(marketIndex),
-    }).remainingAccounts(marketMetas(others)).instruction();
+      market: perpAddresses.market(marketIndex), oracle: await oracleOf(pool, marketIndex),
+    }).remainingAccounts(marketMetas(await otherMarketsOf(pool, user, marketIndex))).instruction();
   }
 
   /** Sends one step; null when the program refuses it as NotLiquidatable or StaleLiquidation (named in `refused`). */

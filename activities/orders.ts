@@ -7,11 +7,11 @@ import { fills, orders, wallets, accounts } from '../drizzle/schema';
 import { readUsers, writePositionRows } from './position-rows';
 import type { Database } from '../platform/postgres';
 import { big, loadMarginAccount, paramsOf } from '../solana/margin-account';
-import { fetchPricedMarket, fetchTradeReport, fetchUser } from '../solana/accounts';
+import { fetchPricedMarket, fetchTradeReport, fetchUser, oracleOf, otherMarketsOf } from '../solana/accounts';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../solana/perp-program';
 import type { RpcPool } from '../solana/rpc-pool';
 import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
-import { finalIfRejected, postgresJournal, sendAsKeeper } from '../solana/keeper-send';
+import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper } from '../solana/keeper-send';
 import { PROGRAM_REJECTION } from '../workflows/definitions';
 
 export { toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
@@ -86,23 +86,17 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
 
     /** The keeper submits the signed order; the same signed bytes are rebroadcast, re-signed only when expired. */
     async submitFill(s: SignedOrder): Promise<FillReceipt> {
-      if (!keeper) throw fail('KeeperNotConfigured', 'this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE)');
+      const signer = requireKeeper(keeper, 'fill orders');
       // Builds instructions only (sends go through the pool): one client for every fill, its IDL coder built once.
-      const program = (fillProgram ??= createPerpProgram(pool.primary, new Wallet(keeper)));
+      const program = (fillProgram ??= createPerpProgram(pool.primary, new Wallet(signer)));
       const user = await fetchUser(pool, s.order.user);
-      const others = [];
-      for (const p of user.positions) {
-        if (p.marketIndex === 65_535 || p.marketIndex === s.order.marketIndex) continue;
-        const { oracle } = await fetchPricedMarket(pool, p.marketIndex);
-        others.push({ market: perpAddresses.market(p.marketIndex), oracle });
-      }
-      const { oracle } = await fetchPricedMarket(pool, s.order.marketIndex);
       const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
-        keeper: keeper.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle, otherMarkets: others,
+        keeper: signer.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle: await oracleOf(pool, s.order.marketIndex),
+        otherMarkets: await otherMarketsOf(pool, user, s.order.marketIndex),
       });
       let signature: string;
       try {
-        signature = await sendAsKeeper(pool, keeper, ixs, journal);
+        signature = await sendAsKeeper(pool, signer, ixs, journal);
       } catch (err) {
         // A program rejection is final (the order ends rejected with its name); infrastructure is retried.
         throw finalIfRejected(err);

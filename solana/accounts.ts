@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey } from '@solana/web3.js';
-import { perpAccountsCoder, perpTypesCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
+import { EMPTY_MARKET_INDEX, perpAccountsCoder, perpTypesCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
 import { readPythPrice, type PythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
@@ -98,4 +98,27 @@ export async function fetchLiquidationReport(pool: RpcPool, signature: string): 
 export async function fetchBankruptcyReport(pool: RpcPool, signature: string): Promise<BankruptcyReport> {
   const r = await fetchReturned(pool, signature, 'bankruptcyReport');
   return { deficit: r.deficit!.toString(), insurancePaid: r.insurancePaid!.toString(), socializedLoss: r.socializedLoss!.toString() };
+}
+
+/** Each pool's markets' oracles: a market's oracle is fixed when it is created, so it is read once. */
+const oracleCache = new WeakMap<RpcPool, Map<number, PublicKey>>();
+
+export async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {
+  let known = oracleCache.get(pool);
+  if (!known) oracleCache.set(pool, (known = new Map()));
+  let oracle = known.get(marketIndex);
+  if (!oracle) {
+    oracle = new PublicKey((await fetchMarket(pool, marketIndex)).oracle.toBase58());
+    known.set(marketIndex, oracle);
+  }
+  return oracle;
+}
+
+/**
+ * The (market, oracle) pairs of a sub-account's open positions other than in `exceptMarket`: the remaining
+ * accounts the program reads to value the rest of a cross-margined account (fills, liquidations, withdrawals).
+ */
+export async function otherMarketsOf(pool: RpcPool, user: Pick<DecodedUser, 'positions'>, exceptMarket?: number): Promise<{ market: PublicKey; oracle: PublicKey }[]> {
+  const held = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX && p.marketIndex !== exceptMarket);
+  return Promise.all(held.map(async (p) => ({ market: perpAddresses.market(p.marketIndex), oracle: await oracleOf(pool, p.marketIndex) })));
 }

@@ -124,6 +124,12 @@ function privateKeyOf(signer: Keypair): KeyObject {
  * program's (Temporal does not retry it: the program would say the same); anything else is returned as
  * it is, to be retried.
  */
+/** The keeper that signs, or the one failure every keeper activity gives on a worker without one. */
+export function requireKeeper(keeper: Keypair | null, toDo: string): Keypair {
+  if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: `this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE) to ${toDo}`, nonRetryable: true });
+  return keeper;
+}
+
 export function finalIfRejected(err: unknown): unknown {
   return err instanceof ProgramRejectedError
     ? ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true, details: [PROGRAM_REJECTION] })

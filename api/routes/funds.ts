@@ -5,8 +5,8 @@ import { Wallet } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { createPerpProgram, marketMetas, perpAddresses } from '../../solana/perp-program';
-import { fetchPricedMarket } from '../../solana/accounts';
-import { perpAccountsCoder, EMPTY_MARKET_INDEX, type DecodedUser } from '../../solana/perp-coders';
+import { otherMarketsOf } from '../../solana/accounts';
+import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
 import type { RpcPool } from '../../solana/rpc-pool';
 import { requireSession } from '../auth/middleware';
 import { poolOf, unsignedTransaction } from '../chain';
@@ -65,8 +65,7 @@ export function createFundsRouter(deps: ApiDeps): Router {
     const user = perpAddresses.user(wallet, subAccountId);
     const info = await pool.call('read the sub-account', (c) => c.getAccountInfo(user));
     if (!info) throw new HttpError(404, 'no_sub_account', `sub-account ${subAccountId} does not exist yet`);
-    const held = perpAccountsCoder.decode<DecodedUser>('user', info.data).positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX);
-    const markets = await Promise.all(held.map(async (p) => ({ market: perpAddresses.market(p.marketIndex), oracle: (await fetchPricedMarket(pool, p.marketIndex)).oracle })));
+    const markets = await otherMarketsOf(pool, perpAccountsCoder.decode<DecodedUser>('user', info.data));
     const program = programFor(pool);
     const tx = new Transaction().add(await program.methods.withdraw(new BN(amount)).accountsStrict({
       authority: wallet, global: perpAddresses.global(), user, userToken: getAssociatedTokenAddressSync(await collateralMint(pool), wallet),
