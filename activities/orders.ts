@@ -6,8 +6,8 @@ import { equity, marginRequirement, preTrade } from '../domain/perp';
 import { fills, orders, wallets, accounts } from '../drizzle/schema';
 import { readUsers, writePositionRows } from './position-rows';
 import type { Database } from '../platform/postgres';
-import { big, loadMarginAccount, paramsOf } from '../solana/margin-account';
-import { fetchPricedMarket, fetchTradeReport, fetchUser, oracleOf, otherMarketsOf } from '../solana/accounts';
+import { big, marginAccountOf, paramsOf } from '../solana/margin-account';
+import { fetchPools, fetchPricedMarket, fetchTradeReport, fetchUser, oracleOf, otherMarketsOf } from '../solana/accounts';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../solana/perp-program';
 import type { RpcPool } from '../solana/rpc-pool';
 import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
@@ -69,8 +69,10 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
     async preTradeCheck(o: OrderWire, options: { limit?: boolean } = {}): Promise<{ estimatedPrice: string; oraclePrice: string }> {
       const { market, reading } = await fetchPricedMarket(pool, o.marketIndex);
       const params = paramsOf(market);
-      const [slot, account] = await Promise.all([pool.call('read the slot', (c) => c.getSlot()), loadMarginAccount(pool, o.user)]);
+      const [slot, user, pools] = await Promise.all([pool.call('read the slot', (c) => c.getSlot()), fetchUser(pool, o.user), fetchPools(pool)]);
+      const account = await marginAccountOf(pool, user);
       const verdict = preTrade({
+        pnlPool: { balance: pools.pnlPool, unsettled: big(user.unsettledPnl) },
         params, oracle: reading, slot: BigInt(slot), account, marketIndex: o.marketIndex, fundingIndex: big(BigInt(o.baseAmount) < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong),
         market: { longOpenInterest: big(market.longOpenInterest), shortOpenInterest: big(market.shortOpenInterest), maxOpenInterest: params.maxOpenInterestBase, oracleTwap: big(market.oracleTwap), paused: market.paused },
         order: { baseAmount: BigInt(o.baseAmount), limitPrice: options.limit === false ? null : BigInt(o.limitPrice), reduceOnly: o.reduceOnly },

@@ -26,9 +26,15 @@ export async function fetchPricedMarket(pool: RpcPool, marketIndex: number): Pro
 }
 
 export async function fetchInsuranceFund(pool: RpcPool): Promise<bigint> {
+  return (await fetchPools(pool)).insuranceFund;
+}
+
+/** The insurance fund and the PnL pool (QUOTE_PRECISION; the pool may be negative while it fronts a socialized loss). */
+export async function fetchPools(pool: RpcPool): Promise<{ insuranceFund: bigint; pnlPool: bigint }> {
   const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
   if (!info) throw new Error('the program has no global state');
-  return BigInt(perpAccountsCoder.decode<{ insuranceFund: { toString(): string } }>('globalState', info.data).insuranceFund.toString());
+  const global = perpAccountsCoder.decode<{ insuranceFund: { toString(): string }; pnlPool: { toString(): string } }>('globalState', info.data);
+  return { insuranceFund: BigInt(global.insuranceFund.toString()), pnlPool: BigInt(global.pnlPool.toString()) };
 }
 
 /** What fill_order and liquidate executed, from the transaction's return data (amounts as decimal strings). */

@@ -12,6 +12,8 @@ type Num = { toString(): string };
 
 export interface DecodedUser {
   authority: { toBase58(): string };
+  /** What the PnL pool owes the account and could not pay yet (USDC; not collateral until paid). */
+  unsettledPnl: Num;
   collateral: Num;
   positions: { marketIndex: number; base: Num; quoteEntry: Num; lastFundingIndex: Num }[];
   /** Liquidation episodes started; the open one while beingLiquidated. */

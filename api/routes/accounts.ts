@@ -64,7 +64,8 @@ export function createAccountRouter(deps: ApiDeps): Router {
     for (const [id, info] of infos.entries()) {
       if (!info) continue;
       const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
-      subAccounts.push({ subAccountId: id, address: addresses[id]!.toBase58(), ...riskOf(await marginAccountOf(pool, user)) });
+      // unsettledPnl: what the PnL pool owes the account and could not pay yet (paid as it refills; not withdrawable before).
+      subAccounts.push({ subAccountId: id, address: addresses[id]!.toBase58(), ...riskOf(await marginAccountOf(pool, user)), unsettledPnl: user.unsettledPnl.toString() });
     }
     res.json({ wallet: session.wallet, subAccounts, nextSubAccountId: infos.findIndex((i) => !i) });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   abs, applyFill, BASE_PRECISION, DEFAULT_MARKETS, equity, fillPrice, freeCollateral, fundingIndexDelta, fundingIndexFor, fundingOwed,
-  fundingRate, isBelowMaintenance, liquidationFee, liquidationSize, marginRequirement, PRICE_PRECISION, QUOTE_PRECISION,
+  fundingRate, isBelowMaintenance, liquidationFee, liquidationSize, marginRequirement, poolPayout, PRICE_PRECISION, QUOTE_PRECISION,
   resolveBankruptcy, socializedLossIndexDelta, takerFee, unrealizedPnl, emptyPosition, type Account, type Position,
 } from './index';
 
@@ -19,10 +19,19 @@ class Exchange {
   vault = 0n; // deposits - withdrawals
   pnlPool = 0n; // the protocol's side of every trade (may go negative)
   insurance = 0n;
-  users: { collateral: bigint; position: Position }[] = [];
+  users: { collateral: bigint; position: Position; unsettled: bigint }[] = [];
 
   constructor(n: number) {
-    for (let i = 0; i < n; i++) this.users.push({ collateral: 0n, position: emptyPosition(0, 0n) });
+    for (let i = 0; i < n; i++) this.users.push({ collateral: 0n, position: emptyPosition(0, 0n), unsettled: 0n });
+  }
+
+  /** Settles `amount` (> 0 owed to the user) and its unsettled PnL with the pool, as the program does. */
+  settleWithPool(u: number, amount: bigint) {
+    const user = this.users[u]!;
+    const { paid, left } = poolPayout(user.unsettled + amount, this.pnlPool);
+    user.collateral += paid;
+    this.pnlPool -= paid;
+    user.unsettled = left;
   }
 
   account(u: number, price = this.oracle): Account {
@@ -39,20 +48,22 @@ class Exchange {
     this.vault += amount;
   }
 
-  withdraw(u: number, amount: bigint) {
+  withdraw(u: number, amount: bigint): bigint {
     this.settleFunding(u);
+    this.settleWithPool(u, 0n);
     const take = amount < freeCollateral(this.account(u)) ? amount : freeCollateral(this.account(u));
+    if (take <= 0n) return 0n;
     this.users[u]!.collateral -= take;
     this.vault -= take;
+    return take;
   }
 
   settleFunding(u: number) {
     const user = this.users[u]!;
     const index = this.indexFor(user.position.base);
     const owed = fundingOwed(user.position.base, user.position.lastFundingIndex, index);
-    user.collateral -= owed;
-    this.pnlPool += owed;
     user.position = { ...user.position, lastFundingIndex: index };
+    this.settleWithPool(u, -owed);
     return owed;
   }
 
@@ -61,8 +72,8 @@ class Exchange {
     const out = applyFill(user.position, delta, price);
     // Settled before the fill: the position follows its (possibly new) side's index.
     user.position = { ...out.position, lastFundingIndex: this.indexFor(out.position.base) };
-    user.collateral += out.realizedPnl - fee;
-    this.pnlPool -= out.realizedPnl;
+    this.settleWithPool(u, out.realizedPnl);
+    user.collateral -= fee;
     this.insurance += fee;
     this.longOi += out.longOpenInterestDelta;
     this.shortOi += out.shortOpenInterestDelta;
@@ -74,7 +85,9 @@ class Exchange {
     const price = fillPrice(this.oracle, this.longOi - this.shortOi, delta, params.skewScaleBase);
     const fee = takerFee(params, delta, price);
     const trial = applyFill(this.users[u]!.position, delta, price);
-    const after: Account = { collateral: this.users[u]!.collateral + trial.realizedPnl - fee, positions: [{ ...this.account(u).positions[0]!, position: trial.position }] };
+    // As the program: the realized PnL reaches collateral only as far as the pool pays it.
+    const { paid } = poolPayout(this.users[u]!.unsettled + trial.realizedPnl, this.pnlPool);
+    const after: Account = { collateral: this.users[u]!.collateral + paid - fee, positions: [{ ...this.account(u).positions[0]!, position: trial.position }] };
     if (equity(after) < marginRequirement(after, 'initial')) return false;
     this.fill(u, delta, price, fee);
     return true;
@@ -160,6 +173,34 @@ describe('perp engine invariants over random sequences', () => {
     }), { numRuns: 300 });
   });
 
+  it('pays winners only from what the pool holds: everyone withdraws their free collateral, in any order, from a vault that never runs short', () => {
+    const book = fc.array(fc.oneof(
+      fc.record({ kind: fc.constant('trade' as const), u: fc.nat(USERS - 1), delta: fc.bigInt({ min: -500n * BASE_PRECISION, max: 500n * BASE_PRECISION }) }),
+      fc.record({ kind: fc.constant('price' as const), moveBps: fc.bigInt({ min: -1_500n, max: 1_500n }) }),
+      fc.record({ kind: fc.constant('funding' as const), premiumBps: fc.bigInt({ min: -300n, max: 300n }) }),
+    ), { maxLength: 60 });
+    fc.assert(fc.property(book, fc.array(fc.nat(USERS - 1), { minLength: USERS * 3, maxLength: USERS * 6 }), (ops, order) => {
+      const ex = new Exchange(USERS);
+      for (let u = 0; u < USERS; u++) ex.deposit(u, 20_000n * QUOTE_PRECISION);
+      for (const o of ops) {
+        run(ex, o);
+        expect(ex.pnlPool >= 0n).toBe(true); // no bankruptcy here: nothing but payouts takes from the pool, and they stop at zero
+      }
+      // Everyone closes (at the last price), then withdraws in a random order, again and again.
+      for (let u = 0; u < USERS; u++) if (ex.users[u]!.position.base !== 0n) ex.fill(u, -ex.users[u]!.position.base, ex.oracle, 0n);
+      for (const u of order) {
+        const free = ex.users[u]!.collateral;
+        const took = ex.withdraw(u, 10n ** 18n);
+        expect(took).toBeGreaterThanOrEqual(free > 0n ? free : 0n); // all of it (and any claim the pool could pay by then)
+        expect(ex.vault >= ex.users.reduce((s, x) => s + (x.collateral > 0n ? x.collateral : 0n), 0n)).toBe(true);
+        expect(ex.pnlPool >= 0n).toBe(true);
+      }
+      // What is left in the vault is the protocol's (fees, the pool), never a trader's deposit paid to another.
+      expect(ex.vault).toBe(ex.insurance + ex.pnlPool + ex.users.reduce((s, x) => s + x.collateral, 0n));
+      expect(ex.users.every((x) => x.collateral >= 0n)).toBe(true);
+    }), { numRuns: 300 });
+  });
+
   it('never lets rounding favour the user: opening and closing at one price realizes at most zero', () => {
     fc.assert(fc.property(
       fc.bigInt({ min: 1n, max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.boolean(), fc.integer({ min: 1, max: 7 }),
@@ -209,16 +250,19 @@ describe('perp engine invariants over random sequences', () => {
         });
         ex.fundingTick(premiumBps); // funding before the loss moves both sides alike
         bases.forEach((_, u) => ex.settleFunding(u));
-        const before = ex.users.map((x) => x.collateral);
+        // What each account holds or is owed (a funding claim the pool could not pay earlier may be paid now).
+        const before = ex.users.map((x) => x.collateral + x.unsettled);
         const poolBefore = ex.pnlPool;
+        const owedBefore = ex.users.reduce((s, x) => s + x.unsettled, 0n);
         const side = ex.socialize(loss);
         const paid = bases.map((_, u) => ex.settleFunding(u));
         const payers = bases.map((b) => (side === 'long' ? b > 0n : b < 0n));
         bases.forEach((_, u) => {
-          if (!payers[u]) expect(ex.users[u]!.collateral).toBe(before[u]); // the other side does not move
+          if (!payers[u]) expect(ex.users[u]!.collateral + ex.users[u]!.unsettled).toBe(before[u]!); // the other side does not move
           else expect(paid[u]! > 0n).toBe(true);
         });
-        const recovered = ex.pnlPool - (poolBefore - loss);
+        // What the payers paid the pool, in money or by claims of theirs on it that they no longer hold.
+        const recovered = ex.pnlPool - (poolBefore - loss) + (owedBefore - ex.users.reduce((s, x) => s + x.unsettled, 0n));
         expect(recovered >= loss).toBe(true); // back to the base unit...
         expect(recovered <= loss + BigInt(payers.filter(Boolean).length)).toBe(true); // ...rounding (up to a unit per payer) to the protocol
         // The loss is the only money missing from the books (a bankrupt account spent it; bankrupt() books that side).

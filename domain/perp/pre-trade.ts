@@ -1,7 +1,7 @@
 import { equity, marginRequirement, type Account } from './margin';
 import type { MarketParams } from './market';
 import type { OracleReading } from './oracle';
-import { applyFill, emptyPosition, planFill, type FillMarket, type FillPlan, type FillRefusal } from './trading';
+import { applyFill, emptyPosition, planFill, poolPayout, type FillMarket, type FillPlan, type FillRefusal } from './trading';
 
 /** No limit on the price: a resting order's placement (its limit applies when it triggers), a preview without one. */
 const NO_LIMIT_BUY = (1n << 63n) - 1n;
@@ -17,6 +17,11 @@ export interface PreTradeInput {
   /** The market's cumulative funding index (a new position starts there). */
   fundingIndex: bigint;
   order: { baseAmount: bigint; limitPrice: bigint | null; reduceOnly: boolean };
+  /**
+   * The PnL pool's balance and what it already owes this account: realized PnL reaches collateral only as
+   * far as the pool pays it (poolPayout), as in the program. Left out (the preview), it pays in full.
+   */
+  pnlPool?: { balance: bigint; unsettled: bigint };
 }
 
 export type PreTradeVerdict =
@@ -41,8 +46,9 @@ export function preTrade(input: PreTradeInput): PreTradeVerdict {
   const target = held ?? { position: emptyPosition(input.marketIndex, input.fundingIndex), params, price: input.oracle.price, fundingIndex: input.fundingIndex };
   const filled = applyFill(target.position, plan.delta, plan.price);
   const others = input.account.positions.filter((_, i) => i !== index);
+  const credited = input.pnlPool ? poolPayout(input.pnlPool.unsettled + filled.realizedPnl, input.pnlPool.balance).paid : filled.realizedPnl;
   const after: Account = {
-    collateral: input.account.collateral + filled.realizedPnl - plan.fee,
+    collateral: input.account.collateral + credited - plan.fee,
     positions: filled.position.base === 0n ? others : [...others, { ...target, position: filled.position, price: input.oracle.price }],
   };
   if (plan.riskIncreasing && equity(after) < marginRequirement(after, 'initial')) return { ok: false, refusal: 'InsufficientCollateral', plan, after };

@@ -146,3 +146,15 @@ export function planFill(
   }
   return { ok: true, plan: { delta, riskIncreasing, price, fee } };
 }
+
+/**
+ * What settling `claim` with the PnL pool pays (math/trading.rs `pool_payout`): `claim` is what the pool
+ * owes the account (its unsettled PnL plus this settlement; < 0: what the account owes the pool). A debt is
+ * paid in full; a claim only up to the pool's positive balance, the rest stays unsettled on the account
+ * (paid as the pool refills, never withdrawable before), so winners are never paid from deposits.
+ */
+export function poolPayout(claim: bigint, pool: bigint): { paid: bigint; left: bigint } {
+  if (claim <= 0n) return { paid: claim, left: 0n };
+  const paid = claim < pool ? claim : pool > 0n ? pool : 0n;
+  return { paid, left: claim - paid };
+}

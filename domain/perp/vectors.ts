@@ -5,7 +5,7 @@
  */
 import { BASE_PRECISION, divCeil, divFloor, isqrt, PRICE_PRECISION, QUOTE_PRECISION } from './fixed-point';
 import { DEFAULT_MARKETS, type MarketParams } from './market';
-import { applyFill, fillPrice, planFill, takerFee, unrealizedPnl } from './trading';
+import { applyFill, fillPrice, planFill, poolPayout, takerFee, unrealizedPnl } from './trading';
 import { fundingIndexDelta, fundingOwed, fundingRate, socializedLossIndexDelta, updateTwap } from './funding';
 import { equity, freeCollateral, initialMarginRatioBps, liquidationPrice, maintenanceMarginRatioBps, marginRequirement, maxOrderSize, type Account } from './margin';
 import { liquidationFee, liquidationSize, resolveBankruptcy } from './liquidation';
@@ -27,7 +27,7 @@ export interface VectorFile {
 const FNS = [
   'div_floor', 'div_ceil', 'isqrt', 'fill_price', 'apply_fill', 'unrealized_pnl', 'taker_fee', 'margin_ratios',
   'account', 'liquidation', 'max_order_size', 'funding_rate', 'funding_index_delta', 'funding_owed',
-  'socialized_loss', 'bankruptcy', 'oracle', 'twap', 'plan_fill',
+  'socialized_loss', 'bankruptcy', 'oracle', 'twap', 'plan_fill', 'pool_payout',
 ] as const;
 
 function singleAccount(m: MarketParams, [collateral, base, quoteEntry, lastIndex, index, price]: bigint[]): Account {
@@ -82,6 +82,10 @@ export function evaluate(c: Pick<VectorCase, 'fn' | 'market' | 'args'>): string[
       const r = planFill(m, { longOpenInterest: long!, shortOpenInterest: short!, maxOpenInterest: cap!, oracleTwap: twap!, paused: paused !== 0n },
         { price: price!, confidence: confidence!, publishSlot: publishSlot! }, slot!, position, order!, limit!, reduceOnly !== 0n);
       return r.ok ? out('ok', r.plan.delta, r.plan.riskIncreasing ? 1n : 0n, r.plan.price, r.plan.fee) : out(r.refusal);
+    }
+    case 'pool_payout': {
+      const r = poolPayout(a[0]!, a[1]!);
+      return out(r.paid, r.left);
     }
     default: throw new Error(`unknown vector function ${c.fn}`);
   }
@@ -166,6 +170,7 @@ function argsFor(fn: (typeof FNS)[number], r: ReturnType<typeof prng>): string[]
         slot - usually(r.range(0n, 20n), r.range(20n, 40n)), slot, p + (p * r.pick([0n, r.range(-1_500n, 1_500n)])) / 10_000n, long, short, cap,
         usually(0n, 1n)].map(String);
     }
+    case 'pool_payout': return [r.pick([r.range(-1_000n * QUOTE_PRECISION, 0n), r.range(1n, 1_000n * QUOTE_PRECISION), 0n]), r.pick([r.range(-500n * QUOTE_PRECISION, 0n), r.range(0n, 2_000n * QUOTE_PRECISION), 0n])].map(String);
   }
 }
 

@@ -22,7 +22,7 @@ function user(spec: Spec): DecodedUser {
   });
   while (positions.length < 8) positions.push({ marketIndex: EMPTY_MARKET_INDEX, base: 0n, quoteEntry: 0n, lastFundingIndex: 0n });
   const liquidation = spec.liquidation ?? { seq: 0n, open: false };
-  return { authority: wallet, collateral: spec.collateral, positions, liquidationSeq: liquidation.seq, beingLiquidated: liquidation.open, liquidationSteps: 0n, episodeSteps: 0 };
+  return { authority: wallet, unsettledPnl: 0n, collateral: spec.collateral, positions, liquidationSeq: liquidation.seq, beingLiquidated: liquidation.open, liquidationSteps: 0n, episodeSteps: 0 };
 }
 
 const position = fc.record({

@@ -396,3 +396,40 @@ async fn a_paused_market_takes_only_closes_at_a_reliable_price_liquidates_nobody
     assert_eq!(after.cumulative_funding_index_long, before.cumulative_funding_index_long);
     env.assert_conserved(&[&t]).await;
 }
+
+#[tokio::test]
+async fn winners_are_paid_only_from_what_the_pnl_pool_holds() {
+    let mut env = Env::start().await;
+    let winner = env.trader(1_000 * USDC).await;
+    let loser = env.trader(1_000 * USDC).await;
+    let (ww, lw) = (winner.wallet.insecure_clone(), loser.wallet.insecure_clone());
+    env.send(vec![env.deposit_ix(&winner, &ww.pubkey(), 1_000 * USDC)], &[&ww]).await.unwrap();
+    env.send(vec![env.deposit_ix(&loser, &lw.pubkey(), 1_000 * USDC)], &[&lw]).await.unwrap();
+    env.fill(&env.order(&winner, 10 * BASE, 101 * PRICE, 1, false), &ww).await.unwrap();
+    env.fill(&env.order(&loser, -10 * BASE, 99 * PRICE, 1, false), &lw).await.unwrap();
+    assert_eq!(env.account::<GlobalState>(&env.global.clone()).await.pnl_pool, 0, "nobody has lost yet");
+
+    // +10 %: the winner closes first; the pool holds nothing, so the profit waits as unsettled PnL.
+    env.advance(2, 1).await;
+    env.set_price(110_0000_0000, 1_000_000).await;
+    let before = env.account::<User>(&winner.user).await.collateral;
+    env.fill(&env.order(&winner, -10 * BASE, 0, 2, true), &ww).await.unwrap();
+    let w: User = env.account(&winner.user).await;
+    assert!(w.unsettled_pnl > 90 * USDC, "the profit is owed, not paid: {}", w.unsettled_pnl);
+    assert!(w.collateral < before, "only the fee moved the collateral");
+    // Not withdrawable: beyond the collateral is refused.
+    let too_much = env.withdraw_ix(&winner, &ww.pubkey(), w.collateral as u64 + 1, false);
+    assert!(env.send(vec![too_much], &[&ww]).await.is_err());
+
+    // The loser closes: the pool refills; the winner's next settlement (any withdrawal) is paid from it.
+    env.fill(&env.order(&loser, 10 * BASE, 200 * PRICE, 2, true), &lw).await.unwrap();
+    let pool = env.account::<GlobalState>(&env.global.clone()).await.pnl_pool;
+    assert!(pool > 0);
+    env.send(vec![env.withdraw_ix(&winner, &ww.pubkey(), 1, false)], &[&ww]).await.unwrap();
+    let after: User = env.account(&winner.user).await;
+    let paid = (after.collateral + 1 - w.collateral) as u64;
+    assert_eq!(paid, (w.unsettled_pnl).min(pool as u64), "paid what the pool held, up to the claim");
+    assert_eq!(after.unsettled_pnl, w.unsettled_pnl - paid);
+    assert!(env.account::<GlobalState>(&env.global.clone()).await.pnl_pool >= 0, "the pool never pays from deposits");
+    env.assert_conserved(&[&winner, &loser]).await;
+}

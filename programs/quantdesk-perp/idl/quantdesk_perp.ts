@@ -1602,6 +1602,14 @@ export type QuantdeskPerp = {
                 64
               ]
             }
+          },
+          {
+            "name": "unsettledPnl",
+            "docs": [
+              "Realized PnL and funding the PnL pool owes this account but could not pay yet (USDC): paid into",
+              "collateral as the pool refills, at the account's next settlement; not collateral until then."
+            ],
+            "type": "u64"
           }
         ]
       }

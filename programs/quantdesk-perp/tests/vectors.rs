@@ -95,6 +95,10 @@ fn evaluate(m: MarketParams, function: &str, a: &[i128]) -> Result<Vec<String>, 
         }
         "twap" => vec![s(update_twap(a[0], a[1], a[2], a[3])?)],
         "oracle" => vec![check_oracle(&m, a[0], a[1], a[2], a[3], a[4])?.as_str().to_string()],
+        "pool_payout" => {
+            let (paid, left) = pool_payout(a[0], a[1]);
+            vec![s(paid), s(left)]
+        }
         "plan_fill" => {
             let market = FillMarket { long_open_interest: a[9], short_open_interest: a[10], max_open_interest: a[11], oracle_twap: a[8], paused: a[12] != 0 };
             let oracle = FillOracle { price: a[4], confidence: a[5], publish_slot: a[6], slot: a[7] };

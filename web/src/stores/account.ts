@@ -15,6 +15,8 @@ export interface SubAccount {
   initialRequirement: string;
   maintenanceRequirement: string;
   freeCollateral: string;
+  /** What the PnL pool owes the account and could not pay yet (absent from older APIs). */
+  unsettledPnl?: string;
   leverageBps: string | null;
   marginRatioBps: string | null;
   positions: RiskPosition[];

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::ErrorCode;
 use crate::math::funding::funding_owed;
-use crate::math::trading::{apply_fill, FillOutcome};
+use crate::math::trading::{apply_fill, pool_payout, FillOutcome};
 use crate::state::{GlobalState, Market, PerpPosition, TradeReport, User, EMPTY_MARKET};
 
 pub fn to_i64(v: i128) -> Result<i64> {
@@ -19,9 +19,19 @@ pub fn settle_funding(user: &mut User, slot: usize, market: &Market, global: &mu
     let index = market.funding_index_for(position.base.into());
     let owed = funding_owed(position.base.into(), position.last_funding_index, index)?;
     position.last_funding_index = index;
-    user.collateral = to_i64(i128::from(user.collateral) - owed)?;
-    global.pnl_pool = to_i64(i128::from(global.pnl_pool) + owed)?;
+    settle_with_pool(user, global, -owed)?;
     Ok(owed)
+}
+
+/// Settles `amount` (> 0 owed to the account) and the account's unsettled PnL with the PnL pool: a debt
+/// is paid in full, a claim up to the pool's positive balance, the rest stays unsettled (math::trading::pool_payout).
+pub fn settle_with_pool(user: &mut User, global: &mut GlobalState, amount: i128) -> Result<()> {
+    let claim = i128::from(user.unsettled_pnl).checked_add(amount).ok_or(ErrorCode::MathOverflow)?;
+    let (paid, left) = pool_payout(claim, global.pnl_pool.into());
+    user.collateral = to_i64(i128::from(user.collateral) + paid)?;
+    global.pnl_pool = to_i64(i128::from(global.pnl_pool) - paid)?;
+    user.unsettled_pnl = to_u64(left)?;
+    Ok(())
 }
 
 /// The slot of the user's position in a market, opening an empty one if needed.
@@ -51,8 +61,8 @@ pub fn execute_fill(user: &mut User, slot: usize, market: &mut Market, global: &
     } else {
         position.last_funding_index = market.funding_index_for(position.base.into());
     }
-    user.collateral = to_i64(i128::from(user.collateral) + outcome.realized_pnl - fee)?;
-    global.pnl_pool = to_i64(i128::from(global.pnl_pool) - outcome.realized_pnl)?;
+    settle_with_pool(user, global, outcome.realized_pnl)?;
+    user.collateral = to_i64(i128::from(user.collateral) - fee)?;
     global.insurance_fund = to_u64(i128::from(global.insurance_fund) + fee)?;
     market.long_open_interest = to_u64(i128::from(market.long_open_interest) + outcome.long_open_interest_delta)?;
     market.short_open_interest = to_u64(i128::from(market.short_open_interest) + outcome.short_open_interest_delta)?;

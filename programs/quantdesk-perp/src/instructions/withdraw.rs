@@ -3,7 +3,7 @@ use anchor_spl::token::{self, Token, TokenAccount, Transfer};
 
 use crate::controller::margin::{load_priced_markets, margin_account};
 use crate::controller::oracle::require_healthy;
-use crate::controller::position::{settle_funding, to_i64};
+use crate::controller::position::{settle_funding, settle_with_pool, to_i64};
 use crate::errors::ErrorCode;
 use crate::math::margin::free_collateral;
 use crate::state::*;
@@ -38,6 +38,8 @@ pub fn handle_withdraw<'info>(ctx: Context<'_, '_, 'info, 'info, Withdraw<'info>
             settle_funding(user, i, &priced.market, global)?;
         }
     }
+    // PnL the pool owed the account and can pay now becomes collateral first (none of the rest is withdrawable).
+    settle_with_pool(user, global, 0)?;
     let account = margin_account(user, &markets.iter().collect::<Vec<_>>())?;
     let free = free_collateral(&account)?.min(i128::from(user.collateral));
     validate!(i128::from(amount) <= free, ErrorCode::InsufficientFreeCollateral);

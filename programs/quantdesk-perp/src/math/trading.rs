@@ -170,3 +170,16 @@ pub fn plan_fill(
     }
     Ok(Ok(FillPlan { delta, risk_increasing, price, fee }))
 }
+
+/// What settling `claim` with the PnL pool pays (domain/perp/trading.ts `poolPayout`): `claim` is what the
+/// pool owes the account (its unsettled PnL plus this settlement; < 0: what the account owes the pool).
+/// A debt is paid in full; a claim only up to the pool's positive balance, the rest stays unsettled on the
+/// account (paid as the pool refills, never withdrawable before), so winners are never paid from deposits.
+/// Returns (moved into collateral, < 0 out of it; left unsettled).
+pub fn pool_payout(claim: i128, pool: i128) -> (i128, i128) {
+    if claim <= 0 {
+        return (claim, 0);
+    }
+    let paid = claim.min(pool.max(0));
+    (paid, claim - paid)
+}

@@ -57,6 +57,9 @@ pub struct User {
     /// order among those the window holds: its nonce must not be here and must exceed the smallest kept
     /// (Hyperliquid's rule), so a resting order survives later market orders.
     pub order_nonces: [u64; ORDER_NONCE_WINDOW],
+    /// Realized PnL and funding the PnL pool owes this account but could not pay yet (USDC): paid into
+    /// collateral as the pool refills, at the account's next settlement; not collateral until then.
+    pub unsettled_pnl: u64,
 }
 
 impl User {
