@@ -433,3 +433,37 @@ async fn winners_are_paid_only_from_what_the_pnl_pool_holds() {
     assert!(env.account::<GlobalState>(&env.global.clone()).await.pnl_pool >= 0, "the pool never pays from deposits");
     env.assert_conserved(&[&winner, &loser]).await;
 }
+
+#[tokio::test]
+async fn a_bankrupt_accounts_unsettled_pnl_covers_its_deficit_first() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    // A profit the empty pool cannot pay: it waits as unsettled PnL.
+    env.fill(&env.order(&t, 10 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
+    env.advance(2, 1).await;
+    env.set_price(105_0000_0000, 1_000_000).await;
+    env.fill(&env.order(&t, -10 * BASE, 0, 2, true), &w).await.unwrap();
+    let owed = env.account::<User>(&t.user).await.unsettled_pnl;
+    assert!(owed > 40 * USDC);
+    // Then a position the next gap makes bankrupt.
+    env.fill(&env.order(&t, 150 * BASE, 200 * PRICE, 3, false), &w).await.unwrap();
+    env.advance(2, 1).await;
+    env.set_price(96_0000_0000, 1_000_000).await;
+    while env.liquidate(&t).await.is_ok() {
+        env.advance(1, 1).await;
+        env.set_price(96_0000_0000, 1_000_000).await;
+    }
+    let u: User = env.account(&t.user).await;
+    assert!(u.collateral < 0 && u.open_positions().next().is_none(), "bankrupt");
+    let deficit = (-u.collateral) as u64;
+    let fund_before = env.account::<GlobalState>(&env.global.clone()).await.insurance_fund;
+    env.resolve_bankruptcy(&t).await.unwrap();
+    let after: User = env.account(&t.user).await;
+    assert_eq!(after.collateral, 0);
+    assert_eq!(after.unsettled_pnl, u.unsettled_pnl - u.unsettled_pnl.min(deficit), "the claim covered the deficit first");
+    let fund_after = env.account::<GlobalState>(&env.global.clone()).await.insurance_fund;
+    assert_eq!(fund_before - fund_after, (deficit - u.unsettled_pnl.min(deficit)).min(fund_before), "insurance paid only the rest");
+    env.assert_conserved(&[&t]).await;
+}

@@ -26,6 +26,11 @@ pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<Bank
     validate!(user.open_positions().next().is_none() && user.collateral < 0, ErrorCode::NotBankrupt);
     let global = &mut ctx.accounts.global;
     let market = &mut ctx.accounts.market;
+    // What the PnL pool still owed the account covers its deficit first (the pool pays it into collateral).
+    let offset = i128::from(user.unsettled_pnl).min(-i128::from(user.collateral));
+    user.collateral = to_i64(i128::from(user.collateral) + offset)?;
+    global.pnl_pool = to_i64(i128::from(global.pnl_pool) - offset)?;
+    user.unsettled_pnl = to_u64(i128::from(user.unsettled_pnl) - offset)?;
     let deficit = -i128::from(user.collateral);
     let r = resolve_bankruptcy(user.collateral.into(), global.insurance_fund.into());
     global.insurance_fund = to_u64(i128::from(global.insurance_fund) - r.insurance_paid)?;
