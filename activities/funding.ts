@@ -33,6 +33,8 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
      * The payments are booked from the index change the program applied (`last_funding_delta`), whoever
      * cranked: a third party's crank before ours changes nothing in the books.
      */
+    // `previousIndex` (read before the crank by runs since 'funding-index-read-first') is no longer used:
+    // the market's applied delta says what to book. The workflow still passes it: its history must replay.
     async crankFunding(input: { marketIndex: number; previousIndex: string | null; epoch?: string }): Promise<FundingUpdate> {
       const signer = requireKeeper(keeper, 'pay for the funding crank');
       const before = await fetchMarket(pool, input.marketIndex);

@@ -1,4 +1,3 @@
-import { readUsers, writePositionRows } from './position-rows';
 import { Wallet } from '@coral-xyz/anchor';
 import BN from 'bn.js';
 import type { Client } from '@temporalio/client';
@@ -18,6 +17,7 @@ import { fetchBankruptcyReport, fetchLiquidationReport, fetchUser, oracleOf, oth
 import { createPerpProgram, marketMetas, perpAddresses } from '../solana/perp-program';
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
 import { finalIfRejected, journaled, postgresJournal, requireKeeper, sendAsKeeper, type JournalPlace } from '../solana/keeper-send';
+import { readUsers, writePositionRows } from './position-rows';
 import { heartbeatProgress } from './support/heartbeats';
 import { Semaphore } from '../platform/semaphore';
 

@@ -67,10 +67,12 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
      * triggers.
      */
     async preTradeCheck(o: OrderWire, options: { limit?: boolean } = {}): Promise<{ estimatedPrice: string; oraclePrice: string }> {
-      const { market, reading } = await fetchPricedMarket(pool, o.marketIndex);
+      const priced = await fetchPricedMarket(pool, o.marketIndex);
+      const { market, reading } = priced;
       const params = paramsOf(market);
       const [slot, user, pools] = await Promise.all([pool.call('read the slot', (c) => c.getSlot()), fetchUser(pool, o.user), fetchPools(pool)]);
-      const account = await marginAccountOf(pool, user);
+      // The order's market was read just now: the account is valued with that read, not a second one.
+      const account = await marginAccountOf(pool, user, new Map([[o.marketIndex, priced]]));
       const verdict = preTrade({
         pnlPool: { balance: pools.pnlPool, unsettled: big(user.unsettledPnl) },
         params, oracle: reading, slot: BigInt(slot), account, marketIndex: o.marketIndex, fundingIndex: big(BigInt(o.baseAmount) < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong),

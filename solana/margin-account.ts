@@ -24,11 +24,14 @@ export async function loadMarginAccount(pool: RpcPool, account: string): Promise
   return marginAccountOf(pool, await fetchUser(pool, account));
 }
 
-/** The same, for a sub-account already read: its markets and their Pyth prices are read now. */
-export async function marginAccountOf(pool: RpcPool, user: DecodedUser): Promise<Account> {
+/**
+ * The same, for a sub-account already read: its markets and their Pyth prices are read now, except those
+ * the caller has just read (`known`, by market index).
+ */
+export async function marginAccountOf(pool: RpcPool, user: DecodedUser, known: ReadonlyMap<number, Awaited<ReturnType<typeof fetchPricedMarket>>> = new Map()): Promise<Account> {
   const positions = [];
   for (const p of user.positions.filter((q) => q.marketIndex !== EMPTY_MARKET_INDEX)) {
-    const { market, reading } = await fetchPricedMarket(pool, p.marketIndex);
+    const { market, reading } = known.get(p.marketIndex) ?? (await fetchPricedMarket(pool, p.marketIndex));
     positions.push({
       position: { marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex) },
       params: paramsOf(market),

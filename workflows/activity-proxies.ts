@@ -1,6 +1,11 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
+/** Chain calls: backing off to 30 s, 20 attempts (a final answer is a failure the workflow handles). */
+const CHAIN_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 } as const;
+/** Postgres and Redis writes: idempotent, retried until they succeed. */
+const WRITE_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
+
 // Activities heartbeat every second while they run (activities/support/heartbeats.ts): a worker that dies
 // mid-activity is noticed after the heartbeat timeout and the activity retried elsewhere.
 
@@ -8,7 +13,7 @@ import type { Activities } from '../activities';
 export const chainActivities = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+  retry: CHAIN_RETRY,
 });
 
 /**
@@ -27,7 +32,7 @@ export const liquidationActivities = proxyActivities<Activities>({
 export const ledgerActivities = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: WRITE_RETRY,
 });
 
 /**
@@ -37,7 +42,7 @@ export const ledgerActivities = proxyActivities<Activities>({
 export const bookkeepingLocalActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: WRITE_RETRY,
 });
 
 /**
@@ -47,14 +52,14 @@ export const bookkeepingLocalActivities = proxyLocalActivities<Activities>({
 export const orderCheckLocalActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+  retry: CHAIN_RETRY,
 });
 
 /** An order's rows (resting, trigger, fill, closed) as local activities, retried until they succeed. */
 export const orderRowLocalActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: WRITE_RETRY,
 });
 
 /**

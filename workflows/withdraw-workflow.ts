@@ -32,28 +32,27 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
 
   // Runs started before the saga asked the chain released on any failure (patched() keeps them replayable).
   const asksTheChain = patched('withdrawal-settles-what-the-chain-did');
-  const compensations = [() => ledger.releaseWithdrawal({ id, at: now() })];
-  try {
-    const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
+  const release = () => ledger.releaseWithdrawal({ id, at: now() });
+  /** The transfer executed: confirm what the account holds now, settle the reservation, and finish. */
+  const settle = async (signature: string): Promise<WithdrawResult> => {
     const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
     await progress.step('settled', () => ledger.settleWithdrawal({ id, signature, at: now() }));
     await progress.finish('completed');
     return { signature, amount: check.amount, collateralAfter: onChain.collateral };
+  };
+  try {
+    const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
+    return await settle(signature);
   } catch (err) {
     if (!asksTheChain) {
-      for (const compensate of compensations) await progress.step('released', compensate);
+      await progress.step('released', release);
       throw err;
     }
     const settled = await CancellationScope.nonCancellable(async () => {
       try {
         const outcome = await progress.step('resolved', () => resolution.resolveUserTransaction(input.signedTransaction));
-        if (outcome.executed) {
-          const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
-          await progress.step('settled', () => ledger.settleWithdrawal({ id, signature: outcome.signature, at: now() }));
-          await progress.finish('completed');
-          return { signature: outcome.signature, amount: check.amount, collateralAfter: onChain.collateral };
-        }
-        await progress.step('released', () => ledger.releaseWithdrawal({ id, at: now() }));
+        if (outcome.executed) return await settle(outcome.signature);
+        await progress.step('released', release);
       } catch {
         // The compensation's own failure is in the history and the run record (failed); the caller sees
         // what failed the withdrawal in the first place.

@@ -64,10 +64,6 @@ export class PriceRelayLane {
     }
   }
 
-  get pending(): number {
-    return this.queue.length;
-  }
-
   enqueue(tells: readonly Tell[]): void {
     if (!tells.length) return;
     this.queue.push(...tells);

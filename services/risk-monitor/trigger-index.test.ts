@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER_KINDS, isTriggered } from '../../domain/orders';
-import { TriggerIndex, type OrderRowChange } from './trigger-index';
+import { LEGACY_VERSION, TriggerIndex, type OrderRowChange } from './trigger-index';
 
 const row = (id: string, kind: string, baseAmount: bigint, triggerPrice: bigint, extra: Partial<OrderRowChange> = {}): OrderRowChange => ({
   id, marketIndex: 0, kind, baseAmount, triggerPrice, status: 'open', changedAt: new Date(1_000), ...extra,
@@ -70,6 +70,16 @@ describe('TriggerIndex', () => {
     expect(index.size).toBe(1);
     expect(index.take(0, 40n)).toEqual([]);
     expect(ids(index.take(0, 130n))).toEqual(['new']);
+  });
+
+  it('keeps a run known only from the legacy listing across full reads, until its row appears', () => {
+    const index = new TriggerIndex();
+    index.put({ id: 'old', marketIndex: 0, side: 'at_or_below', triggerPrice: 90n, version: LEGACY_VERSION });
+    index.reset([row('new', 'limit', 1n, 95n)]);
+    expect(index.size).toBe(2);
+    index.reset([row('old', 'limit', 1n, 80n), row('new', 'limit', 1n, 95n)]); // it wrote its row (amended): the row wins
+    expect(ids(index.take(0, 85n))).toEqual(['new']);
+    expect(ids(index.take(0, 79n))).toEqual(['old']);
   });
 
   it('ignores rows that cannot trigger (market orders, no trigger price)', () => {

@@ -103,13 +103,16 @@ export class TriggerIndex {
     this.put(order);
   }
 
-  /** Replaces the whole index with `rows` (a full read); what was told of rows unchanged since stays out. */
+  /** Replaces the indexed rows with `rows` (a full read); what was told of rows unchanged since stays out. */
   reset(rows: readonly OrderRowChange[]): void {
+    // Runs without a row are known from one listing only: they stay.
+    const legacy = [...this.byId.values()].filter((o) => o.version === LEGACY_VERSION);
     this.byId.clear();
     this.sides.clear();
     const open = new Set(rows.map((r) => r.id));
     for (const id of this.told.keys()) if (!open.has(id)) this.told.delete(id);
     for (const row of rows) this.apply(row);
+    for (const o of legacy) this.put(o);
   }
 
   private remove(id: string): void {
@@ -155,15 +158,23 @@ const rowColumns = {
  */
 export class RestingOrderFeed {
   private since: Date | null = null;
+  private legacyListed = false;
 
   constructor(private readonly db: Database, private readonly index: TriggerIndex, private readonly temporal?: Client) {}
 
-  /** Every open order, read again; the legacy runs found by listing the running order workflows. */
+  /**
+   * Every open order, read again. The first read also lists the running order workflows for runs started
+   * before orders had rows (every later run writes one, so one listing per process is enough: with 10,000
+   * resting orders a listing takes about a minute here).
+   */
   async reload(): Promise<void> {
     const rows = await this.db.select(rowColumns).from(orders).where(eq(orders.status, 'open'));
     this.index.reset(rows);
     this.advance(rows);
-    if (this.temporal) await this.addLegacyRuns(this.temporal);
+    if (this.temporal && !this.legacyListed) {
+      await this.addLegacyRuns(this.temporal);
+      this.legacyListed = true;
+    }
   }
 
   /** The rows changed since the last read (a full read the first time). Returns how many were read. */

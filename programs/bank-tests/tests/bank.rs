@@ -298,14 +298,10 @@ async fn accounts_of_the_wrong_owner_or_oracle_are_rejected() {
 async fn a_socialized_loss_is_paid_back_to_the_pool_by_the_paying_side_only() {
     let mut env = Env::start().await;
     // One account that goes bankrupt, and a balanced book of third parties: 100 long, 100 short.
-    let t = env.trader(1_000 * USDC).await;
-    let w = t.wallet.insecure_clone();
-    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    let (t, w) = env.funded_trader(1_000 * USDC).await;
     let mut others = Vec::new();
     for (nonce, base) in [(1u64, 40 * BASE), (1, 60 * BASE), (1, -50 * BASE), (1, -50 * BASE)] {
-        let o = env.trader(10_000 * USDC).await;
-        let ow = o.wallet.insecure_clone();
-        env.send(vec![env.deposit_ix(&o, &ow.pubkey(), 10_000 * USDC)], &[&ow]).await.unwrap();
+        let (o, ow) = env.funded_trader(10_000 * USDC).await;
         env.fill(&env.order(&o, base, if base > 0 { 101 * PRICE } else { 99 * PRICE }, nonce, false), &ow).await.unwrap();
         others.push(o);
     }
@@ -363,9 +359,7 @@ async fn a_socialized_loss_is_paid_back_to_the_pool_by_the_paying_side_only() {
 #[tokio::test]
 async fn a_paused_market_takes_only_closes_at_a_reliable_price_liquidates_nobody_and_accrues_no_funding() {
     let mut env = Env::start().await;
-    let t = env.trader(1_000 * USDC).await;
-    let w = t.wallet.insecure_clone();
-    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    let (t, w) = env.funded_trader(1_000 * USDC).await;
     env.fill(&env.order(&t, 50 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
     env.set_paused(true).await.unwrap();
 
@@ -400,11 +394,8 @@ async fn a_paused_market_takes_only_closes_at_a_reliable_price_liquidates_nobody
 #[tokio::test]
 async fn winners_are_paid_only_from_what_the_pnl_pool_holds() {
     let mut env = Env::start().await;
-    let winner = env.trader(1_000 * USDC).await;
-    let loser = env.trader(1_000 * USDC).await;
-    let (ww, lw) = (winner.wallet.insecure_clone(), loser.wallet.insecure_clone());
-    env.send(vec![env.deposit_ix(&winner, &ww.pubkey(), 1_000 * USDC)], &[&ww]).await.unwrap();
-    env.send(vec![env.deposit_ix(&loser, &lw.pubkey(), 1_000 * USDC)], &[&lw]).await.unwrap();
+    let (winner, ww) = env.funded_trader(1_000 * USDC).await;
+    let (loser, lw) = env.funded_trader(1_000 * USDC).await;
     env.fill(&env.order(&winner, 10 * BASE, 101 * PRICE, 1, false), &ww).await.unwrap();
     env.fill(&env.order(&loser, -10 * BASE, 99 * PRICE, 1, false), &lw).await.unwrap();
     assert_eq!(env.account::<GlobalState>(&env.global.clone()).await.pnl_pool, 0, "nobody has lost yet");
@@ -437,9 +428,7 @@ async fn winners_are_paid_only_from_what_the_pnl_pool_holds() {
 #[tokio::test]
 async fn a_bankrupt_accounts_unsettled_pnl_covers_its_deficit_first() {
     let mut env = Env::start().await;
-    let t = env.trader(1_000 * USDC).await;
-    let w = t.wallet.insecure_clone();
-    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w]).await.unwrap();
+    let (t, w) = env.funded_trader(1_000 * USDC).await;
     // A profit the empty pool cannot pay: it waits as unsettled PnL.
     env.fill(&env.order(&t, 10 * BASE, 101 * PRICE, 1, false), &w).await.unwrap();
     env.advance(2, 1).await;

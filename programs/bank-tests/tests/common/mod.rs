@@ -210,6 +210,14 @@ impl Env {
         Trader { wallet, user, token: token.pubkey() }
     }
 
+    /// A trader who has deposited all `usdc` they hold, and their wallet (the signer of their orders).
+    pub async fn funded_trader(&mut self, usdc: u64) -> (Trader, Keypair) {
+        let t = self.trader(usdc).await;
+        let wallet = t.wallet.insecure_clone();
+        self.send(vec![self.deposit_ix(&t, &wallet.pubkey(), usdc)], &[&wallet]).await.unwrap();
+        (t, wallet)
+    }
+
     pub fn deposit_ix(&self, t: &Trader, signer: &Pubkey, amount: u64) -> Instruction {
         self.ix(
             accounts::Deposit { authority: *signer, global: self.global, user: t.user, user_token: t.token, vault: self.vault, token_program: spl_token::ID },
