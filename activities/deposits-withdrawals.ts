@@ -5,6 +5,7 @@ import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from '../solana/user-transaction';
 import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from '../solana/rpc-pool';
 import { finalIfRejected } from '../solana/keeper-send';
+import type { BalanceRead } from './ledger-rows';
 
 /** Amounts cross the Temporal boundary as decimal strings (the JSON converter has no bigint). */
 export interface UserTransactionCheck {
@@ -61,11 +62,12 @@ export function createChainActivities(pool: RpcPool) {
       return { executed: false, signature };
     },
 
-    async readCollateral(account: string): Promise<{ collateral: string; slot: string }> {
+    /** The sub-account's balances now, and the slot they were read at (the books keep them: account_balances). */
+    async readCollateral(account: string): Promise<BalanceRead> {
       const { context, value } = await pool.call('read a user account', (c) => c.getAccountInfoAndContext(new PublicKey(account)));
       if (!value) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
       const user = perpAccountsCoder.decode<DecodedUser>('user', value.data);
-      return { collateral: user.collateral.toString(), slot: String(context.slot) };
+      return { collateral: user.collateral.toString(), unsettledPnl: user.unsettledPnl.toString(), slot: String(context.slot) };
     },
   };
 }

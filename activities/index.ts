@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { createOrderActivities } from './orders';
 import { createFundingActivities } from './funding';
 import { createLiquidationActivities } from './liquidation';
+import { createReconciliationActivities } from './reconciliation';
 import { withHeartbeats } from './support/heartbeats';
 
 export interface ActivityDeps {
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, { publish: events.publishWorkflowEvents }),
     ...createChainActivities(deps.rpcPool),
+    ...createReconciliationActivities(deps.rpcPool, deps.db, deps.redis, deps.streamPrefix),
   });
 }
 

@@ -2,6 +2,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../platform/postgres';
 import { accounts, deposits, wallets, withdrawals } from '../drizzle/schema';
+import { writeBalanceRow, type Tx } from './account-rows';
+
+/** A sub-account's balances read from chain (decimal strings); runs started before it was read have no unsettledPnl. */
+export interface BalanceRead {
+  collateral: string;
+  unsettledPnl?: string;
+  slot: string;
+}
+
+/** The books' copy of the balances the workflow read, when the read carried all of them. */
+async function bookBalance(tx: Tx, account: string, wallet: string, read: BalanceRead | undefined, at: Date): Promise<void> {
+  if (read?.unsettledPnl === undefined) return;
+  await writeBalanceRow(tx, { account, wallet, collateral: BigInt(read.collateral), unsettledPnl: BigInt(read.unsettledPnl), slot: BigInt(read.slot), at });
+}
 
 export interface DepositRecord {
   signature: string;
@@ -11,6 +25,8 @@ export interface DepositRecord {
   amount: string;
   collateralAfter: string;
   slot: string;
+  /** The balances read after the deposit (runs started before the books kept balances: absent). */
+  balance?: BalanceRead;
   /** ISO time from the workflow's clock. */
   at: string;
 }
@@ -27,6 +43,7 @@ export function createLedgerActivities(db: Database) {
           signature: d.signature, account: d.account, wallet: d.wallet, amount: BigInt(d.amount),
           collateralAfter: BigInt(d.collateralAfter), slot: BigInt(d.slot), createdAt: at,
         }).onConflictDoNothing().returning({ signature: deposits.signature });
+        await bookBalance(tx, d.account, d.wallet, d.balance, at);
         return { inserted: rows.length === 1 };
       });
     },
@@ -83,9 +100,14 @@ export function createWithdrawalActivities(db: Database) {
       });
     },
 
-    async settleWithdrawal(s: { id: string; signature: string; at: string }): Promise<void> {
-      await db.update(withdrawals).set({ status: 'settled', signature: s.signature, updatedAt: new Date(s.at) })
-        .where(and(eq(withdrawals.id, s.id), eq(withdrawals.status, 'reserved')));
+    /** The reservation settled, and the balances read after the transfer booked (`balance`, absent in older runs). */
+    async settleWithdrawal(s: { id: string; signature: string; at: string; account?: string; wallet?: string; balance?: BalanceRead }): Promise<void> {
+      const at = new Date(s.at);
+      await db.transaction(async (tx) => {
+        await tx.update(withdrawals).set({ status: 'settled', signature: s.signature, updatedAt: at })
+          .where(and(eq(withdrawals.id, s.id), eq(withdrawals.status, 'reserved')));
+        if (s.account && s.wallet) await bookBalance(tx, s.account, s.wallet, s.balance, at);
+      });
     },
 
     /** The saga's compensation: frees a reservation that will not be settled. */

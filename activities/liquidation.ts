@@ -17,7 +17,7 @@ import { fetchBankruptcyReport, fetchLiquidationReport, fetchUser, oracleOf, oth
 import { createPerpProgram, marketMetas, perpAddresses } from '../solana/perp-program';
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
 import { finalIfRejected, journaled, postgresJournal, requireKeeper, sendAsKeeper, type JournalPlace } from '../solana/keeper-send';
-import { readUsers, writePositionRows } from './position-rows';
+import { readUsers, writeAccountRows } from './account-rows';
 import { heartbeatProgress } from './support/heartbeats';
 import { Semaphore } from '../platform/semaphore';
 
@@ -232,10 +232,10 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       if (BigInt(r.fee) > 0n) ledger.push({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at });
       if (BigInt(r.insurancePaid) > 0n) ledger.push({ entryKey: `bankruptcy:${r.id}`, delta: -BigInt(r.insurancePaid), reason: 'bankruptcy cover', createdAt: at });
     }
-    // The positions the episodes left (smaller, closed, or gone with a bankruptcy), as the chain holds them.
+    // The balances and positions the episodes left (smaller, closed, or gone with a bankruptcy), as the chain holds them.
     const users = await readUsers(pool, records.map((r) => r.account));
     await db.transaction(async (tx) => {
-      await writePositionRows(tx, users, new Date(records[0]!.at));
+      await writeAccountRows(tx, users, new Date(records[0]!.at));
       await tx.insert(liquidations).values(records.map((r) => ({
         id: r.id, account: r.account, wallet: r.wallet, marketIndex: r.marketIndex, closedBase: BigInt(r.closedBase), price: BigInt(r.price),
         fee: BigInt(r.fee), insurancePaid: BigInt(r.insurancePaid), socializedLoss: BigInt(r.socializedLoss), signature: r.signature,

@@ -4,7 +4,7 @@ import { type Keypair, PublicKey } from '@solana/web3.js';
 import { and, eq, sql } from 'drizzle-orm';
 import { equity, marginRequirement, preTrade } from '../domain/perp';
 import { fills, orders, wallets, accounts } from '../drizzle/schema';
-import { readUsers, writePositionRows } from './position-rows';
+import { readUsers, writeAccountRows } from './account-rows';
 import type { Database } from '../platform/postgres';
 import { big, marginAccountOf, paramsOf } from '../solana/margin-account';
 import { fetchPools, fetchPricedMarket, fetchTradeReport, fetchUser, oracleOf, otherMarketsOf } from '../solana/accounts';
@@ -120,7 +120,7 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
           signature: r.fill.signature, orderId: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex,
           baseAmount: BigInt(r.fill.baseAmount), price: BigInt(r.fill.price), fee: BigInt(r.fill.fee), realizedPnl: BigInt(r.fill.realizedPnl), filledAt: at,
         }).onConflictDoNothing();
-        await writePositionRows(tx, users, at);
+        await writeAccountRows(tx, users, at);
       });
     },
 

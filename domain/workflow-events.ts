@@ -2,7 +2,7 @@
  * The progress events every workflow publishes, one per step, to the Redis Stream of the account it
  * acts for. Shared by activities (which write them), the API (which relays them) and the terminal.
  */
-export const WORKFLOW_KINDS = ['probe', 'deposit', 'withdraw', 'order', 'funding', 'liquidation'] as const;
+export const WORKFLOW_KINDS = ['probe', 'deposit', 'withdraw', 'order', 'funding', 'liquidation', 'reconciliation'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 
 export type StepStatus = 'completed' | 'failed';
@@ -34,6 +34,11 @@ export function accountStreamKey(prefix: string, account: string): string {
  */
 export function firehoseStreamKey(prefix: string): string {
   return `${prefix}:firehose`;
+}
+
+/** Operators' alerts raised by the platform itself (a reconciliation that found a difference). */
+export function alertStreamKey(prefix: string): string {
+  return `${prefix}:alerts`;
 }
 
 /** The account of platform-level funding events for a market (ProgressTracker's account for funding). */

@@ -6,7 +6,7 @@ import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/main';
 import { createPostgres, runMigrations } from '../platform/postgres';
 import { ensureNamespaceAndSearchAttributes } from '../temporal/setup';
-import { ensureFundingSchedules } from '../temporal/schedules';
+import { ensureFundingSchedules, ensureReconciliationSchedule } from '../temporal/schedules';
 import { Client } from '@temporalio/client';
 import { DEFAULT_MARKETS } from '../domain/perp';
 
@@ -27,6 +27,7 @@ await runMain('setup', async () => {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const created = await ensureFundingSchedules(client, config.temporal.taskQueue, DEFAULT_MARKETS.map((m) => m.marketIndex));
     logger.info({ created }, 'hourly funding schedules ready');
+    logger.info({ created: await ensureReconciliationSchedule(client, config.temporal.taskQueue) }, 'hourly reconciliation schedule ready');
   } finally {
     await connection.close();
   }

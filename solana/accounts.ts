@@ -18,6 +18,13 @@ export async function fetchMarket(pool: RpcPool, marketIndex: number): Promise<D
   return perpAccountsCoder.decode<DecodedMarket>('market', info.data);
 }
 
+/** Every sub-account of the program, decoded, by address: one program-account scan (seconds on a large book). */
+export async function scanUsers(pool: RpcPool): Promise<Map<string, DecodedUser>> {
+  const filters = [{ memcmp: perpAccountsCoder.memcmp('user') as { offset: number; bytes: string } }];
+  const all = await pool.call('scan the program accounts', (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters }), { bulk: true });
+  return new Map(all.map(({ pubkey, account }) => [pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data)]));
+}
+
 /** A market with its oracle's current Pyth reading. */
 export async function fetchPricedMarket(pool: RpcPool, marketIndex: number): Promise<{ market: DecodedMarket; oracle: PublicKey; reading: PythPrice }> {
   const market = await fetchMarket(pool, marketIndex);

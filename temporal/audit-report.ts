@@ -1,5 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import type { ReconciliationReport } from '../activities/reconciliation';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -136,6 +137,26 @@ export function auditMarkdown(title: string, audits: WorkflowAudit[], replay?: M
     for (const t of a.timeline) {
       lines.push(`| ${t.at} | ${t.event} | ${t.activity ?? ''} | ${brief(t.input).replace(/\|/g, '\\|')} | ${(t.failure ?? brief(t.output)).replace(/\|/g, '\\|')} |`);
     }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** A reconciliation report for auditors: the totals side by side, then every difference found. */
+export function reconciliationMarkdown(r: ReconciliationReport): string {
+  const lines = [
+    `# Reconciliation \`${r.reportId}\` at ${r.at}`, '',
+    `Chain slot ${r.slot}; ${r.accountsChecked} sub-accounts compared; **${r.differenceCount === 0 ? 'no differences' : `${r.differenceCount} difference(s)`}**.`, '',
+    '| total | chain | books |', '|---|---|---|',
+    `| vault | ${r.totals.chain.vault} | ${BigInt(r.totals.books.deposited) - BigInt(r.totals.books.withdrawn)} (deposited ${r.totals.books.deposited} - withdrawn ${r.totals.books.withdrawn}) |`,
+    `| insurance fund | ${r.totals.chain.insuranceFund} | ${r.totals.books.insuranceFund} |`,
+    `| PnL pool | ${r.totals.chain.pnlPool} | (vault - collateral - insurance fund in the books) |`,
+    `| collateral | ${r.totals.chain.collateral} | ${r.totals.books.collateral} |`, '',
+  ];
+  if (r.differences.length) {
+    lines.push('| account | field | chain | books |', '|---|---|---|---|');
+    for (const d of r.differences) lines.push(`| \`${d.account}\` | ${d.field} | ${d.chain} | ${d.books} |`);
+    if (r.differenceCount > r.differences.length) lines.push('', `(${r.differenceCount - r.differences.length} more in the report row \`reconciliation_reports.id = '${r.reportId}'\`)`);
     lines.push('');
   }
   return lines.join('\n');

@@ -1,6 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { QdAccount, QdAccounts, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
+import { QdAccount, QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '../workflows/definitions';
+import type { ReconciliationReport } from '../activities/reconciliation';
 import { auditFromHistory, type WorkflowAudit } from './audit-report';
 import { WORKFLOWS_PATH } from './worker-factory';
 
@@ -81,4 +82,17 @@ export async function auditAccount(client: Client, range: { account: string; fro
     verdicts.set(run.workflowId, error);
   }
   return { audits, verdicts, title: `Account ${range.account}, ${range.from} to ${range.to}: ${audits.length} workflow(s)` };
+}
+
+/**
+ * Runs a reconciliation now and waits for its report: the run asked for this UTC minute (asking again
+ * within it joins the same run, or finds its stored report).
+ */
+export async function runReconciliation(client: Client, taskQueue: string, now: Date): Promise<ReconciliationReport> {
+  const workflowId = workflowIds.reconciliation(now.toISOString().slice(0, 16));
+  const handle = await client.workflow.start('reconciliationWorkflow', {
+    workflowId, taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: QdKind, value: 'reconciliation' }],
+  });
+  return (await handle.result()) as ReconciliationReport;
 }

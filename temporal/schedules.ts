@@ -28,3 +28,28 @@ export async function ensureFundingSchedules(client: Client, taskQueue: string, 
   }
   return created;
 }
+
+export const RECONCILIATION_SCHEDULE_ID = 'reconciliation-schedule';
+
+/** The hourly reconciliation of the books with the chain; an existing schedule is kept. Returns whether it was created. */
+export async function ensureReconciliationSchedule(client: Client, taskQueue: string, scheduleId = RECONCILIATION_SCHEDULE_ID): Promise<boolean> {
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1 hour' }] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reconciliationWorkflow',
+        workflowId: 'reconcile',
+        taskQueue,
+        args: [],
+        typedSearchAttributes: [{ key: QdKind, value: 'reconciliation' }],
+      },
+    });
+    return true;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    return false;
+  }
+}

@@ -64,4 +64,6 @@ export const workflowIds = {
   liquidation: (account: string, marketIndex: number, epoch: string) => `liq:${account}:${marketIndex}:${epoch}`,
   /** The episodes one tick found in a market; `digest` names the set of (account, episode) pairs (liquidationBatchDigest). */
   liquidationBatch: (marketIndex: number, digest: string) => `liqs:${marketIndex}:${digest}`,
+  /** A reconciliation asked for at this UTC minute (`2026-11-27T16:05`): asking again within it finds the same run. */
+  reconciliation: (minute: string) => `reconcile:${minute}`,
 } as const;

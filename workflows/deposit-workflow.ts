@@ -24,7 +24,7 @@ export async function depositWorkflow(input: DepositInput): Promise<DepositResul
   const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
   await progress.step('recorded', () => ledger.recordDeposit({
     signature, wallet: check.wallet, account: check.account, subAccountId: check.subAccountId,
-    amount: check.amount, collateralAfter: onChain.collateral, slot: onChain.slot, at: new Date().toISOString(),
+    amount: check.amount, collateralAfter: onChain.collateral, slot: onChain.slot, balance: onChain, at: new Date().toISOString(),
   }));
   await progress.finish('completed');
   return { signature, account: check.account, amount: check.amount, collateralAfter: onChain.collateral };

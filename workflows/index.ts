@@ -5,3 +5,4 @@ export { placeOrderWorkflow } from './place-order-workflow';
 export { fundingSettlementWorkflow, fundingScheduleWorkflow } from './funding-workflow';
 export { liquidationWorkflow } from './liquidation-workflow';
 export { liquidationBatchWorkflow } from './liquidation-batch-workflow';
+export { reconciliationWorkflow } from './reconciliation-workflow';

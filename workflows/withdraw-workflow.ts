@@ -36,7 +36,7 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
   /** The transfer executed: confirm what the account holds now, settle the reservation, and finish. */
   const settle = async (signature: string): Promise<WithdrawResult> => {
     const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
-    await progress.step('settled', () => ledger.settleWithdrawal({ id, signature, at: now() }));
+    await progress.step('settled', () => ledger.settleWithdrawal({ id, signature, at: now(), account: check.account, wallet: check.wallet, balance: onChain }));
     await progress.finish('completed');
     return { signature, amount: check.amount, collateralAfter: onChain.collateral };
   };

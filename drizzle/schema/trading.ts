@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 // Amounts are integers in the domain's named precisions (BASE 1e9, PRICE 1e6, QUOTE 1e6): int8 read
 // as bigint; funding indexes exceed int8 and are numeric(39,0), read as strings and parsed to bigint.
@@ -155,3 +155,31 @@ export const insuranceFundLedger = pgTable('insurance_fund_ledger', {
   reason: text('reason').notNull(),
   createdAt: at('created_at').notNull(),
 });
+
+/**
+ * Each sub-account's balances as our books last saw them on chain: written from the program's state after
+ * every deposit, withdrawal, fill and liquidation the workflows ran (a row only moves forward in slots).
+ * The reconciliation compares them, with `positions`, against the chain.
+ */
+export const accountBalances = pgTable('account_balances', {
+  account: text('account').primaryKey(),
+  wallet: text('wallet').notNull(),
+  collateral: amount('collateral').notNull(),
+  /** Realized PnL the PnL pool still owes the account (paid as the pool refills). */
+  unsettledPnl: amount('unsettled_pnl').notNull(),
+  /** The chain slot of the state the row holds. */
+  slot: amount('slot').notNull(),
+  updatedAt: at('updated_at').notNull(),
+});
+
+/** One reconciliation of the books with the chain: what was compared and every difference found. */
+export const reconciliationReports = pgTable('reconciliation_reports', {
+  id: text('id').primaryKey(), // the reconciliation workflow's ID
+  /** The chain slot the scan started at. */
+  slot: amount('slot').notNull(),
+  accountsChecked: integer('accounts_checked').notNull(),
+  differences: integer('differences').notNull(),
+  /** Totals (chain and books) and the differences, as the report printed by `npm run audit -- reconcile`. */
+  report: jsonb('report').notNull(),
+  createdAt: at('created_at').notNull(),
+}, (t) => [index('reconciliation_reports_time_idx').on(t.createdAt)]);

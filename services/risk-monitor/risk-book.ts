@@ -2,7 +2,7 @@ import { PublicKey } from '@solana/web3.js';
 import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, quoteValueFloor, type Account, type MarketParams, type Position } from '../../domain/perp';
 import { currentLiquidationSeq, EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
 import { PERP_PROGRAM_ID } from '../../solana/perp-program';
-import { fetchPricedMarket } from '../../solana/accounts';
+import { fetchPricedMarket, scanUsers } from '../../solana/accounts';
 import type { RpcPool } from '../../solana/rpc-pool';
 import { big, paramsOf } from '../../solana/margin-account';
 
@@ -73,8 +73,6 @@ const TRIGGER_SLACK_BPS = 10n;
 const DUST_QUOTE_UNITS = 8n;
 const ACCOUNTS_PER_READ = 100;
 
-const userFilter = () => [{ memcmp: perpAccountsCoder.memcmp('user') as { offset: number; bytes: string } }];
-
 /**
  * The risk monitor's cached valuation of every sub-account: loaded once from the chain (one program
  * account scan), kept fresh by re-reading accounts that workflows report changed, and indexed per market
@@ -93,9 +91,9 @@ export class RiskBook {
   /** Every sub-account and the listed markets, read from the chain. */
   async load(pool: RpcPool, marketIndexes: readonly number[]): Promise<void> {
     for (const m of marketIndexes) await this.refreshMarket(pool, m);
-    const all = await pool.call('scan the program accounts', (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters: userFilter() }), { bulk: true });
+    const all = await scanUsers(pool);
     this.holders.clear();
-    for (const { pubkey, account } of all) this.upsert(pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data));
+    for (const [address, user] of all) this.upsert(address, user);
     this.indexes.clear();
   }
 

@@ -14,6 +14,7 @@ import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { asWallet } from '../support/auth';
 import { onlyLiquidation } from '../support/liquidations';
+import { runReconciliation } from '../../temporal/operations';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
@@ -109,6 +110,11 @@ describe('deposit → market order → price move → funding → liquidation �
     expect(kinds).toEqual(['deposit', 'order', 'liquidation', 'withdraw']);
     expect(events.filter((e) => e.workflowId === withdraw).map((e) => e.step)).toEqual(['validated', 'risk-checked', 'reserved', 'submitted', 'confirmed', 'settled']);
     expect(events.every((e) => e.status === 'completed')).toBe(true);
+
+    // The reconciliation agrees: every balance, position and total in the books is the chain's, to the base unit.
+    const reconciled = await runReconciliation(h.temporal, h.config.temporal.taskQueue, new Date());
+    expect(reconciled.differences).toEqual([]);
+    expect(BigInt(reconciled.totals.chain.insuranceFund)).toBeGreaterThan(0n); // two taker fees and a liquidation fee
   });
 });
 

@@ -21,7 +21,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // local activities (patched('order-local-activities')); the .v5 ones before a refusal of the pre-trade
 // rule ended the order rejected (patched('pre-trade-rejections')); withdraw.v2 is a withdrawal before the
 // saga asked the chain before compensating (patched('withdrawal-settles-what-the-chain-did')), and
-// withdraw-cancelled-after-transfer one cancelled by an operator after its transfer executed (settled).
+// withdraw-cancelled-after-transfer one cancelled by an operator after its transfer executed (settled);
+// reconciliation is a run that found differences (it has no v1: it was added later).
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
   workflowId: file.replace(/\.history$/, ''),
   history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
@@ -31,7 +32,7 @@ describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
     expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2', 'order.v3', 'order.v5', 'order-resting', 'order-resting.v3', 'order-resting.v4', 'order-resting.v5',
-      'order-amended', 'order-amended.v3', 'order-amended.v4', 'order-amended.v5', 'withdraw.v2', 'withdraw-cancelled-after-transfer'].sort());
+      'order-amended', 'order-amended.v3', 'order-amended.v4', 'order-amended.v5', 'withdraw.v2', 'withdraw-cancelled-after-transfer', 'reconciliation'].sort());
   });
 
   it('replays every history deterministically', async () => {

@@ -1,0 +1,79 @@
+import { PublicKey } from '@solana/web3.js';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { accountBalances, positions } from '../drizzle/schema';
+import type { Database } from '../platform/postgres';
+import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
+import { big } from '../solana/margin-account';
+import type { RpcPool } from '../solana/rpc-pool';
+
+/** A Drizzle transaction. */
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export interface UsersRead {
+  users: Map<string, DecodedUser>;
+  /** The oldest slot the reads answered at (100 accounts per read). */
+  slot: bigint;
+}
+
+/** Sub-accounts as the chain holds them now (absent ones are left out), read 100 at a time. */
+export async function readUsers(pool: RpcPool, accounts: readonly string[]): Promise<UsersRead> {
+  const unique = [...new Set(accounts)];
+  const users = new Map<string, DecodedUser>();
+  let slot: bigint | null = null;
+  for (let i = 0; i < unique.length; i += 100) {
+    const chunk = unique.slice(i, i + 100);
+    const { context, value } = await pool.call('read sub-accounts', (c) => c.getMultipleAccountsInfoAndContext(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+    if (slot === null || BigInt(context.slot) < slot) slot = BigInt(context.slot);
+    value.forEach((info, j) => {
+      if (info) users.set(chunk[j]!, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+    });
+  }
+  return { users, slot: slot ?? 0n };
+}
+
+export interface BalanceRow {
+  account: string;
+  wallet: string;
+  collateral: bigint;
+  unsettledPnl: bigint;
+  slot: bigint;
+  at: Date;
+}
+
+/**
+ * A sub-account's balances as the chain held them at `slot`. A row only moves forward: a write from an
+ * older read (two workflows bookkeeping the same account out of order) leaves the newer one in place and
+ * returns false.
+ */
+export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promise<boolean> {
+  const values = { account: row.account, wallet: row.wallet, collateral: row.collateral, unsettledPnl: row.unsettledPnl, slot: row.slot, updatedAt: row.at };
+  const written = await tx.insert(accountBalances).values(values).onConflictDoUpdate({
+    target: accountBalances.account,
+    set: { collateral: values.collateral, unsettledPnl: values.unsettledPnl, slot: values.slot, updatedAt: values.updatedAt },
+    setWhere: sql`${accountBalances.slot} <= ${values.slot}`,
+  }).returning({ account: accountBalances.account });
+  return written.length === 1;
+}
+
+/**
+ * The books of these sub-accounts made what the chain holds: their balances (writeBalanceRow), each open
+ * position upserted, every other `positions` row of the account deleted (closed by a fill, a liquidation
+ * step or a bankruptcy), so funding is never booked for a position that is gone. An account whose books
+ * already hold a newer read is left as it is.
+ */
+export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: Date): Promise<void> {
+  for (const [account, user] of users) {
+    const newer = await writeBalanceRow(tx, { account, wallet: user.authority.toBase58(), collateral: big(user.collateral), unsettledPnl: big(user.unsettledPnl), slot, at });
+    if (!newer) continue;
+    const open = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX && big(p.base) !== 0n);
+    for (const p of open) {
+      const row = {
+        account, marketIndex: p.marketIndex, wallet: user.authority.toBase58(), baseAmount: big(p.base), quoteEntry: big(p.quoteEntry),
+        lastFundingIndex: p.lastFundingIndex.toString(), updatedAt: at,
+      };
+      await tx.insert(positions).values(row).onConflictDoUpdate({ target: [positions.account, positions.marketIndex], set: row });
+    }
+    const kept = open.map((p) => p.marketIndex);
+    await tx.delete(positions).where(kept.length ? and(eq(positions.account, account), notInArray(positions.marketIndex, kept)) : eq(positions.account, account));
+  }
+}
