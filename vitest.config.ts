@@ -18,7 +18,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{domain,platform,api,activities,services,solana,workflows,temporal,web/src}/**/*.test.ts', 'tests/static/**/*.test.ts'],
+          include: [
+            '{domain,platform,api,activities,services,solana,workflows,temporal,web/src}/**/*.test.ts',
+            'tests/static/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 30_000,
         },

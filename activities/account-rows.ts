@@ -22,7 +22,12 @@ export async function readUsers(pool: RpcPool, accounts: readonly string[]): Pro
   let slot: bigint | null = null;
   for (let i = 0; i < unique.length; i += 100) {
     const chunk = unique.slice(i, i + 100);
-    const { context, value } = await pool.call('read sub-accounts', (c) => c.getMultipleAccountsInfoAndContext(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+    const { context, value } = await pool.call('read sub-accounts', (c) =>
+      c.getMultipleAccountsInfoAndContext(
+        chunk.map((a) => new PublicKey(a)),
+        'confirmed',
+      ),
+    );
     if (slot === null || BigInt(context.slot) < slot) slot = BigInt(context.slot);
     value.forEach((info, j) => {
       if (info) users.set(chunk[j]!, perpAccountsCoder.decode<DecodedUser>('user', info.data));
@@ -46,12 +51,28 @@ export interface BalanceRow {
  * returns false.
  */
 export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promise<boolean> {
-  const values = { account: row.account, wallet: row.wallet, collateral: row.collateral, unsettledPnl: row.unsettledPnl, slot: row.slot, updatedAt: row.at };
-  const written = await tx.insert(accountBalances).values(values).onConflictDoUpdate({
-    target: accountBalances.account,
-    set: { collateral: values.collateral, unsettledPnl: values.unsettledPnl, slot: values.slot, updatedAt: values.updatedAt },
-    setWhere: sql`${accountBalances.slot} <= ${values.slot}`,
-  }).returning({ account: accountBalances.account });
+  const values = {
+    account: row.account,
+    wallet: row.wallet,
+    collateral: row.collateral,
+    unsettledPnl: row.unsettledPnl,
+    slot: row.slot,
+    updatedAt: row.at,
+  };
+  const written = await tx
+    .insert(accountBalances)
+    .values(values)
+    .onConflictDoUpdate({
+      target: accountBalances.account,
+      set: {
+        collateral: values.collateral,
+        unsettledPnl: values.unsettledPnl,
+        slot: values.slot,
+        updatedAt: values.updatedAt,
+      },
+      setWhere: sql`${accountBalances.slot} <= ${values.slot}`,
+    })
+    .returning({ account: accountBalances.account });
   return written.length === 1;
 }
 
@@ -63,17 +84,38 @@ export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promi
  */
 export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: Date): Promise<void> {
   for (const [account, user] of users) {
-    const newer = await writeBalanceRow(tx, { account, wallet: user.authority.toBase58(), collateral: big(user.collateral), unsettledPnl: big(user.unsettledPnl), slot, at });
+    const newer = await writeBalanceRow(tx, {
+      account,
+      wallet: user.authority.toBase58(),
+      collateral: big(user.collateral),
+      unsettledPnl: big(user.unsettledPnl),
+      slot,
+      at,
+    });
     if (!newer) continue;
     const open = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX && big(p.base) !== 0n);
     for (const p of open) {
       const row = {
-        account, marketIndex: p.marketIndex, wallet: user.authority.toBase58(), baseAmount: big(p.base), quoteEntry: big(p.quoteEntry),
-        lastFundingIndex: p.lastFundingIndex.toString(), updatedAt: at,
+        account,
+        marketIndex: p.marketIndex,
+        wallet: user.authority.toBase58(),
+        baseAmount: big(p.base),
+        quoteEntry: big(p.quoteEntry),
+        lastFundingIndex: p.lastFundingIndex.toString(),
+        updatedAt: at,
       };
-      await tx.insert(positions).values(row).onConflictDoUpdate({ target: [positions.account, positions.marketIndex], set: row });
+      await tx
+        .insert(positions)
+        .values(row)
+        .onConflictDoUpdate({ target: [positions.account, positions.marketIndex], set: row });
     }
     const kept = open.map((p) => p.marketIndex);
-    await tx.delete(positions).where(kept.length ? and(eq(positions.account, account), notInArray(positions.marketIndex, kept)) : eq(positions.account, account));
+    await tx
+      .delete(positions)
+      .where(
+        kept.length
+          ? and(eq(positions.account, account), notInArray(positions.marketIndex, kept))
+          : eq(positions.account, account),
+      );
   }
 }

@@ -21,7 +21,8 @@ function validateUserTransaction(signedTransaction: string, expected: UserInstru
     const intent = parseUserTransaction(signedTransaction, expected);
     return { ...intent, amount: intent.amount.toString() };
   } catch (err) {
-    if (err instanceof InvalidUserTransactionError) throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
+    if (err instanceof InvalidUserTransactionError)
+      throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
     throw err;
   }
 }
@@ -58,16 +59,31 @@ export function createChainActivities(pool: RpcPool) {
       const signature = bs58.encode(Transaction.from(Buffer.from(signedTransaction, 'base64')).signature!);
       const { outcome, answered, providers } = await pool.signatureOutcome(signature);
       if (outcome) return { executed: outcome === 'executed', signature };
-      if (answered < providers) throw ApplicationFailure.retryable(`${providers - answered} of ${providers} providers did not answer for ${signature}`, 'OutcomeUnknown');
+      if (answered < providers)
+        throw ApplicationFailure.retryable(
+          `${providers - answered} of ${providers} providers did not answer for ${signature}`,
+          'OutcomeUnknown',
+        );
       return { executed: false, signature };
     },
 
     /** The sub-account's balances now, and the slot they were read at (the books keep them: account_balances). */
     async readCollateral(account: string): Promise<BalanceRead> {
-      const { context, value } = await pool.call('read a user account', (c) => c.getAccountInfoAndContext(new PublicKey(account)));
-      if (!value) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
+      const { context, value } = await pool.call('read a user account', (c) =>
+        c.getAccountInfoAndContext(new PublicKey(account)),
+      );
+      if (!value)
+        throw ApplicationFailure.create({
+          type: 'AccountNotFound',
+          message: `no sub-account ${account}`,
+          nonRetryable: true,
+        });
       const user = perpAccountsCoder.decode<DecodedUser>('user', value.data);
-      return { collateral: user.collateral.toString(), unsettledPnl: user.unsettledPnl.toString(), slot: String(context.slot) };
+      return {
+        collateral: user.collateral.toString(),
+        unsettledPnl: user.unsettledPnl.toString(),
+        slot: String(context.slot),
+      };
     },
   };
 }

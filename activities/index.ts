@@ -40,11 +40,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createRiskActivities(deps.rpcPool),
     ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
     ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
-    ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, { publish: events.publishWorkflowEvents }),
+    ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, {
+      publish: events.publishWorkflowEvents,
+    }),
     ...createChainActivities(deps.rpcPool),
     ...createReconciliationActivities(deps.rpcPool, deps.db, deps.redis, deps.streamPrefix),
   });
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-

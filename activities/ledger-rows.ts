@@ -12,9 +12,22 @@ export interface BalanceRead {
 }
 
 /** The books' copy of the balances the workflow read, when the read carried all of them. */
-async function bookBalance(tx: Tx, account: string, wallet: string, read: BalanceRead | undefined, at: Date): Promise<void> {
+async function bookBalance(
+  tx: Tx,
+  account: string,
+  wallet: string,
+  read: BalanceRead | undefined,
+  at: Date,
+): Promise<void> {
   if (read?.unsettledPnl === undefined) return;
-  await writeBalanceRow(tx, { account, wallet, collateral: BigInt(read.collateral), unsettledPnl: BigInt(read.unsettledPnl), slot: BigInt(read.slot), at });
+  await writeBalanceRow(tx, {
+    account,
+    wallet,
+    collateral: BigInt(read.collateral),
+    unsettledPnl: BigInt(read.unsettledPnl),
+    slot: BigInt(read.slot),
+    at,
+  });
 }
 
 export interface DepositRecord {
@@ -38,11 +51,23 @@ export function createLedgerActivities(db: Database) {
       const at = new Date(d.at);
       return db.transaction(async (tx) => {
         await tx.insert(wallets).values({ address: d.wallet, createdAt: at }).onConflictDoNothing();
-        await tx.insert(accounts).values({ address: d.account, wallet: d.wallet, subAccountId: d.subAccountId, createdAt: at }).onConflictDoNothing();
-        const rows = await tx.insert(deposits).values({
-          signature: d.signature, account: d.account, wallet: d.wallet, amount: BigInt(d.amount),
-          collateralAfter: BigInt(d.collateralAfter), slot: BigInt(d.slot), createdAt: at,
-        }).onConflictDoNothing().returning({ signature: deposits.signature });
+        await tx
+          .insert(accounts)
+          .values({ address: d.account, wallet: d.wallet, subAccountId: d.subAccountId, createdAt: at })
+          .onConflictDoNothing();
+        const rows = await tx
+          .insert(deposits)
+          .values({
+            signature: d.signature,
+            account: d.account,
+            wallet: d.wallet,
+            amount: BigInt(d.amount),
+            collateralAfter: BigInt(d.collateralAfter),
+            slot: BigInt(d.slot),
+            createdAt: at,
+          })
+          .onConflictDoNothing()
+          .returning({ signature: deposits.signature });
         await bookBalance(tx, d.account, d.wallet, d.balance, at);
         return { inserted: rows.length === 1 };
       });
@@ -76,10 +101,14 @@ export function createWithdrawalActivities(db: Database) {
         const existing = await tx.select().from(withdrawals).where(eq(withdrawals.id, r.id));
         if (existing.length > 0) return;
         if (r.signature) {
-          const [same] = await tx.select().from(withdrawals).where(and(eq(withdrawals.signature, r.signature), ne(withdrawals.status, 'duplicate')));
+          const [same] = await tx
+            .select()
+            .from(withdrawals)
+            .where(and(eq(withdrawals.signature, r.signature), ne(withdrawals.status, 'duplicate')));
           if (same) {
             throw ApplicationFailure.create({
-              type: 'DuplicateWithdrawal', nonRetryable: true,
+              type: 'DuplicateWithdrawal',
+              nonRetryable: true,
               message: `this signed transaction is withdrawal ${same.id} (${same.status}): sign a new one for another withdrawal`,
             });
           }
@@ -91,20 +120,41 @@ export function createWithdrawalActivities(db: Database) {
         const room = BigInt(r.freeCollateral) - BigInt(held?.total ?? '0');
         if (BigInt(r.amount) > room) {
           throw ApplicationFailure.create({
-            type: 'InsufficientFreeCollateral', nonRetryable: true,
+            type: 'InsufficientFreeCollateral',
+            nonRetryable: true,
             message: `withdrawal of ${r.amount} exceeds free collateral ${room > 0n ? room : 0n} (after pending withdrawals)`,
           });
         }
         await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
-        await tx.insert(withdrawals).values({ id: r.id, account: r.account, wallet: r.wallet, amount: BigInt(r.amount), status: 'reserved', signature: r.signature ?? null, createdAt: at, updatedAt: at });
+        await tx
+          .insert(withdrawals)
+          .values({
+            id: r.id,
+            account: r.account,
+            wallet: r.wallet,
+            amount: BigInt(r.amount),
+            status: 'reserved',
+            signature: r.signature ?? null,
+            createdAt: at,
+            updatedAt: at,
+          });
       });
     },
 
     /** The reservation settled, and the balances read after the transfer booked (`balance`, absent in older runs). */
-    async settleWithdrawal(s: { id: string; signature: string; at: string; account?: string; wallet?: string; balance?: BalanceRead }): Promise<void> {
+    async settleWithdrawal(s: {
+      id: string;
+      signature: string;
+      at: string;
+      account?: string;
+      wallet?: string;
+      balance?: BalanceRead;
+    }): Promise<void> {
       const at = new Date(s.at);
       await db.transaction(async (tx) => {
-        await tx.update(withdrawals).set({ status: 'settled', signature: s.signature, updatedAt: at })
+        await tx
+          .update(withdrawals)
+          .set({ status: 'settled', signature: s.signature, updatedAt: at })
           .where(and(eq(withdrawals.id, s.id), eq(withdrawals.status, 'reserved')));
         if (s.account && s.wallet) await bookBalance(tx, s.account, s.wallet, s.balance, at);
       });
@@ -112,7 +162,9 @@ export function createWithdrawalActivities(db: Database) {
 
     /** The saga's compensation: frees a reservation that will not be settled. */
     async releaseWithdrawal(s: { id: string; at: string }): Promise<void> {
-      await db.update(withdrawals).set({ status: 'released', updatedAt: new Date(s.at) })
+      await db
+        .update(withdrawals)
+        .set({ status: 'released', updatedAt: new Date(s.at) })
         .where(and(eq(withdrawals.id, s.id), eq(withdrawals.status, 'reserved')));
     },
   };

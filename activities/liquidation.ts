@@ -12,11 +12,30 @@ import { cancelOrderUpdate, workflowIds } from '../workflows/definitions';
 import { episodeEvents } from '../workflows/liquidation-events';
 import type { WorkflowEvent } from '../domain/workflow-events';
 import { loadMarginAccount } from '../solana/margin-account';
-import { currentLiquidationSeq, EMPTY_MARKET_INDEX, nextLiquidationStep, type DecodedUser } from '../solana/perp-coders';
-import { fetchBankruptcyReport, fetchLiquidationReport, fetchUser, oracleOf, otherMarketsOf, type BankruptcyReport } from '../solana/accounts';
+import {
+  currentLiquidationSeq,
+  EMPTY_MARKET_INDEX,
+  nextLiquidationStep,
+  type DecodedUser,
+} from '../solana/perp-coders';
+import {
+  fetchBankruptcyReport,
+  fetchLiquidationReport,
+  fetchUser,
+  oracleOf,
+  otherMarketsOf,
+  type BankruptcyReport,
+} from '../solana/accounts';
 import { createPerpProgram, marketMetas, perpAddresses } from '../solana/perp-program';
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
-import { finalIfRejected, journaled, postgresJournal, requireKeeper, sendAsKeeper, type JournalPlace } from '../solana/keeper-send';
+import {
+  finalIfRejected,
+  journaled,
+  postgresJournal,
+  requireKeeper,
+  sendAsKeeper,
+  type JournalPlace,
+} from '../solana/keeper-send';
 import { readUsers, writeAccountRows } from './account-rows';
 import { heartbeatProgress } from './support/heartbeats';
 import { Semaphore } from '../platform/semaphore';
@@ -106,12 +125,19 @@ function retried(): boolean {
   }
 }
 
-export function createLiquidationActivities(pool: RpcPool, db: Database, keeper: Keypair | null, temporal: Client | null, deps: LiquidationDeps = {}) {
+export function createLiquidationActivities(
+  pool: RpcPool,
+  db: Database,
+  keeper: Keypair | null,
+  temporal: Client | null,
+  deps: LiquidationDeps = {},
+) {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const keeperOrFail = () => requireKeeper(keeper, 'liquidate');
   const journal = postgresJournal(db);
-  const send = (ixs: TransactionInstruction[], place?: JournalPlace) => sendAsKeeper(pool, keeperOrFail(), ixs, journal, place);
+  const send = (ixs: TransactionInstruction[], place?: JournalPlace) =>
+    sendAsKeeper(pool, keeperOrFail(), ixs, journal, place);
   // Builds instructions only (sends go through the pool): one per process.
   let built: ReturnType<typeof createPerpProgram> | null = null;
   const program = () => (built ??= createPerpProgram(pool.primary, new Wallet(keeperOrFail())));
@@ -120,11 +146,24 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
    * The liquidate instruction for step `step` of episode `seq`, with the (market, oracle) pairs of the
    * user's other positions. Naming the step makes each step its own transaction (a resent one executes once).
    */
-  async function liquidateIx(user: DecodedUser, account: string, marketIndex: number, seq: bigint, step: number): Promise<TransactionInstruction> {
-    return program().methods.liquidate(new BN(seq.toString()), step).accountsStrict({
-      keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(account),
-      market: perpAddresses.market(marketIndex), oracle: await oracleOf(pool, marketIndex),
-    }).remainingAccounts(marketMetas(await otherMarketsOf(pool, user, marketIndex))).instruction();
+  async function liquidateIx(
+    user: DecodedUser,
+    account: string,
+    marketIndex: number,
+    seq: bigint,
+    step: number,
+  ): Promise<TransactionInstruction> {
+    return program()
+      .methods.liquidate(new BN(seq.toString()), step)
+      .accountsStrict({
+        keeper: keeperOrFail().publicKey,
+        global: perpAddresses.global(),
+        user: new PublicKey(account),
+        market: perpAddresses.market(marketIndex),
+        oracle: await oracleOf(pool, marketIndex),
+      })
+      .remainingAccounts(marketMetas(await otherMarketsOf(pool, user, marketIndex)))
+      .instruction();
   }
 
   /** Sends one step; null when the program refuses it as NotLiquidatable or StaleLiquidation (named in `refused`). */
@@ -133,7 +172,10 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       const signature = await send([ix], place);
       return { signature, report: await fetchLiquidationReport(pool, signature) };
     } catch (err) {
-      if (err instanceof ProgramRejectedError && (err.errorName === 'NotLiquidatable' || err.errorName === 'StaleLiquidation')) {
+      if (
+        err instanceof ProgramRejectedError &&
+        (err.errorName === 'NotLiquidatable' || err.errorName === 'StaleLiquidation')
+      ) {
         refused.name = err.errorName;
         return null;
       }
@@ -143,9 +185,15 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
 
   /** Resolves a flat, negative account: the program's report says what insurance paid and what was socialized. */
   async function resolveBankruptcy(account: string, marketIndex: number, place?: JournalPlace) {
-    const ix = await program().methods.resolveBankruptcy().accountsStrict({
-      keeper: keeperOrFail().publicKey, global: perpAddresses.global(), user: new PublicKey(account), market: perpAddresses.market(marketIndex),
-    }).instruction();
+    const ix = await program()
+      .methods.resolveBankruptcy()
+      .accountsStrict({
+        keeper: keeperOrFail().publicKey,
+        global: perpAddresses.global(),
+        user: new PublicKey(account),
+        market: perpAddresses.market(marketIndex),
+      })
+      .instruction();
     try {
       const signature = await send([ix], place);
       return { signature, ...(await fetchBankruptcyReport(pool, signature)), at: now().toISOString() };
@@ -155,7 +203,8 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     }
   }
 
-  const isBankrupt = (user: DecodedUser) => BigInt(user.collateral.toString()) < 0n && user.positions.every((p) => p.marketIndex === EMPTY_MARKET_INDEX);
+  const isBankrupt = (user: DecodedUser) =>
+    BigInt(user.collateral.toString()) < 0n && user.positions.every((p) => p.marketIndex === EMPTY_MARKET_INDEX);
 
   /**
    * One liquidation episode of an account in a market, all on chain: steps until the program closes the
@@ -175,7 +224,8 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     // start). Nothing is sent for it: its steps would be the very transactions already executed, and the
     // run that executed them books them. A retried attempt replays its journaled steps instead (the
     // episode may have ended by them, and this run's books are still to be written).
-    if (currentLiquidationSeq(user) !== seq && !(retried() && (await journaled(journal, part('step-0'))))) return { outcome: 'stale', steps: [], bankruptcy: null };
+    if (currentLiquidationSeq(user) !== seq && !(retried() && (await journaled(journal, part('step-0')))))
+      return { outcome: 'stale', steps: [], bankruptcy: null };
     // The episode may already be open (another market's liquidation, or this activity's earlier attempt).
     let next = nextLiquidationStep(user);
     const steps: LiquidationStep[] = [];
@@ -183,7 +233,11 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     let ended = false;
     for (let i = 0, raced = 0; i < MAX_LIQUIDATION_STEPS && !ended; i++) {
       if (i > 0) await sleep(LIQUIDATION_COOLDOWN_MS);
-      const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, seq, next), part(`step-${i}`), refused);
+      const sent = await sendStep(
+        await liquidateIx(user, input.account, input.marketIndex, seq, next),
+        part(`step-${i}`),
+        refused,
+      );
       if (!sent && refused.name === 'StaleLiquidation' && raced++ < MAX_LIQUIDATION_STEPS) {
         // Another market's liquidation of the same episode took this step index: continue after it.
         user = await fetchUser(pool, input.account);
@@ -198,8 +252,13 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
       next = episodeSteps;
       if (trade.baseDelta !== '0') {
         steps.push({
-          signature: sent.signature, closedBase: abs(BigInt(trade.baseDelta)).toString(), baseAfter: trade.baseAfter,
-          collateralAfter: trade.collateralAfter, price: trade.price, fee: trade.fee, at: now().toISOString(),
+          signature: sent.signature,
+          closedBase: abs(BigInt(trade.baseDelta)).toString(),
+          baseAfter: trade.baseAfter,
+          collateralAfter: trade.collateralAfter,
+          price: trade.price,
+          fee: trade.fee,
+          at: now().toISOString(),
         });
       }
       ended = !beingLiquidated || trade.baseAfter === '0';
@@ -210,16 +269,29 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     // runner of this episode resolved it already, the same transaction is sent again and reports what it
     // did (reading the account first would race with it); if something else resolved it, the program
     // refuses (NotBankrupt).
-    const bankruptcy = mayBeBankrupt ? await resolveBankruptcy(input.account, input.marketIndex, part('bankruptcy')) : null;
-    const outcome = steps.length || bankruptcy ? 'liquidated' : refused.name === 'StaleLiquidation' ? 'stale' : 'healthy';
+    const bankruptcy = mayBeBankrupt
+      ? await resolveBankruptcy(input.account, input.marketIndex, part('bankruptcy'))
+      : null;
+    const outcome =
+      steps.length || bankruptcy ? 'liquidated' : refused.name === 'StaleLiquidation' ? 'stale' : 'healthy';
     return { outcome, steps, bankruptcy };
   }
 
   async function cancelRestingOrdersOf(accounts: readonly string[]): Promise<number> {
     if (!temporal || !accounts.length) return 0;
-    const running = await db.select({ workflowId: workflowRuns.workflowId }).from(workflowRuns)
-      .where(and(inArray(workflowRuns.account, [...accounts]), eq(workflowRuns.kind, 'order'), eq(workflowRuns.status, 'running')));
-    const results = await Promise.allSettled(running.map((r) => temporal.workflow.getHandle(r.workflowId).executeUpdate(cancelOrderUpdate)));
+    const running = await db
+      .select({ workflowId: workflowRuns.workflowId })
+      .from(workflowRuns)
+      .where(
+        and(
+          inArray(workflowRuns.account, [...accounts]),
+          eq(workflowRuns.kind, 'order'),
+          eq(workflowRuns.status, 'running'),
+        ),
+      );
+    const results = await Promise.allSettled(
+      running.map((r) => temporal.workflow.getHandle(r.workflowId).executeUpdate(cancelOrderUpdate)),
+    );
     // A refused update means the order already triggered or finished: nothing to cancel.
     return results.filter((r) => r.status === 'fulfilled').length;
   }
@@ -229,18 +301,43 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     const ledger: (typeof insuranceFundLedger.$inferInsert)[] = [];
     for (const r of records) {
       const at = new Date(r.at);
-      if (BigInt(r.fee) > 0n) ledger.push({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at });
-      if (BigInt(r.insurancePaid) > 0n) ledger.push({ entryKey: `bankruptcy:${r.id}`, delta: -BigInt(r.insurancePaid), reason: 'bankruptcy cover', createdAt: at });
+      if (BigInt(r.fee) > 0n)
+        ledger.push({ entryKey: `liq-fee:${r.id}`, delta: BigInt(r.fee), reason: 'liquidation fee', createdAt: at });
+      if (BigInt(r.insurancePaid) > 0n)
+        ledger.push({
+          entryKey: `bankruptcy:${r.id}`,
+          delta: -BigInt(r.insurancePaid),
+          reason: 'bankruptcy cover',
+          createdAt: at,
+        });
     }
     // The balances and positions the episodes left (smaller, closed, or gone with a bankruptcy), as the chain holds them.
-    const users = await readUsers(pool, records.map((r) => r.account));
+    const users = await readUsers(
+      pool,
+      records.map((r) => r.account),
+    );
     await db.transaction(async (tx) => {
       await writeAccountRows(tx, users, new Date(records[0]!.at));
-      await tx.insert(liquidations).values(records.map((r) => ({
-        id: r.id, account: r.account, wallet: r.wallet, marketIndex: r.marketIndex, closedBase: BigInt(r.closedBase), price: BigInt(r.price),
-        fee: BigInt(r.fee), insurancePaid: BigInt(r.insurancePaid), socializedLoss: BigInt(r.socializedLoss), signature: r.signature,
-        createdAt: new Date(r.at), steps: r.steps ?? 1, liquidationSeq: r.liquidationSeq === undefined ? null : BigInt(r.liquidationSeq),
-      }))).onConflictDoNothing();
+      await tx
+        .insert(liquidations)
+        .values(
+          records.map((r) => ({
+            id: r.id,
+            account: r.account,
+            wallet: r.wallet,
+            marketIndex: r.marketIndex,
+            closedBase: BigInt(r.closedBase),
+            price: BigInt(r.price),
+            fee: BigInt(r.fee),
+            insurancePaid: BigInt(r.insurancePaid),
+            socializedLoss: BigInt(r.socializedLoss),
+            signature: r.signature,
+            createdAt: new Date(r.at),
+            steps: r.steps ?? 1,
+            liquidationSeq: r.liquidationSeq === undefined ? null : BigInt(r.liquidationSeq),
+          })),
+        )
+        .onConflictDoNothing();
       if (ledger.length) await tx.insert(insuranceFundLedger).values(ledger).onConflictDoNothing();
     });
   }
@@ -252,7 +349,14 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
   function tellEarly(account: string, marketIndex: number, seq: string, episode: EpisodeOutcome): void {
     const workflowId = runningWorkflowId();
     if (!deps.publish || !workflowId || episode.outcome !== 'liquidated') return;
-    const events = episodeEvents({ workflowId, id: workflowIds.liquidation(account, marketIndex, seq), account, steps: episode.steps, bankruptcy: episode.bankruptcy, now: now().toISOString() });
+    const events = episodeEvents({
+      workflowId,
+      id: workflowIds.liquidation(account, marketIndex, seq),
+      account,
+      steps: episode.steps,
+      bankruptcy: episode.bankruptcy,
+      now: now().toISOString(),
+    });
     deps.publish(events).catch(() => undefined);
   }
 
@@ -272,20 +376,28 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
      * an episode expects ends that account's episode `failed` with the program's error name; anything
      * else (RPC, journal) fails the attempt once every episode in flight has stopped, and it is retried.
      */
-    async liquidateAccounts(input: { marketIndex: number; accounts: readonly { account: string; seq: string }[] }): Promise<AccountEpisode[]> {
+    async liquidateAccounts(input: {
+      marketIndex: number;
+      accounts: readonly { account: string; seq: string }[];
+    }): Promise<AccountEpisode[]> {
       let done = 0;
-      const settled = await Promise.allSettled(input.accounts.map(({ account, seq }) => episodeSlots.run(async (): Promise<AccountEpisode> => {
-        try {
-          const episode = await runEpisode({ account, marketIndex: input.marketIndex, seq });
-          tellEarly(account, input.marketIndex, seq, episode);
-          return { account, seq, ...episode };
-        } catch (err) {
-          if (err instanceof ApplicationFailure && err.nonRetryable) return { account, seq, outcome: 'failed', steps: [], bankruptcy: null, error: err.type ?? err.message };
-          throw err;
-        } finally {
-          heartbeatProgress({ done: ++done, of: input.accounts.length });
-        }
-      })));
+      const settled = await Promise.allSettled(
+        input.accounts.map(({ account, seq }) =>
+          episodeSlots.run(async (): Promise<AccountEpisode> => {
+            try {
+              const episode = await runEpisode({ account, marketIndex: input.marketIndex, seq });
+              tellEarly(account, input.marketIndex, seq, episode);
+              return { account, seq, ...episode };
+            } catch (err) {
+              if (err instanceof ApplicationFailure && err.nonRetryable)
+                return { account, seq, outcome: 'failed', steps: [], bankruptcy: null, error: err.type ?? err.message };
+              throw err;
+            } finally {
+              heartbeatProgress({ done: ++done, of: input.accounts.length });
+            }
+          }),
+        ),
+      );
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       return settled.map((s) => (s as PromiseFulfilledResult<AccountEpisode>).value);
@@ -320,17 +432,44 @@ export function createLiquidationActivities(pool: RpcPool, db: Database, keeper:
     /** One partial liquidation step of the account's current episode (runs started before liquidateAccount). */
     async liquidateStep(input: { account: string; marketIndex: number }): Promise<LiquidationStep | null> {
       const user = await fetchUser(pool, input.account);
-      const sent = await sendStep(await liquidateIx(user, input.account, input.marketIndex, currentLiquidationSeq(user), nextLiquidationStep(user)), undefined, {});
+      const sent = await sendStep(
+        await liquidateIx(
+          user,
+          input.account,
+          input.marketIndex,
+          currentLiquidationSeq(user),
+          nextLiquidationStep(user),
+        ),
+        undefined,
+        {},
+      );
       if (!sent || sent.report.trade.baseDelta === '0') return null;
       const { trade } = sent.report;
-      return { signature: sent.signature, closedBase: abs(BigInt(trade.baseDelta)).toString(), baseAfter: trade.baseAfter, collateralAfter: trade.collateralAfter, price: trade.price, fee: trade.fee };
+      return {
+        signature: sent.signature,
+        closedBase: abs(BigInt(trade.baseDelta)).toString(),
+        baseAfter: trade.baseAfter,
+        collateralAfter: trade.collateralAfter,
+        price: trade.price,
+        fee: trade.fee,
+      };
     },
 
     /** When no position is left and collateral is negative: insurance pays, the rest is socialized (runs started before liquidateAccount). */
-    async resolveBankruptcyIfNeeded(input: { account: string; marketIndex: number }): Promise<{ signature: string; deficit: string; insurancePaid: string; socializedLoss: string } | null> {
+    async resolveBankruptcyIfNeeded(input: {
+      account: string;
+      marketIndex: number;
+    }): Promise<{ signature: string; deficit: string; insurancePaid: string; socializedLoss: string } | null> {
       if (!isBankrupt(await fetchUser(pool, input.account))) return null;
       const resolved = await resolveBankruptcy(input.account, input.marketIndex);
-      return resolved && { signature: resolved.signature, deficit: resolved.deficit, insurancePaid: resolved.insurancePaid, socializedLoss: resolved.socializedLoss };
+      return (
+        resolved && {
+          signature: resolved.signature,
+          deficit: resolved.deficit,
+          insurancePaid: resolved.insurancePaid,
+          socializedLoss: resolved.socializedLoss,
+        }
+      );
     },
   };
 }

@@ -7,7 +7,14 @@ import { fills, orders, wallets, accounts } from '../drizzle/schema';
 import { readUsers, writeAccountRows } from './account-rows';
 import type { Database } from '../platform/postgres';
 import { big, marginAccountOf, paramsOf } from '../solana/margin-account';
-import { fetchPools, fetchPricedMarket, fetchTradeReport, fetchUser, oracleOf, otherMarketsOf } from '../solana/accounts';
+import {
+  fetchPools,
+  fetchPricedMarket,
+  fetchTradeReport,
+  fetchUser,
+  oracleOf,
+  otherMarketsOf,
+} from '../solana/accounts';
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../solana/perp-program';
 import type { RpcPool } from '../solana/rpc-pool';
 import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
@@ -25,7 +32,15 @@ export interface FillReceipt {
 }
 
 /** What an order row is made of (the order workflow's records of a fill or a rejection). */
-interface OrderRowInput { orderId: string; clientOrderId: string; kind: string; wallet: string; subAccountId: number; order: OrderWire; triggerPrice: string | null }
+interface OrderRowInput {
+  orderId: string;
+  clientOrderId: string;
+  kind: string;
+  wallet: string;
+  subAccountId: number;
+  order: OrderWire;
+  triggerPrice: string | null;
+}
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Every write of an order row stamps it by the database's clock: the trigger index reads rows changed since. */
@@ -35,19 +50,49 @@ const changedNow = sql`clock_timestamp()`;
  * The order's row (with its wallet and sub-account rows): at its final status, or `open` while it waits for
  * its trigger (an open row never overwrites a final one).
  */
-async function upsertOrderRow(tx: Tx, r: OrderRowInput, status: 'open' | 'filled' | 'rejected', reason: string | null, at: Date): Promise<void> {
+async function upsertOrderRow(
+  tx: Tx,
+  r: OrderRowInput,
+  status: 'open' | 'filled' | 'rejected',
+  reason: string | null,
+  at: Date,
+): Promise<void> {
   await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
-  await tx.insert(accounts).values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at }).onConflictDoNothing();
-  await tx.insert(orders).values({
-    id: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex, clientOrderId: r.clientOrderId, kind: r.kind,
-    baseAmount: BigInt(r.order.baseAmount), limitPrice: BigInt(r.order.limitPrice), triggerPrice: r.triggerPrice === null ? null : BigInt(r.triggerPrice),
-    reduceOnly: r.order.reduceOnly, nonce: BigInt(r.order.nonce), status, reason, createdAt: at, updatedAt: at, changedAt: changedNow,
-  }).onConflictDoUpdate({ target: orders.id, set: { status, reason, updatedAt: at, changedAt: changedNow }, ...(status === 'open' ? { setWhere: eq(orders.status, 'open') } : {}) });
+  await tx
+    .insert(accounts)
+    .values({ address: r.order.user, wallet: r.wallet, subAccountId: r.subAccountId, createdAt: at })
+    .onConflictDoNothing();
+  await tx
+    .insert(orders)
+    .values({
+      id: r.orderId,
+      account: r.order.user,
+      wallet: r.wallet,
+      marketIndex: r.order.marketIndex,
+      clientOrderId: r.clientOrderId,
+      kind: r.kind,
+      baseAmount: BigInt(r.order.baseAmount),
+      limitPrice: BigInt(r.order.limitPrice),
+      triggerPrice: r.triggerPrice === null ? null : BigInt(r.triggerPrice),
+      reduceOnly: r.order.reduceOnly,
+      nonce: BigInt(r.order.nonce),
+      status,
+      reason,
+      createdAt: at,
+      updatedAt: at,
+      changedAt: changedNow,
+    })
+    .onConflictDoUpdate({
+      target: orders.id,
+      set: { status, reason, updatedAt: at, changedAt: changedNow },
+      ...(status === 'open' ? { setWhere: eq(orders.status, 'open') } : {}),
+    });
 }
 
 const fail = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 /** The program's rule refuses this fill (`type` is the program's error name): the order ends rejected, as if the program had. */
-const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true, details: [PROGRAM_REJECTION] });
+const refuse = (type: string, message: string) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, details: [PROGRAM_REJECTION] });
 
 export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
   const journal = postgresJournal(db);
@@ -66,24 +111,54 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
      * leaves out the limit price: a resting order is placed away from the market, its limit applies when it
      * triggers.
      */
-    async preTradeCheck(o: OrderWire, options: { limit?: boolean } = {}): Promise<{ estimatedPrice: string; oraclePrice: string }> {
+    async preTradeCheck(
+      o: OrderWire,
+      options: { limit?: boolean } = {},
+    ): Promise<{ estimatedPrice: string; oraclePrice: string }> {
       const priced = await fetchPricedMarket(pool, o.marketIndex);
       const { market, reading } = priced;
       const params = paramsOf(market);
-      const [slot, user, pools] = await Promise.all([pool.call('read the slot', (c) => c.getSlot()), fetchUser(pool, o.user), fetchPools(pool)]);
+      const [slot, user, pools] = await Promise.all([
+        pool.call('read the slot', (c) => c.getSlot()),
+        fetchUser(pool, o.user),
+        fetchPools(pool),
+      ]);
       // The order's market was read just now: the account is valued with that read, not a second one.
       const account = await marginAccountOf(pool, user, new Map([[o.marketIndex, priced]]));
       const verdict = preTrade({
         pnlPool: { balance: pools.pnlPool, unsettled: big(user.unsettledPnl) },
-        params, oracle: reading, slot: BigInt(slot), account, marketIndex: o.marketIndex, fundingIndex: big(BigInt(o.baseAmount) < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong),
-        market: { longOpenInterest: big(market.longOpenInterest), shortOpenInterest: big(market.shortOpenInterest), maxOpenInterest: params.maxOpenInterestBase, oracleTwap: big(market.oracleTwap), paused: market.paused },
-        order: { baseAmount: BigInt(o.baseAmount), limitPrice: options.limit === false ? null : BigInt(o.limitPrice), reduceOnly: o.reduceOnly },
+        params,
+        oracle: reading,
+        slot: BigInt(slot),
+        account,
+        marketIndex: o.marketIndex,
+        fundingIndex: big(
+          BigInt(o.baseAmount) < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong,
+        ),
+        market: {
+          longOpenInterest: big(market.longOpenInterest),
+          shortOpenInterest: big(market.shortOpenInterest),
+          maxOpenInterest: params.maxOpenInterestBase,
+          oracleTwap: big(market.oracleTwap),
+          paused: market.paused,
+        },
+        order: {
+          baseAmount: BigInt(o.baseAmount),
+          limitPrice: options.limit === false ? null : BigInt(o.limitPrice),
+          reduceOnly: o.reduceOnly,
+        },
       });
       if (!verdict.ok) {
-        const detail = verdict.refusal === 'InsufficientCollateral'
-          ? `equity ${equity(verdict.after)}, required ${marginRequirement(verdict.after, 'initial')}`
-          : `${verdict.refusal}, as the program would`;
-        throw refuse(verdict.refusal, verdict.refusal === 'InsufficientCollateral' ? `the order needs more margin than the account has (${detail})` : `the order cannot fill: ${detail}`);
+        const detail =
+          verdict.refusal === 'InsufficientCollateral'
+            ? `equity ${equity(verdict.after)}, required ${marginRequirement(verdict.after, 'initial')}`
+            : `${verdict.refusal}, as the program would`;
+        throw refuse(
+          verdict.refusal,
+          verdict.refusal === 'InsufficientCollateral'
+            ? `the order needs more margin than the account has (${detail})`
+            : `the order cannot fill: ${detail}`,
+        );
       }
       return { estimatedPrice: verdict.plan.price.toString(), oraclePrice: reading.price.toString() };
     },
@@ -94,10 +169,18 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       // Builds instructions only (sends go through the pool): one client for every fill, its IDL coder built once.
       const program = (fillProgram ??= createPerpProgram(pool.primary, new Wallet(signer)));
       const user = await fetchUser(pool, s.order.user);
-      const ixs = await fillOrderInstructions(program, toOrderMessage(s.order), new PublicKey(s.authority), Buffer.from(s.signature, 'base64'), {
-        keeper: signer.publicKey, market: perpAddresses.market(s.order.marketIndex), oracle: await oracleOf(pool, s.order.marketIndex),
-        otherMarkets: await otherMarketsOf(pool, user, s.order.marketIndex),
-      });
+      const ixs = await fillOrderInstructions(
+        program,
+        toOrderMessage(s.order),
+        new PublicKey(s.authority),
+        Buffer.from(s.signature, 'base64'),
+        {
+          keeper: signer.publicKey,
+          market: perpAddresses.market(s.order.marketIndex),
+          oracle: await oracleOf(pool, s.order.marketIndex),
+          otherMarkets: await otherMarketsOf(pool, user, s.order.marketIndex),
+        },
+      );
       let signature: string;
       try {
         signature = await sendAsKeeper(pool, signer, ixs, journal);
@@ -107,7 +190,13 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       }
       // What the program executed, as it returned it: exact however many keepers fill concurrently.
       const report = await fetchTradeReport(pool, signature);
-      return { signature, baseAmount: report.baseDelta, price: report.price, fee: report.fee, realizedPnl: report.realizedPnl };
+      return {
+        signature,
+        baseAmount: report.baseDelta,
+        price: report.price,
+        fee: report.fee,
+        realizedPnl: report.realizedPnl,
+      };
     },
 
     /** Order, fill and position rows, keyed by order id and signature: a retry writes nothing new. */
@@ -116,10 +205,21 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
       const users = await readUsers(pool, [r.order.user]);
       await db.transaction(async (tx) => {
         await upsertOrderRow(tx, r, 'filled', null, at);
-        await tx.insert(fills).values({
-          signature: r.fill.signature, orderId: r.orderId, account: r.order.user, wallet: r.wallet, marketIndex: r.order.marketIndex,
-          baseAmount: BigInt(r.fill.baseAmount), price: BigInt(r.fill.price), fee: BigInt(r.fill.fee), realizedPnl: BigInt(r.fill.realizedPnl), filledAt: at,
-        }).onConflictDoNothing();
+        await tx
+          .insert(fills)
+          .values({
+            signature: r.fill.signature,
+            orderId: r.orderId,
+            account: r.order.user,
+            wallet: r.wallet,
+            marketIndex: r.order.marketIndex,
+            baseAmount: BigInt(r.fill.baseAmount),
+            price: BigInt(r.fill.price),
+            fee: BigInt(r.fill.fee),
+            realizedPnl: BigInt(r.fill.realizedPnl),
+            filledAt: at,
+          })
+          .onConflictDoNothing();
         await writeAccountRows(tx, users, at);
       });
     },
@@ -137,12 +237,21 @@ export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypa
 
     /** A waiting order's new trigger (an amendment); a row no longer open keeps its final state. */
     async recordOrderTrigger(r: { orderId: string; triggerPrice: string; at: string }): Promise<void> {
-      await db.update(orders).set({ triggerPrice: BigInt(r.triggerPrice), updatedAt: new Date(r.at), changedAt: changedNow })
+      await db
+        .update(orders)
+        .set({ triggerPrice: BigInt(r.triggerPrice), updatedAt: new Date(r.at), changedAt: changedNow })
         .where(and(eq(orders.id, r.orderId), eq(orders.status, 'open')));
     },
 
-    async recordOrderClosed(r: { orderId: string; status: 'cancelled' | 'expired' | 'rejected' | 'failed'; at: string }): Promise<void> {
-      await db.update(orders).set({ status: r.status, updatedAt: new Date(r.at), changedAt: changedNow }).where(eq(orders.id, r.orderId));
+    async recordOrderClosed(r: {
+      orderId: string;
+      status: 'cancelled' | 'expired' | 'rejected' | 'failed';
+      at: string;
+    }): Promise<void> {
+      await db
+        .update(orders)
+        .set({ status: r.status, updatedAt: new Date(r.at), changedAt: changedNow })
+        .where(eq(orders.id, r.orderId));
     },
   };
 }

@@ -2,7 +2,13 @@ import type { Redis } from 'ioredis';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { accountBalances, positions, reconciliationReports } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
-import { compareAccounts, totalsDifferences, type AccountState, type BookPosition, type Difference } from '../domain/reconciliation';
+import {
+  compareAccounts,
+  totalsDifferences,
+  type AccountState,
+  type BookPosition,
+  type Difference,
+} from '../domain/reconciliation';
 import { alertStreamKey } from '../domain/workflow-events';
 import { scanUsers, fetchPools } from '../solana/accounts';
 import { EMPTY_MARKET_INDEX, type DecodedUser } from '../solana/perp-coders';
@@ -36,7 +42,8 @@ export interface ReconciliationReport {
 function chainState(user: DecodedUser): AccountState {
   const open = new Map<number, BookPosition>();
   for (const p of user.positions) {
-    if (p.marketIndex !== EMPTY_MARKET_INDEX && big(p.base) !== 0n) open.set(p.marketIndex, { base: big(p.base), quoteEntry: big(p.quoteEntry) });
+    if (p.marketIndex !== EMPTY_MARKET_INDEX && big(p.base) !== 0n)
+      open.set(p.marketIndex, { base: big(p.base), quoteEntry: big(p.quoteEntry) });
   }
   return { collateral: big(user.collateral), unsettledPnl: big(user.unsettledPnl), positions: open };
 }
@@ -57,22 +64,45 @@ export function createReconciliationActivities(pool: RpcPool, db: Database, redi
       if (!s) books.set(account, (s = { collateral: 0n, unsettledPnl: 0n, positions: new Map() }));
       return s as AccountState & { positions: Map<number, BookPosition> };
     };
-    const balances = only ? await db.select().from(accountBalances).where(inArray(accountBalances.account, [...only])) : await db.select().from(accountBalances);
-    for (const b of balances) Object.assign(stateOf(b.account), { collateral: b.collateral, unsettledPnl: b.unsettledPnl });
-    const rows = only ? await db.select().from(positions).where(inArray(positions.account, [...only])) : await db.select().from(positions);
-    for (const p of rows) stateOf(p.account).positions.set(p.marketIndex, { base: p.baseAmount, quoteEntry: p.quoteEntry });
+    const balances = only
+      ? await db
+          .select()
+          .from(accountBalances)
+          .where(inArray(accountBalances.account, [...only]))
+      : await db.select().from(accountBalances);
+    for (const b of balances)
+      Object.assign(stateOf(b.account), { collateral: b.collateral, unsettledPnl: b.unsettledPnl });
+    const rows = only
+      ? await db
+          .select()
+          .from(positions)
+          .where(inArray(positions.account, [...only]))
+      : await db.select().from(positions);
+    for (const p of rows)
+      stateOf(p.account).positions.set(p.marketIndex, { base: p.baseAmount, quoteEntry: p.quoteEntry });
     return books;
   }
 
   async function bookTotals() {
-    const { rows } = await db.execute<{ deposited: string; withdrawn: string; fees: string; ledger: string; collateral: string }>(sql`
+    const { rows } = await db.execute<{
+      deposited: string;
+      withdrawn: string;
+      fees: string;
+      ledger: string;
+      collateral: string;
+    }>(sql`
       SELECT (SELECT coalesce(sum(amount), 0) FROM deposits)::text AS deposited,
              (SELECT coalesce(sum(amount), 0) FROM withdrawals WHERE status = 'settled')::text AS withdrawn,
              (SELECT coalesce(sum(fee), 0) FROM fills)::text AS fees,
              (SELECT coalesce(sum(delta), 0) FROM insurance_fund_ledger)::text AS ledger,
              (SELECT coalesce(sum(collateral), 0) FROM account_balances)::text AS collateral`);
     const t = rows[0]!;
-    return { deposited: BigInt(t.deposited), withdrawn: BigInt(t.withdrawn), insuranceFund: BigInt(t.fees) + BigInt(t.ledger), collateral: BigInt(t.collateral) };
+    return {
+      deposited: BigInt(t.deposited),
+      withdrawn: BigInt(t.withdrawn),
+      insuranceFund: BigInt(t.fees) + BigInt(t.ledger),
+      collateral: BigInt(t.collateral),
+    };
   }
 
   return {
@@ -84,7 +114,10 @@ export function createReconciliationActivities(pool: RpcPool, db: Database, redi
      * is not taken for a difference.
      */
     async reconcileBooks(input: { reportId: string; at: string }): Promise<ReconciliationReport> {
-      const [stored] = await db.select().from(reconciliationReports).where(eq(reconciliationReports.id, input.reportId));
+      const [stored] = await db
+        .select()
+        .from(reconciliationReports)
+        .where(eq(reconciliationReports.id, input.reportId));
       if (stored) return forHistory(stored.report as ReconciliationReport);
 
       const slot = await pool.call('read the slot', (c) => c.getSlot('confirmed'));
@@ -107,25 +140,60 @@ export function createReconciliationActivities(pool: RpcPool, db: Database, redi
         differences = compareAccounts(chainAgain, booksAgain);
       }
       const chainCollateral = [...chain.values()].reduce((s, a) => s + a.collateral, 0n);
-      const chainTotals = { vault: BigInt(vault.value.amount), insuranceFund: pools.insuranceFund, pnlPool: pools.pnlPool, collateral: chainCollateral };
+      const chainTotals = {
+        vault: BigInt(vault.value.amount),
+        insuranceFund: pools.insuranceFund,
+        pnlPool: pools.pnlPool,
+        collateral: chainCollateral,
+      };
       differences = [...differences, ...totalsDifferences(chainTotals, totals)];
 
-      const str = <T extends Record<string, bigint>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toString()])) as { [K in keyof T]: string };
+      const str = <T extends Record<string, bigint>>(o: T) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toString()])) as { [K in keyof T]: string };
       const report: ReconciliationReport = {
-        reportId: input.reportId, at: input.at, slot: String(slot), accountsChecked: new Set([...chain.keys(), ...books.keys()]).size,
-        differenceCount: differences.length, differences: differences.slice(0, REPORT_DIFFERENCES_KEPT),
+        reportId: input.reportId,
+        at: input.at,
+        slot: String(slot),
+        accountsChecked: new Set([...chain.keys(), ...books.keys()]).size,
+        differenceCount: differences.length,
+        differences: differences.slice(0, REPORT_DIFFERENCES_KEPT),
         totals: { chain: str(chainTotals), books: str(totals) },
       };
-      await db.insert(reconciliationReports).values({
-        id: report.reportId, slot: BigInt(slot), accountsChecked: report.accountsChecked, differences: report.differenceCount, report, createdAt: new Date(input.at),
-      }).onConflictDoNothing();
+      await db
+        .insert(reconciliationReports)
+        .values({
+          id: report.reportId,
+          slot: BigInt(slot),
+          accountsChecked: report.accountsChecked,
+          differences: report.differenceCount,
+          report,
+          createdAt: new Date(input.at),
+        })
+        .onConflictDoNothing();
       if (report.differenceCount > 0) {
-        const alert = { kind: 'reconciliation-difference', reportId: report.reportId, at: report.at, differences: report.differenceCount, first: report.differences.slice(0, 10) };
-        await redis.eval(ALERT_ONCE, 2, alertStreamKey(streamPrefix), `${streamPrefix}:alert-keys:${report.reportId}`, 30 * 24 * 3600, ALERT_STREAM_MAX_LENGTH, JSON.stringify(alert));
+        const alert = {
+          kind: 'reconciliation-difference',
+          reportId: report.reportId,
+          at: report.at,
+          differences: report.differenceCount,
+          first: report.differences.slice(0, 10),
+        };
+        await redis.eval(
+          ALERT_ONCE,
+          2,
+          alertStreamKey(streamPrefix),
+          `${streamPrefix}:alert-keys:${report.reportId}`,
+          30 * 24 * 3600,
+          ALERT_STREAM_MAX_LENGTH,
+          JSON.stringify(alert),
+        );
       }
       return forHistory(report);
     },
   };
 }
 
-const forHistory = (r: ReconciliationReport): ReconciliationReport => ({ ...r, differences: r.differences.slice(0, RESULT_DIFFERENCES_KEPT) });
+const forHistory = (r: ReconciliationReport): ReconciliationReport => ({
+  ...r,
+  differences: r.differences.slice(0, RESULT_DIFFERENCES_KEPT),
+});

@@ -31,8 +31,25 @@ import { auditRoutes, createAuditRouter } from './routes/audit';
 
 /** Every route the API serves, as documented in /v1/openapi.json (a test checks none is missing). */
 export const API_ROUTES: readonly RouteSpec[] = [
-  ...healthRoutes, { method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'public', responses: { 200: 'OpenAPI 3.0' } },
-  ...authRoutes, ...marketRoutes, ...accountRoutes, ...fundsRoutes, ...depositRoutes, ...withdrawalRoutes, ...orderRoutes, ...workflowRoutes, ...probeRoutes, ...adminRoutes, ...auditRoutes,
+  ...healthRoutes,
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    auth: 'public',
+    responses: { 200: 'OpenAPI 3.0' },
+  },
+  ...authRoutes,
+  ...marketRoutes,
+  ...accountRoutes,
+  ...fundsRoutes,
+  ...depositRoutes,
+  ...withdrawalRoutes,
+  ...orderRoutes,
+  ...workflowRoutes,
+  ...probeRoutes,
+  ...adminRoutes,
+  ...auditRoutes,
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -67,7 +84,13 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(rateLimit(deps.redis, deps.config.streamPrefix, deps.config.api.rateLimitPerMinute));
   app.use(createAuthRouter(deps, sessions));
   app.get('/v1/openapi.json', (_req, res) => {
-    res.json(openApiDocument(API_ROUTES, { title: 'QuantDesk API', version: '1', description: 'Perpetual futures on Solana: every write runs a durable Temporal workflow.' }));
+    res.json(
+      openApiDocument(API_ROUTES, {
+        title: 'QuantDesk API',
+        version: '1',
+        description: 'Perpetual futures on Solana: every write runs a durable Temporal workflow.',
+      }),
+    );
   });
   app.use(createMarketRouter(deps));
   app.use(createAccountRouter(deps));

@@ -14,13 +14,22 @@ export class HttpError extends Error {
   }
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'params' | 'query'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'params' | 'query',
+): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new HttpError(400, 'invalid_request', `invalid ${where}`, parsed.error.issues.map((issue) => ({
-    path: issue.path.join('.'),
-    message: issue.message,
-  })));
+  throw new HttpError(
+    400,
+    'invalid_request',
+    `invalid ${where}`,
+    parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    })),
+  );
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -31,7 +40,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = toHttpError(err);
   if (known.status >= 500) req.log.error({ err }, 'request failed');
   res.status(known.status).json({
-    error: { code: known.code, message: known.message, requestId: String(req.id), ...(known.details ? { details: known.details } : {}) },
+    error: {
+      code: known.code,
+      message: known.message,
+      requestId: String(req.id),
+      ...(known.details ? { details: known.details } : {}),
+    },
   });
 };
 

@@ -18,7 +18,13 @@ await runMain('api', async (onShutdown) => {
   const temporal = await createTemporalClient(config.temporal);
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
   const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool }));
-  const realtime = await StreamRelay.serve(server, { redis, streamPrefix: config.streamPrefix, corsOrigins: config.api.corsOrigins, instance: config.api.instance, logger });
+  const realtime = await StreamRelay.serve(server, {
+    redis,
+    streamPrefix: config.streamPrefix,
+    corsOrigins: config.api.corsOrigins,
+    instance: config.api.instance,
+    logger,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, resolve);

@@ -29,33 +29,54 @@ const errorResponse = z.object({
   }),
 });
 
-const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+const jsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
 
 function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query') {
   if (!schema) return [];
   const s = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(s.properties ?? {}).map(([name, property]) => ({
-    name, in: location, required: location === 'path' || (s.required ?? []).includes(name), schema: property,
+    name,
+    in: location,
+    required: location === 'path' || (s.required ?? []).includes(name),
+    schema: property,
   }));
 }
 
 /** OpenAPI 3.0 for the routes, generated from their zod schemas. */
-export function openApiDocument(specs: readonly RouteSpec[], info: { title: string; version: string; description: string }) {
+export function openApiDocument(
+  specs: readonly RouteSpec[],
+  info: { title: string; version: string; description: string },
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of specs) {
     const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] ??= {};
     paths[path][spec.method] = {
       summary: spec.summary,
-      operationId: `${spec.method}${path.replace(/[{}]/g, '').split('/').filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join('')}`,
+      operationId: `${spec.method}${path
+        .replace(/[{}]/g, '')
+        .split('/')
+        .filter(Boolean)
+        .map((p) => p[0]!.toUpperCase() + p.slice(1))
+        .join('')}`,
       ...(spec.auth === 'public' ? { security: [] } : {}),
       'x-quantdesk-auth': spec.auth,
       parameters: [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query')],
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
-      responses: Object.fromEntries(Object.entries(spec.responses).map(([status, description]) => [
-        status,
-        Number(status) >= 400 ? { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } } : { description },
-      ])),
+      ...(spec.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } }
+        : {}),
+      responses: Object.fromEntries(
+        Object.entries(spec.responses).map(([status, description]) => [
+          status,
+          Number(status) >= 400
+            ? {
+                description,
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+              }
+            : { description },
+        ]),
+      ),
     };
   }
   return {
@@ -64,7 +85,13 @@ export function openApiDocument(specs: readonly RouteSpec[], info: { title: stri
     servers: [{ url: '/' }],
     security: [{ session: [] }],
     components: {
-      securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'Sign-In With Solana: POST /v1/auth/nonce, sign the message, POST /v1/auth/session' } },
+      securitySchemes: {
+        session: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Sign-In With Solana: POST /v1/auth/nonce, sign the message, POST /v1/auth/session',
+        },
+      },
       schemas: { ErrorResponse: jsonSchema(errorResponse) },
     },
     paths,

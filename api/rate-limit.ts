@@ -15,12 +15,20 @@ const WINDOW_MS = 60_000;
  * Fixed one-minute windows in Redis, per client IP and, once signed in, per wallet: over the limit is a
  * 429 with Retry-After. Runs after the session is read, so a wallet cannot escape by changing IP.
  */
-export function rateLimit(redis: Redis, prefix: string, perMinute: number, now: () => number = Date.now): RequestHandler {
+export function rateLimit(
+  redis: Redis,
+  prefix: string,
+  perMinute: number,
+  now: () => number = Date.now,
+): RequestHandler {
   return (req, res, next) => {
     const t = now();
     const window = Math.floor(t / WINDOW_MS);
     const wallet = sessionOf(res)?.wallet;
-    const keys = [`${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`, ...(wallet ? [`${prefix}:ratelimit:wallet:${wallet}:${window}`] : [])];
+    const keys = [
+      `${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`,
+      ...(wallet ? [`${prefix}:ratelimit:wallet:${wallet}:${window}`] : []),
+    ];
     Promise.all(keys.map((k) => redis.eval(HIT, 1, k, WINDOW_MS) as Promise<number>)).then((counts) => {
       const used = Math.max(...counts);
       res.setHeader('RateLimit-Limit', String(perMinute));
@@ -28,7 +36,9 @@ export function rateLimit(redis: Redis, prefix: string, perMinute: number, now: 
       if (used > perMinute) {
         const retryAfter = Math.ceil(((window + 1) * WINDOW_MS - t) / 1000);
         res.setHeader('Retry-After', String(retryAfter));
-        return next(new HttpError(429, 'rate_limited', `more than ${perMinute} requests a minute; retry in ${retryAfter} s`));
+        return next(
+          new HttpError(429, 'rate_limited', `more than ${perMinute} requests a minute; retry in ${retryAfter} s`),
+        );
       }
       next();
     }, next);

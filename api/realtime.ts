@@ -10,20 +10,32 @@ import { SessionStore, type Session } from './auth/sessions';
 
 /** What the server emits. Every account event carries its ID in `qd:events:<account>`, the order clients resume by. */
 export interface ServerEvents {
-  price: (p: { symbol: string; marketIndex: number; price: string; confidence: string; at: string; id: string }) => void;
+  price: (p: {
+    symbol: string;
+    marketIndex: number;
+    price: string;
+    confidence: string;
+    at: string;
+    id: string;
+  }) => void;
   funding: (e: { symbol: string; marketIndex: number; event: WorkflowEvent }) => void;
   workflow: (e: { account: string; id: string; event: WorkflowEvent }) => void;
 }
 
 const subscribeMessage = z.union([
   z.object({ market: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) }).strict(),
-  z.object({
-    account: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
-    /** Resume: every event after this account stream ID. */
-    since: z.string().regex(/^\d{1,20}-\d{1,20}$/).optional(),
-    /** A fresh view: the latest `recent` events first (ignored with `since`). */
-    recent: z.number().int().min(1).max(1_000).optional(),
-  }).strict(),
+  z
+    .object({
+      account: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/),
+      /** Resume: every event after this account stream ID. */
+      since: z
+        .string()
+        .regex(/^\d{1,20}-\d{1,20}$/)
+        .optional(),
+      /** A fresh view: the latest `recent` events first (ignored with `since`). */
+      recent: z.number().int().min(1).max(1_000).optional(),
+    })
+    .strict(),
 ]);
 
 type Ack = (reply: { ok: true; replayed?: number } | { ok: false; error: string }) => void;
@@ -37,11 +49,18 @@ const BACKLOG_LIMIT = 1_000;
  * market rooms (prices, funding) and their own accounts' rooms (workflow progress), optionally resuming
  * from the last account event they saw, which is replayed from the account's stream before live ones.
  */
-export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore; redis: Redis; streamPrefix: string; corsOrigins: string[]; logger: Logger }) {
-  const io = new Server<Record<string, never>, ServerEvents>(http, { cors: { origin: deps.corsOrigins }, serveClient: false });
+export function attachRealtime(
+  http: HttpServer,
+  deps: { sessions: SessionStore; redis: Redis; streamPrefix: string; corsOrigins: string[]; logger: Logger },
+) {
+  const io = new Server<Record<string, never>, ServerEvents>(http, {
+    cors: { origin: deps.corsOrigins },
+    serveClient: false,
+  });
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown }).token;
-    if (typeof token !== 'string') return next(new Error('unauthenticated: pass { auth: { token } } from POST /v1/auth/session'));
+    if (typeof token !== 'string')
+      return next(new Error('unauthenticated: pass { auth: { token } } from POST /v1/auth/session'));
     deps.sessions.find(token).then((session) => {
       if (!session) return next(new Error('unauthenticated: the session has expired or was ended'));
       socket.data.session = session;
@@ -52,13 +71,18 @@ export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore;
     socket.on('subscribe', async (message: unknown, ack?: Ack) => {
       const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
       const parsed = subscribeMessage.safeParse(message);
-      if (!parsed.success) return reply({ ok: false, error: `invalid subscription: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
+      if (!parsed.success)
+        return reply({
+          ok: false,
+          error: `invalid subscription: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        });
       const m = parsed.data;
       if ('market' in m) {
         await socket.join(marketRoom(m.market));
         return reply({ ok: true });
       }
-      if (!ownsSubAccount((socket.data.session as Session).wallet, m.account)) return reply({ ok: false, error: 'forbidden: another wallet\'s account' });
+      if (!ownsSubAccount((socket.data.session as Session).wallet, m.account))
+        return reply({ ok: false, error: "forbidden: another wallet's account" });
       // Join first, then replay: an event landing in between arrives twice, never not at all; clients drop
       // IDs they have already seen.
       await socket.join(accountRoom(m.account));
@@ -66,16 +90,23 @@ export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore;
       const stream = accountStreamKey(deps.streamPrefix, m.account);
       const backlog = m.since
         ? await deps.redis.xrange(stream, `(${m.since}`, '+', 'COUNT', BACKLOG_LIMIT)
-        : m.recent ? (await deps.redis.xrevrange(stream, '+', '-', 'COUNT', m.recent)).reverse() : [];
+        : m.recent
+          ? (await deps.redis.xrevrange(stream, '+', '-', 'COUNT', m.recent)).reverse()
+          : [];
       for (const [id, fields] of backlog) {
-        socket.emit('workflow', { account: m.account, id, event: JSON.parse(fields[fields.indexOf('event') + 1]!) as WorkflowEvent });
+        socket.emit('workflow', {
+          account: m.account,
+          id,
+          event: JSON.parse(fields[fields.indexOf('event') + 1]!) as WorkflowEvent,
+        });
         replayed++;
       }
       reply({ ok: true, replayed });
     });
     socket.on('unsubscribe', async (message: unknown) => {
       const parsed = subscribeMessage.safeParse(message);
-      if (parsed.success) await socket.leave('market' in parsed.data ? marketRoom(parsed.data.market) : accountRoom(parsed.data.account));
+      if (parsed.success)
+        await socket.leave('market' in parsed.data ? marketRoom(parsed.data.market) : accountRoom(parsed.data.account));
     });
   });
   return io;
@@ -88,7 +119,10 @@ export function attachRealtime(http: HttpServer, deps: { sessions: SessionStore;
  */
 export class StreamRelay {
   /** Starts socket.io on `http` and the relay feeding it (on its own Redis connection: it blocks). */
-  static async serve(http: HttpServer, deps: { redis: Redis; streamPrefix: string; corsOrigins: string[]; instance: string; logger: Logger }) {
+  static async serve(
+    http: HttpServer,
+    deps: { redis: Redis; streamPrefix: string; corsOrigins: string[]; instance: string; logger: Logger },
+  ) {
     const io = attachRealtime(http, { ...deps, sessions: new SessionStore(deps.redis, deps.streamPrefix) });
     const reader = deps.redis.duplicate();
     const relay = new StreamRelay(io, reader, deps.streamPrefix, deps.instance, deps.logger);
@@ -112,7 +146,13 @@ export class StreamRelay {
   private readonly marketOfStream: Map<string, (typeof DEFAULT_MARKETS)[number]>;
   private readonly marketOfFundingAccount: Map<string, (typeof DEFAULT_MARKETS)[number]>;
 
-  constructor(private readonly io: Server<Record<string, never>, ServerEvents>, private readonly redis: Redis, private readonly prefix: string, instance: string, private readonly logger: Logger) {
+  constructor(
+    private readonly io: Server<Record<string, never>, ServerEvents>,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    instance: string,
+    private readonly logger: Logger,
+  ) {
     this.group = `api:${instance}`;
     this.marketOfStream = new Map(DEFAULT_MARKETS.map((m) => [`${prefix}:prices:${m.symbol}`, m]));
     this.marketOfFundingAccount = new Map(DEFAULT_MARKETS.map((m) => [marketAccountOf(m.marketIndex), m]));
@@ -138,7 +178,18 @@ export class StreamRelay {
   private async loop(): Promise<void> {
     while (this.running) {
       try {
-        const batch = (await this.redis.xreadgroup('GROUP', this.group, 'relay', 'COUNT', 500, 'BLOCK', 500, 'STREAMS', ...this.streams, ...this.streams.map(() => '>'))) as [string, [string, string[]][]][] | null;
+        const batch = (await this.redis.xreadgroup(
+          'GROUP',
+          this.group,
+          'relay',
+          'COUNT',
+          500,
+          'BLOCK',
+          500,
+          'STREAMS',
+          ...this.streams,
+          ...this.streams.map(() => '>'),
+        )) as [string, [string, string[]][]][] | null;
         for (const [stream, entries] of batch ?? []) {
           for (const [id, fields] of entries) this.dispatch(stream, id, fields);
           if (entries.length) await this.redis.xack(stream, this.group, ...entries.map(([id]) => id));
@@ -157,16 +208,26 @@ export class StreamRelay {
       const event = JSON.parse(get('event')!) as WorkflowEvent;
       if (event.kind === 'funding') {
         const market = this.marketOfFundingAccount.get(event.account);
-        if (market) this.io.to(marketRoom(market.symbol)).emit('funding', { symbol: market.symbol, marketIndex: market.marketIndex, event });
+        if (market)
+          this.io
+            .to(marketRoom(market.symbol))
+            .emit('funding', { symbol: market.symbol, marketIndex: market.marketIndex, event });
         return;
       }
-      this.io.to(accountRoom(event.account)).emit('workflow', { account: event.account, id: get('accountEventId') ?? id, event });
+      this.io
+        .to(accountRoom(event.account))
+        .emit('workflow', { account: event.account, id: get('accountEventId') ?? id, event });
       return;
     }
     const market = this.marketOfStream.get(stream);
     if (!market) return;
     this.io.to(marketRoom(market.symbol)).emit('price', {
-      symbol: market.symbol, marketIndex: market.marketIndex, price: get('price')!, confidence: get('confidence') ?? '0', at: get('at') ?? '', id,
+      symbol: market.symbol,
+      marketIndex: market.marketIndex,
+      price: get('price')!,
+      confidence: get('confidence') ?? '0',
+      at: get('at') ?? '',
+      id,
     });
   }
 }

@@ -10,7 +10,11 @@ export interface Started {
 }
 
 /** Starts a workflow under its business-key ID, or returns the one that key already started. */
-export async function startOrFind<W extends Workflow>(deps: ApiDeps, workflowType: string, options: Omit<WorkflowStartOptions<W>, 'taskQueue' | 'workflowIdReusePolicy'>): Promise<Started> {
+export async function startOrFind<W extends Workflow>(
+  deps: ApiDeps,
+  workflowType: string,
+  options: Omit<WorkflowStartOptions<W>, 'taskQueue' | 'workflowIdReusePolicy'>,
+): Promise<Started> {
   try {
     const handle = await deps.temporal.workflow.start<W>(workflowType, {
       ...options,

@@ -1,4 +1,9 @@
-import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction, type UserIntent } from '../solana/user-transaction';
+import {
+  InvalidUserTransactionError,
+  parseUserTransaction,
+  type UserInstruction,
+  type UserIntent,
+} from '../solana/user-transaction';
 import type { Response } from 'express';
 import { QdAccount, QdKind, QdStatus } from '../workflows/definitions';
 import { HttpError } from './http-error';
@@ -11,7 +16,8 @@ export function userTransactionOr400(signedTransaction: string, expected: UserIn
   try {
     return parseUserTransaction(signedTransaction, expected);
   } catch (err) {
-    if (err instanceof InvalidUserTransactionError) throw new HttpError(400, `invalid_${expected === 'deposit' ? 'deposit' : 'withdrawal'}`, err.message);
+    if (err instanceof InvalidUserTransactionError)
+      throw new HttpError(400, `invalid_${expected === 'deposit' ? 'deposit' : 'withdrawal'}`, err.message);
     throw err;
   }
 }
@@ -22,7 +28,10 @@ export function userTransactionOr400(signedTransaction: string, expected: UserIn
  * started, 200 when that business key had already started it.
  */
 export async function startUserTransaction(
-  deps: ApiDeps, res: Response, kind: UserInstruction, signedTransaction: string,
+  deps: ApiDeps,
+  res: Response,
+  kind: UserInstruction,
+  signedTransaction: string,
   workflow: { type: string; workflowId: (intent: UserIntent) => string; args: unknown[] },
   precheck?: (intent: UserIntent, workflowId: string) => Promise<void>,
 ): Promise<void> {

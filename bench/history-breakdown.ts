@@ -27,7 +27,8 @@ export function timesOf(events: HistoryEvent[]): WorkflowTimes {
     const id = Number(e.eventId);
     const t = ms(e.eventTime);
     at.set(id, t);
-    if (e.activityTaskScheduledEventAttributes) names.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    if (e.activityTaskScheduledEventAttributes)
+      names.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
     if (e.workflowTaskStartedEventAttributes) {
       const scheduled = Number(e.workflowTaskStartedEventAttributes.scheduledEventId);
       if (out.firstTaskWaitMs < 0) out.firstTaskWaitMs = t - start;
@@ -42,10 +43,17 @@ export function timesOf(events: HistoryEvent[]): WorkflowTimes {
       const { scheduledEventId, startedEventId } = e.activityTaskCompletedEventAttributes;
       const scheduled = at.get(Number(scheduledEventId)) ?? t;
       const started = at.get(Number(startedEventId)) ?? t;
-      out.activities.push({ name: names.get(Number(scheduledEventId)) ?? '?', scheduleToStartMs: started - scheduled, runMs: t - started, startedAtMs: started - start });
+      out.activities.push({
+        name: names.get(Number(scheduledEventId)) ?? '?',
+        scheduleToStartMs: started - scheduled,
+        runMs: t - started,
+        startedAtMs: started - start,
+      });
     }
-    if (e.timerFiredEventAttributes) out.timers.push(t - (at.get(Number(e.timerFiredEventAttributes.startedEventId)) ?? t));
-    if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes) out.totalMs = t - start;
+    if (e.timerFiredEventAttributes)
+      out.timers.push(t - (at.get(Number(e.timerFiredEventAttributes.startedEventId)) ?? t));
+    if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes)
+      out.totalMs = t - start;
   }
   return out;
 }
@@ -88,6 +96,8 @@ export async function historyBreakdown(client: Client, workflowIds: readonly str
     workflowTaskRunMs: summarize(all.flatMap((w) => w.workflowTasks.map((t) => t.runMs))),
     workflowTasksPerRun: summarize(all.map((w) => w.workflowTasks.length)),
     timerMs: summarize(all.flatMap((w) => w.timers)),
-    activities: Object.fromEntries([...byActivity].map(([name, { s, r }]) => [name, { scheduleToStartMs: summarize(s), runMs: summarize(r) }])),
+    activities: Object.fromEntries(
+      [...byActivity].map(([name, { s, r }]) => [name, { scheduleToStartMs: summarize(s), runMs: summarize(r) }]),
+    ),
   };
 }

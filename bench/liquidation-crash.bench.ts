@@ -44,7 +44,10 @@ import { historyBreakdown } from './history-breakdown';
 import { summarize } from './stats';
 import { terminateLeftovers } from './cleanup';
 
-const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000').split(',').map(Number).filter((n) => n > 0);
+const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const RESTING_ORDERS = Number(process.env.QD_BENCH_RESTING_ORDERS ?? 10_000);
 const WAVE = 100;
 const WAVES = 3;
@@ -57,7 +60,9 @@ const HEALTHY_COLLATERAL = 5n * QUOTE_PRECISION; // 3x
 const EDGE_COLLATERAL = 900_000n; // 16.7x: passes the 5 % initial margin, under 3 % maintenance at 145
 // 0.1 SOL long with collateral c is under maintenance below about (15 - c) / 0.097: these cross between
 // 145 and 130.5, the bottom of the slide.
-const SPREAD_COLLATERALS = [1.0, 1.15, 1.3, 1.45, 1.6, 1.75, 1.9, 2.05, 2.2, 2.3].map((c) => BigInt(Math.round(c * 1e6)));
+const SPREAD_COLLATERALS = [1.0, 1.15, 1.3, 1.45, 1.6, 1.75, 1.9, 2.05, 2.2, 2.3].map((c) =>
+  BigInt(Math.round(c * 1e6)),
+);
 const SEED_CHUNK = 1_000;
 /** Liquidations in flight at once in the direct baseline, as the liquidation worker's activity slots allow. */
 const DIRECT_CONCURRENCY = 64;
@@ -66,7 +71,10 @@ const BREAKDOWN_SAMPLE = 50;
 /** The observer reads every this often (not back to back: it must not compete with the pipeline for the localnet). */
 const OBSERVE_EVERY_MS = 50;
 
-interface Seeded { wallet: string; user: string }
+interface Seeded {
+  wallet: string;
+  user: string;
+}
 
 const elapsed = (t0: number) => Math.round(performance.now() - t0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,10 +91,16 @@ function crashPath(): bigint[] {
 
 function seeder(ln: Localnet) {
   return (marketIndex: number, count: number, collateral: bigint, base: bigint, oracle: bigint) =>
-    ln.control<{ traders: Seeded[] }>('/seed-traders', {
-      marketIndex, count, collateral: collateral.toString(), baseAmount: base.toString(),
-      limitPrice: (base > 0n ? 2n * oracle : 1n).toString(), oraclePrice: oracle.toString(),
-    }).then((r) => r.traders);
+    ln
+      .control<{ traders: Seeded[] }>('/seed-traders', {
+        marketIndex,
+        count,
+        collateral: collateral.toString(),
+        baseAmount: base.toString(),
+        limitPrice: (base > 0n ? 2n * oracle : 1n).toString(),
+        oraclePrice: oracle.toString(),
+      })
+      .then((r) => r.traders);
 }
 
 /**
@@ -100,23 +114,33 @@ async function directBaseline(h: Harness, accounts: number) {
     const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
     const seed = seeder(ln);
     const traders: Seeded[] = [];
-    for (let done = 0; done < accounts; done += SEED_CHUNK) traders.push(...(await seed(SOL, Math.min(SEED_CHUNK, accounts - done), EDGE_COLLATERAL, SIZE, START)));
+    for (let done = 0; done < accounts; done += SEED_CHUNK)
+      traders.push(...(await seed(SOL, Math.min(SEED_CHUNK, accounts - done), EDGE_COLLATERAL, SIZE, START)));
     await ln.control('/pyth', { marketIndex: SOL, price: GAP.toString() });
     const keeper = createLiquidationActivities(pool, h.db, keeperOf(ln), null);
     let next = 0;
     let transactions = 0;
     let liquidated = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: DIRECT_CONCURRENCY }, async () => {
-      while (next < traders.length) {
-        const { user } = traders[next++]!;
-        const episode = await keeper.liquidateAccount({ account: user, marketIndex: SOL, seq: '1' });
-        transactions += episode.steps.length + (episode.bankruptcy ? 1 : 0);
-        if (episode.outcome === 'liquidated') liquidated++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: DIRECT_CONCURRENCY }, async () => {
+        while (next < traders.length) {
+          const { user } = traders[next++]!;
+          const episode = await keeper.liquidateAccount({ account: user, marketIndex: SOL, seq: '1' });
+          transactions += episode.steps.length + (episode.bankruptcy ? 1 : 0);
+          if (episode.outcome === 'liquidated') liquidated++;
+        }
+      }),
+    );
     const ms = elapsed(t0);
-    return { accounts, liquidated, transactions, ms, accountsPerSecond: round1(liquidated / (ms / 1000)), transactionsPerSecond: round1(transactions / (ms / 1000)) };
+    return {
+      accounts,
+      liquidated,
+      transactions,
+      ms,
+      accountsPerSecond: round1(liquidated / (ms / 1000)),
+      transactionsPerSecond: round1(transactions / (ms / 1000)),
+    };
   } finally {
     await ln.stop();
   }
@@ -137,7 +161,10 @@ class Observer {
   readonly steps: { at: number; total: number }[] = [];
   everUnder = new Set<string>();
 
-  constructor(private readonly pool: RpcPool, private readonly watched: string[]) {}
+  constructor(
+    private readonly pool: RpcPool,
+    private readonly watched: string[],
+  ) {}
 
   async start(): Promise<void> {
     await this.book.refreshMarket(this.pool, SOL);
@@ -150,7 +177,12 @@ class Observer {
     let total = 0;
     for (let i = 0; i < this.watched.length; i += 100) {
       const chunk = this.watched.slice(i, i + 100);
-      const infos = await this.pool.call('observe accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+      const infos = await this.pool.call('observe accounts', (c) =>
+        c.getMultipleAccountsInfo(
+          chunk.map((a) => new PublicKey(a)),
+          'confirmed',
+        ),
+      );
       infos.forEach((info, j) => {
         if (!info) return;
         const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
@@ -215,7 +247,8 @@ async function run(n: number) {
       const chunk = Math.min(SEED_CHUNK, n - done);
       const e = Math.round(chunk / 100);
       edge.push(...(await seed(SOL, e, EDGE_COLLATERAL, SIZE, START)));
-      for (let i = 0; i < e; i++) spread.push(...(await seed(SOL, 1, SPREAD_COLLATERALS[i % SPREAD_COLLATERALS.length]!, SIZE, START)));
+      for (let i = 0; i < e; i++)
+        spread.push(...(await seed(SOL, 1, SPREAD_COLLATERALS[i % SPREAD_COLLATERALS.length]!, SIZE, START)));
       const rest = chunk - 2 * e;
       await seed(SOL, Math.ceil(rest / 2), HEALTHY_COLLATERAL, SIZE, START);
       await seed(SOL, Math.floor(rest / 2), HEALTHY_COLLATERAL, -SIZE, START);
@@ -231,12 +264,23 @@ async function run(n: number) {
     processes.push(await startServiceProcess('temporal/worker.ts', env, 'worker polling'));
     const t1 = performance.now();
     // QD_BENCH_PROFILE=<dir>: a V8 CPU profile of the risk monitor (and its liquidation worker) per run.
-    const profile = process.env.QD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`] : [];
-    const monitor = await startServiceProcess('services/risk-monitor/main.ts', env, 'risk monitor following prices', 600_000, profile);
+    const profile = process.env.QD_BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`]
+      : [];
+    const monitor = await startServiceProcess(
+      'services/risk-monitor/main.ts',
+      env,
+      'risk monitor following prices',
+      600_000,
+      profile,
+    );
     processes.push(monitor);
     const monitorReadyMs = elapsed(t1);
 
-    const observer = new Observer(pool, [...edge, ...spread].map((t) => t.user));
+    const observer = new Observer(
+      pool,
+      [...edge, ...spread].map((t) => t.user),
+    );
     await observer.start();
     await observer.read(START, performance.now());
     if (observer.stillUnder) throw new Error(`${observer.stillUnder} accounts are under water before the crash`);
@@ -245,7 +289,18 @@ async function run(n: number) {
     let current = START;
     const publish = async (price: bigint) => {
       await ln.control('/pyth', { marketIndex: SOL, price: price.toString() });
-      await h.redis.xadd(stream, '*', 'price', price.toString(), 'confidence', (price / 2_000n).toString(), 'slot', '0', 'at', new Date().toISOString());
+      await h.redis.xadd(
+        stream,
+        '*',
+        'price',
+        price.toString(),
+        'confidence',
+        (price / 2_000n).toString(),
+        'slot',
+        '0',
+        'at',
+        new Date().toISOString(),
+      );
       current = price;
     };
     // Reads run back to back beside the ticks: each values the accounts at the tick last published.
@@ -287,21 +342,36 @@ async function run(n: number) {
     // last ones may still be booking what the chain did when the observer sees everyone healthy).
     const queue = h.config.temporal.liquidationTaskQueue;
     for (let quiet = 0; quiet < 3; await sleep(1_000)) {
-      quiet = (await h.temporal.workflow.count(`TaskQueue = "${queue}" AND ExecutionStatus = "Running"`)).count === 0 ? quiet + 1 : 0;
+      quiet =
+        (await h.temporal.workflow.count(`TaskQueue = "${queue}" AND ExecutionStatus = "Running"`)).count === 0
+          ? quiet + 1
+          : 0;
     }
     const runs: { workflowId: string; runId: string; startMs: number; closeMs: number | null }[] = [];
     for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = "${queue}"` })) {
-      runs.push({ workflowId: wf.workflowId, runId: wf.runId, startMs: wf.startTime.getTime(), closeMs: wf.closeTime?.getTime() ?? null });
+      runs.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        startMs: wf.startTime.getTime(),
+        closeMs: wf.closeTime?.getTime() ?? null,
+      });
     }
     // Every account's liquidation, with its batch's start and close.
-    const results = (await Promise.all(runs.map(async (r) => {
-      const { liquidations: done } = (await h.temporal.workflow.getHandle(r.workflowId, r.runId).result()) as LiquidationBatchResult;
-      return done.map((l) => ({ ...r, result: l }));
-    }))).flat();
+    const results = (
+      await Promise.all(
+        runs.map(async (r) => {
+          const { liquidations: done } = (await h.temporal.workflow
+            .getHandle(r.workflowId, r.runId)
+            .result()) as LiquidationBatchResult;
+          return done.map((l) => ({ ...r, result: l }));
+        }),
+      )
+    ).flat();
     const edgeSet = new Set(edge.map((t) => t.user));
     // Each gap-hit account's first episode, in the first batch that ran it (a later one finds it over).
     const firstRuns = new Map<string, (typeof results)[number]>();
-    for (const r of results) if (!firstRuns.has(r.result.id) || firstRuns.get(r.result.id)!.startMs > r.startMs) firstRuns.set(r.result.id, r);
+    for (const r of results)
+      if (!firstRuns.has(r.result.id) || firstRuns.get(r.result.id)!.startMs > r.startMs) firstRuns.set(r.result.id, r);
     const firstWave = [...firstRuns.values()].filter((r) => edgeSet.has(r.result.account) && r.result.seq === '1');
     const firstWaveBatches = [...new Set(firstWave.map((r) => r.workflowId))];
     const liquidatedRuns = results.filter((r) => r.result.status === 'liquidated');
@@ -312,7 +382,10 @@ async function run(n: number) {
 
     // The books against the chain.
     const rows = await h.db.select({ n: count(), steps: sum(liquidations.steps) }).from(liquidations);
-    const onChainSteps = await liquidationStepsOnChain(pool, [...edge, ...spread].map((t) => t.user));
+    const onChainSteps = await liquidationStepsOnChain(
+      pool,
+      [...edge, ...spread].map((t) => t.user),
+    );
     const ledger = await h.db.select({ total: sum(insuranceFundLedger.delta) }).from(insuranceFundLedger);
     const negativeSocialized = results.filter((r) => BigInt(r.result.socializedLoss) < 0n).length;
     const withRow = new Set((await h.db.select({ id: liquidations.id }).from(liquidations)).map((r) => r.id));
@@ -324,32 +397,55 @@ async function run(n: number) {
     const firstWaveSeconds = (lastClose - crashAt) / 1000;
     const firstWaveStepsPerSecond = observer.stepsPerSecond(tickTimes[0]!, tickTimes[0]! + (lastClose - crashAt));
     return {
-      accounts: n, edgeAccounts: edge.length, spreadAccounts: spread.length, seedSeconds, monitorReadyMs,
-      ticks: path.length, tickMs: TICK_MS, tickJitterMs: summarize(tickTimes.slice(1).map((t, i) => t - tickTimes[i]! - TICK_MS)),
-      observer: { readCycleMs: summarize(observer.readMs), accountsEverUnder: observer.everUnder.size, stillUnderAtEnd: observer.stillUnder },
+      accounts: n,
+      edgeAccounts: edge.length,
+      spreadAccounts: spread.length,
+      seedSeconds,
+      monitorReadyMs,
+      ticks: path.length,
+      tickMs: TICK_MS,
+      tickJitterMs: summarize(tickTimes.slice(1).map((t, i) => t - tickTimes[i]! - TICK_MS)),
+      observer: {
+        readCycleMs: summarize(observer.readMs),
+        accountsEverUnder: observer.everUnder.size,
+        stillUnderAtEnd: observer.stillUnder,
+      },
       timeBelowMaintenanceMs: summarize(observer.intervals),
       firstWave: {
-        liquidations: firstWave.length, batchWorkflows: firstWaveBatches.length, tickToAllStartedMs: lastStart - crashAt, tickToAllDoneMs: lastClose - crashAt,
+        liquidations: firstWave.length,
+        batchWorkflows: firstWaveBatches.length,
+        tickToAllStartedMs: lastStart - crashAt,
+        tickToAllDoneMs: lastClose - crashAt,
         liquidationsPerSecond: round1(firstWave.length / firstWaveSeconds),
       },
       allLiquidations: {
-        batchWorkflows: runs.length, liquidations: results.length, liquidated: liquidatedRuns.length,
-        healthy: results.filter((r) => r.result.status === 'healthy').length, stale: results.filter((r) => r.result.status === 'stale').length,
-        failed: results.filter((r) => r.result.status === 'failed').length, firstStartToLastDoneMs: allClose - firstStart,
+        batchWorkflows: runs.length,
+        liquidations: results.length,
+        liquidated: liquidatedRuns.length,
+        healthy: results.filter((r) => r.result.status === 'healthy').length,
+        stale: results.filter((r) => r.result.status === 'stale').length,
+        failed: results.filter((r) => r.result.status === 'failed').length,
+        firstStartToLastDoneMs: allClose - firstStart,
       },
       direct,
-      throughputVsDirect: round1((firstWave.length / firstWaveSeconds) / direct.accountsPerSecond * 100) / 100,
+      throughputVsDirect: round1((firstWave.length / firstWaveSeconds / direct.accountsPerSecond) * 100) / 100,
       // The chain work the pipeline got done: liquidation steps executed per second while the first wave
       // ran, and at the busiest 2 s, against the same transactions sent directly.
       pipelineSteps: {
-        perSecondFirstWave: round1(firstWaveStepsPerSecond), peakPerSecond2s: round1(observer.peakStepsPerSecond(2_000)),
-        vsDirectTransactions: round1(firstWaveStepsPerSecond / direct.transactionsPerSecond * 100) / 100,
-        peakVsDirectTransactions: round1(observer.peakStepsPerSecond(2_000) / direct.transactionsPerSecond * 100) / 100,
+        perSecondFirstWave: round1(firstWaveStepsPerSecond),
+        peakPerSecond2s: round1(observer.peakStepsPerSecond(2_000)),
+        vsDirectTransactions: round1((firstWaveStepsPerSecond / direct.transactionsPerSecond) * 100) / 100,
+        peakVsDirectTransactions:
+          round1((observer.peakStepsPerSecond(2_000) / direct.transactionsPerSecond) * 100) / 100,
       },
       books: {
-        liquidationRows: Number(rows[0]!.n), stepsInRows: Number(rows[0]!.steps ?? 0), stepsOnChain: onChainSteps,
-        liquidatedWithoutRow: withoutRow, negativeSocializedLoss: negativeSocialized,
-        insuranceLedgerLiquidationDelta: ledger[0]!.total ?? '0', insuranceFundChange: ((await fetchInsuranceFund(pool)) - insuranceBefore).toString(),
+        liquidationRows: Number(rows[0]!.n),
+        stepsInRows: Number(rows[0]!.steps ?? 0),
+        stepsOnChain: onChainSteps,
+        liquidatedWithoutRow: withoutRow,
+        negativeSocializedLoss: negativeSocialized,
+        insuranceLedgerLiquidationDelta: ledger[0]!.total ?? '0',
+        insuranceFundChange: ((await fetchInsuranceFund(pool)) - insuranceBefore).toString(),
       },
       historyBreakdown: breakdown,
     };
@@ -369,8 +465,14 @@ async function liquidationStepsOnChain(pool: RpcPool, accounts: string[]): Promi
   let total = 0;
   for (let i = 0; i < accounts.length; i += 100) {
     const chunk = accounts.slice(i, i + 100);
-    const infos = await pool.call('read accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
-    for (const info of infos) if (info) total += Number(perpAccountsCoder.decode<DecodedUser>('user', info.data).liquidationSteps.toString());
+    const infos = await pool.call('read accounts', (c) =>
+      c.getMultipleAccountsInfo(
+        chunk.map((a) => new PublicKey(a)),
+        'confirmed',
+      ),
+    );
+    for (const info of infos)
+      if (info) total += Number(perpAccountsCoder.decode<DecodedUser>('user', info.data).liquidationSteps.toString());
   }
   return total;
 }
@@ -385,11 +487,20 @@ async function detection(resting: number) {
   const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
   const keyDir = mkdtempSync(join(tmpdir(), 'qd-bench-'));
   writeFileSync(join(keyDir, 'keeper.json'), JSON.stringify(ln.bootstrap.keeperKeypair), { mode: 0o600 });
-  const worker = await startServiceProcess('temporal/worker.ts', { ...h.env, QD_KEEPER_KEYPAIR_FILE: join(keyDir, 'keeper.json') }, 'worker polling');
+  const worker = await startServiceProcess(
+    'temporal/worker.ts',
+    { ...h.env, QD_KEEPER_KEYPAIR_FILE: join(keyDir, 'keeper.json') },
+    'worker polling',
+  );
   const seed = seeder(ln);
   // Liquidations on their own queue, as in production (the worker process polls it beside the main one,
   // where the orders' signal tasks queue up).
-  const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.liquidationTaskQueue, db: h.db });
+  const monitor = new RiskMonitor({
+    pool,
+    temporal: h.temporal,
+    taskQueue: h.config.temporal.liquidationTaskQueue,
+    db: h.db,
+  });
   const wave = async () => {
     await seed(SOL, WAVE, EDGE_COLLATERAL, SIZE, START);
     await monitor.load();
@@ -412,17 +523,28 @@ async function detection(resting: number) {
     const trader = await fundedTrader(ln, connection, 1_000n * QUOTE_PRECISION);
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < resting) {
-        const i = next++;
-        // A buy limit far below the market: it waits for its whole life.
-        const body = signedOrderBody(trader, BASE_PRECISION / 1_000n, PRICE_PRECISION, 'limit', `rest-${i}`, { triggerPrice: PRICE_PRECISION });
-        await h.temporal.workflow.start('placeOrderWorkflow', {
-          workflowId: `order:${body.order.user}:rest-${i}`, taskQueue: h.config.temporal.taskQueue, args: [body],
-          typedSearchAttributes: [{ key: QdAccount, value: body.order.user }, { key: QdMarket, value: '0' }, { key: QdKind, value: 'order' }, { key: QdStatus, value: 'running' }],
-        });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < resting) {
+          const i = next++;
+          // A buy limit far below the market: it waits for its whole life.
+          const body = signedOrderBody(trader, BASE_PRECISION / 1_000n, PRICE_PRECISION, 'limit', `rest-${i}`, {
+            triggerPrice: PRICE_PRECISION,
+          });
+          await h.temporal.workflow.start('placeOrderWorkflow', {
+            workflowId: `order:${body.order.user}:rest-${i}`,
+            taskQueue: h.config.temporal.taskQueue,
+            args: [body],
+            typedSearchAttributes: [
+              { key: QdAccount, value: body.order.user },
+              { key: QdMarket, value: '0' },
+              { key: QdKind, value: 'order' },
+              { key: QdStatus, value: 'running' },
+            ],
+          });
+        }
+      }),
+    );
     const query = `TaskQueue = "${h.config.temporal.taskQueue}" AND WorkflowType = "placeOrderWorkflow" AND ExecutionStatus = "Running"`;
     while ((await h.temporal.workflow.count(query)).count < resting) await sleep(1_000);
     // Past their first steps, resting: every one in the monitor's trigger index.
@@ -432,7 +554,11 @@ async function detection(resting: number) {
     for (let i = 0; i < WAVES; i++) withOrders.push(await wave());
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return {
-      wave: WAVE, restingOrders: resting, ordersIndexed: monitor.triggers.size, placeSeconds, ordersToldByRelay: monitor.relay.told,
+      wave: WAVE,
+      restingOrders: resting,
+      ordersIndexed: monitor.triggers.size,
+      placeSeconds,
+      ordersToldByRelay: monitor.relay.told,
       tickToStartedMs: { withoutOrders: without.map(Math.round), withOrders: withOrders.map(Math.round) },
       ratio: Math.round((median(withOrders) / median(without)) * 100) / 100,
     };
@@ -450,9 +576,15 @@ for (const n of SIZES) {
   process.stderr.write(`${JSON.stringify({ run: runs.at(-1) })}\n`); // kept even if a later part fails
 }
 const detectionResult = RESTING_ORDERS > 0 ? await detection(RESTING_ORDERS) : null;
-process.stdout.write(`${JSON.stringify({
-  benchmark: 'liquidation-crash',
-  note: 'timeBelowMaintenanceMs: per account episode, from the tick that put it under to the first chain read finding it healthy or closed (resolution: observer.readCycleMs); tickToAll*: from the gap tick, first wave = the accounts that gap put under; throughputVsDirect: first-wave liquidations/s (account episodes, run in batch workflows) over the same episodes sent directly by the keeper without Temporal',
-  runs,
-  detection: detectionResult,
-}, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      benchmark: 'liquidation-crash',
+      note: 'timeBelowMaintenanceMs: per account episode, from the tick that put it under to the first chain read finding it healthy or closed (resolution: observer.readCycleMs); tickToAll*: from the gap tick, first wave = the accounts that gap put under; throughputVsDirect: first-wave liquidations/s (account episodes, run in batch workflows) over the same episodes sent directly by the keeper without Temporal',
+      runs,
+      detection: detectionResult,
+    },
+    null,
+    2,
+  )}\n`,
+);

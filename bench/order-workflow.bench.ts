@@ -27,13 +27,22 @@ const LEVEL_SECONDS = Number(process.env.QD_BENCH_LEVEL_SECONDS ?? 10);
 const ACCOUNTS = Number(process.env.QD_BENCH_ACCOUNTS ?? 40);
 const MAX_P99_MS = Number(process.env.QD_BENCH_MAX_P99_MS ?? 10_000);
 
-const env = await startChainHarness(100_000n * QUOTE_PRECISION, { worker: false, env: { QD_RATE_LIMIT_PER_MINUTE: '100000' } });
+const env = await startChainHarness(100_000n * QUOTE_PRECISION, {
+  worker: false,
+  env: { QD_RATE_LIMIT_PER_MINUTE: '100000' },
+});
 const { h, trader, ln, connection } = env;
 const keyDir = mkdtempSync(join(tmpdir(), 'qd-bench-'));
 writeFileSync(join(keyDir, 'keeper.json'), JSON.stringify(ln.bootstrap.keeperKeypair), { mode: 0o600 });
 // QD_BENCH_PROFILE=<dir>: a V8 CPU profile of the worker process (written when it stops).
 const profile = process.env.QD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`] : [];
-const worker = await startServiceProcess('temporal/worker.ts', { ...h.env, QD_KEEPER_KEYPAIR_FILE: join(keyDir, 'keeper.json') }, 'worker polling', 60_000, profile);
+const worker = await startServiceProcess(
+  'temporal/worker.ts',
+  { ...h.env, QD_KEEPER_KEYPAIR_FILE: join(keyDir, 'keeper.json') },
+  'worker polling',
+  60_000,
+  profile,
+);
 try {
   const side = (i: number) => (i % 2 === 0 ? 1n : -1n) * (BASE_PRECISION / 100n);
   const limit = (i: number) => (i % 2 === 0 ? 1_000n * PRICE_PRECISION : 0n);
@@ -48,7 +57,12 @@ try {
       const due = started + (i * 1000) / perSecond;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
       const t0 = performance.now();
-      all.push(run(i).then(() => void latencies.push(performance.now() - t0), (err: unknown) => void errors.push(String(err).slice(0, 200))));
+      all.push(
+        run(i).then(
+          () => void latencies.push(performance.now() - t0),
+          (err: unknown) => void errors.push(String(err).slice(0, 200)),
+        ),
+      );
     }
     await Promise.all(all);
     return { latencies, errors, seconds: (performance.now() - started) / 1000 };
@@ -68,24 +82,70 @@ try {
 
   // The same activities, called in the workflow's order, with its progress writes, but no Temporal.
   const keeper = Keypair.fromSecretKey(Uint8Array.from(ln.bootstrap.keeperKeypair));
-  const acts = createActivities({ pool: h.pool, db: h.db, redis: h.redis, streamPrefix: h.config.streamPrefix, rpcPool: new RpcPool(ln.rpcUrls, { now: () => Date.now() }), keeper, temporal: null });
+  const acts = createActivities({
+    pool: h.pool,
+    db: h.db,
+    redis: h.redis,
+    streamPrefix: h.config.streamPrefix,
+    rpcPool: new RpcPool(ln.rpcUrls, { now: () => Date.now() }),
+    keeper,
+    temporal: null,
+  });
   const direct = await offered(ORDERS, OFFERED_PER_SECOND, async (i) => {
     const input = signedOrderBody(trader, side(i), limit(i), 'market', `bench-d-${i}-${h.id}`);
     const id = `order:${input.order.user}:${input.clientOrderId}`;
     const at = () => new Date().toISOString();
     const progress = async (step: string) => {
-      await acts.publishWorkflowEvent({ eventKey: eventKeyOf(id, step, 'completed'), workflowId: id, kind: 'order', account: input.order.user, step, status: 'completed', at: at() });
+      await acts.publishWorkflowEvent({
+        eventKey: eventKeyOf(id, step, 'completed'),
+        workflowId: id,
+        kind: 'order',
+        account: input.order.user,
+        step,
+        status: 'completed',
+        at: at(),
+      });
     };
-    await acts.recordWorkflowRun({ businessKey: id, workflowId: id, runId: 'direct', kind: 'order', account: input.order.user, market: '0', status: 'running', step: 'started', at: at() });
+    await acts.recordWorkflowRun({
+      businessKey: id,
+      workflowId: id,
+      runId: 'direct',
+      kind: 'order',
+      account: input.order.user,
+      market: '0',
+      status: 'running',
+      step: 'started',
+      at: at(),
+    });
     const owner = await acts.verifyOrderSignature(input);
     await progress('verified');
     await acts.preTradeCheck(input.order);
     await progress('risk-checked');
     const fill = await acts.submitFill(input);
     await progress('filled');
-    await acts.recordOrderFill({ orderId: id, clientOrderId: input.clientOrderId, kind: 'market', wallet: owner.wallet, subAccountId: owner.subAccountId, order: input.order, triggerPrice: null, fill, at: at() });
+    await acts.recordOrderFill({
+      orderId: id,
+      clientOrderId: input.clientOrderId,
+      kind: 'market',
+      wallet: owner.wallet,
+      subAccountId: owner.subAccountId,
+      order: input.order,
+      triggerPrice: null,
+      fill,
+      at: at(),
+    });
     await progress('recorded');
-    await acts.recordWorkflowRun({ businessKey: id, workflowId: id, runId: 'direct', kind: 'order', account: input.order.user, market: '0', status: 'completed', step: 'filled', at: at() });
+    await acts.recordWorkflowRun({
+      businessKey: id,
+      workflowId: id,
+      runId: 'direct',
+      kind: 'order',
+      account: input.order.user,
+      market: '0',
+      status: 'completed',
+      step: 'filled',
+      at: at(),
+    });
   });
 
   const traders: Trader[] = [];
@@ -97,7 +157,14 @@ try {
       const n = rate * LEVEL_SECONDS;
       const r = await offered(n, rate, (i) => viaApi(who(i), i, `${tag}${rate}`)());
       const latency = summarize(r.latencies);
-      levels.push({ offeredPerSecond: rate, orders: n, completedPerSecond: Math.round((r.latencies.length / r.seconds) * 10) / 10, errors: r.errors.length, firstError: r.errors[0], latencyMs: latency });
+      levels.push({
+        offeredPerSecond: rate,
+        orders: n,
+        completedPerSecond: Math.round((r.latencies.length / r.seconds) * 10) / 10,
+        errors: r.errors.length,
+        firstError: r.errors[0],
+        latencyMs: latency,
+      });
       if (r.errors.length || latency.p99 > MAX_P99_MS) break;
     }
     const clean = levels.filter((l) => !l.errors && l.latencyMs.p99 <= MAX_P99_MS);
@@ -108,16 +175,30 @@ try {
 
   const t = summarize(viaTemporal.latencies);
   const d = summarize(direct.latencies);
-  process.stdout.write(`${JSON.stringify({
-    benchmark: 'order-workflow',
-    orders: ORDERS,
-    offeredPerSecond: OFFERED_PER_SECOND,
-    temporal: { latencyMs: t, errors: viaTemporal.errors.length, throughputPerSecond: Number((ORDERS / viaTemporal.seconds).toFixed(2)) },
-    direct: { latencyMs: d, errors: direct.errors.length, throughputPerSecond: Number((ORDERS / direct.seconds).toFixed(2)) },
-    temporalOverDirectP50: Number((t.p50 / d.p50).toFixed(3)),
-    temporalOverDirectP99: Number((t.p99 / d.p99).toFixed(3)),
-    sweep: { accounts: ACCOUNTS, levelSeconds: LEVEL_SECONDS, maxP99Ms: MAX_P99_MS, manyAccounts, oneAccount },
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'order-workflow',
+        orders: ORDERS,
+        offeredPerSecond: OFFERED_PER_SECOND,
+        temporal: {
+          latencyMs: t,
+          errors: viaTemporal.errors.length,
+          throughputPerSecond: Number((ORDERS / viaTemporal.seconds).toFixed(2)),
+        },
+        direct: {
+          latencyMs: d,
+          errors: direct.errors.length,
+          throughputPerSecond: Number((ORDERS / direct.seconds).toFixed(2)),
+        },
+        temporalOverDirectP50: Number((t.p50 / d.p50).toFixed(3)),
+        temporalOverDirectP99: Number((t.p99 / d.p99).toFixed(3)),
+        sweep: { accounts: ACCOUNTS, levelSeconds: LEVEL_SECONDS, maxP99Ms: MAX_P99_MS, manyAccounts, oneAccount },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   await (profile.length ? worker.stop() : worker.kill());
   await env.stop();

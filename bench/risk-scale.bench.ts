@@ -28,7 +28,10 @@ const HEALTHY_COLLATERAL = 5n * QUOTE_PRECISION; // 3x
 const RISKY_COLLATERAL = 900_000n;
 const SEED_CHUNK = 1_000;
 
-interface Seeded { wallet: string; user: string }
+interface Seeded {
+  wallet: string;
+  user: string;
+}
 
 const elapsed = (t0: number) => Math.round(performance.now() - t0);
 
@@ -36,10 +39,17 @@ async function run(n: number, withFunding: boolean) {
   const ln = await startLocalnet(1);
   const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') }, { worker: true, keeper: keeperOf(ln) });
   const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
-  const seed = (count: number, collateral: bigint, base: bigint) => ln.control<{ traders: Seeded[] }>('/seed-traders', {
-    marketIndex: SOL, count, collateral: collateral.toString(), baseAmount: base.toString(),
-    limitPrice: (base > 0n ? 2n * START : 1n).toString(), oraclePrice: START.toString(),
-  }).then((r) => r.traders);
+  const seed = (count: number, collateral: bigint, base: bigint) =>
+    ln
+      .control<{ traders: Seeded[] }>('/seed-traders', {
+        marketIndex: SOL,
+        count,
+        collateral: collateral.toString(),
+        baseAmount: base.toString(),
+        limitPrice: (base > 0n ? 2n * START : 1n).toString(),
+        oraclePrice: START.toString(),
+      })
+      .then((r) => r.traders);
   let fresh: NodeJS.Timeout | undefined;
   try {
     // 1% risky longs; the healthy rest alternates long and short so the market's skew stays flat.
@@ -50,7 +60,10 @@ async function run(n: number, withFunding: boolean) {
       const chunk = Math.min(SEED_CHUNK, n - done);
       const r = Math.round(chunk / 100);
       const longs = Math.floor((chunk - r) / 2);
-      for (const t of await seed(r, RISKY_COLLATERAL, SIZE)) { risky.push(t); all.push({ trader: t, base: SIZE }); }
+      for (const t of await seed(r, RISKY_COLLATERAL, SIZE)) {
+        risky.push(t);
+        all.push({ trader: t, base: SIZE });
+      }
       for (const t of await seed(longs, HEALTHY_COLLATERAL, SIZE)) all.push({ trader: t, base: SIZE });
       for (const t of await seed(chunk - r - longs, HEALTHY_COLLATERAL, -SIZE)) all.push({ trader: t, base: -SIZE });
     }
@@ -69,13 +82,18 @@ async function run(n: number, withFunding: boolean) {
     const tick = performance.now();
     const outcome = await monitor.onTick(SOL, TICK, Date.now());
     const startedMs = elapsed(tick);
-    if (outcome.underwater !== risky.length) throw new Error(`the tick found ${outcome.underwater} accounts under water, expected ${risky.length}`);
+    if (outcome.underwater !== risky.length)
+      throw new Error(`the tick found ${outcome.underwater} accounts under water, expected ${risky.length}`);
     const done: number[] = [];
-    const results = (await Promise.all(outcome.liquidations.map(async (batch) => {
-      const result = await liquidationsOf(h.temporal, [batch]);
-      done.push(...result.map(() => performance.now() - tick));
-      return result;
-    }))).flat();
+    const results = (
+      await Promise.all(
+        outcome.liquidations.map(async (batch) => {
+          const result = await liquidationsOf(h.temporal, [batch]);
+          done.push(...result.map(() => performance.now() - tick));
+          return result;
+        }),
+      )
+    ).flat();
     const reactionMs = elapsed(tick);
     const liquidated = results.filter((r) => r.status === 'liquidated').length;
     // The book again, valued on the chain after the wave: nobody is left under water.
@@ -90,9 +108,18 @@ async function run(n: number, withFunding: boolean) {
     const scanMs = Number((performance.now() - t2).toFixed(2));
 
     const liquidation = {
-      accounts: n, underwater: risky.length, batchesStarted: outcome.liquidations.length, liquidationsStarted: results.length, liquidated, stillUnderwater,
-      seedSeconds: Number((seedMs / 1000).toFixed(1)), bookLoadMs: loadMs, indexedScanMs: scanMs,
-      tickToAllStartedMs: startedMs, reactionMs, perLiquidationMs: summarize(done),
+      accounts: n,
+      underwater: risky.length,
+      batchesStarted: outcome.liquidations.length,
+      liquidationsStarted: results.length,
+      liquidated,
+      stillUnderwater,
+      seedSeconds: Number((seedMs / 1000).toFixed(1)),
+      bookLoadMs: loadMs,
+      indexedScanMs: scanMs,
+      tickToAllStartedMs: startedMs,
+      reactionMs,
+      perLiquidationMs: summarize(done),
     };
 
     process.stderr.write(`${JSON.stringify({ liquidation })}\n`);
@@ -102,24 +129,52 @@ async function run(n: number, withFunding: boolean) {
       const at = new Date();
       const rows = [...new Map(all.map(({ trader, base }) => [trader.user, { trader, base }])).values()];
       for (let i = 0; i < rows.length; i += 5_000) {
-        await h.db.insert(positions).values(rows.slice(i, i + 5_000).map(({ trader, base }) => ({
-          account: trader.user, marketIndex: SOL, wallet: trader.wallet, baseAmount: base, quoteEntry: (base * START) / BASE_PRECISION, lastFundingIndex: '0', updatedAt: at,
-        }))).onConflictDoNothing();
+        await h.db
+          .insert(positions)
+          .values(
+            rows.slice(i, i + 5_000).map(({ trader, base }) => ({
+              account: trader.user,
+              marketIndex: SOL,
+              wallet: trader.wallet,
+              baseAmount: base,
+              quoteEntry: (base * START) / BASE_PRECISION,
+              lastFundingIndex: '0',
+              updatedAt: at,
+            })),
+          )
+          .onConflictDoNothing();
       }
       // Liquidated accounts hold less now; their rows follow the chain, as the liquidation workflow's would.
-      await h.db.delete(positions).where(inArray(positions.account, risky.map((t) => t.user)));
-      const recorded = Number((await h.db.select({ n: count() }).from(positions).where(eq(positions.marketIndex, SOL)))[0]!.n);
+      await h.db.delete(positions).where(
+        inArray(
+          positions.account,
+          risky.map((t) => t.user),
+        ),
+      );
+      const recorded = Number(
+        (await h.db.select({ n: count() }).from(positions).where(eq(positions.marketIndex, SOL)))[0]!.n,
+      );
       await ln.control('/advance', { slots: 10, secs: 3_600 });
       await publish();
       const epoch = String(Math.floor(Date.now() / 3_600_000)); // this hour (a fresh database: settled once)
       const t3 = performance.now();
       const result = (await h.temporal.workflow.execute('fundingSettlementWorkflow', {
-        workflowId: `funding:${SOL}:${epoch}`, taskQueue: h.config.temporal.taskQueue, args: [{ marketIndex: SOL, epoch }],
+        workflowId: `funding:${SOL}:${epoch}`,
+        taskQueue: h.config.temporal.taskQueue,
+        args: [{ marketIndex: SOL, epoch }],
       })) as FundingResult;
       const settleMs = elapsed(t3);
-      const written = Number((await h.db.select({ n: count() }).from(fundingPayments).where(eq(fundingPayments.marketIndex, SOL)))[0]!.n);
-      if (written !== recorded || result.payments !== recorded) throw new Error(`funding wrote ${written} payments (reported ${result.payments}) for ${recorded} positions`);
-      funding = { positions: recorded, payments: written, settleMs, positionsPerSecond: Math.round(recorded / (settleMs / 1000)) };
+      const written = Number(
+        (await h.db.select({ n: count() }).from(fundingPayments).where(eq(fundingPayments.marketIndex, SOL)))[0]!.n,
+      );
+      if (written !== recorded || result.payments !== recorded)
+        throw new Error(`funding wrote ${written} payments (reported ${result.payments}) for ${recorded} positions`);
+      funding = {
+        positions: recorded,
+        payments: written,
+        settleMs,
+        positionsPerSecond: Math.round(recorded / (settleMs / 1000)),
+      };
     }
     return { liquidation, funding };
   } finally {
@@ -131,9 +186,15 @@ async function run(n: number, withFunding: boolean) {
 
 const runs = [];
 for (const [i, n] of SIZES.entries()) runs.push(await run(n, i === SIZES.length - 1));
-process.stdout.write(`${JSON.stringify({
-  benchmark: 'risk-scale',
-  note: 'reactionMs: from the price tick to every liquidation workflow finished; funding: one settlement workflow over every recorded position',
-  liquidation: runs.map((r) => r.liquidation),
-  funding: runs.at(-1)!.funding,
-}, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      benchmark: 'risk-scale',
+      note: 'reactionMs: from the price tick to every liquidation workflow finished; funding: one settlement workflow over every recorded position',
+      liquidation: runs.map((r) => r.liquidation),
+      funding: runs.at(-1)!.funding,
+    },
+    null,
+    2,
+  )}\n`,
+);

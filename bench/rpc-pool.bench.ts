@@ -35,15 +35,26 @@ try {
   const poolSummary = summarize(poolTimes);
   const healthy = summarize(healthyTimes);
   const failover = summarize(failoverTimes);
-  process.stdout.write(`${JSON.stringify({
-    benchmark: 'rpc-pool',
-    reads: READS,
-    rawConnectionMs: rawSummary,
-    poolMs: poolSummary,
-    overheadRatioP50: Number((poolSummary.p50 / rawSummary.p50).toFixed(3)),
-    overheadRatioMean: Number((poolSummary.mean / rawSummary.mean).toFixed(3)),
-    primaryDown: { healthyFirstReadMs: healthy, failoverFirstReadMs: failover, addedP50Ms: Number((failover.p50 - healthy.p50).toFixed(3)), addedP99Ms: Number((failover.p99 - healthy.p99).toFixed(3)) },
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'rpc-pool',
+        reads: READS,
+        rawConnectionMs: rawSummary,
+        poolMs: poolSummary,
+        overheadRatioP50: Number((poolSummary.p50 / rawSummary.p50).toFixed(3)),
+        overheadRatioMean: Number((poolSummary.mean / rawSummary.mean).toFixed(3)),
+        primaryDown: {
+          healthyFirstReadMs: healthy,
+          failoverFirstReadMs: failover,
+          addedP50Ms: Number((failover.p50 - healthy.p50).toFixed(3)),
+          addedP99Ms: Number((failover.p99 - healthy.p99).toFixed(3)),
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   await ln.stop();
 }

@@ -20,7 +20,12 @@ try {
   const lastArrival = new Map<string, number>();
   const received = new Map<string, number>();
   for (let i = 0; i < CLIENTS; i++) {
-    const socket = connect(h.apiUrl, { auth: { token: tokens[i % WALLETS] }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = connect(h.apiUrl, {
+      auth: { token: tokens[i % WALLETS] },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -39,21 +44,39 @@ try {
   for (let t = 0; t < TICKS; t++) {
     const price = String(150_000_000 + t);
     sent.set(price, performance.now());
-    await h.redis.xadd(`${h.config.streamPrefix}:prices:SOL-PERP`, '*', 'price', price, 'confidence', '75000', 'slot', String(t), 'at', new Date().toISOString());
+    await h.redis.xadd(
+      `${h.config.streamPrefix}:prices:SOL-PERP`,
+      '*',
+      'price',
+      price,
+      'confidence',
+      '75000',
+      'slot',
+      String(t),
+      'at',
+      new Date().toISOString(),
+    );
     const deadline = Date.now() + 10_000;
     while ((received.get(price) ?? 0) < CLIENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    if ((received.get(price) ?? 0) < CLIENTS) throw new Error(`tick ${t}: ${received.get(price) ?? 0} of ${CLIENTS} clients received it`);
+    if ((received.get(price) ?? 0) < CLIENTS)
+      throw new Error(`tick ${t}: ${received.get(price) ?? 0} of ${CLIENTS} clients received it`);
     perTick.push(lastArrival.get(price)! - sent.get(price)!);
     await new Promise((r) => setTimeout(r, 20));
   }
-  process.stdout.write(`${JSON.stringify({
-    benchmark: 'socket-fanout',
-    clients: CLIENTS,
-    ticks: TICKS,
-    deliveries: latencies.length,
-    latencyMs: summarize(latencies),
-    lastClientPerTickMs: summarize(perTick),
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'socket-fanout',
+        clients: CLIENTS,
+        ticks: TICKS,
+        deliveries: latencies.length,
+        latencyMs: summarize(latencies),
+        lastClientPerTickMs: summarize(perTick),
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   for (const s of sockets) s.disconnect();
   await h.close();

@@ -4,10 +4,20 @@ import { isTriggered } from './orders';
 const P = 100n;
 describe('order triggers', () => {
   it.each([
-    ['limit', 1n, 99n, true], ['limit', 1n, 101n, false], ['limit', -1n, 101n, true], ['limit', -1n, 99n, false],
-    ['stop', 1n, 101n, true], ['stop', 1n, 99n, false], ['stop', -1n, 99n, true], ['stop', -1n, 101n, false],
-    ['take_profit', -1n, 101n, true], ['take_profit', -1n, 99n, false], ['take_profit', 1n, 99n, true],
-    ['stop_loss', -1n, 99n, true], ['stop_loss', -1n, 101n, false], ['stop_loss', 1n, 101n, true],
+    ['limit', 1n, 99n, true],
+    ['limit', 1n, 101n, false],
+    ['limit', -1n, 101n, true],
+    ['limit', -1n, 99n, false],
+    ['stop', 1n, 101n, true],
+    ['stop', 1n, 99n, false],
+    ['stop', -1n, 99n, true],
+    ['stop', -1n, 101n, false],
+    ['take_profit', -1n, 101n, true],
+    ['take_profit', -1n, 99n, false],
+    ['take_profit', 1n, 99n, true],
+    ['stop_loss', -1n, 99n, true],
+    ['stop_loss', -1n, 101n, false],
+    ['stop_loss', 1n, 101n, true],
     ['market', 1n, 1n, true],
   ] as const)('%s with size %s at price %s triggers: %s', (kind, size, price, expected) => {
     expect(isTriggered(kind, size, P, price)).toBe(expected);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { accountDifferences, compareAccounts, totalsDifferences, PROTOCOL, type AccountState } from './reconciliation';
 
 const state = (collateral: bigint, unsettledPnl = 0n, positions: [number, bigint, bigint][] = []): AccountState => ({
-  collateral, unsettledPnl, positions: new Map(positions.map(([m, base, quoteEntry]) => [m, { base, quoteEntry }])),
+  collateral,
+  unsettledPnl,
+  positions: new Map(positions.map(([m, base, quoteEntry]) => [m, { base, quoteEntry }])),
 });
 
 describe('reconciliation of the books with the chain', () => {
@@ -13,7 +15,17 @@ describe('reconciliation of the books with the chain', () => {
   });
 
   it('names every field that differs, with both values', () => {
-    const diff = accountDifferences('a', state(100n, 7n, [[0, 2n, -3n], [2, -1n, 5n]]), state(99n, 7n, [[0, 2n, -4n], [1, 1n, 1n]]));
+    const diff = accountDifferences(
+      'a',
+      state(100n, 7n, [
+        [0, 2n, -3n],
+        [2, -1n, 5n],
+      ]),
+      state(99n, 7n, [
+        [0, 2n, -4n],
+        [1, 1n, 1n],
+      ]),
+    );
     expect(diff).toEqual([
       { account: 'a', field: 'collateral', chain: '100', books: '99' },
       { account: 'a', field: 'position:0.quote_entry', chain: '-3', books: '-4' },
@@ -25,12 +37,21 @@ describe('reconciliation of the books with the chain', () => {
   });
 
   it('reports an account held on one side only, sorted by account', () => {
-    const chain = new Map([['b', state(3n)], ['a', state(1n)]]);
-    const books = new Map([['c', state(2n)], ['a', state(1n)]]);
-    expect(compareAccounts(chain, books).map((d) => `${d.account}.${d.field}`)).toEqual(['b.collateral', 'c.collateral']);
+    const chain = new Map([
+      ['b', state(3n)],
+      ['a', state(1n)],
+    ]);
+    const books = new Map([
+      ['c', state(2n)],
+      ['a', state(1n)],
+    ]);
+    expect(compareAccounts(chain, books).map((d) => `${d.account}.${d.field}`)).toEqual([
+      'b.collateral',
+      'c.collateral',
+    ]);
   });
 
-  it('checks the vault, the insurance fund, the PnL pool the books imply and the chain\'s own conservation', () => {
+  it("checks the vault, the insurance fund, the PnL pool the books imply and the chain's own conservation", () => {
     const books = { deposited: 1_000n, withdrawn: 100n, insuranceFund: 30n, collateral: 800n };
     expect(totalsDifferences({ vault: 900n, insuranceFund: 30n, pnlPool: 70n, collateral: 800n }, books)).toEqual([]);
     const diff = totalsDifferences({ vault: 900n, insuranceFund: 31n, pnlPool: 70n, collateral: 800n }, books);

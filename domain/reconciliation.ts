@@ -30,7 +30,11 @@ const EMPTY: AccountState = { collateral: 0n, unsettledPnl: 0n, positions: new M
  * Every field on which the chain and the books disagree for one sub-account. An account one side does
  * not hold counts as empty (no balance, no position): a sub-account opened without a deposit is no difference.
  */
-export function accountDifferences(account: string, chain: AccountState | undefined, books: AccountState | undefined): Difference[] {
+export function accountDifferences(
+  account: string,
+  chain: AccountState | undefined,
+  books: AccountState | undefined,
+): Difference[] {
   const c = chain ?? EMPTY;
   const b = books ?? EMPTY;
   const out: Difference[] = [];
@@ -50,7 +54,10 @@ export function accountDifferences(account: string, chain: AccountState | undefi
 }
 
 /** Every account either side holds, compared; sorted by account then field so a report reads the same twice. */
-export function compareAccounts(chain: ReadonlyMap<string, AccountState>, books: ReadonlyMap<string, AccountState>): Difference[] {
+export function compareAccounts(
+  chain: ReadonlyMap<string, AccountState>,
+  books: ReadonlyMap<string, AccountState>,
+): Difference[] {
   const accounts = [...new Set([...chain.keys(), ...books.keys()])].sort();
   return accounts.flatMap((a) => accountDifferences(a, chain.get(a), books.get(a)));
 }
@@ -83,7 +90,8 @@ export interface BookTotals {
 export function totalsDifferences(chain: ChainTotals, books: BookTotals): Difference[] {
   const out: Difference[] = [];
   const differ = (field: string, onChain: bigint, inBooks: bigint) => {
-    if (onChain !== inBooks) out.push({ account: PROTOCOL, field, chain: onChain.toString(), books: inBooks.toString() });
+    if (onChain !== inBooks)
+      out.push({ account: PROTOCOL, field, chain: onChain.toString(), books: inBooks.toString() });
   };
   const vaultBooks = books.deposited - books.withdrawn;
   differ('vault', chain.vault, vaultBooks);

@@ -2,7 +2,15 @@
  * The progress events every workflow publishes, one per step, to the Redis Stream of the account it
  * acts for. Shared by activities (which write them), the API (which relays them) and the terminal.
  */
-export const WORKFLOW_KINDS = ['probe', 'deposit', 'withdraw', 'order', 'funding', 'liquidation', 'reconciliation'] as const;
+export const WORKFLOW_KINDS = [
+  'probe',
+  'deposit',
+  'withdraw',
+  'order',
+  'funding',
+  'liquidation',
+  'reconciliation',
+] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 
 export type StepStatus = 'completed' | 'failed';

@@ -5,11 +5,22 @@ describe('loadConfig', () => {
   it('works with no QD_* variables at all, on the documented defaults', () => {
     const config = loadConfig({});
     expect(config.api).toEqual({
-      host: '127.0.0.1', port: 3002, corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'], operatorToken: null,
-      siwsDomain: 'localhost:3001', sessionTtlSeconds: 900, roleWallets: { operator: [], admin: [], auditor: [] }, rateLimitPerMinute: 600, instance: 'api-1',
+      host: '127.0.0.1',
+      port: 3002,
+      corsOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'],
+      operatorToken: null,
+      siwsDomain: 'localhost:3001',
+      sessionTtlSeconds: 900,
+      roleWallets: { operator: [], admin: [], auditor: [] },
+      rateLimitPerMinute: 600,
+      instance: 'api-1',
     });
     expect(config.web.port).toBe(3001);
-    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'quantdesk', taskQueue: 'quantdesk' });
+    expect(config.temporal).toMatchObject({
+      address: '127.0.0.1:7233',
+      namespace: 'quantdesk',
+      taskQueue: 'quantdesk',
+    });
     expect(config.postgres.url).toBe('postgres://quantdesk@127.0.0.1:5432/quantdesk');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.solana.rpcUrls).toEqual(['http://127.0.0.1:8899', 'http://127.0.0.1:8901', 'http://127.0.0.1:8903']);
@@ -17,7 +28,10 @@ describe('loadConfig', () => {
 
   it('reads role wallets as lists and refuses what is not a wallet', () => {
     const wallet = '11111111111111111111111111111111';
-    expect(loadConfig({ QD_OPERATOR_WALLETS: ` ${wallet} ,${wallet}` }).api.roleWallets.operator).toEqual([wallet, wallet]);
+    expect(loadConfig({ QD_OPERATOR_WALLETS: ` ${wallet} ,${wallet}` }).api.roleWallets.operator).toEqual([
+      wallet,
+      wallet,
+    ]);
     expect(() => loadConfig({ QD_ADMIN_WALLETS: 'not a wallet' })).toThrow(/QD_ADMIN_WALLETS/);
   });
 
@@ -27,13 +41,19 @@ describe('loadConfig', () => {
 
   it('names every bad variable in one error', () => {
     const attempt = () =>
-      loadConfig({ QD_API_PORT: '70000', QD_PG_URL: 'mysql://x', QD_TEMPORAL_ADDRESS: 'no-port', QD_LOG_LEVEL: 'loud' });
+      loadConfig({
+        QD_API_PORT: '70000',
+        QD_PG_URL: 'mysql://x',
+        QD_TEMPORAL_ADDRESS: 'no-port',
+        QD_LOG_LEVEL: 'loud',
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
     } catch (err) {
       const problems = (err as ConfigError).problems.join('\n');
-      for (const name of ['QD_API_PORT', 'QD_PG_URL', 'QD_TEMPORAL_ADDRESS', 'QD_LOG_LEVEL']) expect(problems).toContain(name);
+      for (const name of ['QD_API_PORT', 'QD_PG_URL', 'QD_TEMPORAL_ADDRESS', 'QD_LOG_LEVEL'])
+        expect(problems).toContain(name);
       expect(problems).toContain('postgres://');
     }
   });

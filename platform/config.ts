@@ -6,18 +6,26 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const wallets = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((w) => w.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'base58 wallet addresses, comma-separated')));
 
 const envSchema = z.object({
@@ -32,15 +40,32 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233')
     .default('127.0.0.1:7233'),
-  QD_TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name').default('quantdesk'),
+  QD_TEMPORAL_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name')
+    .default('quantdesk'),
   QD_TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
-  QD_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name').default('quantdesk'),
-  QD_LIQUIDATION_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name').optional(),
-  QD_STREAM_PREFIX: z.string().regex(/^[a-z0-9:_-]{1,40}$/, 'lowercase letters, digits, ":", "_", "-"').default('qd'),
+  QD_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name')
+    .default('quantdesk'),
+  QD_LIQUIDATION_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a task queue name')
+    .optional(),
+  QD_STREAM_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]{1,40}$/, 'lowercase letters, digits, ":", "_", "-"')
+    .default('qd'),
   QD_SOLANA_RPC_URLS: z
     .string()
     .default('http://127.0.0.1:8899,http://127.0.0.1:8901,http://127.0.0.1:8903')
-    .transform((value) => value.split(',').map((u) => u.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(url(['http:', 'https:'])).min(1, 'at least one RPC URL')),
   QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
   QD_OPERATOR_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
@@ -50,13 +75,24 @@ const envSchema = z.object({
   QD_CORS_ORIGINS: z
     .string()
     .default('http://127.0.0.1:3001,http://localhost:3001')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
-  QD_SIWS_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a host[:port], as the terminal is served').default('localhost:3001'),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  QD_SIWS_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a host[:port], as the terminal is served')
+    .default('localhost:3001'),
   QD_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   QD_OPERATOR_WALLETS: wallets,
   QD_ADMIN_WALLETS: wallets,
   QD_AUDITOR_WALLETS: wallets,
-  QD_API_INSTANCE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"').default('api-1'),
+  QD_API_INSTANCE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"')
+    .default('api-1'),
   QD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
 });
 
@@ -64,9 +100,14 @@ export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
   api: {
-    host: string; port: number; corsOrigins: string[]; operatorToken: string | null;
+    host: string;
+    port: number;
+    corsOrigins: string[];
+    operatorToken: string | null;
     /** Sign-In With Solana: the domain the message names, session lifetime, wallets with extra roles. */
-    siwsDomain: string; sessionTtlSeconds: number; roleWallets: { operator: string[]; admin: string[]; auditor: string[] };
+    siwsDomain: string;
+    sessionTtlSeconds: number;
+    roleWallets: { operator: string[]; admin: string[]; auditor: string[] };
     /** Requests per minute per wallet and per IP. */
     rateLimitPerMinute: number;
     /** This instance's name: its consumer group on the event streams (api:<instance>). */
@@ -77,7 +118,13 @@ export interface Config {
   redis: { url: string };
   temporal: { address: string; namespace: string; taskQueue: string; liquidationTaskQueue: string; uiUrl: string };
   streamPrefix: string;
-  solana: { rpcUrls: string[]; localnetControlUrl: string; priceFeedMs: number; keeperKeypairFile: string | null; adminKeypairFile: string | null };
+  solana: {
+    rpcUrls: string[];
+    localnetControlUrl: string;
+    priceFeedMs: number;
+    keeperKeypairFile: string | null;
+    adminKeypairFile: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -97,8 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.QD_ENV,
     logLevel: e.QD_LOG_LEVEL,
     api: {
-      host: e.QD_API_HOST, port: e.QD_API_PORT, corsOrigins: e.QD_CORS_ORIGINS, operatorToken: e.QD_OPERATOR_TOKEN ?? null,
-      siwsDomain: e.QD_SIWS_DOMAIN, sessionTtlSeconds: e.QD_SESSION_TTL_SECONDS,
+      host: e.QD_API_HOST,
+      port: e.QD_API_PORT,
+      corsOrigins: e.QD_CORS_ORIGINS,
+      operatorToken: e.QD_OPERATOR_TOKEN ?? null,
+      siwsDomain: e.QD_SIWS_DOMAIN,
+      sessionTtlSeconds: e.QD_SESSION_TTL_SECONDS,
       roleWallets: { operator: e.QD_OPERATOR_WALLETS, admin: e.QD_ADMIN_WALLETS, auditor: e.QD_AUDITOR_WALLETS },
       rateLimitPerMinute: e.QD_RATE_LIMIT_PER_MINUTE,
       instance: e.QD_API_INSTANCE,
@@ -114,7 +165,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
-    solana: { rpcUrls: e.QD_SOLANA_RPC_URLS, localnetControlUrl: e.QD_LOCALNET_CONTROL_URL, priceFeedMs: e.QD_PRICE_FEED_MS, keeperKeypairFile: e.QD_KEEPER_KEYPAIR_FILE ?? null, adminKeypairFile: e.QD_ADMIN_KEYPAIR_FILE ?? null },
+    solana: {
+      rpcUrls: e.QD_SOLANA_RPC_URLS,
+      localnetControlUrl: e.QD_LOCALNET_CONTROL_URL,
+      priceFeedMs: e.QD_PRICE_FEED_MS,
+      keeperKeypairFile: e.QD_KEEPER_KEYPAIR_FILE ?? null,
+      adminKeypairFile: e.QD_ADMIN_KEYPAIR_FILE ?? null,
+    },
   };
 }
 

@@ -31,7 +31,8 @@ describe('createLogger', () => {
       'request',
     );
     const text = lines.join('');
-    for (const secret of ['Bearer abc.def', 'sid=xyz', '5Jv...', '"k"', '"p"', '"sig"']) expect(text).not.toContain(secret);
+    for (const secret of ['Bearer abc.def', 'sid=xyz', '5Jv...', '"k"', '"p"', '"sig"'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
   });
 });

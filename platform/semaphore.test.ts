@@ -12,15 +12,17 @@ describe('Semaphore', () => {
       const promise = new Promise<void>((r) => (resolve = r));
       return { promise, resolve };
     });
-    const tasks = gates.map((gate, i) => slots.run(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      order.push(i);
-      await gate.promise;
-      running--;
-      if (i === 0) throw new Error('first fails');
-      return i;
-    }));
+    const tasks = gates.map((gate, i) =>
+      slots.run(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        order.push(i);
+        await gate.promise;
+        running--;
+        if (i === 0) throw new Error('first fails');
+        return i;
+      }),
+    );
     await Promise.resolve();
     expect(order).toEqual([0, 1]);
     gates[0]!.resolve();

@@ -11,7 +11,13 @@ import { getProgressQuery, QdStatus } from '../workflows/definitions';
 await runMain('ops', async () => {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { account: { type: 'string' }, market: { type: 'string' }, kind: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string', default: '50' } },
+    options: {
+      account: { type: 'string' },
+      market: { type: 'string' },
+      kind: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string', default: '50' },
+    },
   });
   const [command, workflowId] = positionals;
   const config = loadConfig();
@@ -20,7 +26,15 @@ await runMain('ops', async () => {
   try {
     if (command === 'list') {
       const runs = await listWorkflows(client, values, Number(values.limit));
-      print(runs.map((r) => ({ workflowId: r.workflowId, type: r.type, temporalStatus: r.status.name, qdStatus: r.typedSearchAttributes.get(QdStatus), started: r.startTime })));
+      print(
+        runs.map((r) => ({
+          workflowId: r.workflowId,
+          type: r.type,
+          temporalStatus: r.status.name,
+          qdStatus: r.typedSearchAttributes.get(QdStatus),
+          started: r.startTime,
+        })),
+      );
     } else if (command === 'progress' && workflowId) {
       print(await client.workflow.getHandle(workflowId).query(getProgressQuery));
     } else if (command === 'retry' && workflowId) {
@@ -29,7 +43,9 @@ await runMain('ops', async () => {
       await client.workflow.getHandle(workflowId).cancel();
       print({ workflowId, cancelRequested: true });
     } else {
-      console.error('usage: npm run ops -- list [--account a] [--market m] [--kind k] [--status s] | progress <id> | retry <id> | cancel <id>');
+      console.error(
+        'usage: npm run ops -- list [--account a] [--market m] [--kind k] [--status s] | progress <id> | retry <id> | cancel <id>',
+      );
       process.exitCode = 2;
     }
   } finally {

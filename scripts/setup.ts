@@ -25,9 +25,16 @@ await runMain('setup', async () => {
     await ensureNamespaceAndSearchAttributes(connection, config.temporal.namespace);
     logger.info({ namespace: config.temporal.namespace }, 'temporal namespace and search attributes ready');
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const created = await ensureFundingSchedules(client, config.temporal.taskQueue, DEFAULT_MARKETS.map((m) => m.marketIndex));
+    const created = await ensureFundingSchedules(
+      client,
+      config.temporal.taskQueue,
+      DEFAULT_MARKETS.map((m) => m.marketIndex),
+    );
     logger.info({ created }, 'hourly funding schedules ready');
-    logger.info({ created: await ensureReconciliationSchedule(client, config.temporal.taskQueue) }, 'hourly reconciliation schedule ready');
+    logger.info(
+      { created: await ensureReconciliationSchedule(client, config.temporal.taskQueue) },
+      'hourly reconciliation schedule ready',
+    );
   } finally {
     await connection.close();
   }

@@ -1,6 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey } from '@solana/web3.js';
-import { EMPTY_MARKET_INDEX, perpAccountsCoder, perpTypesCoder, type DecodedMarket, type DecodedUser } from './perp-coders';
+import {
+  EMPTY_MARKET_INDEX,
+  perpAccountsCoder,
+  perpTypesCoder,
+  type DecodedMarket,
+  type DecodedUser,
+} from './perp-coders';
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
 import { readPythPrice, type PythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
@@ -8,25 +14,40 @@ import type { RpcPool } from './rpc-pool';
 /** The program's accounts read through the pool and decoded; a missing one is a named, final failure. */
 export async function fetchUser(pool: RpcPool, account: string): Promise<DecodedUser> {
   const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(account)));
-  if (!info) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `no sub-account ${account}`, nonRetryable: true });
+  if (!info)
+    throw ApplicationFailure.create({
+      type: 'AccountNotFound',
+      message: `no sub-account ${account}`,
+      nonRetryable: true,
+    });
   return perpAccountsCoder.decode<DecodedUser>('user', info.data);
 }
 
 export async function fetchMarket(pool: RpcPool, marketIndex: number): Promise<DecodedMarket> {
   const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
-  if (!info) throw ApplicationFailure.create({ type: 'UnknownMarket', message: `no market ${marketIndex}`, nonRetryable: true });
+  if (!info)
+    throw ApplicationFailure.create({ type: 'UnknownMarket', message: `no market ${marketIndex}`, nonRetryable: true });
   return perpAccountsCoder.decode<DecodedMarket>('market', info.data);
 }
 
 /** Every sub-account of the program, decoded, by address: one program-account scan (seconds on a large book). */
 export async function scanUsers(pool: RpcPool): Promise<Map<string, DecodedUser>> {
   const filters = [{ memcmp: perpAccountsCoder.memcmp('user') as { offset: number; bytes: string } }];
-  const all = await pool.call('scan the program accounts', (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters }), { bulk: true });
-  return new Map(all.map(({ pubkey, account }) => [pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data)]));
+  const all = await pool.call(
+    'scan the program accounts',
+    (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters }),
+    { bulk: true },
+  );
+  return new Map(
+    all.map(({ pubkey, account }) => [pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data)]),
+  );
 }
 
 /** A market with its oracle's current Pyth reading. */
-export async function fetchPricedMarket(pool: RpcPool, marketIndex: number): Promise<{ market: DecodedMarket; oracle: PublicKey; reading: PythPrice }> {
+export async function fetchPricedMarket(
+  pool: RpcPool,
+  marketIndex: number,
+): Promise<{ market: DecodedMarket; oracle: PublicKey; reading: PythPrice }> {
   const market = await fetchMarket(pool, marketIndex);
   const oracle = new PublicKey(market.oracle.toBase58());
   return { market, oracle, reading: await readPythPrice(pool, oracle) };
@@ -40,7 +61,10 @@ export async function fetchInsuranceFund(pool: RpcPool): Promise<bigint> {
 export async function fetchPools(pool: RpcPool): Promise<{ insuranceFund: bigint; pnlPool: bigint }> {
   const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
   if (!info) throw new Error('the program has no global state');
-  const global = perpAccountsCoder.decode<{ insuranceFund: { toString(): string }; pnlPool: { toString(): string } }>('globalState', info.data);
+  const global = perpAccountsCoder.decode<{ insuranceFund: { toString(): string }; pnlPool: { toString(): string } }>(
+    'globalState',
+    info.data,
+  );
   return { insuranceFund: BigInt(global.insuranceFund.toString()), pnlPool: BigInt(global.pnlPool.toString()) };
 }
 
@@ -81,18 +105,29 @@ type Decoded = Record<string, { toString(): string }>;
  * pool or the activity retries.
  */
 async function fetchReturned(pool: RpcPool, signature: string, typeName: string): Promise<Decoded> {
-  const tx = await pool.call('read a transaction', (c) => c.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }));
+  const tx = await pool.call('read a transaction', (c) =>
+    c.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }),
+  );
   // web3.js passes the node's meta.returnData through without declaring it on this type.
-  const returned = (tx?.meta as { returnData?: { programId: string; data: [string, string] } | null } | null | undefined)?.returnData;
-  if (!returned || returned.programId !== PERP_PROGRAM_ID.toBase58()) throw new Error(`transaction ${signature} has no ${typeName} from the program`);
+  const returned = (
+    tx?.meta as { returnData?: { programId: string; data: [string, string] } | null } | null | undefined
+  )?.returnData;
+  if (!returned || returned.programId !== PERP_PROGRAM_ID.toBase58())
+    throw new Error(`transaction ${signature} has no ${typeName} from the program`);
   return perpTypesCoder.decode<Decoded>(typeName, Buffer.from(returned.data[0], 'base64'));
 }
 
 function tradeReportOf(r: Decoded): TradeReport {
   return {
-    marketIndex: Number(r.marketIndex!.toString()), baseDelta: r.baseDelta!.toString(), price: r.price!.toString(), fee: r.fee!.toString(),
-    realizedPnl: r.realizedPnl!.toString(), fundingPaid: r.fundingPaid!.toString(), baseAfter: r.baseAfter!.toString(),
-    quoteEntryAfter: r.quoteEntryAfter!.toString(), collateralAfter: r.collateralAfter!.toString(),
+    marketIndex: Number(r.marketIndex!.toString()),
+    baseDelta: r.baseDelta!.toString(),
+    price: r.price!.toString(),
+    fee: r.fee!.toString(),
+    realizedPnl: r.realizedPnl!.toString(),
+    fundingPaid: r.fundingPaid!.toString(),
+    baseAfter: r.baseAfter!.toString(),
+    quoteEntryAfter: r.quoteEntryAfter!.toString(),
+    collateralAfter: r.collateralAfter!.toString(),
   };
 }
 
@@ -104,13 +139,22 @@ export async function fetchTradeReport(pool: RpcPool, signature: string): Promis
 /** The LiquidationReport a landed liquidation step returned. */
 export async function fetchLiquidationReport(pool: RpcPool, signature: string): Promise<LiquidationReport> {
   const r = await fetchReturned(pool, signature, 'liquidationReport');
-  return { trade: tradeReportOf(r.trade as unknown as Decoded), liquidationSeq: r.liquidationSeq!.toString(), beingLiquidated: (r.beingLiquidated as unknown) === true, episodeSteps: Number(r.episodeSteps!.toString()) };
+  return {
+    trade: tradeReportOf(r.trade as unknown as Decoded),
+    liquidationSeq: r.liquidationSeq!.toString(),
+    beingLiquidated: (r.beingLiquidated as unknown) === true,
+    episodeSteps: Number(r.episodeSteps!.toString()),
+  };
 }
 
 /** The BankruptcyReport a landed resolve_bankruptcy returned. */
 export async function fetchBankruptcyReport(pool: RpcPool, signature: string): Promise<BankruptcyReport> {
   const r = await fetchReturned(pool, signature, 'bankruptcyReport');
-  return { deficit: r.deficit!.toString(), insurancePaid: r.insurancePaid!.toString(), socializedLoss: r.socializedLoss!.toString() };
+  return {
+    deficit: r.deficit!.toString(),
+    insurancePaid: r.insurancePaid!.toString(),
+    socializedLoss: r.socializedLoss!.toString(),
+  };
 }
 
 /** Each pool's markets' oracles: a market's oracle is fixed when it is created, so it is read once. */
@@ -131,7 +175,16 @@ export async function oracleOf(pool: RpcPool, marketIndex: number): Promise<Publ
  * The (market, oracle) pairs of a sub-account's open positions other than in `exceptMarket`: the remaining
  * accounts the program reads to value the rest of a cross-margined account (fills, liquidations, withdrawals).
  */
-export async function otherMarketsOf(pool: RpcPool, user: Pick<DecodedUser, 'positions'>, exceptMarket?: number): Promise<{ market: PublicKey; oracle: PublicKey }[]> {
+export async function otherMarketsOf(
+  pool: RpcPool,
+  user: Pick<DecodedUser, 'positions'>,
+  exceptMarket?: number,
+): Promise<{ market: PublicKey; oracle: PublicKey }[]> {
   const held = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX && p.marketIndex !== exceptMarket);
-  return Promise.all(held.map(async (p) => ({ market: perpAddresses.market(p.marketIndex), oracle: await oracleOf(pool, p.marketIndex) })));
+  return Promise.all(
+    held.map(async (p) => ({
+      market: perpAddresses.market(p.marketIndex),
+      oracle: await oracleOf(pool, p.marketIndex),
+    })),
+  );
 }

@@ -17,6 +17,7 @@ export function loadAdminKeypair(path: string): Keypair {
 function loadKeypair(path: string, field: 'keeperKeypair' | 'adminKeypair'): Keypair {
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as number[] | Partial<Record<typeof field, number[]>>;
   const bytes = Array.isArray(parsed) ? parsed : parsed[field];
-  if (!bytes || bytes.length !== 64) throw new Error(`${path} holds no 64-byte ${field === 'keeperKeypair' ? 'keeper' : 'admin'} keypair`);
+  if (!bytes || bytes.length !== 64)
+    throw new Error(`${path} holds no 64-byte ${field === 'keeperKeypair' ? 'keeper' : 'admin'} keypair`);
   return Keypair.fromSecretKey(Uint8Array.from(bytes));
 }

@@ -7,7 +7,13 @@ describe('signFast', () => {
     for (let i = 0; i < 20; i++) {
       const keeper = Keypair.generate();
       const build = () => {
-        const tx = new Transaction().add(SystemProgram.transfer({ fromPubkey: keeper.publicKey, toPubkey: Keypair.generate().publicKey, lamports: i + 1 }));
+        const tx = new Transaction().add(
+          SystemProgram.transfer({
+            fromPubkey: keeper.publicKey,
+            toPubkey: Keypair.generate().publicKey,
+            lamports: i + 1,
+          }),
+        );
         tx.feePayer = keeper.publicKey;
         tx.recentBlockhash = Keypair.generate().publicKey.toBase58();
         return tx;

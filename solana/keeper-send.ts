@@ -28,22 +28,41 @@ export function postgresJournal(db: Database): SendJournal {
   const rowOf = (key: string, tx: Transaction) => {
     const now = new Date();
     const wire = tx.serialize({ requireAllSignatures: true, verifySignatures: false });
-    return { key, signature: bs58.encode(tx.signature!), transaction: wire.toString('base64'), createdAt: now, updatedAt: now };
+    return {
+      key,
+      signature: bs58.encode(tx.signature!),
+      transaction: wire.toString('base64'),
+      createdAt: now,
+      updatedAt: now,
+    };
   };
   const load = async (key: string) => {
-    const [row] = await db.select({ transaction: keeperTransactions.transaction }).from(keeperTransactions).where(eq(keeperTransactions.key, key));
+    const [row] = await db
+      .select({ transaction: keeperTransactions.transaction })
+      .from(keeperTransactions)
+      .where(eq(keeperTransactions.key, key));
     return row?.transaction ?? null;
   };
   return {
     load,
     async claim(key, tx) {
       const row = rowOf(key, tx);
-      const [inserted] = await db.insert(keeperTransactions).values(row).onConflictDoNothing().returning({ key: keeperTransactions.key });
+      const [inserted] = await db
+        .insert(keeperTransactions)
+        .values(row)
+        .onConflictDoNothing()
+        .returning({ key: keeperTransactions.key });
       return inserted ? null : await load(key);
     },
     async replace(key, tx) {
       const row = rowOf(key, tx);
-      await db.insert(keeperTransactions).values(row).onConflictDoUpdate({ target: keeperTransactions.key, set: { signature: row.signature, transaction: row.transaction, updatedAt: row.updatedAt } });
+      await db
+        .insert(keeperTransactions)
+        .values(row)
+        .onConflictDoUpdate({
+          target: keeperTransactions.key,
+          set: { signature: row.signature, transaction: row.transaction, updatedAt: row.updatedAt },
+        });
     },
   };
 }
@@ -80,7 +99,13 @@ export async function journaled(journal: SendJournal, place?: JournalPlace): Pro
  * attempt, a second runner at the same business key) sends the journaled one: a worker that died after
  * the chain executed it cannot make the chain execute a second.
  */
-export async function sendAsKeeper(pool: RpcPool, signer: Keypair, ixs: TransactionInstruction[], journal?: SendJournal, place?: JournalPlace): Promise<string> {
+export async function sendAsKeeper(
+  pool: RpcPool,
+  signer: Keypair,
+  ixs: TransactionInstruction[],
+  journal?: SendJournal,
+  place?: JournalPlace,
+): Promise<string> {
   const key = journal ? journalKey(place) : null;
   const sign = async (fresh: boolean) => {
     const tx = new Transaction().add(...ixs);
@@ -113,7 +138,11 @@ const privateKeys = new WeakMap<Keypair, KeyObject>();
 function privateKeyOf(signer: Keypair): KeyObject {
   let key = privateKeys.get(signer);
   if (!key) {
-    key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(signer.secretKey.subarray(0, 32))]), format: 'der', type: 'pkcs8' });
+    key = createPrivateKey({
+      key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(signer.secretKey.subarray(0, 32))]),
+      format: 'der',
+      type: 'pkcs8',
+    });
     privateKeys.set(signer, key);
   }
   return key;
@@ -126,12 +155,22 @@ function privateKeyOf(signer: Keypair): KeyObject {
  */
 /** The keeper that signs, or the one failure every keeper activity gives on a worker without one. */
 export function requireKeeper(keeper: Keypair | null, toDo: string): Keypair {
-  if (!keeper) throw ApplicationFailure.create({ type: 'KeeperNotConfigured', message: `this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE) to ${toDo}`, nonRetryable: true });
+  if (!keeper)
+    throw ApplicationFailure.create({
+      type: 'KeeperNotConfigured',
+      message: `this worker has no keeper key (QD_KEEPER_KEYPAIR_FILE) to ${toDo}`,
+      nonRetryable: true,
+    });
   return keeper;
 }
 
 export function finalIfRejected(err: unknown): unknown {
   return err instanceof ProgramRejectedError
-    ? ApplicationFailure.create({ type: err.errorName, message: err.message, nonRetryable: true, details: [PROGRAM_REJECTION] })
+    ? ApplicationFailure.create({
+        type: err.errorName,
+        message: err.message,
+        nonRetryable: true,
+        details: [PROGRAM_REJECTION],
+      })
     : err;
 }

@@ -24,7 +24,8 @@ export interface DecodedUser {
 }
 
 /** The index the next step of the account's current episode must name (User::next_liquidation_step). */
-export const nextLiquidationStep = (user: Pick<DecodedUser, 'beingLiquidated' | 'episodeSteps'>): number => (user.beingLiquidated ? user.episodeSteps : 0);
+export const nextLiquidationStep = (user: Pick<DecodedUser, 'beingLiquidated' | 'episodeSteps'>): number =>
+  user.beingLiquidated ? user.episodeSteps : 0;
 
 /** The episode a liquidation started now belongs to (the program's User::current_liquidation_seq). */
 export const currentLiquidationSeq = (user: Pick<DecodedUser, 'liquidationSeq' | 'beingLiquidated'>): bigint =>

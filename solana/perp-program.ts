@@ -1,5 +1,11 @@
 import { AnchorProvider, Program, type Wallet } from '@coral-xyz/anchor';
-import { Ed25519Program, PublicKey, SYSVAR_INSTRUCTIONS_PUBKEY, type Connection, type TransactionInstruction } from '@solana/web3.js';
+import {
+  Ed25519Program,
+  PublicKey,
+  SYSVAR_INSTRUCTIONS_PUBKEY,
+  type Connection,
+  type TransactionInstruction,
+} from '@solana/web3.js';
 import { QUANTDESK_PERP_IDL, type QuantdeskPerp } from '../programs/quantdesk-perp/idl/quantdesk_perp';
 import { encodeOrderMessage, type OrderMessage } from './order-message';
 
@@ -8,7 +14,10 @@ export const PERP_PROGRAM_ID = new PublicKey(QUANTDESK_PERP_IDL.address);
 
 /** An Anchor client of quantdesk-perp built from the committed IDL over any Connection. */
 export function createPerpProgram(connection: Connection, wallet: Wallet): PerpProgram {
-  const provider = new AnchorProvider(connection, wallet, { commitment: 'confirmed', preflightCommitment: 'confirmed' });
+  const provider = new AnchorProvider(connection, wallet, {
+    commitment: 'confirmed',
+    preflightCommitment: 'confirmed',
+  });
   return new Program<QuantdeskPerp>(QUANTDESK_PERP_IDL, provider);
 }
 
@@ -53,7 +62,11 @@ export async function fillOrderInstructions(
   signature: Uint8Array,
   accounts: FillAccounts,
 ): Promise<TransactionInstruction[]> {
-  const verify = Ed25519Program.createInstructionWithPublicKey({ publicKey: authority.toBytes(), message: encodeOrderMessage(order), signature });
+  const verify = Ed25519Program.createInstructionWithPublicKey({
+    publicKey: authority.toBytes(),
+    message: encodeOrderMessage(order),
+    signature,
+  });
   const fill = await program.methods
     .fillOrder()
     .accountsStrict({

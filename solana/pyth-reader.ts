@@ -1,6 +1,12 @@
 import { parsePriceData, PriceStatus } from '@pythnetwork/client';
 import type { PublicKey } from '@solana/web3.js';
-import { checkOracle, toPricePrecision, type MarketParams, type OracleReading, type OracleVerdict } from '../domain/perp';
+import {
+  checkOracle,
+  toPricePrecision,
+  type MarketParams,
+  type OracleReading,
+  type OracleVerdict,
+} from '../domain/perp';
 import type { RpcPool } from './rpc-pool';
 
 export interface PythPrice extends OracleReading {
@@ -27,6 +33,11 @@ export async function readPythPrice(pool: RpcPool, oracle: PublicKey): Promise<P
 }
 
 /** The guards a risk-increasing action must pass, with a non-trading feed counted as stale. */
-export function oracleVerdict(params: MarketParams, reading: PythPrice, currentSlot: bigint, twap: bigint): OracleVerdict {
+export function oracleVerdict(
+  params: MarketParams,
+  reading: PythPrice,
+  currentSlot: bigint,
+  twap: bigint,
+): OracleVerdict {
   return reading.trading ? checkOracle(params, reading, currentSlot, twap) : 'stale';
 }

@@ -5,7 +5,10 @@ import { programErrorName, transactionErrorName } from './program-errors';
 /** Every provider failed: retry later (the caller's retry policy decides when). Nothing was executed. */
 export class RpcUnavailableError extends Error {
   readonly retryable = true;
-  constructor(what: string, readonly causes: string[]) {
+  constructor(
+    what: string,
+    readonly causes: string[],
+  ) {
     super(`no RPC provider could ${what}: ${causes.join('; ')}`);
     this.name = 'RpcUnavailableError';
   }
@@ -23,7 +26,10 @@ export class TransactionExpiredError extends Error {
 /** The program refused the transaction: a business outcome, the same on every provider, never retried. */
 export class ProgramRejectedError extends Error {
   readonly retryable = false;
-  constructor(readonly errorName: string, cause: unknown) {
+  constructor(
+    readonly errorName: string,
+    cause: unknown,
+  ) {
     super(`program rejected the transaction: ${errorName}`);
     this.name = 'ProgramRejectedError';
     this.cause = cause;
@@ -87,20 +93,35 @@ export class RpcPool {
   constructor(urls: string[], options: RpcPoolOptions) {
     if (urls.length === 0) throw new RangeError('an RPC pool needs at least one URL');
     this.o = {
-      sleep: sleepFor, requestTimeoutMs: 2_000, bulkTimeoutMs: 120_000, failureThreshold: 3, openMs: 5_000, maxSlotLag: 20, rounds: 3, backoffMs: 100,
-      commitment: 'confirmed', ...options,
+      sleep: sleepFor,
+      requestTimeoutMs: 2_000,
+      bulkTimeoutMs: 120_000,
+      failureThreshold: 3,
+      openMs: 5_000,
+      maxSlotLag: 20,
+      rounds: 3,
+      backoffMs: 100,
+      commitment: 'confirmed',
+      ...options,
     };
     // Each request carries its own deadline, so a hung provider costs at most requestTimeoutMs.
-    const connect = (url: string, timeout: number) => new Connection(url, {
-      commitment: this.o.commitment,
-      disableRetryOnRateLimit: true,
-      fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
-    });
+    const connect = (url: string, timeout: number) =>
+      new Connection(url, {
+        commitment: this.o.commitment,
+        disableRetryOnRateLimit: true,
+        fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
+      });
     this.providers = urls.map((url) => ({
       url,
       connection: connect(url, this.o.requestTimeoutMs),
       bulkConnection: connect(url, this.o.bulkTimeoutMs),
-      requests: 0, failures: 0, sends: 0, consecutiveFailures: 0, latencyEwmaMs: 0, slot: null, openedAt: null,
+      requests: 0,
+      failures: 0,
+      sends: 0,
+      consecutiveFailures: 0,
+      latencyEwmaMs: 0,
+      slot: null,
+      openedAt: null,
     }));
   }
 
@@ -112,27 +133,39 @@ export class RpcPool {
   metrics(): ProviderMetrics[] {
     const best = this.bestSlot();
     return this.providers.map((p) => ({
-      url: p.url, requests: p.requests, failures: p.failures, sends: p.sends, latencyEwmaMs: Math.round(p.latencyEwmaMs * 10) / 10,
-      slot: p.slot, slotLag: this.lag(p, best), circuit: this.circuit(p),
+      url: p.url,
+      requests: p.requests,
+      failures: p.failures,
+      sends: p.sends,
+      latencyEwmaMs: Math.round(p.latencyEwmaMs * 10) / 10,
+      slot: p.slot,
+      slotLag: this.lag(p, best),
+      circuit: this.circuit(p),
     }));
   }
 
   /** Polls every provider's slot (for slot-lag scoring); call it periodically. */
   async refreshHealth(): Promise<void> {
-    await Promise.all(this.providers.map(async (p) => {
-      try {
-        p.slot = await this.timed(p, () => p.connection.getSlot(this.o.commitment));
-      } catch {
-        // recorded by timed()
-      }
-    }));
+    await Promise.all(
+      this.providers.map(async (p) => {
+        try {
+          p.slot = await this.timed(p, () => p.connection.getSlot(this.o.commitment));
+        } catch {
+          // recorded by timed()
+        }
+      }),
+    );
   }
 
   /**
    * Runs a read on the best provider, moving to the next on failure; rounds with backoff. A `bulk` read
    * (a program account scan) gets the bulk deadline and is left out of the providers' latency scores.
    */
-  async call<T>(what: string, op: (connection: Connection) => Promise<T>, options: { bulk?: boolean } = {}): Promise<T> {
+  async call<T>(
+    what: string,
+    op: (connection: Connection) => Promise<T>,
+    options: { bulk?: boolean } = {},
+  ): Promise<T> {
     const causes: string[] = [];
     for (let round = 0; round < this.o.rounds; round++) {
       for (const p of this.ranked()) {
@@ -157,7 +190,8 @@ export class RpcPool {
    */
   async recentBlockhash(options: { maxAgeMs?: number; fresh?: boolean } = {}): Promise<string> {
     const now = this.o.now();
-    if (!options.fresh && this.blockhash && now - this.blockhash.at < (options.maxAgeMs ?? 10_000)) return this.blockhash.value;
+    if (!options.fresh && this.blockhash && now - this.blockhash.at < (options.maxAgeMs ?? 10_000))
+      return this.blockhash.value;
     const { blockhash } = await this.call('get a blockhash', (c) => c.getLatestBlockhash());
     this.blockhash = { value: blockhash, at: now };
     return blockhash;
@@ -168,7 +202,10 @@ export class RpcPool {
    * next provider only after every provider has been asked for its signature; a program rejection is
    * final. `resign` (optional) re-signs with a fresh blockhash once the old one can no longer land.
    */
-  async sendTransaction(tx: Transaction | VersionedTransaction, resign?: () => Promise<Transaction | VersionedTransaction>): Promise<{ signature: string; provider: string }> {
+  async sendTransaction(
+    tx: Transaction | VersionedTransaction,
+    resign?: () => Promise<Transaction | VersionedTransaction>,
+  ): Promise<{ signature: string; provider: string }> {
     let wire = wireOf(tx);
     let signature = signatureOf(tx);
     const causes: string[] = [];
@@ -207,12 +244,18 @@ export class RpcPool {
    * `answered` says how many providers answered; with every one answering, a null is as sure as the
    * providers' history is (a transaction whose blockhash may still land can yet execute).
    */
-  async signatureOutcome(signature: string): Promise<{ outcome: 'executed' | 'failed' | null; answered: number; providers: number }> {
+  async signatureOutcome(
+    signature: string,
+  ): Promise<{ outcome: 'executed' | 'failed' | null; answered: number; providers: number }> {
     let answered = 0;
     for (const p of this.providers) {
       let status;
       try {
-        ({ value: [status] } = await this.timed(p, () => p.connection.getSignatureStatuses([signature], { searchTransactionHistory: true })));
+        ({
+          value: [status],
+        } = await this.timed(p, () =>
+          p.connection.getSignatureStatuses([signature], { searchTransactionHistory: true }),
+        ));
       } catch {
         continue;
       }
@@ -237,7 +280,9 @@ export class RpcPool {
       if (this.circuit(p) === 'open') continue;
       let status;
       try {
-        ({ value: [status] } = await this.timed(p, () => p.connection.getSignatureStatuses([signature])));
+        ({
+          value: [status],
+        } = await this.timed(p, () => p.connection.getSignatureStatuses([signature])));
       } catch {
         continue;
       }
@@ -291,7 +336,8 @@ export class RpcPool {
   private ranked(): Provider[] {
     const best = this.bestSlot();
     const score = (p: Provider) =>
-      p.latencyEwmaMs + p.consecutiveFailures * this.o.requestTimeoutMs +
+      p.latencyEwmaMs +
+      p.consecutiveFailures * this.o.requestTimeoutMs +
       (this.lag(p, best) > this.o.maxSlotLag ? 10 * this.o.requestTimeoutMs : 0) +
       (this.circuit(p) === 'closed' ? 0 : 100 * this.o.requestTimeoutMs);
     return [...this.providers].sort((a, b) => score(a) - score(b));
@@ -303,7 +349,9 @@ export class RpcPool {
  * keeper's largest CPU cost in a liquidation burst): every node verifies them, and a bad one is refused.
  */
 function wireOf(tx: Transaction | VersionedTransaction): Buffer {
-  return Buffer.from(tx instanceof Transaction ? tx.serialize({ requireAllSignatures: true, verifySignatures: false }) : tx.serialize());
+  return Buffer.from(
+    tx instanceof Transaction ? tx.serialize({ requireAllSignatures: true, verifySignatures: false }) : tx.serialize(),
+  );
 }
 
 function signatureOf(tx: Transaction | VersionedTransaction): string {

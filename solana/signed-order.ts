@@ -22,8 +22,13 @@ export interface SignedOrder {
 }
 
 export const toOrderMessage = (o: OrderWire): OrderMessage => ({
-  user: new PublicKey(o.user), marketIndex: o.marketIndex, baseAmount: BigInt(o.baseAmount), limitPrice: BigInt(o.limitPrice),
-  reduceOnly: o.reduceOnly, nonce: BigInt(o.nonce), expiryTs: BigInt(o.expiryTs),
+  user: new PublicKey(o.user),
+  marketIndex: o.marketIndex,
+  baseAmount: BigInt(o.baseAmount),
+  limitPrice: BigInt(o.limitPrice),
+  reduceOnly: o.reduceOnly,
+  nonce: BigInt(o.nonce),
+  expiryTs: BigInt(o.expiryTs),
 });
 
 /** DER SubjectPublicKeyInfo header of a raw 32-byte ed25519 public key (RFC 8410). */
@@ -43,12 +48,20 @@ export function checkSignedOrder(s: SignedOrder): SignedOrderCheck {
   try {
     subAccountId = findSubAccount(authority, new PublicKey(s.order.user));
   } catch {
-    return { ok: false, reason: 'not_own_sub_account', message: 'the order is for a sub-account the wallet does not own' };
+    return {
+      ok: false,
+      reason: 'not_own_sub_account',
+      message: 'the order is for a sub-account the wallet does not own',
+    };
   }
   let signed = false;
   try {
     // OpenSSL's ed25519 (native): a pure-JS verify cost the API and the worker milliseconds per order.
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, authority.toBuffer()]), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, authority.toBuffer()]),
+      format: 'der',
+      type: 'spki',
+    });
     signed = verify(null, encodeOrderMessage(toOrderMessage(s.order)), key, Buffer.from(s.signature, 'base64'));
   } catch {
     signed = false;

@@ -28,14 +28,16 @@ export interface UserIntent {
 /** A wallet-signed transaction, parsed and its signatures checked; nothing about what it does yet. */
 function signedTransaction(base64: string): Transaction {
   const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length === 0 || bytes.length > MAX_TRANSACTION_BYTES) throw new InvalidUserTransactionError('not a serialized transaction');
+  if (bytes.length === 0 || bytes.length > MAX_TRANSACTION_BYTES)
+    throw new InvalidUserTransactionError('not a serialized transaction');
   let tx: Transaction;
   try {
     tx = Transaction.from(bytes);
   } catch {
     throw new InvalidUserTransactionError('not a serialized legacy transaction');
   }
-  if (!tx.signature || !tx.verifySignatures()) throw new InvalidUserTransactionError('the transaction is not fully and validly signed');
+  if (!tx.signature || !tx.verifySignatures())
+    throw new InvalidUserTransactionError('the transaction is not fully and validly signed');
   return tx;
 }
 
@@ -43,7 +45,8 @@ function signedTransaction(base64: string): Transaction {
 function ownInstruction(tx: Transaction, ix: TransactionInstruction, expected: string) {
   const decoded = coder.decode(Buffer.from(ix.data));
   // The IDL names instructions in snake_case; older coders gave camelCase.
-  if (!decoded || decoded.name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) !== expected) throw new InvalidUserTransactionError(`expected a ${expected}, got ${decoded?.name ?? 'an unknown instruction'}`);
+  if (!decoded || decoded.name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) !== expected)
+    throw new InvalidUserTransactionError(`expected a ${expected}, got ${decoded?.name ?? 'an unknown instruction'}`);
   const authority = ix.keys[0]?.pubkey;
   if (!authority) throw new InvalidUserTransactionError(`${expected} accounts are missing`);
   const signer = tx.signatures.find((s) => s.publicKey.equals(authority));
@@ -60,10 +63,15 @@ export function parseUserTransaction(base64: string, expected: UserInstruction):
   const tx = signedTransaction(base64);
   let ours = tx.instructions.filter((ix) => ix.programId.equals(PERP_PROGRAM_ID));
   // A first deposit may open its sub-account in the same transaction: init_user for the same authority and sub-account.
-  if (expected === 'deposit' && ours.length === 2 && ['initUser', 'init_user'].includes(coder.decode(Buffer.from(ours[0]!.data))?.name ?? '')) {
+  if (
+    expected === 'deposit' &&
+    ours.length === 2 &&
+    ['initUser', 'init_user'].includes(coder.decode(Buffer.from(ours[0]!.data))?.name ?? '')
+  ) {
     const [openAuthority, openUser] = ours[0]!.keys.map((k) => k.pubkey);
     const [authority, , user] = ours[1]!.keys.map((k) => k.pubkey);
-    if (!openAuthority || !openUser || !authority?.equals(openAuthority) || !user?.equals(openUser)) throw new InvalidUserTransactionError('init_user opens another sub-account than the deposit credits');
+    if (!openAuthority || !openUser || !authority?.equals(openAuthority) || !user?.equals(openUser))
+      throw new InvalidUserTransactionError('init_user opens another sub-account than the deposit credits');
     ours = [ours[1]!];
   }
   if (ours.length !== 1) throw new InvalidUserTransactionError('expected exactly one quantdesk-perp instruction');
@@ -73,7 +81,13 @@ export function parseUserTransaction(base64: string, expected: UserInstruction):
   const user = ours[0]!.keys[2]?.pubkey;
   if (!user) throw new InvalidUserTransactionError(`${expected} accounts are missing`);
   const subAccountId = findSubAccount(authority, user);
-  return { signature: bs58.encode(tx.signature!), wallet: authority.toBase58(), account: user.toBase58(), subAccountId, amount };
+  return {
+    signature: bs58.encode(tx.signature!),
+    wallet: authority.toBase58(),
+    account: user.toBase58(),
+    subAccountId,
+    amount,
+  };
 }
 
 export interface CancelIntent {
@@ -97,11 +111,17 @@ export function parseCancelTransaction(base64: string): CancelIntent {
   if (!user) throw new InvalidUserTransactionError('cancelOrderNonces accounts are missing');
   findSubAccount(authority, user);
   const nonces = (decoded.data as { nonces: { toString(): string }[] }).nonces.map((n) => BigInt(n.toString()));
-  return { transaction: tx, signature: bs58.encode(tx.signature!), wallet: authority.toBase58(), account: user.toBase58(), nonces };
+  return {
+    transaction: tx,
+    signature: bs58.encode(tx.signature!),
+    wallet: authority.toBase58(),
+    account: user.toBase58(),
+    nonces,
+  };
 }
 
 /** The sub-account id whose User PDA of `authority` is `user` (0-255). */
 export function findSubAccount(authority: PublicKey, user: PublicKey): number {
   for (let id = 0; id < 256; id++) if (perpAddresses.user(authority, id).equals(user)) return id;
-  throw new InvalidUserTransactionError('the sub-account is not the authority\'s (sub-accounts 0-255)');
+  throw new InvalidUserTransactionError("the sub-account is not the authority's (sub-accounts 0-255)");
 }

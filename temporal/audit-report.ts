@@ -29,9 +29,21 @@ export interface WorkflowAudit {
 
 /** The activities that write Postgres rows (the ledger), as the audit lists them. */
 const DB_ACTIVITIES = new Set([
-  'recordWorkflowRun', 'recordWorkflowRuns', 'recordDeposit', 'recordOrderFill', 'recordOrderClosed', 'recordOrderRejected',
-  'recordOrderResting', 'recordOrderTrigger', 'recordFundingRate', 'recordFundingPayments', 'recordLiquidation', 'recordLiquidations',
-  'reserveWithdrawal', 'settleWithdrawal', 'releaseWithdrawal',
+  'recordWorkflowRun',
+  'recordWorkflowRuns',
+  'recordDeposit',
+  'recordOrderFill',
+  'recordOrderClosed',
+  'recordOrderRejected',
+  'recordOrderResting',
+  'recordOrderTrigger',
+  'recordFundingRate',
+  'recordFundingPayments',
+  'recordLiquidation',
+  'recordLiquidations',
+  'reserveWithdrawal',
+  'settleWithdrawal',
+  'releaseWithdrawal',
 ]);
 const decode = (payloads: Payloads): unknown => {
   const list = payloads?.payloads ?? [];
@@ -44,7 +56,15 @@ const timeOf = (t: temporal.api.history.v1.IHistoryEvent['eventTime']): string =
 /** A readable account of one workflow run, built from its history alone (no server, no code). */
 export function auditFromHistory(workflowId: string, history: History): WorkflowAudit {
   const scheduled = new Map<string, { activity: string; input: unknown }>();
-  const audit: WorkflowAudit = { workflowId, workflowType: '', status: 'running', input: undefined, chainSignatures: [], rowsWritten: [], timeline: [] };
+  const audit: WorkflowAudit = {
+    workflowId,
+    workflowType: '',
+    status: 'running',
+    input: undefined,
+    chainSignatures: [],
+    rowsWritten: [],
+    timeline: [],
+  };
   for (const e of history.events ?? []) {
     const at = timeOf(e.eventTime);
     const id = String(e.eventId);
@@ -66,7 +86,13 @@ export function auditFromHistory(workflowId: string, history: History): Workflow
     } else if (e.activityTaskFailedEventAttributes) {
       const a = e.activityTaskFailedEventAttributes;
       const s = scheduled.get(String(a.scheduledEventId)) ?? { activity: '?', input: undefined };
-      audit.timeline.push({ at, event: 'activity failed', activity: s.activity, input: s.input, failure: a.failure?.message ?? '' });
+      audit.timeline.push({
+        at,
+        event: 'activity failed',
+        activity: s.activity,
+        input: s.input,
+        failure: a.failure?.message ?? '',
+      });
     } else if (e.markerRecordedEventAttributes) {
       const m = e.markerRecordedEventAttributes;
       const detail = (key: string) => decode(m.details?.[key]);
@@ -85,7 +111,9 @@ export function auditFromHistory(workflowId: string, history: History): Workflow
       }
     } else if (e.upsertWorkflowSearchAttributesEventAttributes) {
       const fields = e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {};
-      const values = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, defaultPayloadConverter.fromPayload(v as never)]));
+      const values = Object.fromEntries(
+        Object.entries(fields).map(([k, v]) => [k, defaultPayloadConverter.fromPayload(v as never)]),
+      );
       audit.timeline.push({ at, event: 'search attributes', output: values });
     } else if (e.workflowExecutionCompletedEventAttributes) {
       audit.status = 'completed';
@@ -93,13 +121,21 @@ export function auditFromHistory(workflowId: string, history: History): Workflow
       audit.timeline.push({ at, event: 'completed', output: audit.result });
     } else if (e.workflowExecutionFailedEventAttributes) {
       audit.status = 'failed';
-      audit.timeline.push({ at, event: 'failed', failure: e.workflowExecutionFailedEventAttributes.failure?.message ?? '' });
+      audit.timeline.push({
+        at,
+        event: 'failed',
+        failure: e.workflowExecutionFailedEventAttributes.failure?.message ?? '',
+      });
     } else if (e.workflowExecutionCanceledEventAttributes) {
       audit.status = 'cancelled';
       audit.timeline.push({ at, event: 'cancelled' });
     } else if (e.workflowExecutionTerminatedEventAttributes) {
       audit.status = 'terminated';
-      audit.timeline.push({ at, event: 'terminated', failure: e.workflowExecutionTerminatedEventAttributes.reason ?? '' });
+      audit.timeline.push({
+        at,
+        event: 'terminated',
+        failure: e.workflowExecutionTerminatedEventAttributes.reason ?? '',
+      });
     } else if (e.workflowExecutionTimedOutEventAttributes) {
       audit.status = 'timed-out';
       audit.timeline.push({ at, event: 'timed out' });
@@ -129,13 +165,26 @@ export function auditMarkdown(title: string, audits: WorkflowAudit[], replay?: M
     lines.push(`## ${a.workflowType} \`${a.workflowId}\` — ${a.status}`, '');
     if (replay?.has(a.workflowId)) {
       const error = replay.get(a.workflowId);
-      lines.push(error ? `Replay against the current code: **NOT deterministic** — ${error}` : 'Replay against the current code: deterministic.', '');
+      lines.push(
+        error
+          ? `Replay against the current code: **NOT deterministic** — ${error}`
+          : 'Replay against the current code: deterministic.',
+        '',
+      );
     }
-    lines.push(`Chain signatures: ${a.chainSignatures.length ? a.chainSignatures.map((s) => `\`${s}\``).join(', ') : 'none'}`, '');
-    lines.push(`Rows written: ${a.rowsWritten.length ? a.rowsWritten.map((r) => `${r.activity} ${brief(r.input)}`).join('; ') : 'none'}`, '');
+    lines.push(
+      `Chain signatures: ${a.chainSignatures.length ? a.chainSignatures.map((s) => `\`${s}\``).join(', ') : 'none'}`,
+      '',
+    );
+    lines.push(
+      `Rows written: ${a.rowsWritten.length ? a.rowsWritten.map((r) => `${r.activity} ${brief(r.input)}`).join('; ') : 'none'}`,
+      '',
+    );
     lines.push('| time | event | activity | input | output / failure |', '|---|---|---|---|---|');
     for (const t of a.timeline) {
-      lines.push(`| ${t.at} | ${t.event} | ${t.activity ?? ''} | ${brief(t.input).replace(/\|/g, '\\|')} | ${(t.failure ?? brief(t.output)).replace(/\|/g, '\\|')} |`);
+      lines.push(
+        `| ${t.at} | ${t.event} | ${t.activity ?? ''} | ${brief(t.input).replace(/\|/g, '\\|')} | ${(t.failure ?? brief(t.output)).replace(/\|/g, '\\|')} |`,
+      );
     }
     lines.push('');
   }
@@ -145,18 +194,26 @@ export function auditMarkdown(title: string, audits: WorkflowAudit[], replay?: M
 /** A reconciliation report for auditors: the totals side by side, then every difference found. */
 export function reconciliationMarkdown(r: ReconciliationReport): string {
   const lines = [
-    `# Reconciliation \`${r.reportId}\` at ${r.at}`, '',
-    `Chain slot ${r.slot}; ${r.accountsChecked} sub-accounts compared; **${r.differenceCount === 0 ? 'no differences' : `${r.differenceCount} difference(s)`}**.`, '',
-    '| total | chain | books |', '|---|---|---|',
+    `# Reconciliation \`${r.reportId}\` at ${r.at}`,
+    '',
+    `Chain slot ${r.slot}; ${r.accountsChecked} sub-accounts compared; **${r.differenceCount === 0 ? 'no differences' : `${r.differenceCount} difference(s)`}**.`,
+    '',
+    '| total | chain | books |',
+    '|---|---|---|',
     `| vault | ${r.totals.chain.vault} | ${BigInt(r.totals.books.deposited) - BigInt(r.totals.books.withdrawn)} (deposited ${r.totals.books.deposited} - withdrawn ${r.totals.books.withdrawn}) |`,
     `| insurance fund | ${r.totals.chain.insuranceFund} | ${r.totals.books.insuranceFund} |`,
     `| PnL pool | ${r.totals.chain.pnlPool} | (vault - collateral - insurance fund in the books) |`,
-    `| collateral | ${r.totals.chain.collateral} | ${r.totals.books.collateral} |`, '',
+    `| collateral | ${r.totals.chain.collateral} | ${r.totals.books.collateral} |`,
+    '',
   ];
   if (r.differences.length) {
     lines.push('| account | field | chain | books |', '|---|---|---|---|');
     for (const d of r.differences) lines.push(`| \`${d.account}\` | ${d.field} | ${d.chain} | ${d.books} |`);
-    if (r.differenceCount > r.differences.length) lines.push('', `(${r.differenceCount - r.differences.length} more in the report row \`reconciliation_reports.id = '${r.reportId}'\`)`);
+    if (r.differenceCount > r.differences.length)
+      lines.push(
+        '',
+        `(${r.differenceCount - r.differences.length} more in the report row \`reconciliation_reports.id = '${r.reportId}'\`)`,
+      );
     lines.push('');
   }
   return lines.join('\n');

@@ -30,7 +30,11 @@ export function visibilityQuery(f: WorkflowFilter): string {
   return parts.join(' AND ');
 }
 
-export async function listWorkflows(client: Client, filter: WorkflowFilter, limit = 100): Promise<WorkflowExecutionInfo[]> {
+export async function listWorkflows(
+  client: Client,
+  filter: WorkflowFilter,
+  limit = 100,
+): Promise<WorkflowExecutionInfo[]> {
   const out: WorkflowExecutionInfo[] = [];
   for await (const wf of client.workflow.list({ query: visibilityQuery(filter) || undefined })) {
     out.push(wf);
@@ -44,7 +48,9 @@ export async function retryWorkflow(client: Client, workflowId: string): Promise
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   if (description.status.name === 'RUNNING' || description.status.name === 'COMPLETED') {
-    throw new Error(`${workflowId} is ${description.status.name.toLowerCase()}; only failed, cancelled or terminated runs are retried`);
+    throw new Error(
+      `${workflowId} is ${description.status.name.toLowerCase()}; only failed, cancelled or terminated runs are retried`,
+    );
   }
   const history = await handle.fetchHistory();
   const audit = auditFromHistory(workflowId, history);
@@ -60,7 +66,10 @@ export async function retryWorkflow(client: Client, workflowId: string): Promise
 }
 
 /** Fetches a workflow's history and replays it against the current workflow code. */
-export async function replayWorkflow(client: Client, workflowId: string): Promise<{ audit: WorkflowAudit; error: string | null }> {
+export async function replayWorkflow(
+  client: Client,
+  workflowId: string,
+): Promise<{ audit: WorkflowAudit; error: string | null }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   let error: string | null = null;
   try {
@@ -72,7 +81,11 @@ export async function replayWorkflow(client: Client, workflowId: string): Promis
 }
 
 /** Every workflow of an account in a time range, each replayed against the current code (oldest first). */
-export async function auditAccount(client: Client, range: { account: string; from: string; to: string }, limit = 1_000) {
+export async function auditAccount(
+  client: Client,
+  range: { account: string; from: string; to: string },
+  limit = 1_000,
+) {
   const runs = await listWorkflows(client, range, limit);
   const verdicts = new Map<string, string | null>();
   const audits: WorkflowAudit[] = [];
@@ -81,7 +94,11 @@ export async function auditAccount(client: Client, range: { account: string; fro
     audits.push(audit);
     verdicts.set(run.workflowId, error);
   }
-  return { audits, verdicts, title: `Account ${range.account}, ${range.from} to ${range.to}: ${audits.length} workflow(s)` };
+  return {
+    audits,
+    verdicts,
+    title: `Account ${range.account}, ${range.from} to ${range.to}: ${audits.length} workflow(s)`,
+  };
 }
 
 /**
@@ -91,7 +108,10 @@ export async function auditAccount(client: Client, range: { account: string; fro
 export async function runReconciliation(client: Client, taskQueue: string, now: Date): Promise<ReconciliationReport> {
   const workflowId = workflowIds.reconciliation(now.toISOString().slice(0, 16));
   const handle = await client.workflow.start('reconciliationWorkflow', {
-    workflowId, taskQueue, args: [], workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowId,
+    taskQueue,
+    args: [],
+    workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [{ key: QdKind, value: 'reconciliation' }],
   });
   return (await handle.result()) as ReconciliationReport;

@@ -4,7 +4,11 @@ import { QdKind, QdMarket } from '../workflows/definitions';
 export const fundingScheduleId = (marketIndex: number) => `funding-schedule:${marketIndex}`;
 
 /** One hourly Schedule per market that starts fundingScheduleWorkflow; existing schedules are kept. */
-export async function ensureFundingSchedules(client: Client, taskQueue: string, marketIndexes: number[]): Promise<string[]> {
+export async function ensureFundingSchedules(
+  client: Client,
+  taskQueue: string,
+  marketIndexes: number[],
+): Promise<string[]> {
   const created: string[] = [];
   for (const marketIndex of marketIndexes) {
     try {
@@ -18,7 +22,10 @@ export async function ensureFundingSchedules(client: Client, taskQueue: string, 
           workflowId: `funding-run:${marketIndex}`,
           taskQueue,
           args: [{ marketIndex }],
-          typedSearchAttributes: [{ key: QdKind, value: 'funding' }, { key: QdMarket, value: String(marketIndex) }],
+          typedSearchAttributes: [
+            { key: QdKind, value: 'funding' },
+            { key: QdMarket, value: String(marketIndex) },
+          ],
         },
       });
       created.push(fundingScheduleId(marketIndex));
@@ -32,7 +39,11 @@ export async function ensureFundingSchedules(client: Client, taskQueue: string, 
 export const RECONCILIATION_SCHEDULE_ID = 'reconciliation-schedule';
 
 /** The hourly reconciliation of the books with the chain; an existing schedule is kept. Returns whether it was created. */
-export async function ensureReconciliationSchedule(client: Client, taskQueue: string, scheduleId = RECONCILIATION_SCHEDULE_ID): Promise<boolean> {
+export async function ensureReconciliationSchedule(
+  client: Client,
+  taskQueue: string,
+  scheduleId = RECONCILIATION_SCHEDULE_ID,
+): Promise<boolean> {
   try {
     await client.schedule.create({
       scheduleId,

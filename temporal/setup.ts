@@ -44,7 +44,10 @@ async function untilServed(connection: Connection, namespace: string, timeoutMs 
 
 async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const types = { KEYWORD: enums.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, KEYWORD_LIST: enums.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST } as const;
+  const types = {
+    KEYWORD: enums.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    KEYWORD_LIST: enums.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  } as const;
   const missing: Record<string, (typeof types)[keyof typeof types]> = {};
   for (const key of SEARCH_ATTRIBUTE_KEYS) {
     if (!existing.customAttributes?.[key.name]) missing[key.name] = types[key.type];

@@ -16,7 +16,16 @@ export interface WorkerSettings {
   tuning?: WorkerTuning;
 }
 
-export type WorkerTuning = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxEagerActivityReservationsPerWorkflowTask' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskPolls'>;
+export type WorkerTuning = Pick<
+  WorkerOptions,
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxCachedWorkflows'
+  | 'maxEagerActivityReservationsPerWorkflowTask'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'maxConcurrentWorkflowTaskPolls'
+>;
 
 /**
  * Sized for a liquidation burst: a crash puts hundreds of accounts under water in one tick, each episode

@@ -18,7 +18,10 @@ await runMain('worker', async (onShutdown) => {
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[sdkLevel(level)]({ sdk: meta }, message)),
   });
   logger.info({ config: describeConfig(config) }, 'starting worker');
-  const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-worker', max: LIQUIDATION_BURST_PG_CONNECTIONS });
+  const { pool, db } = createPostgres(config.postgres.url, {
+    applicationName: 'quantdesk-worker',
+    max: LIQUIDATION_BURST_PG_CONNECTIONS,
+  });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
   const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
@@ -30,7 +33,15 @@ await runMain('worker', async (onShutdown) => {
   // they go on when the monitor is down.
   const workers = [
     await createWorker({ ...config.temporal, connection }, deps),
-    await createWorker({ ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING }, deps),
+    await createWorker(
+      {
+        ...config.temporal,
+        taskQueue: config.temporal.liquidationTaskQueue,
+        connection,
+        tuning: LIQUIDATION_BURST_TUNING,
+      },
+      deps,
+    ),
   ];
   onShutdown(() => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueues: [config.temporal.taskQueue, config.temporal.liquidationTaskQueue] }, 'worker polling');

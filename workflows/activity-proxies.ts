@@ -2,9 +2,18 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Chain calls: backing off to 30 s, 20 attempts (a final answer is a failure the workflow handles). */
-const CHAIN_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 } as const;
+const CHAIN_RETRY = {
+  initialInterval: '500 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 20,
+} as const;
 /** Postgres and Redis writes: idempotent, retried until they succeed. */
-const WRITE_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
+const WRITE_RETRY = {
+  initialInterval: '200 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 seconds',
+} as const;
 
 // Activities heartbeat every second while they run (activities/support/heartbeats.ts): a worker that dies
 // mid-activity is noticed after the heartbeat timeout and the activity retried elsewhere.
@@ -25,7 +34,12 @@ export const liquidationActivities = proxyActivities<Activities>({
   // Longer than the others': in a crash the worker is busiest, and a second attempt started beside a live
   // one (its heartbeats late, not stopped) doubles the work exactly when it hurts most.
   heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 20,
+  },
 });
 
 /** Postgres and Redis writes: short, idempotent, retried until they succeed. */

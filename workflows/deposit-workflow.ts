@@ -22,10 +22,19 @@ export async function depositWorkflow(input: DepositInput): Promise<DepositResul
   const progress = await trackValidated('deposit', check);
   const { signature } = await progress.step('submitted', () => chain.submitTransaction(input.signedTransaction));
   const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
-  await progress.step('recorded', () => ledger.recordDeposit({
-    signature, wallet: check.wallet, account: check.account, subAccountId: check.subAccountId,
-    amount: check.amount, collateralAfter: onChain.collateral, slot: onChain.slot, balance: onChain, at: new Date().toISOString(),
-  }));
+  await progress.step('recorded', () =>
+    ledger.recordDeposit({
+      signature,
+      wallet: check.wallet,
+      account: check.account,
+      subAccountId: check.subAccountId,
+      amount: check.amount,
+      collateralAfter: onChain.collateral,
+      slot: onChain.slot,
+      balance: onChain,
+      at: new Date().toISOString(),
+    }),
+  );
   await progress.finish('completed');
   return { signature, account: check.account, amount: check.amount, collateralAfter: onChain.collateral };
 }

@@ -32,7 +32,12 @@ export interface FundingResult {
  * then record every open position's payment in batches, continuing as new for large books.
  */
 export async function fundingSettlementWorkflow(input: FundingInput): Promise<FundingResult> {
-  if (!/^\d+$/.test(input.epoch)) throw ApplicationFailure.create({ type: 'InvalidInput', message: `the funding period must be a unix hour, got "${input.epoch}"`, nonRetryable: true });
+  if (!/^\d+$/.test(input.epoch))
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      message: `the funding period must be a unix hour, got "${input.epoch}"`,
+      nonRetryable: true,
+    });
   const progress = new ProgressTracker('funding', marketAccountOf(input.marketIndex), String(input.marketIndex));
   let update = input.update;
   if (!update) {
@@ -40,17 +45,32 @@ export async function fundingSettlementWorkflow(input: FundingInput): Promise<Fu
     // The index before the crank, recorded in history first: when a worker dies after its crank landed,
     // the retried crank finds the period done and still settles from the right starting index.
     const previousIndex = patched('funding-index-read-first') ? await chain.readFundingIndex(input.marketIndex) : null;
-    update = await progress.step('cranked', () => chain.crankFunding({ marketIndex: input.marketIndex, previousIndex, epoch: input.epoch }));
+    update = await progress.step('cranked', () =>
+      chain.crankFunding({ marketIndex: input.marketIndex, previousIndex, epoch: input.epoch }),
+    );
     const settled = update;
-    await progress.step('rate-recorded', () => ledger.recordFundingRate({ marketIndex: input.marketIndex, epoch: input.epoch, update: settled, at: new Date().toISOString() }));
+    await progress.step('rate-recorded', () =>
+      ledger.recordFundingRate({
+        marketIndex: input.marketIndex,
+        epoch: input.epoch,
+        update: settled,
+        at: new Date().toISOString(),
+      }),
+    );
   }
   let after = input.afterAccount ?? null;
   let payments = input.paymentsSoFar ?? 0;
   for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
-    const page = await progress.step(`payments-${batch}`, () => ledger.recordFundingPayments({
-      marketIndex: input.marketIndex, epoch: input.epoch, previousIndex: update.previousIndex, cumulativeIndex: update.cumulativeIndex,
-      afterAccount: after, limit: FUNDING_BATCH,
-    }));
+    const page = await progress.step(`payments-${batch}`, () =>
+      ledger.recordFundingPayments({
+        marketIndex: input.marketIndex,
+        epoch: input.epoch,
+        previousIndex: update.previousIndex,
+        cumulativeIndex: update.cumulativeIndex,
+        afterAccount: after,
+        limit: FUNDING_BATCH,
+      }),
+    );
     payments += page.written;
     if (page.written < FUNDING_BATCH) {
       await progress.finish('completed');
@@ -58,14 +78,21 @@ export async function fundingSettlementWorkflow(input: FundingInput): Promise<Fu
     }
     after = page.lastAccount;
   }
-  return continueAsNew<typeof fundingSettlementWorkflow>({ ...input, update, afterAccount: after, paymentsSoFar: payments });
+  return continueAsNew<typeof fundingSettlementWorkflow>({
+    ...input,
+    update,
+    afterAccount: after,
+    paymentsSoFar: payments,
+  });
 }
 
 /**
  * What the per-market Temporal Schedule starts every hour: it names the period from its own start time
  * and runs `funding:<market>:<epoch>` as a child, so a repeated trigger finds the same settlement.
  */
-export async function fundingScheduleWorkflow(input: { marketIndex: number }): Promise<FundingResult | { alreadySettled: string }> {
+export async function fundingScheduleWorkflow(input: {
+  marketIndex: number;
+}): Promise<FundingResult | { alreadySettled: string }> {
   const epoch = String(Math.floor(workflowInfo().startTime.getTime() / 3_600_000));
   const workflowId = workflowIds.funding(input.marketIndex, epoch);
   try {

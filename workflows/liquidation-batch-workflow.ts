@@ -51,22 +51,32 @@ export async function liquidationBatchWorkflow(input: LiquidationBatchInput): Pr
 
   let episodes: AccountEpisode[];
   try {
-    episodes = await liquidation.liquidateAccounts({ marketIndex: input.marketIndex, accounts: input.accounts.map(({ account, seq }) => ({ account, seq })) });
+    episodes = await liquidation.liquidateAccounts({
+      marketIndex: input.marketIndex,
+      accounts: input.accounts.map(({ account, seq }) => ({ account, seq })),
+    });
   } catch (err) {
     // The chain work gave up (its retries spent): every account's run says so, the monitor asks again.
     const at = new Date().toISOString();
     const error = err instanceof Error ? err.message : String(err);
-    const failed = input.accounts.map(({ account, seq }) => liquidationEvent({ workflowId, id: keyOf(account, seq), account }, 'liquidated', 'failed', at, { error }));
+    const failed = input.accounts.map(({ account, seq }) =>
+      liquidationEvent({ workflowId, id: keyOf(account, seq), account }, 'liquidated', 'failed', at, { error }),
+    );
     report(failed);
     await bookkeeping.publishWorkflowEvents(failed);
-    await bookkeeping.recordWorkflowRuns(input.accounts.map(({ account, seq }) => run(keyOf(account, seq), account, 'failed', 'liquidated', at)));
+    await bookkeeping.recordWorkflowRuns(
+      input.accounts.map(({ account, seq }) => run(keyOf(account, seq), account, 'failed', 'liquidated', at)),
+    );
     finish('failed');
     throw err;
   }
 
   const liquidations = episodes.map((e): AccountLiquidation => ({
     ...resultOf(e),
-    id: keyOf(e.account, e.seq), account: e.account, seq: e.seq, ...(e.error ? { error: e.error } : {}),
+    id: keyOf(e.account, e.seq),
+    account: e.account,
+    seq: e.seq,
+    ...(e.error ? { error: e.error } : {}),
   }));
   const records: LiquidationRecord[] = [];
   for (const [i, e] of episodes.entries()) {
@@ -75,13 +85,24 @@ export async function liquidationBatchWorkflow(input: LiquidationBatchInput): Pr
     const signature = e.bankruptcy?.signature ?? last?.signature;
     if (l.status !== 'liquidated' || signature === undefined) continue;
     records.push({
-      id: l.id, account: e.account, wallet: wallets.get(e.account)!, marketIndex: input.marketIndex, liquidationSeq: e.seq, steps: l.steps,
-      closedBase: l.closedBase, price: last?.price ?? '0', fee: l.fees, insurancePaid: l.insurancePaid, socializedLoss: l.socializedLoss,
-      signature, at: last?.at ?? e.bankruptcy?.at ?? new Date().toISOString(),
+      id: l.id,
+      account: e.account,
+      wallet: wallets.get(e.account)!,
+      marketIndex: input.marketIndex,
+      liquidationSeq: e.seq,
+      steps: l.steps,
+      closedBase: l.closedBase,
+      price: last?.price ?? '0',
+      fee: l.fees,
+      insurancePaid: l.insurancePaid,
+      socializedLoss: l.socializedLoss,
+      signature,
+      at: last?.at ?? e.bankruptcy?.at ?? new Date().toISOString(),
     });
   }
   const liquidated = records.map((r) => r.account);
-  if (records.length) await Promise.all([bookkeeping.recordLiquidations(records), bookkeeping.cancelRestingOrdersOf(liquidated)]);
+  if (records.length)
+    await Promise.all([bookkeeping.recordLiquidations(records), bookkeeping.cancelRestingOrdersOf(liquidated)]);
 
   // Each account's steps, in order, to its own stream (the activity published the chain's steps as each
   // episode ended; the same keys add nothing); a stale episode was another run's: nothing to say.
@@ -90,24 +111,53 @@ export async function liquidationBatchWorkflow(input: LiquidationBatchInput): Pr
   for (const [i, e] of episodes.entries()) {
     const l = liquidations[i]!;
     const at = { workflowId, id: l.id, account: e.account };
-    if (l.status === 'failed') events.push(liquidationEvent(at, 'liquidated', 'failed', now, { error: l.error ?? 'rejected' }));
+    if (l.status === 'failed')
+      events.push(liquidationEvent(at, 'liquidated', 'failed', now, { error: l.error ?? 'rejected' }));
     events.push(...episodeEvents({ ...at, steps: e.steps, bankruptcy: e.bankruptcy, now }));
-    if (l.status === 'liquidated') events.push(liquidationEvent(at, 'recorded', 'completed', now), liquidationEvent(at, 'orders-cancelled', 'completed', now));
+    if (l.status === 'liquidated')
+      events.push(
+        liquidationEvent(at, 'recorded', 'completed', now),
+        liquidationEvent(at, 'orders-cancelled', 'completed', now),
+      );
   }
   report(events);
   if (events.length) await bookkeeping.publishWorkflowEvents(events);
-  const runs = liquidations.filter((l) => l.status !== 'stale').map((l) => run(l.id, l.account, l.status === 'failed' ? 'failed' : 'completed', l.status, now));
+  const runs = liquidations
+    .filter((l) => l.status !== 'stale')
+    .map((l) => run(l.id, l.account, l.status === 'failed' ? 'failed' : 'completed', l.status, now));
   if (runs.length) await bookkeeping.recordWorkflowRuns(runs);
   finish('completed');
   return { marketIndex: input.marketIndex, liquidations };
 
   /** The progress query shows every account's steps, named with the account. */
   function report(events: readonly WorkflowEvent[]): void {
-    for (const e of events) progress.steps.push({ step: `${e.step} ${e.account}`, status: e.status, at: e.at, ...(e.detail?.error ? { error: e.detail.error } : {}) });
+    for (const e of events)
+      progress.steps.push({
+        step: `${e.step} ${e.account}`,
+        status: e.status,
+        at: e.at,
+        ...(e.detail?.error ? { error: e.detail.error } : {}),
+      });
   }
 
-  function run(businessKey: string, account: string, status: WorkflowRunRecord['status'], step: string, at: string): WorkflowRunRecord {
-    return { businessKey, workflowId, runId: firstExecutionRunId, kind: 'liquidation', account, market, status, step, at };
+  function run(
+    businessKey: string,
+    account: string,
+    status: WorkflowRunRecord['status'],
+    step: string,
+    at: string,
+  ): WorkflowRunRecord {
+    return {
+      businessKey,
+      workflowId,
+      runId: firstExecutionRunId,
+      kind: 'liquidation',
+      account,
+      market,
+      status,
+      step,
+      at,
+    };
   }
 
   function finish(status: 'completed' | 'failed'): void {

@@ -21,7 +21,20 @@ export function episodeEvents(e: EpisodeEventsInput): WorkflowEvent[] {
 }
 
 export function liquidationEvent(
-  e: Pick<EpisodeEventsInput, 'workflowId' | 'id' | 'account'>, step: string, status: 'completed' | 'failed', at: string, detail?: Record<string, string>,
+  e: Pick<EpisodeEventsInput, 'workflowId' | 'id' | 'account'>,
+  step: string,
+  status: 'completed' | 'failed',
+  at: string,
+  detail?: Record<string, string>,
 ): WorkflowEvent {
-  return { eventKey: eventKeyOf(e.id, step, status), workflowId: e.workflowId, kind: 'liquidation', account: e.account, step, status, at, detail: { liquidation: e.id, ...detail } };
+  return {
+    eventKey: eventKeyOf(e.id, step, status),
+    workflowId: e.workflowId,
+    kind: 'liquidation',
+    account: e.account,
+    step,
+    status,
+    at,
+    detail: { liquidation: e.id, ...detail },
+  };
 }

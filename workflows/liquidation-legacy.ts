@@ -18,7 +18,14 @@ export async function legacyLiquidationWorkflow(input: LiquidationInput): Promis
   const epoch = input.epoch ?? '';
   const progress = new ProgressTracker('liquidation', input.account, String(input.marketIndex));
   await progress.start();
-  const result: LiquidationResult = { status: 'healthy', steps: 0, closedBase: '0', fees: '0', insurancePaid: '0', socializedLoss: '0' };
+  const result: LiquidationResult = {
+    status: 'healthy',
+    steps: 0,
+    closedBase: '0',
+    fees: '0',
+    insurancePaid: '0',
+    socializedLoss: '0',
+  };
   const underWater = await progress.step('rechecked', () => chain.isLiquidatable(input.account));
   if (!underWater) {
     await progress.finish('completed', 'healthy');
@@ -29,7 +36,9 @@ export async function legacyLiquidationWorkflow(input: LiquidationInput): Promis
   let closed = 0n;
   let fees = 0n;
   for (let i = 0; i < MAX_LIQUIDATION_STEPS; i++) {
-    const step = await progress.step(`liquidated-${i}`, () => chain.liquidateStep({ account: input.account, marketIndex: input.marketIndex }));
+    const step = await progress.step(`liquidated-${i}`, () =>
+      chain.liquidateStep({ account: input.account, marketIndex: input.marketIndex }),
+    );
     if (!step) break;
     last = step;
     result.steps++;
@@ -38,18 +47,33 @@ export async function legacyLiquidationWorkflow(input: LiquidationInput): Promis
     if (step.baseAfter === '0') break;
     await sleep(LIQUIDATION_COOLDOWN);
   }
-  const bankruptcy = await progress.step('bankruptcy-checked', () => chain.resolveBankruptcyIfNeeded({ account: input.account, marketIndex: input.marketIndex }));
+  const bankruptcy = await progress.step('bankruptcy-checked', () =>
+    chain.resolveBankruptcyIfNeeded({ account: input.account, marketIndex: input.marketIndex }),
+  );
   Object.assign(result, {
-    status: 'liquidated', closedBase: closed.toString(), fees: fees.toString(),
-    insurancePaid: bankruptcy?.insurancePaid ?? '0', socializedLoss: bankruptcy?.socializedLoss ?? '0',
+    status: 'liquidated',
+    closedBase: closed.toString(),
+    fees: fees.toString(),
+    insurancePaid: bankruptcy?.insurancePaid ?? '0',
+    socializedLoss: bankruptcy?.socializedLoss ?? '0',
   });
   if (last) {
     const final = last;
-    await progress.step('recorded', () => ledger.recordLiquidation({
-      id: workflowIds.liquidation(input.account, input.marketIndex, epoch), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
-      closedBase: result.closedBase, price: final.price, fee: result.fees, insurancePaid: result.insurancePaid, socializedLoss: result.socializedLoss,
-      signature: final.signature, at: new Date().toISOString(),
-    }));
+    await progress.step('recorded', () =>
+      ledger.recordLiquidation({
+        id: workflowIds.liquidation(input.account, input.marketIndex, epoch),
+        account: input.account,
+        wallet: input.wallet,
+        marketIndex: input.marketIndex,
+        closedBase: result.closedBase,
+        price: final.price,
+        fee: result.fees,
+        insurancePaid: result.insurancePaid,
+        socializedLoss: result.socializedLoss,
+        signature: final.signature,
+        at: new Date().toISOString(),
+      }),
+    );
   }
   await progress.finish('completed', 'liquidated');
   return result;

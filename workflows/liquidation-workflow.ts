@@ -50,11 +50,22 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
   // After the chain: the row and the cancels at once, then every step's event in order, then the run
   // record (with its final status: the run was running only while the chain work went on).
   await Promise.all([
-    liquidated && bookkeeping.recordLiquidation({
-      id: workflowIds.liquidation(input.account, input.marketIndex, seq), account: input.account, wallet: input.wallet, marketIndex: input.marketIndex,
-      liquidationSeq: seq, steps: result.steps, closedBase: result.closedBase, price: last?.price ?? '0', fee: result.fees,
-      insurancePaid: result.insurancePaid, socializedLoss: result.socializedLoss, signature, at: last?.at ?? episode.bankruptcy?.at ?? new Date().toISOString(),
-    }),
+    liquidated &&
+      bookkeeping.recordLiquidation({
+        id: workflowIds.liquidation(input.account, input.marketIndex, seq),
+        account: input.account,
+        wallet: input.wallet,
+        marketIndex: input.marketIndex,
+        liquidationSeq: seq,
+        steps: result.steps,
+        closedBase: result.closedBase,
+        price: last?.price ?? '0',
+        fee: result.fees,
+        insurancePaid: result.insurancePaid,
+        socializedLoss: result.socializedLoss,
+        signature,
+        at: last?.at ?? episode.bankruptcy?.at ?? new Date().toISOString(),
+      }),
     liquidated && bookkeeping.cancelRestingOrders(input.account),
   ]);
   await progress.completed([
@@ -67,7 +78,9 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
 }
 
 /** Totals of an episode, as the program reported each step. */
-export function resultOf<S extends string = EpisodeOutcome['outcome']>(episode: Omit<EpisodeOutcome, 'outcome'> & { outcome: S }): Omit<LiquidationResult, 'status'> & { status: S } {
+export function resultOf<S extends string = EpisodeOutcome['outcome']>(
+  episode: Omit<EpisodeOutcome, 'outcome'> & { outcome: S },
+): Omit<LiquidationResult, 'status'> & { status: S } {
   let closed = 0n;
   let fees = 0n;
   for (const s of episode.steps) {
@@ -75,7 +88,11 @@ export function resultOf<S extends string = EpisodeOutcome['outcome']>(episode: 
     fees += BigInt(s.fee);
   }
   return {
-    status: episode.outcome, steps: episode.steps.length, closedBase: closed.toString(), fees: fees.toString(),
-    insurancePaid: episode.bankruptcy?.insurancePaid ?? '0', socializedLoss: episode.bankruptcy?.socializedLoss ?? '0',
+    status: episode.outcome,
+    steps: episode.steps.length,
+    closedBase: closed.toString(),
+    fees: fees.toString(),
+    insurancePaid: episode.bankruptcy?.insurancePaid ?? '0',
+    socializedLoss: episode.bankruptcy?.socializedLoss ?? '0',
   };
 }

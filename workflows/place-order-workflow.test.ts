@@ -9,7 +9,18 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { OrderWire } from '../activities/orders';
-import { amendOrderUpdate, cancelOrderUpdate, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdAccounts, QdKind, QdMarket, QdStatus, type Progress } from './definitions';
+import {
+  amendOrderUpdate,
+  cancelOrderUpdate,
+  PROGRAM_REJECTION,
+  priceTickSignal,
+  QdAccount,
+  QdAccounts,
+  QdKind,
+  QdMarket,
+  QdStatus,
+  type Progress,
+} from './definitions';
 import type { PlaceOrderInput, PlaceOrderResult } from './place-order-workflow';
 
 const CLI = process.env.QD_TEMPORAL_CLI ?? join(homedir(), '.cache/quantdesk/bin/temporal');
@@ -39,13 +50,25 @@ const activities = {
     calls.push({ name: 'preTradeCheck', input: options });
     const refusal = stubs.refuseNext;
     stubs.refuseNext = null;
-    if (refusal) throw ApplicationFailure.create({ type: refusal, message: `refused: ${refusal}`, nonRetryable: true, details: [PROGRAM_REJECTION] });
+    if (refusal)
+      throw ApplicationFailure.create({
+        type: refusal,
+        message: `refused: ${refusal}`,
+        nonRetryable: true,
+        details: [PROGRAM_REJECTION],
+      });
     return { estimatedPrice: order.limitPrice, oraclePrice: order.limitPrice };
   },
   async submitFill(input: PlaceOrderInput) {
     calls.push({ name: 'submitFill', input });
     if (stubs.failFill) throw stubs.failFill;
-    return { signature: `sig-${input.clientOrderId}`, baseAmount: input.order.baseAmount, price: '150000000', fee: '1', realizedPnl: '0' };
+    return {
+      signature: `sig-${input.clientOrderId}`,
+      baseAmount: input.order.baseAmount,
+      price: '150000000',
+      fee: '1',
+      realizedPnl: '0',
+    };
   },
   recordOrderFill: record('recordOrderFill'),
   recordOrderRejected: record('recordOrderRejected'),
@@ -61,10 +84,15 @@ let running: Promise<void>;
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: CLI }, searchAttributes: [QdAccount, QdAccounts, QdMarket, QdKind, QdStatus] },
+    server: {
+      executable: { type: 'existing-path', path: CLI },
+      searchAttributes: [QdAccount, QdAccounts, QdMarket, QdKind, QdStatus],
+    },
   });
   worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities,
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    activities,
     workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
   });
   running = worker.run();
@@ -77,12 +105,28 @@ afterAll(async () => {
 });
 
 let n = 0;
-function order(kind: PlaceOrderInput['kind'], extra: Partial<OrderWire> & { triggerPrice?: string } = {}): { input: PlaceOrderInput; workflowId: string } {
+function order(
+  kind: PlaceOrderInput['kind'],
+  extra: Partial<OrderWire> & { triggerPrice?: string } = {},
+): { input: PlaceOrderInput; workflowId: string } {
   n += 1;
   const { triggerPrice, ...wire } = extra;
   const input: PlaceOrderInput = {
-    order: { user: 'User1111111111111111111111111111111111111', marketIndex: 0, baseAmount: '1000000000', limitPrice: '151000000', reduceOnly: false, nonce: String(n), expiryTs: '4000000000', ...wire },
-    authority: 'Wallet111111111111111111111111111111111111', signature: 'c2ln', kind, clientOrderId: `c-${n}`, ...(triggerPrice ? { triggerPrice } : {}),
+    order: {
+      user: 'User1111111111111111111111111111111111111',
+      marketIndex: 0,
+      baseAmount: '1000000000',
+      limitPrice: '151000000',
+      reduceOnly: false,
+      nonce: String(n),
+      expiryTs: '4000000000',
+      ...wire,
+    },
+    authority: 'Wallet111111111111111111111111111111111111',
+    signature: 'c2ln',
+    kind,
+    clientOrderId: `c-${n}`,
+    ...(triggerPrice ? { triggerPrice } : {}),
   };
   return { input, workflowId: `order:${input.order.user}:${input.clientOrderId}` };
 }
@@ -90,7 +134,9 @@ function order(kind: PlaceOrderInput['kind'], extra: Partial<OrderWire> & { trig
 const start = (o: { input: PlaceOrderInput; workflowId: string }) =>
   env.client.workflow.start('placeOrderWorkflow', { workflowId: o.workflowId, taskQueue: TASK_QUEUE, args: [o.input] });
 const stepsOf = async (workflowId: string) =>
-  (await env.client.workflow.getHandle(workflowId).query<Progress>('getProgress')).steps.map((s) => `${s.step}:${s.status}`);
+  (await env.client.workflow.getHandle(workflowId).query<Progress>('getProgress')).steps.map(
+    (s) => `${s.step}:${s.status}`,
+  );
 const waitForStep = async (workflowId: string, step: string) => {
   for (let i = 0; i < 200; i++) {
     if ((await stepsOf(workflowId)).includes(`${step}:completed`)) return;
@@ -103,25 +149,41 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
   it('fills a market order: checks with the limit, one fill, its rows', async () => {
     calls.length = 0;
     const o = order('market');
-    expect(await (await start(o)).result()).toEqual({ status: 'filled', signature: `sig-${o.input.clientOrderId}`, price: '150000000' });
+    expect(await (await start(o)).result()).toEqual({
+      status: 'filled',
+      signature: `sig-${o.input.clientOrderId}`,
+      price: '150000000',
+    });
     expect(called('preTradeCheck').map((c) => c.input)).toEqual([{ limit: true }]);
     expect(called('submitFill')).toHaveLength(1);
     expect(called('recordOrderFill')).toHaveLength(1);
-    expect(await stepsOf(o.workflowId)).toEqual(['verified:completed', 'risk-checked:completed', 'filled:completed', 'recorded:completed']);
+    expect(await stepsOf(o.workflowId)).toEqual([
+      'verified:completed',
+      'risk-checked:completed',
+      'filled:completed',
+      'recorded:completed',
+    ]);
   });
 
-  it('ends an order the pre-trade rule refuses as rejected with the program\'s reason, nothing sent', async () => {
+  it("ends an order the pre-trade rule refuses as rejected with the program's reason, nothing sent", async () => {
     calls.length = 0;
     stubs.refuseNext = 'SlippageExceeded';
     const o = order('market');
     expect(await (await start(o)).result()).toEqual({ status: 'rejected', reason: 'SlippageExceeded' });
     expect(called('submitFill')).toHaveLength(0);
-    expect(called('recordOrderRejected').map((c) => (c.input as { reason: string }).reason)).toEqual(['SlippageExceeded']);
+    expect(called('recordOrderRejected').map((c) => (c.input as { reason: string }).reason)).toEqual([
+      'SlippageExceeded',
+    ]);
   });
 
   it('ends a fill the program refuses as rejected on its first attempt', async () => {
     calls.length = 0;
-    stubs.failFill = ApplicationFailure.create({ type: 'OrderNonceReused', message: 'refused', nonRetryable: true, details: [PROGRAM_REJECTION] });
+    stubs.failFill = ApplicationFailure.create({
+      type: 'OrderNonceReused',
+      message: 'refused',
+      nonRetryable: true,
+      details: [PROGRAM_REJECTION],
+    });
     try {
       const o = order('market');
       expect(await (await start(o)).result()).toEqual({ status: 'rejected', reason: 'OrderNonceReused' });
@@ -131,12 +193,18 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
     }
   });
 
-  it('fails the run on a failure that is not the program\'s refusal', async () => {
-    stubs.failFill = ApplicationFailure.create({ type: 'KeeperNotConfigured', message: 'no keeper', nonRetryable: true });
+  it("fails the run on a failure that is not the program's refusal", async () => {
+    stubs.failFill = ApplicationFailure.create({
+      type: 'KeeperNotConfigured',
+      message: 'no keeper',
+      nonRetryable: true,
+    });
     try {
       const o = order('market');
       await expect((await start(o)).result()).rejects.toThrow();
-      expect((await env.client.workflow.getHandle(o.workflowId).describe()).typedSearchAttributes.get(QdStatus)).toBe('failed');
+      expect((await env.client.workflow.getHandle(o.workflowId).describe()).typedSearchAttributes.get(QdStatus)).toBe(
+        'failed',
+      );
     } finally {
       stubs.failFill = null;
     }
@@ -149,8 +217,12 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
     await waitForStep(o.workflowId, 'resting');
     expect(called('preTradeCheck').map((c) => c.input)).toEqual([{ limit: false }]);
     expect(called('recordOrderResting')).toHaveLength(1);
-    expect(await handle.executeUpdate(amendOrderUpdate, { args: [{ triggerPrice: '148000000' }] })).toEqual({ triggerPrice: '148000000' });
-    expect(called('recordOrderTrigger').map((c) => (c.input as { triggerPrice: string }).triggerPrice)).toEqual(['148000000']);
+    expect(await handle.executeUpdate(amendOrderUpdate, { args: [{ triggerPrice: '148000000' }] })).toEqual({
+      triggerPrice: '148000000',
+    });
+    expect(called('recordOrderTrigger').map((c) => (c.input as { triggerPrice: string }).triggerPrice)).toEqual([
+      '148000000',
+    ]);
     await handle.signal(priceTickSignal, { marketIndex: 0, price: '148500000' }); // crosses the old trigger, not the new one
     await new Promise((r) => setTimeout(r, 200));
     expect(called('submitFill')).toHaveLength(0);
@@ -158,13 +230,23 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
     expect(((await handle.result()) as PlaceOrderResult).status).toBe('filled');
     expect(called('preTradeCheck').map((c) => c.input)).toEqual([{ limit: false }, { limit: true }]);
     expect(await stepsOf(o.workflowId)).toEqual([
-      'verified:completed', 'risk-checked:completed', 'resting:completed', 'triggered:completed', 'filled:completed', 'recorded:completed',
+      'verified:completed',
+      'risk-checked:completed',
+      'resting:completed',
+      'triggered:completed',
+      'filled:completed',
+      'recorded:completed',
     ]);
   });
 
   it('cancels a resting order (its row closed, nothing sent) and refuses a second cancel or an amend after', async () => {
     calls.length = 0;
-    const o = order('stop_loss', { baseAmount: '-1000000000', limitPrice: '0', reduceOnly: true, triggerPrice: '100000000' });
+    const o = order('stop_loss', {
+      baseAmount: '-1000000000',
+      limitPrice: '0',
+      reduceOnly: true,
+      triggerPrice: '100000000',
+    });
     const handle = await start(o);
     await waitForStep(o.workflowId, 'resting');
     expect(await handle.executeUpdate(cancelOrderUpdate)).toEqual({ status: 'cancelled' });
@@ -175,7 +257,12 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
 
   it('expires a resting order at its expiry', async () => {
     calls.length = 0;
-    const o = order('take_profit', { baseAmount: '-1000000000', limitPrice: '0', expiryTs: String(Math.floor(Date.now() / 1000) + 2), triggerPrice: '200000000' });
+    const o = order('take_profit', {
+      baseAmount: '-1000000000',
+      limitPrice: '0',
+      expiryTs: String(Math.floor(Date.now() / 1000) + 2),
+      triggerPrice: '200000000',
+    });
     expect(await (await start(o)).result()).toEqual({ status: 'expired' });
     expect(called('recordOrderClosed').map((c) => (c.input as { status: string }).status)).toEqual(['expired']);
   });

@@ -1,8 +1,31 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { OrderWire } from '../activities/orders';
 import { isTriggered, type OrderKind } from '../domain/orders';
-import { amendOrderUpdate, cancelOrderUpdate, getOrderQuery, PROGRAM_REJECTION, priceTickSignal, QdAccount, QdMarket } from './definitions';
-import { chainActivities as chain, ledgerActivities, orderCheckLocalActivities, orderRowLocalActivities } from './activity-proxies';
+import {
+  amendOrderUpdate,
+  cancelOrderUpdate,
+  getOrderQuery,
+  PROGRAM_REJECTION,
+  priceTickSignal,
+  QdAccount,
+  QdMarket,
+} from './definitions';
+import {
+  chainActivities as chain,
+  ledgerActivities,
+  orderCheckLocalActivities,
+  orderRowLocalActivities,
+} from './activity-proxies';
 import { ProgressTracker } from './progress';
 
 export interface PlaceOrderInput {
@@ -39,20 +62,40 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
     : { checks: chain, rows: ledgerActivities };
   const trigger = kind === 'market' ? null : triggerState(input, id, acts);
   setHandler(getOrderQuery, () => ({
-    kind, clientOrderId: input.clientOrderId, marketIndex: order.marketIndex, baseAmount: order.baseAmount, limitPrice: order.limitPrice,
-    reduceOnly: order.reduceOnly, expiryTs: order.expiryTs, nonce: order.nonce, triggerPrice: trigger?.current() ?? null, state: trigger?.state() ?? 'market',
+    kind,
+    clientOrderId: input.clientOrderId,
+    marketIndex: order.marketIndex,
+    baseAmount: order.baseAmount,
+    limitPrice: order.limitPrice,
+    reduceOnly: order.reduceOnly,
+    expiryTs: order.expiryTs,
+    nonce: order.nonce,
+    triggerPrice: trigger?.current() ?? null,
+    state: trigger?.state() ?? 'market',
   }));
   // Runs started before rejections became final keep their path (patched() keeps their histories replayable).
   const final = patched('order-rejections-final');
   // A market order can be cancelled until the keeper submits it.
   const market: { state: 'pending' | 'submitting' | 'cancelled' } = { state: 'pending' };
   if (final && !trigger) {
-    setHandler(cancelOrderUpdate, () => {
-      market.state = 'cancelled';
-      return { status: market.state };
-    }, { validator: () => { if (market.state !== 'pending') throw new Error(`the order is already ${market.state === 'submitting' ? 'being filled' : market.state}`); } });
+    setHandler(
+      cancelOrderUpdate,
+      () => {
+        market.state = 'cancelled';
+        return { status: market.state };
+      },
+      {
+        validator: () => {
+          if (market.state !== 'pending')
+            throw new Error(`the order is already ${market.state === 'submitting' ? 'being filled' : market.state}`);
+        },
+      },
+    );
   }
-  upsertSearchAttributes([{ key: QdAccount, value: order.user }, { key: QdMarket, value: String(order.marketIndex) }]);
+  upsertSearchAttributes([
+    { key: QdAccount, value: order.user },
+    { key: QdMarket, value: String(order.marketIndex) },
+  ]);
   await progress.start();
   let owner: Owner;
   if (final) {
@@ -62,7 +105,17 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
     await progress.step('verified', async () => owner);
   }
   // Runs started before the pre-trade rule's refusals ended orders rejected failed on them.
-  const ctx: OrderRun = { input, id, owner, progress, trigger, market, final, acts, refusesEarly: patched('pre-trade-rejections') };
+  const ctx: OrderRun = {
+    input,
+    id,
+    owner,
+    progress,
+    trigger,
+    market,
+    final,
+    acts,
+    refusesEarly: patched('pre-trade-rejections'),
+  };
   // A waiting order is placed away from the market: its limit is checked when it triggers.
   const checked = await check(ctx, 'risk-checked', { limit: !trigger });
   if (checked) return checked;
@@ -70,14 +123,18 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   if (trigger && patched('resting-order-index')) {
     // Runs started before the trigger index heard every tick; since, the order's row says it rests (with
     // its trigger) and the risk monitor tells it only the tick that crosses it.
-    await progress.step('resting', () => acts.rows.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }));
+    await progress.step('resting', () =>
+      acts.rows.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }),
+    );
     try {
       return await fillWhenTriggered(ctx);
     } catch (err) {
       // A resting order that fails after all (an outage outlasted its retries, an operator cancelled the
       // run) leaves the book: its row says so, and no monitor tells it again.
       const status = isCancellation(err) ? 'cancelled' : 'failed';
-      await CancellationScope.nonCancellable(() => acts.rows.recordOrderClosed({ orderId: id, status, at: new Date().toISOString() }));
+      await CancellationScope.nonCancellable(() =>
+        acts.rows.recordOrderClosed({ orderId: id, status, at: new Date().toISOString() }),
+      );
       throw err;
     }
   }
@@ -101,7 +158,11 @@ interface OrderRun {
  * The pre-trade check at `step`: null when it passes. The program's rule refusing the fill (its error name,
  * e.g. SlippageExceeded, InsufficientCollateral) ends the order rejected at once, nothing sent.
  */
-async function check(ctx: OrderRun, step: 'risk-checked' | 'triggered', options: { limit: boolean }): Promise<PlaceOrderResult | null> {
+async function check(
+  ctx: OrderRun,
+  step: 'risk-checked' | 'triggered',
+  options: { limit: boolean },
+): Promise<PlaceOrderResult | null> {
   if (!ctx.refusesEarly) {
     await ctx.progress.step(step, () => ctx.acts.checks.preTradeCheck(ctx.input.order, options));
     return null;
@@ -117,7 +178,11 @@ async function rejectOrFail(ctx: OrderRun, step: string, error: unknown): Promis
     await ctx.progress.failed(step, error);
     throw error;
   }
-  await ctx.acts.rows.recordOrderRejected({ ...rowOf(ctx.input, ctx.id, ctx.owner, ctx.trigger), reason, at: new Date().toISOString() });
+  await ctx.acts.rows.recordOrderRejected({
+    ...rowOf(ctx.input, ctx.id, ctx.owner, ctx.trigger),
+    reason,
+    at: new Date().toISOString(),
+  });
   await ctx.progress.failed('rejected', error);
   return { status: 'rejected', reason };
 }
@@ -125,7 +190,10 @@ async function rejectOrFail(ctx: OrderRun, step: string, error: unknown): Promis
 /** Where an order's checks and rows run: local activities since 'order-local-activities'. */
 interface OrderActs {
   checks: Pick<typeof chain, 'verifyOrderSignature' | 'preTradeCheck'>;
-  rows: Pick<typeof ledgerActivities, 'recordOrderResting' | 'recordOrderTrigger' | 'recordOrderClosed' | 'recordOrderRejected' | 'recordOrderFill'>;
+  rows: Pick<
+    typeof ledgerActivities,
+    'recordOrderResting' | 'recordOrderTrigger' | 'recordOrderClosed' | 'recordOrderRejected' | 'recordOrderFill'
+  >;
 }
 
 type Owner = { account: string; wallet: string; subAccountId: number };
@@ -135,7 +203,12 @@ type Trigger = ReturnType<typeof triggerState>;
 /** What an order's rows are made of (its trigger as it stands, after any amendment). */
 function rowOf(input: PlaceOrderInput, orderId: string, owner: Owner, trigger: Trigger | null) {
   return {
-    orderId, clientOrderId: input.clientOrderId, kind: input.kind, wallet: owner.wallet, subAccountId: owner.subAccountId, order: input.order,
+    orderId,
+    clientOrderId: input.clientOrderId,
+    kind: input.kind,
+    wallet: owner.wallet,
+    subAccountId: owner.subAccountId,
+    order: input.order,
     triggerPrice: trigger?.current() ?? null,
   };
 }
@@ -147,7 +220,9 @@ async function fillWhenTriggered(ctx: OrderRun): Promise<PlaceOrderResult> {
   if (trigger) {
     const outcome = await trigger.wait();
     if (outcome !== 'triggered') {
-      await progress.step(outcome, () => acts.rows.recordOrderClosed({ orderId: id, status: outcome, at: new Date().toISOString() }));
+      await progress.step(outcome, () =>
+        acts.rows.recordOrderClosed({ orderId: id, status: outcome, at: new Date().toISOString() }),
+      );
       await progress.finish(outcome === 'cancelled' ? 'cancelled' : 'completed', outcome);
       return { status: outcome };
     }
@@ -157,9 +232,16 @@ async function fillWhenTriggered(ctx: OrderRun): Promise<PlaceOrderResult> {
   let fill: Awaited<ReturnType<typeof chain.submitFill>>;
   if (final) {
     // Market orders: cancelled or expired before the keeper submits it, nothing is sent.
-    const unsent = market.state === 'cancelled' ? 'cancelled' : BigInt(order.expiryTs) * 1000n < BigInt(Date.now()) ? 'expired' : null;
+    const unsent =
+      market.state === 'cancelled'
+        ? 'cancelled'
+        : BigInt(order.expiryTs) * 1000n < BigInt(Date.now())
+          ? 'expired'
+          : null;
     if (unsent) {
-      await progress.step(unsent, () => acts.rows.recordOrderClosed({ orderId: id, status: unsent, at: new Date().toISOString() }));
+      await progress.step(unsent, () =>
+        acts.rows.recordOrderClosed({ orderId: id, status: unsent, at: new Date().toISOString() }),
+      );
       await progress.finish(unsent === 'cancelled' ? 'cancelled' : 'completed', unsent);
       return { status: unsent };
     }
@@ -171,36 +253,57 @@ async function fillWhenTriggered(ctx: OrderRun): Promise<PlaceOrderResult> {
   } else {
     fill = await progress.step('filled', () => chain.submitFill(input));
   }
-  await progress.step('recorded', () => acts.rows.recordOrderFill({ ...rowOf(input, id, owner, trigger), fill, at: new Date().toISOString() }));
+  await progress.step('recorded', () =>
+    acts.rows.recordOrderFill({ ...rowOf(input, id, owner, trigger), fill, at: new Date().toISOString() }),
+  );
   await progress.finish('completed', 'filled');
   return { status: 'filled', signature: fill.signature, price: fill.price };
 }
 
 /** The waiting part of a non-market order: price ticks, cancel and amend, and the wait itself. */
 function triggerState(input: PlaceOrderInput, orderId: string, acts: OrderActs) {
-  if (!input.triggerPrice) throw ApplicationFailure.create({ type: 'InvalidOrder', message: `a ${input.kind} order needs a trigger price`, nonRetryable: true });
+  if (!input.triggerPrice)
+    throw ApplicationFailure.create({
+      type: 'InvalidOrder',
+      message: `a ${input.kind} order needs a trigger price`,
+      nonRetryable: true,
+    });
   let trigger = BigInt(input.triggerPrice);
   let state: 'waiting' | 'triggered' | 'cancelled' = 'waiting';
   setHandler(priceTickSignal, ({ marketIndex, price }) => {
-    if (state === 'waiting' && marketIndex === input.order.marketIndex && isTriggered(input.kind, BigInt(input.order.baseAmount), trigger, BigInt(price))) {
+    if (
+      state === 'waiting' &&
+      marketIndex === input.order.marketIndex &&
+      isTriggered(input.kind, BigInt(input.order.baseAmount), trigger, BigInt(price))
+    ) {
       state = 'triggered';
     }
   });
-  setHandler(cancelOrderUpdate, () => {
-    state = 'cancelled';
-    return { status: state };
-  }, { validator: () => assertWaiting(state) });
-  setHandler(amendOrderUpdate, async ({ triggerPrice }) => {
-    trigger = BigInt(triggerPrice);
-    // The row follows (runs started before the trigger index had none): the index re-reads it.
-    if (patched('resting-order-trigger-row')) await acts.rows.recordOrderTrigger({ orderId, triggerPrice, at: new Date().toISOString() });
-    return { triggerPrice };
-  }, {
-    validator: ({ triggerPrice }) => {
-      assertWaiting(state);
-      if (!/^[1-9][0-9]{0,18}$/.test(triggerPrice)) throw new Error('triggerPrice must be a positive integer (PRICE_PRECISION)');
+  setHandler(
+    cancelOrderUpdate,
+    () => {
+      state = 'cancelled';
+      return { status: state };
     },
-  });
+    { validator: () => assertWaiting(state) },
+  );
+  setHandler(
+    amendOrderUpdate,
+    async ({ triggerPrice }) => {
+      trigger = BigInt(triggerPrice);
+      // The row follows (runs started before the trigger index had none): the index re-reads it.
+      if (patched('resting-order-trigger-row'))
+        await acts.rows.recordOrderTrigger({ orderId, triggerPrice, at: new Date().toISOString() });
+      return { triggerPrice };
+    },
+    {
+      validator: ({ triggerPrice }) => {
+        assertWaiting(state);
+        if (!/^[1-9][0-9]{0,18}$/.test(triggerPrice))
+          throw new Error('triggerPrice must be a positive integer (PRICE_PRECISION)');
+      },
+    },
+  );
   return {
     current: () => trigger.toString(),
     state: () => state,
@@ -215,7 +318,9 @@ function triggerState(input: PlaceOrderInput, orderId: string, acts: OrderActs) 
 /** The program's error name when an activity failed because the program refused its transaction. */
 function programRejectionOf(err: unknown): string | null {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.details?.[0] === PROGRAM_REJECTION && cause.type ? cause.type : null;
+  return cause instanceof ApplicationFailure && cause.details?.[0] === PROGRAM_REJECTION && cause.type
+    ? cause.type
+    : null;
 }
 
 function assertWaiting(state: string): void {

@@ -45,7 +45,10 @@ export class ProgressTracker {
    * Runs a step and reports it completed; a failure is returned, not reported, for the caller to decide
    * how the run ends (a program's rejection is an outcome, an outage a failure).
    */
-  async attempt<T>(name: string, run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  async attempt<T>(
+    name: string,
+    run: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     let value: T;
     try {
       value = await run();
@@ -63,7 +66,9 @@ export class ProgressTracker {
   async completed(steps: readonly { name: string; at?: string }[]): Promise<void> {
     if (!steps.length) return;
     const now = new Date().toISOString();
-    await bookkeepingLocalActivities.publishWorkflowEvents(steps.map(({ name, at = now }) => this.stepped(name, 'completed', at)));
+    await bookkeepingLocalActivities.publishWorkflowEvents(
+      steps.map(({ name, at = now }) => this.stepped(name, 'completed', at)),
+    );
   }
 
   /** Reports a step that failed outside step() and records the run as failed. */
@@ -95,7 +100,13 @@ export class ProgressTracker {
     this.progress.steps.push({ step, status, at, ...(error ? { error } : {}) });
     const { workflowId } = this.progress;
     return {
-      eventKey: eventKeyOf(workflowId, step, status), workflowId, kind: this.kind, account: this.account, step, status, at,
+      eventKey: eventKeyOf(workflowId, step, status),
+      workflowId,
+      kind: this.kind,
+      account: this.account,
+      step,
+      status,
+      at,
       ...(error ? { detail: { error } } : {}),
     };
   }
@@ -120,7 +131,10 @@ export class ProgressTracker {
  * The opening shared by workflows that act on a user-signed transaction: the account it names becomes
  * the run's QdAccount and event stream, and the check is reported as the first step.
  */
-export async function trackValidated<C extends { account: string }>(kind: WorkflowKind, check: C): Promise<ProgressTracker> {
+export async function trackValidated<C extends { account: string }>(
+  kind: WorkflowKind,
+  check: C,
+): Promise<ProgressTracker> {
   upsertSearchAttributes([{ key: QdAccount, value: check.account }]);
   const progress = new ProgressTracker(kind, check.account);
   await progress.start();

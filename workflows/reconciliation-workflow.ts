@@ -13,7 +13,9 @@ import { ProgressTracker } from './progress';
 export async function reconciliationWorkflow(): Promise<ReconciliationReport> {
   const progress = new ProgressTracker('reconciliation', SYSTEM_ACCOUNT);
   await progress.start();
-  const report = await progress.step('compared', () => reconcile.reconcileBooks({ reportId: workflowInfo().workflowId, at: new Date().toISOString() }));
+  const report = await progress.step('compared', () =>
+    reconcile.reconcileBooks({ reportId: workflowInfo().workflowId, at: new Date().toISOString() }),
+  );
   if (report.differenceCount > 0) await progress.step('differences-reported', async () => report.differenceCount);
   await progress.finish('completed');
   return report;

@@ -1,6 +1,10 @@
 import { CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
 import { trackValidated } from './progress';
-import { chainActivities as chain, ledgerActivities as ledger, resolutionActivities as resolution } from './activity-proxies';
+import {
+  chainActivities as chain,
+  ledgerActivities as ledger,
+  resolutionActivities as resolution,
+} from './activity-proxies';
 
 export interface WithdrawInput {
   /** The wallet-signed withdraw transaction, base64. */
@@ -28,7 +32,17 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
   const free = await progress.step('risk-checked', () => chain.freeCollateralOf(check.account));
   const id = workflowInfo().workflowId;
   const now = () => new Date().toISOString();
-  await progress.step('reserved', () => ledger.reserveWithdrawal({ id, signature: check.signature, account: check.account, wallet: check.wallet, amount: check.amount, freeCollateral: free, at: now() }));
+  await progress.step('reserved', () =>
+    ledger.reserveWithdrawal({
+      id,
+      signature: check.signature,
+      account: check.account,
+      wallet: check.wallet,
+      amount: check.amount,
+      freeCollateral: free,
+      at: now(),
+    }),
+  );
 
   // Runs started before the saga asked the chain released on any failure (patched() keeps them replayable).
   const asksTheChain = patched('withdrawal-settles-what-the-chain-did');
@@ -36,7 +50,16 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
   /** The transfer executed: confirm what the account holds now, settle the reservation, and finish. */
   const settle = async (signature: string): Promise<WithdrawResult> => {
     const onChain = await progress.step('confirmed', () => chain.readCollateral(check.account));
-    await progress.step('settled', () => ledger.settleWithdrawal({ id, signature, at: now(), account: check.account, wallet: check.wallet, balance: onChain }));
+    await progress.step('settled', () =>
+      ledger.settleWithdrawal({
+        id,
+        signature,
+        at: now(),
+        account: check.account,
+        wallet: check.wallet,
+        balance: onChain,
+      }),
+    );
     await progress.finish('completed');
     return { signature, amount: check.amount, collateralAfter: onChain.collateral };
   };
@@ -50,7 +73,9 @@ export async function withdrawWorkflow(input: WithdrawInput): Promise<WithdrawRe
     }
     const settled = await CancellationScope.nonCancellable(async () => {
       try {
-        const outcome = await progress.step('resolved', () => resolution.resolveUserTransaction(input.signedTransaction));
+        const outcome = await progress.step('resolved', () =>
+          resolution.resolveUserTransaction(input.signedTransaction),
+        );
         if (outcome.executed) return await settle(outcome.signature);
         await progress.step('released', release);
       } catch {

@@ -19,10 +19,18 @@ end
 return false`;
 
 export function createEventActivities(redis: Redis, streamPrefix: string) {
-  const args = (event: WorkflowEvent) => [
-    PUBLISH_ONCE, 3, accountStreamKey(streamPrefix, event.account), `${streamPrefix}:event-keys:${event.eventKey}`, firehoseStreamKey(streamPrefix),
-    DEDUPE_TTL_SECONDS, STREAM_MAX_LENGTH, JSON.stringify(event), FIREHOSE_MAX_LENGTH,
-  ] as const;
+  const args = (event: WorkflowEvent) =>
+    [
+      PUBLISH_ONCE,
+      3,
+      accountStreamKey(streamPrefix, event.account),
+      `${streamPrefix}:event-keys:${event.eventKey}`,
+      firehoseStreamKey(streamPrefix),
+      DEDUPE_TTL_SECONDS,
+      STREAM_MAX_LENGTH,
+      JSON.stringify(event),
+      FIREHOSE_MAX_LENGTH,
+    ] as const;
   const idOf = (id: unknown) => (typeof id === 'string' ? id : null);
   return {
     async publishWorkflowEvent(event: WorkflowEvent): Promise<string | null> {

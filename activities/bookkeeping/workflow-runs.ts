@@ -25,7 +25,13 @@ export function createWorkflowRunActivities(db: Database) {
       .values(runs.map((run) => ({ ...run, createdAt: new Date(run.at), updatedAt: new Date(run.at) })))
       .onConflictDoUpdate({
         target: workflowRuns.businessKey,
-        set: { runId: sql`excluded.run_id`, workflowId: sql`excluded.workflow_id`, status: sql`excluded.status`, step: sql`excluded.step`, updatedAt: sql`excluded.updated_at` },
+        set: {
+          runId: sql`excluded.run_id`,
+          workflowId: sql`excluded.workflow_id`,
+          status: sql`excluded.status`,
+          step: sql`excluded.step`,
+          updatedAt: sql`excluded.updated_at`,
+        },
         // A late retry of an older write must not move a row back in time.
         setWhere: sql`${workflowRuns.updatedAt} <= excluded.updated_at`,
       });

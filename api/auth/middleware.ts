@@ -35,8 +35,13 @@ export function sessionOf(res: Response): Session | null {
 export function requireSession(res: Response): Session {
   const session = sessionOf(res);
   if (!session) {
-    if (res.locals.sessionExpired) throw new HttpError(401, 'session_expired', 'the session has expired or was ended; sign in again');
-    throw new HttpError(401, 'unauthenticated', 'sign in with your wallet first (POST /v1/auth/nonce, then /v1/auth/session)');
+    if (res.locals.sessionExpired)
+      throw new HttpError(401, 'session_expired', 'the session has expired or was ended; sign in again');
+    throw new HttpError(
+      401,
+      'unauthenticated',
+      'sign in with your wallet first (POST /v1/auth/nonce, then /v1/auth/session)',
+    );
   }
   return session;
 }
@@ -44,7 +49,8 @@ export function requireSession(res: Response): Session {
 /** The session acting for `wallet` (its own), or a 401/403. */
 export function requireWallet(res: Response, wallet: string): Session {
   const session = requireSession(res);
-  if (session.wallet !== wallet) throw new HttpError(403, 'forbidden', 'the request acts for another wallet than the one signed in');
+  if (session.wallet !== wallet)
+    throw new HttpError(403, 'forbidden', 'the request acts for another wallet than the one signed in');
   return session;
 }
 

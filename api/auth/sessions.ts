@@ -17,7 +17,10 @@ export interface PendingSignIn {
 }
 
 /** Every wallet trades; configured wallets also operate, administer (which includes operating) or audit. */
-export function rolesOf(wallet: string, roleWallets: { operator: string[]; admin: string[]; auditor: string[] }): Role[] {
+export function rolesOf(
+  wallet: string,
+  roleWallets: { operator: string[]; admin: string[]; auditor: string[] },
+): Role[] {
   const roles: Role[] = ['trader'];
   if (roleWallets.operator.includes(wallet) || roleWallets.admin.includes(wallet)) roles.push('operator');
   if (roleWallets.admin.includes(wallet)) roles.push('admin');
@@ -33,7 +36,10 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('hex
  * its bearer token, so the store never holds a usable token.
  */
 export class SessionStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   newNonce(): string {
     return randomBytes(16).toString('hex');

@@ -9,10 +9,12 @@ import { base58Key, base64Of } from '../schemas';
 import type { RouteSpec } from '../openapi';
 
 export const nonceBody = z.object({ wallet: base58Key }).strict();
-export const sessionBody = z.object({
-  nonce: z.string().regex(/^[0-9a-f]{32}$/, 'the nonce from POST /v1/auth/nonce'),
-  signature: base64Of(64, 'the wallet\'s ed25519 signature of the message'),
-}).strict();
+export const sessionBody = z
+  .object({
+    nonce: z.string().regex(/^[0-9a-f]{32}$/, 'the nonce from POST /v1/auth/nonce'),
+    signature: base64Of(64, "the wallet's ed25519 signature of the message"),
+  })
+  .strict();
 
 /**
  * Sign-In With Solana. POST /v1/auth/nonce gives the message to sign; POST /v1/auth/session exchanges the
@@ -26,7 +28,14 @@ export function createAuthRouter(deps: ApiDeps, sessions: SessionStore): Router 
     const nonce = sessions.newNonce();
     const now = Date.now();
     const expiresAt = new Date(now + 5 * 60_000).toISOString();
-    const message = signInMessage({ domain: api.siwsDomain, wallet, uri: `http://${api.siwsDomain}`, nonce, issuedAt: new Date(now).toISOString(), expirationTime: expiresAt });
+    const message = signInMessage({
+      domain: api.siwsDomain,
+      wallet,
+      uri: `http://${api.siwsDomain}`,
+      nonce,
+      issuedAt: new Date(now).toISOString(),
+      expirationTime: expiresAt,
+    });
     await sessions.savePending(nonce, { wallet, message });
     res.status(201).json({ nonce, message, expiresAt });
   });
@@ -35,7 +44,11 @@ export function createAuthRouter(deps: ApiDeps, sessions: SessionStore): Router 
     const pending = await sessions.takePending(nonce);
     if (!pending) throw new HttpError(401, 'invalid_nonce', 'unknown, used or expired nonce; ask for a new one');
     if (!verifySignIn(pending.message, Buffer.from(signature, 'base64'), pending.wallet)) {
-      throw new HttpError(401, 'invalid_signature', 'the signature is not the wallet\'s signature of the sign-in message');
+      throw new HttpError(
+        401,
+        'invalid_signature',
+        "the signature is not the wallet's signature of the sign-in message",
+      );
     }
     const expiresAt = new Date(Date.now() + api.sessionTtlSeconds * 1000).toISOString();
     const session = { wallet: pending.wallet, roles: rolesOf(pending.wallet, api.roleWallets), expiresAt };
@@ -54,8 +67,39 @@ export function createAuthRouter(deps: ApiDeps, sessions: SessionStore): Router 
 }
 
 export const authRoutes: RouteSpec[] = [
-  { method: 'post', path: '/v1/auth/nonce', summary: 'Start Sign-In With Solana: the message the wallet signs', auth: 'public', body: nonceBody, responses: { 201: 'nonce and message (valid five minutes, once)', 400: 'invalid input', 429: 'rate limited' } },
-  { method: 'post', path: '/v1/auth/session', summary: 'Exchange the signed message for a bearer token', auth: 'public', body: sessionBody, responses: { 201: 'token, wallet, roles and expiry', 400: 'invalid input', 401: 'unknown nonce or wrong signature', 429: 'rate limited' } },
-  { method: 'get', path: '/v1/auth/session', summary: 'The current session', auth: 'session', responses: { 200: 'wallet, roles and expiry', 401: 'not signed in', 429: 'rate limited' } },
-  { method: 'delete', path: '/v1/auth/session', summary: 'Sign out', auth: 'session', responses: { 204: 'ended', 401: 'not signed in', 429: 'rate limited' } },
+  {
+    method: 'post',
+    path: '/v1/auth/nonce',
+    summary: 'Start Sign-In With Solana: the message the wallet signs',
+    auth: 'public',
+    body: nonceBody,
+    responses: { 201: 'nonce and message (valid five minutes, once)', 400: 'invalid input', 429: 'rate limited' },
+  },
+  {
+    method: 'post',
+    path: '/v1/auth/session',
+    summary: 'Exchange the signed message for a bearer token',
+    auth: 'public',
+    body: sessionBody,
+    responses: {
+      201: 'token, wallet, roles and expiry',
+      400: 'invalid input',
+      401: 'unknown nonce or wrong signature',
+      429: 'rate limited',
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/auth/session',
+    summary: 'The current session',
+    auth: 'session',
+    responses: { 200: 'wallet, roles and expiry', 401: 'not signed in', 429: 'rate limited' },
+  },
+  {
+    method: 'delete',
+    path: '/v1/auth/session',
+    summary: 'Sign out',
+    auth: 'session',
+    responses: { 204: 'ended', 401: 'not signed in', 429: 'rate limited' },
+  },
 ];

@@ -8,9 +8,15 @@ import type { ApiDeps } from '../deps';
 import { requireSession } from '../auth/middleware';
 import type { RouteSpec } from '../openapi';
 
-const depositBody = z.object({
-  signedTransaction: z.string().min(1).max(2_000).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
-}).strict();
+const depositBody = z
+  .object({
+    signedTransaction: z
+      .string()
+      .min(1)
+      .max(2_000)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
+  })
+  .strict();
 
 /**
  * POST /v1/deposits (signed in as the depositing wallet): a wallet-signed deposit transaction. Checked here (400 when malformed, unsigned or
@@ -23,11 +29,29 @@ export function createDepositRouter(deps: ApiDeps): Router {
     requireSession(res);
     const { signedTransaction } = parseInput(depositBody, req.body, 'body');
     const input: DepositInput = { signedTransaction };
-    await startUserTransaction(deps, res, 'deposit', signedTransaction, { type: 'depositWorkflow', workflowId: (intent) => workflowIds.deposit(intent.signature), args: [input] });
+    await startUserTransaction(deps, res, 'deposit', signedTransaction, {
+      type: 'depositWorkflow',
+      workflowId: (intent) => workflowIds.deposit(intent.signature),
+      args: [input],
+    });
   });
   return router;
 }
 
 export const depositRoutes: RouteSpec[] = [
-  { method: 'post', path: '/v1/deposits', summary: 'Submit a wallet-signed deposit; runs depositWorkflow (deposit:<signature>)', auth: 'session', body: depositBody, responses: { 202: 'workflow started', 200: 'the same deposit was already submitted', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'signed by another wallet' } },
+  {
+    method: 'post',
+    path: '/v1/deposits',
+    summary: 'Submit a wallet-signed deposit; runs depositWorkflow (deposit:<signature>)',
+    auth: 'session',
+    body: depositBody,
+    responses: {
+      202: 'workflow started',
+      200: 'the same deposit was already submitted',
+      400: 'invalid input (the JSON error names each field)',
+      401: 'not signed in',
+      429: 'rate limited',
+      403: 'signed by another wallet',
+    },
+  },
 ];

@@ -17,16 +17,26 @@ import { positiveIntString } from '../schemas';
 import { SUB_ACCOUNTS } from './accounts';
 
 const U64 = (1n << 64n) - 1n;
-const buildBody = z.object({
-  subAccountId: z.number().int().min(0).max(SUB_ACCOUNTS - 1),
-  /** USDC base units (1e-6). */
-  amount: positiveIntString(U64),
-}).strict();
+const buildBody = z
+  .object({
+    subAccountId: z
+      .number()
+      .int()
+      .min(0)
+      .max(SUB_ACCOUNTS - 1),
+    /** USDC base units (1e-6). */
+    amount: positiveIntString(U64),
+  })
+  .strict();
 
 async function collateralMint(pool: RpcPool): Promise<PublicKey> {
   const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
   if (!info) throw new HttpError(503, 'chain_unavailable', 'the program is not initialized on this cluster');
-  return new PublicKey(perpAccountsCoder.decode<{ collateralMint: { toBase58(): string } }>('globalState', info.data).collateralMint.toBase58());
+  return new PublicKey(
+    perpAccountsCoder
+      .decode<{ collateralMint: { toBase58(): string } }>('globalState', info.data)
+      .collateralMint.toBase58(),
+  );
 }
 
 /**
@@ -50,11 +60,31 @@ export function createFundsRouter(deps: ApiDeps): Router {
     const userToken = getAssociatedTokenAddressSync(await collateralMint(pool), wallet);
     const tx = new Transaction();
     const exists = await pool.call('read the sub-account', (c) => c.getAccountInfo(user));
-    if (!exists) tx.add(await program.methods.initUser(subAccountId).accountsStrict({ authority: wallet, user, systemProgram: SystemProgram.programId }).instruction());
-    tx.add(await program.methods.deposit(new BN(amount)).accountsStrict({
-      authority: wallet, global: perpAddresses.global(), user, userToken, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-    }).instruction());
-    res.json({ transaction: await unsignedTransaction(pool, wallet, tx), account: user.toBase58(), opensSubAccount: !exists });
+    if (!exists)
+      tx.add(
+        await program.methods
+          .initUser(subAccountId)
+          .accountsStrict({ authority: wallet, user, systemProgram: SystemProgram.programId })
+          .instruction(),
+      );
+    tx.add(
+      await program.methods
+        .deposit(new BN(amount))
+        .accountsStrict({
+          authority: wallet,
+          global: perpAddresses.global(),
+          user,
+          userToken,
+          vault: perpAddresses.vault(),
+          tokenProgram: TOKEN_PROGRAM_ID,
+        })
+        .instruction(),
+    );
+    res.json({
+      transaction: await unsignedTransaction(pool, wallet, tx),
+      account: user.toBase58(),
+      opensSubAccount: !exists,
+    });
   });
 
   router.post('/v1/withdrawals/build', async (req, res) => {
@@ -67,10 +97,20 @@ export function createFundsRouter(deps: ApiDeps): Router {
     if (!info) throw new HttpError(404, 'no_sub_account', `sub-account ${subAccountId} does not exist yet`);
     const markets = await otherMarketsOf(pool, perpAccountsCoder.decode<DecodedUser>('user', info.data));
     const program = programFor(pool);
-    const tx = new Transaction().add(await program.methods.withdraw(new BN(amount)).accountsStrict({
-      authority: wallet, global: perpAddresses.global(), user, userToken: getAssociatedTokenAddressSync(await collateralMint(pool), wallet),
-      vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-    }).remainingAccounts(marketMetas(markets)).instruction());
+    const tx = new Transaction().add(
+      await program.methods
+        .withdraw(new BN(amount))
+        .accountsStrict({
+          authority: wallet,
+          global: perpAddresses.global(),
+          user,
+          userToken: getAssociatedTokenAddressSync(await collateralMint(pool), wallet),
+          vault: perpAddresses.vault(),
+          tokenProgram: TOKEN_PROGRAM_ID,
+        })
+        .remainingAccounts(marketMetas(markets))
+        .instruction(),
+    );
     res.json({ transaction: await unsignedTransaction(pool, wallet, tx), account: user.toBase58() });
   });
 
@@ -79,7 +119,11 @@ export function createFundsRouter(deps: ApiDeps): Router {
     if (deps.config.env === 'production') throw new HttpError(404, 'not_found', 'no faucet in production');
     const control = deps.config.solana.localnetControlUrl;
     const post = async (path: string, body: unknown) => {
-      const r = await fetch(`${control}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${control}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (!r.ok) throw new HttpError(502, 'faucet_failed', `the localnet refused ${path}: ${r.status}`);
       return r.json() as Promise<Record<string, string>>;
     };
@@ -92,7 +136,33 @@ export function createFundsRouter(deps: ApiDeps): Router {
 
 const E = { 400: 'invalid input', 401: 'not signed in', 429: 'rate limited', 503: 'no Solana providers' } as const;
 export const fundsRoutes: RouteSpec[] = [
-  { method: 'post', path: '/v1/deposits/build', summary: 'An unsigned deposit (opening the sub-account if needed) for the wallet to sign and POST to /v1/deposits', auth: 'session', body: buildBody, responses: { 200: 'base64 transaction', ...E } },
-  { method: 'post', path: '/v1/withdrawals/build', summary: 'An unsigned withdrawal for the wallet to sign and POST to /v1/withdrawals', auth: 'session', body: buildBody, responses: { 200: 'base64 transaction', ...E, 404: 'no such sub-account' } },
-  { method: 'post', path: '/v1/dev/faucet', summary: 'Local development only: 2 SOL and 10,000 test USDC for the signed-in wallet', auth: 'session', responses: { 200: 'funded', 401: 'not signed in', 404: 'production', 429: 'rate limited', 502: 'the localnet refused' } },
+  {
+    method: 'post',
+    path: '/v1/deposits/build',
+    summary: 'An unsigned deposit (opening the sub-account if needed) for the wallet to sign and POST to /v1/deposits',
+    auth: 'session',
+    body: buildBody,
+    responses: { 200: 'base64 transaction', ...E },
+  },
+  {
+    method: 'post',
+    path: '/v1/withdrawals/build',
+    summary: 'An unsigned withdrawal for the wallet to sign and POST to /v1/withdrawals',
+    auth: 'session',
+    body: buildBody,
+    responses: { 200: 'base64 transaction', ...E, 404: 'no such sub-account' },
+  },
+  {
+    method: 'post',
+    path: '/v1/dev/faucet',
+    summary: 'Local development only: 2 SOL and 10,000 test USDC for the signed-in wallet',
+    auth: 'session',
+    responses: {
+      200: 'funded',
+      401: 'not signed in',
+      404: 'production',
+      429: 'rate limited',
+      502: 'the localnet refused',
+    },
+  },
 ];

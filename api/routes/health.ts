@@ -28,7 +28,9 @@ export function createHealthRouter(deps: ApiDeps): Router {
     },
     worker: async () => {
       const { taskQueue, liquidationTaskQueue } = deps.config.temporal;
-      const [main, liquidations] = await Promise.all([taskQueue, liquidationTaskQueue].map((name) => pollersOf(deps, name)));
+      const [main, liquidations] = await Promise.all(
+        [taskQueue, liquidationTaskQueue].map((name) => pollersOf(deps, name)),
+      );
       if (!main) throw new Error(`no worker polls task queue ${taskQueue}`);
       // Liquidations run on their own queue (the risk monitor's worker and the main worker's second one).
       return `${main} poller(s) on ${taskQueue}, ${liquidations} on ${liquidationTaskQueue}`;
@@ -83,5 +85,11 @@ async function runCheck(check: () => Promise<string | undefined>): Promise<Check
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
 export const healthRoutes: RouteSpec[] = [
-  { method: 'get', path: '/health', summary: 'Every dependency\'s state', auth: 'public', responses: { 200: 'all up', 503: 'degraded (names what is down)' } },
+  {
+    method: 'get',
+    path: '/health',
+    summary: "Every dependency's state",
+    auth: 'public',
+    responses: { 200: 'all up', 503: 'degraded (names what is down)' },
+  },
 ];

@@ -12,13 +12,17 @@ import type { RouteSpec } from '../openapi';
 
 export const CANDLE_INTERVALS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3_600, '4h': 14_400, '1d': 86_400 } as const;
 
-const symbolParams = z.object({ symbol: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) }).strict();
-const candleQuery = z.object({
-  interval: z.enum(Object.keys(CANDLE_INTERVALS) as [keyof typeof CANDLE_INTERVALS]).default('1m'),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
-  limit: z.coerce.number().int().min(1).max(1_000).default(300),
-}).strict();
+const symbolParams = z
+  .object({ symbol: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) })
+  .strict();
+const candleQuery = z
+  .object({
+    interval: z.enum(Object.keys(CANDLE_INTERVALS) as [keyof typeof CANDLE_INTERVALS]).default('1m'),
+    from: z.iso.datetime().optional(),
+    to: z.iso.datetime().optional(),
+    limit: z.coerce.number().int().min(1).max(1_000).default(300),
+  })
+  .strict();
 
 const marketOf = (symbol: string): MarketParams => DEFAULT_MARKETS.find((m) => m.symbol === symbol)!;
 
@@ -41,32 +45,63 @@ export function createMarketRouter(deps: ApiDeps): Router {
 
   router.get('/v1/markets', async (_req, res) => {
     const dayAgo = new Date(Date.now() - 86_400_000);
-    const markets = await Promise.all(DEFAULT_MARKETS.map(async (m) => {
-      const [last, [open], [funding], chain] = await Promise.all([
-        latestPrice(deps, m.symbol),
-        db.select({ price: oraclePrices.price }).from(oraclePrices).where(and(eq(oraclePrices.marketIndex, m.marketIndex), gte(oraclePrices.publishedAt, dayAgo))).orderBy(oraclePrices.publishedAt).limit(1),
-        db.select().from(fundingRates).where(eq(fundingRates.marketIndex, m.marketIndex)).orderBy(desc(fundingRates.epoch)).limit(1),
-        deps.rpcPool ? fetchMarket(deps.rpcPool, m.marketIndex).catch(() => null) : Promise.resolve(null),
-      ]);
-      const change24hBps = last && open && open.price > 0n ? (((BigInt(last.price) - open.price) * 10_000n) / open.price).toString() : null;
-      return {
-        marketIndex: m.marketIndex, symbol: m.symbol,
-        price: last?.price ?? null, priceAt: last?.at ?? null, change24hBps,
-        fundingRate: funding ? funding.rate.toString() : null, fundingEpoch: funding ? funding.epoch.toString() : null,
-        longOpenInterest: chain ? chain.longOpenInterest.toString() : null, shortOpenInterest: chain ? chain.shortOpenInterest.toString() : null,
-        paused: chain ? chain.paused : null,
-        params: {
-          initialMarginBps: m.initialMarginBps.toString(), maintenanceMarginBps: m.maintenanceMarginBps.toString(), imfBpsPerSqrtUnit: m.imfBpsPerSqrtUnit.toString(),
-          takerFeeBps: m.takerFeeBps.toString(), liquidationFeeBps: m.liquidationFeeBps.toString(), skewScaleBase: m.skewScaleBase.toString(),
-          maxOpenInterestBase: m.maxOpenInterestBase.toString(), fundingRateCap: m.fundingRateCap.toString(),
-        },
-      };
-    }));
+    const markets = await Promise.all(
+      DEFAULT_MARKETS.map(async (m) => {
+        const [last, [open], [funding], chain] = await Promise.all([
+          latestPrice(deps, m.symbol),
+          db
+            .select({ price: oraclePrices.price })
+            .from(oraclePrices)
+            .where(and(eq(oraclePrices.marketIndex, m.marketIndex), gte(oraclePrices.publishedAt, dayAgo)))
+            .orderBy(oraclePrices.publishedAt)
+            .limit(1),
+          db
+            .select()
+            .from(fundingRates)
+            .where(eq(fundingRates.marketIndex, m.marketIndex))
+            .orderBy(desc(fundingRates.epoch))
+            .limit(1),
+          deps.rpcPool ? fetchMarket(deps.rpcPool, m.marketIndex).catch(() => null) : Promise.resolve(null),
+        ]);
+        const change24hBps =
+          last && open && open.price > 0n
+            ? (((BigInt(last.price) - open.price) * 10_000n) / open.price).toString()
+            : null;
+        return {
+          marketIndex: m.marketIndex,
+          symbol: m.symbol,
+          price: last?.price ?? null,
+          priceAt: last?.at ?? null,
+          change24hBps,
+          fundingRate: funding ? funding.rate.toString() : null,
+          fundingEpoch: funding ? funding.epoch.toString() : null,
+          longOpenInterest: chain ? chain.longOpenInterest.toString() : null,
+          shortOpenInterest: chain ? chain.shortOpenInterest.toString() : null,
+          paused: chain ? chain.paused : null,
+          params: {
+            initialMarginBps: m.initialMarginBps.toString(),
+            maintenanceMarginBps: m.maintenanceMarginBps.toString(),
+            imfBpsPerSqrtUnit: m.imfBpsPerSqrtUnit.toString(),
+            takerFeeBps: m.takerFeeBps.toString(),
+            liquidationFeeBps: m.liquidationFeeBps.toString(),
+            skewScaleBase: m.skewScaleBase.toString(),
+            maxOpenInterestBase: m.maxOpenInterestBase.toString(),
+            fundingRateCap: m.fundingRateCap.toString(),
+          },
+        };
+      }),
+    );
     res.json({ markets });
   });
 
   router.get('/v1/prices', async (_req, res) => {
-    const prices = await Promise.all(DEFAULT_MARKETS.map(async (m) => ({ marketIndex: m.marketIndex, symbol: m.symbol, ...(await latestPrice(deps, m.symbol)) })));
+    const prices = await Promise.all(
+      DEFAULT_MARKETS.map(async (m) => ({
+        marketIndex: m.marketIndex,
+        symbol: m.symbol,
+        ...(await latestPrice(deps, m.symbol)),
+      })),
+    );
     res.json({ prices });
   });
 
@@ -79,26 +114,66 @@ export function createMarketRouter(deps: ApiDeps): Router {
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`');
     // The interval inline (an integer from the fixed table above), so select and group by are one expression.
     const bucket = sql<Date>`date_bin(${sql.raw(`'${seconds} seconds'`)}::interval, ${oraclePrices.publishedAt}, timestamptz '2000-01-01')`;
-    const rows = await db.select({
-      start: bucket,
-      open: sql<string>`(array_agg(${oraclePrices.price} order by ${oraclePrices.publishedAt}))[1]`,
-      high: sql<string>`max(${oraclePrices.price})`,
-      low: sql<string>`min(${oraclePrices.price})`,
-      close: sql<string>`(array_agg(${oraclePrices.price} order by ${oraclePrices.publishedAt} desc))[1]`,
-      ticks: sql<number>`count(*)::int`,
-    }).from(oraclePrices)
-      .where(and(eq(oraclePrices.marketIndex, marketOf(symbol).marketIndex), gte(oraclePrices.publishedAt, from), lte(oraclePrices.publishedAt, to)))
-      .groupBy(bucket).orderBy(desc(bucket)).limit(q.limit);
+    const rows = await db
+      .select({
+        start: bucket,
+        open: sql<string>`(array_agg(${oraclePrices.price} order by ${oraclePrices.publishedAt}))[1]`,
+        high: sql<string>`max(${oraclePrices.price})`,
+        low: sql<string>`min(${oraclePrices.price})`,
+        close: sql<string>`(array_agg(${oraclePrices.price} order by ${oraclePrices.publishedAt} desc))[1]`,
+        ticks: sql<number>`count(*)::int`,
+      })
+      .from(oraclePrices)
+      .where(
+        and(
+          eq(oraclePrices.marketIndex, marketOf(symbol).marketIndex),
+          gte(oraclePrices.publishedAt, from),
+          lte(oraclePrices.publishedAt, to),
+        ),
+      )
+      .groupBy(bucket)
+      .orderBy(desc(bucket))
+      .limit(q.limit);
     res.json({
-      symbol, interval: q.interval,
-      candles: rows.reverse().map((r) => ({ start: new Date(r.start).toISOString(), open: String(r.open), high: String(r.high), low: String(r.low), close: String(r.close), ticks: r.ticks })),
+      symbol,
+      interval: q.interval,
+      candles: rows
+        .reverse()
+        .map((r) => ({
+          start: new Date(r.start).toISOString(),
+          open: String(r.open),
+          high: String(r.high),
+          low: String(r.low),
+          close: String(r.close),
+          ticks: r.ticks,
+        })),
     });
   });
   return router;
 }
 
 export const marketRoutes: RouteSpec[] = [
-  { method: 'get', path: '/v1/markets', summary: 'The markets board: price, 24h change, last funding rate, open interest, parameters', auth: 'public', responses: { 200: 'every listed market', 429: 'rate limited' } },
-  { method: 'get', path: '/v1/prices', summary: 'The latest oracle price of each market', auth: 'public', responses: { 200: 'prices (PRICE_PRECISION strings)', 429: 'rate limited' } },
-  { method: 'get', path: '/v1/markets/:symbol/candles', summary: 'OHLC candles from the recorded oracle prices', auth: 'public', params: symbolParams, query: candleQuery, responses: { 200: 'candles, oldest first', 400: 'invalid input', 429: 'rate limited' } },
+  {
+    method: 'get',
+    path: '/v1/markets',
+    summary: 'The markets board: price, 24h change, last funding rate, open interest, parameters',
+    auth: 'public',
+    responses: { 200: 'every listed market', 429: 'rate limited' },
+  },
+  {
+    method: 'get',
+    path: '/v1/prices',
+    summary: 'The latest oracle price of each market',
+    auth: 'public',
+    responses: { 200: 'prices (PRICE_PRECISION strings)', 429: 'rate limited' },
+  },
+  {
+    method: 'get',
+    path: '/v1/markets/:symbol/candles',
+    summary: 'OHLC candles from the recorded oracle prices',
+    auth: 'public',
+    params: symbolParams,
+    query: candleQuery,
+    responses: { 200: 'candles, oldest first', 400: 'invalid input', 429: 'rate limited' },
+  },
 ];

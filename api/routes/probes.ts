@@ -8,9 +8,11 @@ import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 import type { RouteSpec } from '../openapi';
 
-const probeBody = z.object({
-  probeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
-}).strict();
+const probeBody = z
+  .object({
+    probeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, "_" or "-"'),
+  })
+  .strict();
 
 /**
  * POST /v1/probes starts the platform self-test workflow. The probe ID is the business key: repeating
@@ -36,5 +38,12 @@ export function createProbeRouter(deps: ApiDeps): Router {
 }
 
 export const probeRoutes: RouteSpec[] = [
-  { method: 'post', path: '/v1/probes', summary: 'Start a platform probe workflow (checks Postgres and Redis from a worker)', auth: 'public', body: probeBody, responses: { 202: 'workflow started', 200: 'already started', 400: 'invalid input', 429: 'rate limited' } },
+  {
+    method: 'post',
+    path: '/v1/probes',
+    summary: 'Start a platform probe workflow (checks Postgres and Redis from a worker)',
+    auth: 'public',
+    body: probeBody,
+    responses: { 202: 'workflow started', 200: 'already started', 400: 'invalid input', 429: 'rate limited' },
+  },
 ];

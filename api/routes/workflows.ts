@@ -20,15 +20,25 @@ export function createWorkflowRouter(deps: ApiDeps): Router {
       const description = await handle.describe();
       const operator = session.roles.includes('operator');
       // A liquidation batch acts for many accounts (QdAccounts): a trader sees it with its own accounts' steps only.
-      const own = new Set((description.typedSearchAttributes.get(QdAccounts) ?? []).filter((a) => ownsSubAccount(session.wallet, a)));
-      if (!operator && !ownsSubAccount(session.wallet, description.typedSearchAttributes.get(QdAccount)) && own.size === 0) {
+      const own = new Set(
+        (description.typedSearchAttributes.get(QdAccounts) ?? []).filter((a) => ownsSubAccount(session.wallet, a)),
+      );
+      if (
+        !operator &&
+        !ownsSubAccount(session.wallet, description.typedSearchAttributes.get(QdAccount)) &&
+        own.size === 0
+      ) {
         throw new HttpError(403, 'forbidden', 'the workflow acts for another wallet');
       }
       const progress = await handle.query(getProgressQuery);
-      const visible = operator || own.size === 0 ? progress : { ...progress, steps: progress.steps.filter((s) => own.has(s.step.split(' ').at(-1)!)) };
+      const visible =
+        operator || own.size === 0
+          ? progress
+          : { ...progress, steps: progress.steps.filter((s) => own.has(s.step.split(' ').at(-1)!)) };
       res.json({ workflowId, runId: description.runId, temporalStatus: description.status.name, progress: visible });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'workflow_not_found', `no workflow ${workflowId}`);
+      if (err instanceof WorkflowNotFoundError)
+        throw new HttpError(404, 'workflow_not_found', `no workflow ${workflowId}`);
       throw err;
     }
   });
@@ -36,5 +46,19 @@ export function createWorkflowRouter(deps: ApiDeps): Router {
 }
 
 export const workflowRoutes: RouteSpec[] = [
-  { method: 'get', path: '/v1/workflows/:workflowId', summary: 'A workflow\'s status and steps (own workflows; operators see all)', auth: 'session', params, responses: { 200: 'status and progress', 400: 'invalid input (the JSON error names each field)', 401: 'not signed in', 429: 'rate limited', 403: 'another wallet\'s workflow', 404: 'no such workflow' } },
+  {
+    method: 'get',
+    path: '/v1/workflows/:workflowId',
+    summary: "A workflow's status and steps (own workflows; operators see all)",
+    auth: 'session',
+    params,
+    responses: {
+      200: 'status and progress',
+      400: 'invalid input (the JSON error names each field)',
+      401: 'not signed in',
+      429: 'rate limited',
+      403: "another wallet's workflow",
+      404: 'no such workflow',
+    },
+  },
 ];

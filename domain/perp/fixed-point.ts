@@ -38,14 +38,14 @@ export const sign = (x: bigint): bigint => (x > 0n ? 1n : x < 0n ? -1n : 0n);
 export function divFloor(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new RangeError('division by zero');
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /** Division rounding toward positive infinity. */
 export function divCeil(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new RangeError('division by zero');
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) === (b < 0n)) ? q + 1n : q;
+  return a % b !== 0n && a < 0n === b < 0n ? q + 1n : q;
 }
 
 export const mulDivFloor = (a: bigint, b: bigint, d: bigint): bigint => divFloor(checked(a * b, 'mulDivFloor'), d);

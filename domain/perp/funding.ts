@@ -1,4 +1,12 @@
-import { BASE_PRECISION, clamp, divCeil, divFloor, FUNDING_INDEX_PRECISION, FUNDING_RATE_PRECISION, mulDivCeil } from './fixed-point';
+import {
+  BASE_PRECISION,
+  clamp,
+  divCeil,
+  divFloor,
+  FUNDING_INDEX_PRECISION,
+  FUNDING_RATE_PRECISION,
+  mulDivCeil,
+} from './fixed-point';
 
 /** Funding periods per day: the premium is a daily figure paid hourly (Drift's funding period). */
 export const FUNDING_PERIODS_PER_DAY = 24n;
@@ -30,7 +38,11 @@ export const fundingOwed = (base: bigint, lastIndex: bigint, currentIndex: bigin
  * Index change that spreads a socialized loss over the open interest of the side that absorbs it:
  * charged to longs (index up) or to shorts (index down), rounded up so the absorbed total covers it.
  */
-export function socializedLossIndexDelta(loss: bigint, payingOpenInterest: bigint, payingSide: 'long' | 'short'): bigint {
+export function socializedLossIndexDelta(
+  loss: bigint,
+  payingOpenInterest: bigint,
+  payingSide: 'long' | 'short',
+): bigint {
   if (loss <= 0n || payingOpenInterest <= 0n) return 0n;
   const perUnit = divCeil(loss * INDEX_TO_QUOTE, payingOpenInterest);
   return payingSide === 'long' ? perUnit : -perUnit;

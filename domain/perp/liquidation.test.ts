@@ -7,7 +7,19 @@ import type { Account } from './margin';
 const sol = DEFAULT_MARKETS[0]!;
 const long = (collateral: bigint, price: bigint): Account => ({
   collateral,
-  positions: [{ position: { marketIndex: 0, base: 10n * BASE_PRECISION, quoteEntry: 1_500n * QUOTE_PRECISION, lastFundingIndex: 0n }, params: sol, price, fundingIndex: 0n }],
+  positions: [
+    {
+      position: {
+        marketIndex: 0,
+        base: 10n * BASE_PRECISION,
+        quoteEntry: 1_500n * QUOTE_PRECISION,
+        lastFundingIndex: 0n,
+      },
+      params: sol,
+      price,
+      fundingIndex: 0n,
+    },
+  ],
 });
 
 describe('liquidationSize', () => {

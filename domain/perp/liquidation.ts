@@ -1,5 +1,12 @@
 import { abs, BASE_TO_QUOTE, BPS_PRECISION, divCeil, max, min, mulDivCeil, notionalCeil } from './fixed-point';
-import { equity, isBelowMaintenance, maintenanceMarginRatioBps, marginRequirement, positionRequirement, type Account } from './margin';
+import {
+  equity,
+  isBelowMaintenance,
+  maintenanceMarginRatioBps,
+  marginRequirement,
+  positionRequirement,
+  type Account,
+} from './margin';
 
 /**
  * Base amount (positive) of position `index` to close at `price` in one liquidation step: just enough

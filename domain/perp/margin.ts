@@ -1,5 +1,15 @@
 import {
-  abs, BASE_PRECISION, BASE_TO_QUOTE, BPS_PRECISION, divCeil, divFloor, isqrt, max, mulDivCeil, notionalCeil, quoteValueFloor,
+  abs,
+  BASE_PRECISION,
+  BASE_TO_QUOTE,
+  BPS_PRECISION,
+  divCeil,
+  divFloor,
+  isqrt,
+  max,
+  mulDivCeil,
+  notionalCeil,
+  quoteValueFloor,
 } from './fixed-point';
 import type { MarketParams } from './market';
 import { fundingOwed } from './funding';
@@ -38,7 +48,10 @@ export type MarginKind = 'initial' | 'maintenance';
 
 /** Requirement of one position, rounded up. */
 export function positionRequirement(p: PricedPosition, kind: MarginKind): bigint {
-  const ratio = kind === 'initial' ? initialMarginRatioBps(p.params, p.position.base) : maintenanceMarginRatioBps(p.params, p.position.base);
+  const ratio =
+    kind === 'initial'
+      ? initialMarginRatioBps(p.params, p.position.base)
+      : maintenanceMarginRatioBps(p.params, p.position.base);
   return mulDivCeil(notionalCeil(p.position.base, p.price), ratio, BPS_PRECISION);
 }
 
@@ -48,7 +61,10 @@ export const marginRequirement = (account: Account, kind: MarginKind): bigint =>
 /** Equity: collateral plus unrealized PnL minus funding owed but not yet settled. */
 export const equity = (account: Account): bigint =>
   account.positions.reduce(
-    (sum, p) => sum + unrealizedPnl(p.position, p.price) - fundingOwed(p.position.base, p.position.lastFundingIndex, p.fundingIndex),
+    (sum, p) =>
+      sum +
+      unrealizedPnl(p.position, p.price) -
+      fundingOwed(p.position.base, p.position.lastFundingIndex, p.fundingIndex),
     account.collateral,
   );
 
@@ -58,7 +74,8 @@ export function freeCollateral(account: Account): bigint {
   return free > 0n ? free : 0n;
 }
 
-export const isBelowMaintenance = (account: Account): boolean => equity(account) < marginRequirement(account, 'maintenance');
+export const isBelowMaintenance = (account: Account): boolean =>
+  equity(account) < marginRequirement(account, 'maintenance');
 
 /** Leverage in bps (10_000 = 1x): total notional over equity; null when equity is not positive. */
 export function leverageBps(account: Account): bigint | null {
@@ -95,7 +112,13 @@ export function liquidationPrice(account: Account, index: number): bigint | null
  * filled at `price` (also used as its mark) while the account still meets its initial requirement after
  * the taker fee. Binary search over multiples of `stepBase`, so both implementations agree exactly.
  */
-export function maxOrderSize(account: Account, index: number, direction: 1n | -1n, price: bigint, stepBase: bigint): bigint {
+export function maxOrderSize(
+  account: Account,
+  index: number,
+  direction: 1n | -1n,
+  price: bigint,
+  stepBase: bigint,
+): bigint {
   const target = account.positions[index];
   if (!target) throw new RangeError(`no position at index ${index}`);
   const fits = (size: bigint): boolean => {

@@ -40,20 +40,37 @@ export interface MarketState {
 }
 
 /** The index a position of `base` settles against: its side's. */
-export const fundingIndexFor = (market: Pick<MarketState, 'cumulativeFundingIndexLong' | 'cumulativeFundingIndexShort'>, base: bigint): bigint =>
-  base < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong;
+export const fundingIndexFor = (
+  market: Pick<MarketState, 'cumulativeFundingIndexLong' | 'cumulativeFundingIndexShort'>,
+  base: bigint,
+): bigint => (base < 0n ? market.cumulativeFundingIndexShort : market.cumulativeFundingIndexLong);
 
 interface MarketsFile {
-  markets: { marketIndex: number; symbol: string; initialPriceE6: string; imfBpsPerSqrtUnit: string; skewScaleBase: string; maxOpenInterestBase: string }[];
+  markets: {
+    marketIndex: number;
+    symbol: string;
+    initialPriceE6: string;
+    imfBpsPerSqrtUnit: string;
+    skewScaleBase: string;
+    maxOpenInterestBase: string;
+  }[];
   majors: Record<string, string>;
 }
 
 const file = marketsFile as MarketsFile;
 const majors = Object.fromEntries(Object.entries(file.majors).map(([k, v]) => [k, BigInt(v)])) as Pick<
   MarketParams,
-  | 'initialMarginBps' | 'maintenanceMarginBps' | 'takerFeeBps' | 'makerRebateBps' | 'liquidationFeeBps'
-  | 'maxLiquidationFractionBps' | 'liquidationBufferBps' | 'fundingRateCap' | 'oracleMaxStaleSlots'
-  | 'oracleMaxConfidenceBps' | 'oracleMaxTwapDeviationBps'
+  | 'initialMarginBps'
+  | 'maintenanceMarginBps'
+  | 'takerFeeBps'
+  | 'makerRebateBps'
+  | 'liquidationFeeBps'
+  | 'maxLiquidationFractionBps'
+  | 'liquidationBufferBps'
+  | 'fundingRateCap'
+  | 'oracleMaxStaleSlots'
+  | 'oracleMaxConfidenceBps'
+  | 'oracleMaxTwapDeviationBps'
 >;
 
 /** The listed markets (domain/perp/markets.json, shared with the localnet's bootstrap). */
@@ -67,4 +84,6 @@ export const DEFAULT_MARKETS: readonly MarketParams[] = file.markets.map((m) => 
 }));
 
 /** Price each market starts at on a fresh localnet, PRICE_PRECISION. */
-export const INITIAL_PRICES: ReadonlyMap<number, bigint> = new Map(file.markets.map((m) => [m.marketIndex, BigInt(m.initialPriceE6)]));
+export const INITIAL_PRICES: ReadonlyMap<number, bigint> = new Map(
+  file.markets.map((m) => [m.marketIndex, BigInt(m.initialPriceE6)]),
+);

@@ -13,11 +13,18 @@ export type OracleVerdict = 'ok' | 'stale' | 'low-confidence' | 'non-positive' |
  * Guards before any risk-increasing action: a price older than N slots, a confidence interval wider than
  * a share of the price, or a price far from its TWAP (which pauses the market) are all refused.
  */
-export function checkOracle(params: MarketParams, reading: OracleReading, currentSlot: bigint, twap: bigint): OracleVerdict {
+export function checkOracle(
+  params: MarketParams,
+  reading: OracleReading,
+  currentSlot: bigint,
+  twap: bigint,
+): OracleVerdict {
   if (reading.price <= 0n) return 'non-positive';
-  if (currentSlot > reading.publishSlot && currentSlot - reading.publishSlot > params.oracleMaxStaleSlots) return 'stale';
+  if (currentSlot > reading.publishSlot && currentSlot - reading.publishSlot > params.oracleMaxStaleSlots)
+    return 'stale';
   if (reading.confidence * BPS_PRECISION > reading.price * params.oracleMaxConfidenceBps) return 'low-confidence';
-  if (twap > 0n && abs(reading.price - twap) * BPS_PRECISION > twap * params.oracleMaxTwapDeviationBps) return 'twap-deviation';
+  if (twap > 0n && abs(reading.price - twap) * BPS_PRECISION > twap * params.oracleMaxTwapDeviationBps)
+    return 'twap-deviation';
   return 'ok';
 }
 

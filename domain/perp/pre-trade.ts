@@ -1,7 +1,15 @@
 import { equity, marginRequirement, type Account } from './margin';
 import type { MarketParams } from './market';
 import type { OracleReading } from './oracle';
-import { applyFill, emptyPosition, planFill, poolPayout, type FillMarket, type FillPlan, type FillRefusal } from './trading';
+import {
+  applyFill,
+  emptyPosition,
+  planFill,
+  poolPayout,
+  type FillMarket,
+  type FillPlan,
+  type FillRefusal,
+} from './trading';
 
 /** No limit on the price: a resting order's placement (its limit applies when it triggers), a preview without one. */
 const NO_LIMIT_BUY = (1n << 63n) - 1n;
@@ -40,17 +48,37 @@ export function preTrade(input: PreTradeInput): PreTradeVerdict {
   const index = input.account.positions.findIndex((p) => p.position.marketIndex === input.marketIndex);
   const held = index >= 0 ? input.account.positions[index]! : null;
   const limit = order.limitPrice ?? (order.baseAmount > 0n ? NO_LIMIT_BUY : 0n);
-  const planned = planFill(params, input.market, input.oracle, input.slot, held?.position.base ?? 0n, order.baseAmount, limit, order.reduceOnly);
+  const planned = planFill(
+    params,
+    input.market,
+    input.oracle,
+    input.slot,
+    held?.position.base ?? 0n,
+    order.baseAmount,
+    limit,
+    order.reduceOnly,
+  );
   if (!planned.ok) return planned;
   const { plan } = planned;
-  const target = held ?? { position: emptyPosition(input.marketIndex, input.fundingIndex), params, price: input.oracle.price, fundingIndex: input.fundingIndex };
+  const target = held ?? {
+    position: emptyPosition(input.marketIndex, input.fundingIndex),
+    params,
+    price: input.oracle.price,
+    fundingIndex: input.fundingIndex,
+  };
   const filled = applyFill(target.position, plan.delta, plan.price);
   const others = input.account.positions.filter((_, i) => i !== index);
-  const credited = input.pnlPool ? poolPayout(input.pnlPool.unsettled + filled.realizedPnl, input.pnlPool.balance).paid : filled.realizedPnl;
+  const credited = input.pnlPool
+    ? poolPayout(input.pnlPool.unsettled + filled.realizedPnl, input.pnlPool.balance).paid
+    : filled.realizedPnl;
   const after: Account = {
     collateral: input.account.collateral + credited - plan.fee,
-    positions: filled.position.base === 0n ? others : [...others, { ...target, position: filled.position, price: input.oracle.price }],
+    positions:
+      filled.position.base === 0n
+        ? others
+        : [...others, { ...target, position: filled.position, price: input.oracle.price }],
   };
-  if (plan.riskIncreasing && equity(after) < marginRequirement(after, 'initial')) return { ok: false, refusal: 'InsufficientCollateral', plan, after };
+  if (plan.riskIncreasing && equity(after) < marginRequirement(after, 'initial'))
+    return { ok: false, refusal: 'InsufficientCollateral', plan, after };
   return { ok: true, plan, after };
 }

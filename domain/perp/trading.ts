@@ -1,5 +1,15 @@
 import {
-  abs, BPS_PRECISION, checked, divCeil, divFloor, mulDivCeil, mulDivFloor, notionalCeil, quoteValueCeil, quoteValueFloor, sign,
+  abs,
+  BPS_PRECISION,
+  checked,
+  divCeil,
+  divFloor,
+  mulDivCeil,
+  mulDivFloor,
+  notionalCeil,
+  quoteValueCeil,
+  quoteValueFloor,
+  sign,
 } from './fixed-point';
 import type { MarketParams, MarketState } from './market';
 import { checkOracle, type OracleReading, type OracleVerdict } from './oracle';
@@ -12,8 +22,12 @@ export interface Position {
   lastFundingIndex: bigint;
 }
 
-export const emptyPosition = (marketIndex: number, fundingIndex: bigint): Position =>
-  ({ marketIndex, base: 0n, quoteEntry: 0n, lastFundingIndex: fundingIndex });
+export const emptyPosition = (marketIndex: number, fundingIndex: bigint): Position => ({
+  marketIndex,
+  base: 0n,
+  quoteEntry: 0n,
+  lastFundingIndex: fundingIndex,
+});
 
 export const skewOf = (market: MarketState): bigint => market.longOpenInterest - market.shortOpenInterest;
 
@@ -88,11 +102,20 @@ export const unrealizedPnl = (position: Position, price: bigint): bigint =>
 
 /** Why the program refuses a fill before margin (the program's error names). */
 export type FillRefusal =
-  | 'ReduceOnlyViolated' | 'MarketPaused' | 'OracleStale' | 'OracleLowConfidence' | 'OracleNonPositive' | 'OracleTwapDeviation'
-  | 'SlippageExceeded' | 'MaxOpenInterest';
+  | 'ReduceOnlyViolated'
+  | 'MarketPaused'
+  | 'OracleStale'
+  | 'OracleLowConfidence'
+  | 'OracleNonPositive'
+  | 'OracleTwapDeviation'
+  | 'SlippageExceeded'
+  | 'MaxOpenInterest';
 
 const ORACLE_REFUSALS: Record<Exclude<OracleVerdict, 'ok'>, FillRefusal> = {
-  stale: 'OracleStale', 'low-confidence': 'OracleLowConfidence', 'non-positive': 'OracleNonPositive', 'twap-deviation': 'OracleTwapDeviation',
+  stale: 'OracleStale',
+  'low-confidence': 'OracleLowConfidence',
+  'non-positive': 'OracleNonPositive',
+  'twap-deviation': 'OracleTwapDeviation',
 };
 
 /** The market as a fill sees it: open interest, its cap, and the oracle TWAP before this fill moves it. */
@@ -122,8 +145,14 @@ export interface FillPlan {
  * after the fill is checked on the whole account (margin.ts).
  */
 export function planFill(
-  params: MarketParams, market: FillMarket, oracle: OracleReading, slot: bigint,
-  positionBase: bigint, orderBase: bigint, limitPrice: bigint, reduceOnly: boolean,
+  params: MarketParams,
+  market: FillMarket,
+  oracle: OracleReading,
+  slot: bigint,
+  positionBase: bigint,
+  orderBase: bigint,
+  limitPrice: bigint,
+  reduceOnly: boolean,
 ): { ok: true; plan: FillPlan } | { ok: false; refusal: FillRefusal } {
   const before = positionBase;
   let delta = orderBase;
@@ -135,8 +164,14 @@ export function planFill(
   const riskIncreasing = abs(after) > abs(before) || sign(after) * sign(before) < 0n;
   if (market.paused && riskIncreasing) return { ok: false, refusal: 'MarketPaused' };
   const verdict = checkOracle(params, oracle, slot, market.oracleTwap);
-  if (verdict !== 'ok' && !(verdict === 'twap-deviation' && !riskIncreasing)) return { ok: false, refusal: ORACLE_REFUSALS[verdict] };
-  const price = fillPrice(oracle.price, market.longOpenInterest - market.shortOpenInterest, delta, params.skewScaleBase);
+  if (verdict !== 'ok' && !(verdict === 'twap-deviation' && !riskIncreasing))
+    return { ok: false, refusal: ORACLE_REFUSALS[verdict] };
+  const price = fillPrice(
+    oracle.price,
+    market.longOpenInterest - market.shortOpenInterest,
+    delta,
+    params.skewScaleBase,
+  );
   if (delta > 0n ? price > limitPrice : price < limitPrice) return { ok: false, refusal: 'SlippageExceeded' };
   const fee = takerFee(params, delta, price);
   if (riskIncreasing) {

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 // Amounts are integers in the domain's named precisions (BASE 1e9, PRICE 1e6, QUOTE 1e6): int8 read
 // as bigint; funding indexes exceed int8 and are numeric(39,0), read as strings and parsed to bigint.
@@ -12,12 +24,18 @@ export const wallets = pgTable('wallets', {
 });
 
 /** A trading sub-account: the program's User PDA for (wallet, sub-account id). */
-export const accounts = pgTable('accounts', {
-  address: text('address').primaryKey(),
-  wallet: text('wallet').notNull().references(() => wallets.address),
-  subAccountId: integer('sub_account_id').notNull(),
-  createdAt: at('created_at').notNull(),
-}, (t) => [uniqueIndex('accounts_wallet_sub_idx').on(t.wallet, t.subAccountId)]);
+export const accounts = pgTable(
+  'accounts',
+  {
+    address: text('address').primaryKey(),
+    wallet: text('wallet')
+      .notNull()
+      .references(() => wallets.address),
+    subAccountId: integer('sub_account_id').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('accounts_wallet_sub_idx').on(t.wallet, t.subAccountId)],
+);
 
 export const markets = pgTable('markets', {
   marketIndex: integer('market_index').primaryKey(),
@@ -28,108 +46,154 @@ export const markets = pgTable('markets', {
   updatedAt: at('updated_at').notNull(),
 });
 
-export const orders = pgTable('orders', {
-  id: text('id').primaryKey(), // business key order:<account>:<clientOrderId>
-  account: text('account').notNull().references(() => accounts.address),
-  wallet: text('wallet').notNull(),
-  marketIndex: integer('market_index').notNull(),
-  clientOrderId: text('client_order_id').notNull(),
-  kind: text('kind').notNull(), // market | limit | stop | take_profit | stop_loss
-  baseAmount: amount('base_amount').notNull(), // signed: > 0 buy
-  limitPrice: amount('limit_price'),
-  triggerPrice: amount('trigger_price'),
-  reduceOnly: boolean('reduce_only').notNull(),
-  nonce: amount('nonce').notNull(),
-  status: text('status').notNull(), // open (waiting for its trigger) | filled | cancelled | expired | rejected | failed
-  /** Why the program refused the fill (its error name, e.g. SlippageExceeded), when status is rejected. */
-  reason: text('reason'),
-  createdAt: at('created_at').notNull(),
-  updatedAt: at('updated_at').notNull(),
-  /**
-   * When the row last changed, by the database's clock (each write sets clock_timestamp()): the risk
-   * monitor's trigger index follows the rows changed since its last read.
-   */
-  changedAt: at('changed_at').notNull().default(sql`clock_timestamp()`),
-}, (t) => [
-  index('orders_account_status_idx').on(t.account, t.status),
-  index('orders_changed_idx').on(t.changedAt),
-  index('orders_open_idx').on(t.marketIndex).where(sql`${t.status} = 'open'`),
-]);
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(), // business key order:<account>:<clientOrderId>
+    account: text('account')
+      .notNull()
+      .references(() => accounts.address),
+    wallet: text('wallet').notNull(),
+    marketIndex: integer('market_index').notNull(),
+    clientOrderId: text('client_order_id').notNull(),
+    kind: text('kind').notNull(), // market | limit | stop | take_profit | stop_loss
+    baseAmount: amount('base_amount').notNull(), // signed: > 0 buy
+    limitPrice: amount('limit_price'),
+    triggerPrice: amount('trigger_price'),
+    reduceOnly: boolean('reduce_only').notNull(),
+    nonce: amount('nonce').notNull(),
+    status: text('status').notNull(), // open (waiting for its trigger) | filled | cancelled | expired | rejected | failed
+    /** Why the program refused the fill (its error name, e.g. SlippageExceeded), when status is rejected. */
+    reason: text('reason'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+    /**
+     * When the row last changed, by the database's clock (each write sets clock_timestamp()): the risk
+     * monitor's trigger index follows the rows changed since its last read.
+     */
+    changedAt: at('changed_at')
+      .notNull()
+      .default(sql`clock_timestamp()`),
+  },
+  (t) => [
+    index('orders_account_status_idx').on(t.account, t.status),
+    index('orders_changed_idx').on(t.changedAt),
+    index('orders_open_idx')
+      .on(t.marketIndex)
+      .where(sql`${t.status} = 'open'`),
+  ],
+);
 
-export const fills = pgTable('fills', {
-  signature: text('signature').primaryKey(), // one fill per transaction
-  orderId: text('order_id').notNull(),
-  account: text('account').notNull(),
-  wallet: text('wallet').notNull(),
-  marketIndex: integer('market_index').notNull(),
-  baseAmount: amount('base_amount').notNull(),
-  price: amount('price').notNull(),
-  fee: amount('fee').notNull(),
-  realizedPnl: amount('realized_pnl').notNull(),
-  filledAt: at('filled_at').notNull(),
-}, (t) => [index('fills_account_time_idx').on(t.account, t.filledAt)]);
+export const fills = pgTable(
+  'fills',
+  {
+    signature: text('signature').primaryKey(), // one fill per transaction
+    orderId: text('order_id').notNull(),
+    account: text('account').notNull(),
+    wallet: text('wallet').notNull(),
+    marketIndex: integer('market_index').notNull(),
+    baseAmount: amount('base_amount').notNull(),
+    price: amount('price').notNull(),
+    fee: amount('fee').notNull(),
+    realizedPnl: amount('realized_pnl').notNull(),
+    filledAt: at('filled_at').notNull(),
+  },
+  (t) => [index('fills_account_time_idx').on(t.account, t.filledAt)],
+);
 
-export const positions = pgTable('positions', {
-  account: text('account').notNull(),
-  marketIndex: integer('market_index').notNull(),
-  wallet: text('wallet').notNull(),
-  baseAmount: amount('base_amount').notNull(),
-  quoteEntry: amount('quote_entry').notNull(),
-  lastFundingIndex: numeric('last_funding_index', { precision: 39, scale: 0 }).notNull(),
-  updatedAt: at('updated_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.account, t.marketIndex] })]);
+export const positions = pgTable(
+  'positions',
+  {
+    account: text('account').notNull(),
+    marketIndex: integer('market_index').notNull(),
+    wallet: text('wallet').notNull(),
+    baseAmount: amount('base_amount').notNull(),
+    quoteEntry: amount('quote_entry').notNull(),
+    lastFundingIndex: numeric('last_funding_index', { precision: 39, scale: 0 }).notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.marketIndex] })],
+);
 
-export const deposits = pgTable('deposits', {
-  signature: text('signature').primaryKey(), // the deposit's business key
-  account: text('account').notNull(),
-  wallet: text('wallet').notNull(),
-  amount: amount('amount').notNull(),
-  collateralAfter: amount('collateral_after').notNull(),
-  slot: amount('slot').notNull(),
-  createdAt: at('created_at').notNull(),
-}, (t) => [index('deposits_account_time_idx').on(t.account, t.createdAt)]);
+export const deposits = pgTable(
+  'deposits',
+  {
+    signature: text('signature').primaryKey(), // the deposit's business key
+    account: text('account').notNull(),
+    wallet: text('wallet').notNull(),
+    amount: amount('amount').notNull(),
+    collateralAfter: amount('collateral_after').notNull(),
+    slot: amount('slot').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('deposits_account_time_idx').on(t.account, t.createdAt)],
+);
 
-export const withdrawals = pgTable('withdrawals', {
-  id: text('id').primaryKey(), // withdraw:<account>:<requestId>
-  account: text('account').notNull(),
-  wallet: text('wallet').notNull(),
-  amount: amount('amount').notNull(),
-  status: text('status').notNull(), // reserved | settled | released (| duplicate: a second row of one signed transaction, before they were unique)
-  /** The signed transaction's signature, known at reservation: one signed transaction is one withdrawal. */
-  signature: text('signature'),
-  createdAt: at('created_at').notNull(),
-  updatedAt: at('updated_at').notNull(),
-}, (t) => [
-  index('withdrawals_account_status_idx').on(t.account, t.status),
-  uniqueIndex('withdrawals_signature_idx').on(t.signature).where(sql`${t.status} <> 'duplicate'`),
-]);
+export const withdrawals = pgTable(
+  'withdrawals',
+  {
+    id: text('id').primaryKey(), // withdraw:<account>:<requestId>
+    account: text('account').notNull(),
+    wallet: text('wallet').notNull(),
+    amount: amount('amount').notNull(),
+    status: text('status').notNull(), // reserved | settled | released (| duplicate: a second row of one signed transaction, before they were unique)
+    /** The signed transaction's signature, known at reservation: one signed transaction is one withdrawal. */
+    signature: text('signature'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    index('withdrawals_account_status_idx').on(t.account, t.status),
+    uniqueIndex('withdrawals_signature_idx')
+      .on(t.signature)
+      .where(sql`${t.status} <> 'duplicate'`),
+  ],
+);
 
-export const fundingRates = pgTable('funding_rates', {
-  marketIndex: integer('market_index').notNull(),
-  epoch: amount('epoch').notNull(), // funding period number: unix hour
-  rate: amount('rate').notNull(), // FUNDING_RATE_PRECISION per hour
-  cumulativeIndex: numeric('cumulative_index', { precision: 39, scale: 0 }).notNull(),
-  signature: text('signature').notNull(),
-  settledAt: at('settled_at').notNull(),
-  /** The crank's chain time (the market's last_funding_ts after it): each crank is booked under one period. */
-  crankTs: amount('crank_ts'),
-}, (t) => [primaryKey({ columns: [t.marketIndex, t.epoch] }), index('funding_rates_crank_idx').on(t.marketIndex, t.crankTs)]);
+export const fundingRates = pgTable(
+  'funding_rates',
+  {
+    marketIndex: integer('market_index').notNull(),
+    epoch: amount('epoch').notNull(), // funding period number: unix hour
+    rate: amount('rate').notNull(), // FUNDING_RATE_PRECISION per hour
+    cumulativeIndex: numeric('cumulative_index', { precision: 39, scale: 0 }).notNull(),
+    signature: text('signature').notNull(),
+    settledAt: at('settled_at').notNull(),
+    /** The crank's chain time (the market's last_funding_ts after it): each crank is booked under one period. */
+    crankTs: amount('crank_ts'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.marketIndex, t.epoch] }),
+    index('funding_rates_crank_idx').on(t.marketIndex, t.crankTs),
+  ],
+);
 
-export const fundingPayments = pgTable('funding_payments', {
-  account: text('account').notNull(),
-  marketIndex: integer('market_index').notNull(),
-  epoch: amount('epoch').notNull(),
-  wallet: text('wallet').notNull(),
-  amount: amount('amount').notNull(), // > 0 paid by the account
-}, (t) => [primaryKey({ columns: [t.account, t.marketIndex, t.epoch] })]);
+export const fundingPayments = pgTable(
+  'funding_payments',
+  {
+    account: text('account').notNull(),
+    marketIndex: integer('market_index').notNull(),
+    epoch: amount('epoch').notNull(),
+    wallet: text('wallet').notNull(),
+    amount: amount('amount').notNull(), // > 0 paid by the account
+  },
+  (t) => [primaryKey({ columns: [t.account, t.marketIndex, t.epoch] })],
+);
 
-export const oraclePrices = pgTable('oracle_prices', {
-  marketIndex: integer('market_index').notNull(),
-  publishedAt: at('published_at').notNull(),
-  price: amount('price').notNull(),
-  confidence: amount('confidence').notNull(),
-  slot: amount('slot').notNull(),
-}, (t) => [primaryKey({ columns: [t.marketIndex, t.publishedAt] }), index('oracle_prices_time_brin').using('brin', t.publishedAt)]);
+export const oraclePrices = pgTable(
+  'oracle_prices',
+  {
+    marketIndex: integer('market_index').notNull(),
+    publishedAt: at('published_at').notNull(),
+    price: amount('price').notNull(),
+    confidence: amount('confidence').notNull(),
+    slot: amount('slot').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.marketIndex, t.publishedAt] }),
+    index('oracle_prices_time_brin').using('brin', t.publishedAt),
+  ],
+);
 
 export const liquidations = pgTable('liquidations', {
   id: text('id').primaryKey(), // liq:<account>:<market>:<episode> (runs before episodes: <minute>)
@@ -139,8 +203,12 @@ export const liquidations = pgTable('liquidations', {
   closedBase: amount('closed_base').notNull(),
   price: amount('price').notNull(),
   fee: amount('fee').notNull(),
-  insurancePaid: amount('insurance_paid').notNull().default(sql`0`),
-  socializedLoss: amount('socialized_loss').notNull().default(sql`0`),
+  insurancePaid: amount('insurance_paid')
+    .notNull()
+    .default(sql`0`),
+  socializedLoss: amount('socialized_loss')
+    .notNull()
+    .default(sql`0`),
   signature: text('signature').notNull(),
   /** Partial liquidation steps the program executed in this episode. */
   steps: integer('steps').notNull().default(1),
@@ -173,13 +241,17 @@ export const accountBalances = pgTable('account_balances', {
 });
 
 /** One reconciliation of the books with the chain: what was compared and every difference found. */
-export const reconciliationReports = pgTable('reconciliation_reports', {
-  id: text('id').primaryKey(), // the reconciliation workflow's ID
-  /** The chain slot the scan started at. */
-  slot: amount('slot').notNull(),
-  accountsChecked: integer('accounts_checked').notNull(),
-  differences: integer('differences').notNull(),
-  /** Totals (chain and books) and the differences, as the report printed by `npm run audit -- reconcile`. */
-  report: jsonb('report').notNull(),
-  createdAt: at('created_at').notNull(),
-}, (t) => [index('reconciliation_reports_time_idx').on(t.createdAt)]);
+export const reconciliationReports = pgTable(
+  'reconciliation_reports',
+  {
+    id: text('id').primaryKey(), // the reconciliation workflow's ID
+    /** The chain slot the scan started at. */
+    slot: amount('slot').notNull(),
+    accountsChecked: integer('accounts_checked').notNull(),
+    differences: integer('differences').notNull(),
+    /** Totals (chain and books) and the differences, as the report printed by `npm run audit -- reconcile`. */
+    report: jsonb('report').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('reconciliation_reports_time_idx').on(t.createdAt)],
+);

@@ -22,9 +22,28 @@ await runMain('price-feed', async (onShutdown) => {
   const redis = createRedis(config.redis.url, 'quantdesk-price-feed');
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-price-feed' });
   const record = async (prices: PublishedPrice[]) => {
-    await db.insert(oraclePrices).values(prices.map((p) => ({ marketIndex: p.marketIndex, publishedAt: p.at, price: p.price, confidence: p.confidence, slot: BigInt(p.slot) }))).onConflictDoNothing();
+    await db
+      .insert(oraclePrices)
+      .values(
+        prices.map((p) => ({
+          marketIndex: p.marketIndex,
+          publishedAt: p.at,
+          price: p.price,
+          confidence: p.confidence,
+          slot: BigInt(p.slot),
+        })),
+      )
+      .onConflictDoNothing();
   };
-  const feed = new PriceFeed(markets, localnetSink(config.solana.localnetControlUrl), redis, config.streamPrefix, seededRandom(BigInt(Date.now())), DEFAULT_PATH, record);
+  const feed = new PriceFeed(
+    markets,
+    localnetSink(config.solana.localnetControlUrl),
+    redis,
+    config.streamPrefix,
+    seededRandom(BigInt(Date.now())),
+    DEFAULT_PATH,
+    record,
+  );
   logger.info({ markets: markets.map((m) => m.symbol), everyMs: config.solana.priceFeedMs }, 'price feed running');
   while (!stop.signal.aborted) {
     try {

@@ -77,8 +77,21 @@ export class PriceFeed {
       market.price = nextPrice(market.price, this.path, this.random);
       const confidence = market.price / 2_000n; // 5 bps
       const { slot } = await this.sink.publish(market.marketIndex, market.price, confidence);
-      await this.redis.xadd(`${this.streamPrefix}:prices:${market.symbol}`, 'MAXLEN', '~', '100000', '*',
-        'price', market.price.toString(), 'confidence', confidence.toString(), 'slot', String(slot), 'at', now.toISOString());
+      await this.redis.xadd(
+        `${this.streamPrefix}:prices:${market.symbol}`,
+        'MAXLEN',
+        '~',
+        '100000',
+        '*',
+        'price',
+        market.price.toString(),
+        'confidence',
+        confidence.toString(),
+        'slot',
+        String(slot),
+        'at',
+        now.toISOString(),
+      );
       published.push({ marketIndex: market.marketIndex, price: market.price, confidence, slot, at: now });
     }
     await this.record(published);
@@ -94,7 +107,8 @@ export function localnetSink(controlUrl: string): PriceSink {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ marketIndex, price: price.toString(), confidence: confidence.toString() }),
       });
-      if (!res.ok) throw new Error(`localnet refused the price for market ${marketIndex}: ${res.status} ${await res.text()}`);
+      if (!res.ok)
+        throw new Error(`localnet refused the price for market ${marketIndex}: ${res.status} ${await res.text()}`);
       return (await res.json()) as { slot: number };
     },
   };

@@ -11,7 +11,9 @@ describe('liquidationBatchDigest', () => {
   });
 
   it('tells apart another episode of the same account and another set', () => {
-    const digests = new Set([[a], [b], [a, b], [{ ...a, seq: '2' }], [{ ...a, seq: '2' }, b]].map(liquidationBatchDigest));
+    const digests = new Set(
+      [[a], [b], [a, b], [{ ...a, seq: '2' }], [{ ...a, seq: '2' }, b]].map(liquidationBatchDigest),
+    );
     expect(digests.size).toBe(5);
   });
 });

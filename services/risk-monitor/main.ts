@@ -17,7 +17,11 @@ import { loadKeeperKeypair } from '../../solana/keeper-key';
 import { RiskMonitor } from './risk-monitor';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNING } from '../../temporal/worker-factory';
+import {
+  createWorker,
+  LIQUIDATION_BURST_PG_CONNECTIONS,
+  LIQUIDATION_BURST_TUNING,
+} from '../../temporal/worker-factory';
 
 const RELOAD_EVERY_MS = 5 * 60_000;
 const ORDERS_POLL_MS = 250;
@@ -33,20 +37,46 @@ await runMain('risk-monitor', async (onShutdown) => {
   let stopping = false;
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   // The trigger index reads the orders table; a keeper's liquidation worker writes its rows through the same pool.
-  const pg = createPostgres(config.postgres.url, { applicationName: 'quantdesk-risk-monitor', max: keeper ? LIQUIDATION_BURST_PG_CONNECTIONS : 2 });
+  const pg = createPostgres(config.postgres.url, {
+    applicationName: 'quantdesk-risk-monitor',
+    max: keeper ? LIQUIDATION_BURST_PG_CONNECTIONS : 2,
+  });
   // Without a keeper key this process only detects; the main worker's liquidation worker executes.
   // The worker's activities get a Redis connection of their own: the monitor's blocking XREAD holds its own.
   const activityRedis = keeper ? createRedis(config.redis.url, 'quantdesk-liquidation-worker') : null;
-  const worker = keeper && activityRedis ? await createWorker({
-    ...config.temporal, taskQueue: config.temporal.liquidationTaskQueue, connection, tuning: LIQUIDATION_BURST_TUNING,
-  }, { pool: pg.pool, db: pg.db, redis: activityRedis, streamPrefix: config.streamPrefix, rpcPool, keeper, temporal }) : null;
+  const worker =
+    keeper && activityRedis
+      ? await createWorker(
+          {
+            ...config.temporal,
+            taskQueue: config.temporal.liquidationTaskQueue,
+            connection,
+            tuning: LIQUIDATION_BURST_TUNING,
+          },
+          {
+            pool: pg.pool,
+            db: pg.db,
+            redis: activityRedis,
+            streamPrefix: config.streamPrefix,
+            rpcPool,
+            keeper,
+            temporal,
+          },
+        )
+      : null;
   // A worker that fails stops the monitor too (the process exits non-zero and is restarted).
   let workerFailure: unknown = null;
   const working = worker?.run().catch((err: unknown) => {
     workerFailure = err;
     stopping = true;
   });
-  const monitor = new RiskMonitor({ pool: rpcPool, temporal, taskQueue: config.temporal.liquidationTaskQueue, eagerStart: worker !== null, db: pg.db });
+  const monitor = new RiskMonitor({
+    pool: rpcPool,
+    temporal,
+    taskQueue: config.temporal.liquidationTaskQueue,
+    eagerStart: worker !== null,
+    db: pg.db,
+  });
   onShutdown(() => {
     stopping = true;
     worker?.shutdown();
@@ -67,12 +97,17 @@ await runMain('risk-monitor', async (onShutdown) => {
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  logger.info({ streams, accounts: monitor.book.size, restingOrders: monitor.triggers.size }, 'risk monitor following prices and workflow events');
+  logger.info(
+    { streams, accounts: monitor.book.size, restingOrders: monitor.triggers.size },
+    'risk monitor following prices and workflow events',
+  );
   // The trigger index follows the orders table in the background: a new or amended order is in it within ORDERS_POLL_MS.
   const following = (async () => {
     while (!stopping) {
       await new Promise((r) => setTimeout(r, ORDERS_POLL_MS));
-      await monitor.syncOrders().catch((err: unknown) => logger.warn({ err }, 'resting orders not read; the next poll retries'));
+      await monitor
+        .syncOrders()
+        .catch((err: unknown) => logger.warn({ err }, 'resting orders not read; the next poll retries'));
     }
   })();
   let loadedAt = Date.now();
@@ -81,13 +116,19 @@ await runMain('risk-monitor', async (onShutdown) => {
     try {
       if (!reloading && Date.now() - loadedAt >= RELOAD_EVERY_MS) {
         reloading = true;
-        Promise.all([monitor.load(), monitor.reloadOrders()]).then(
-          () => logger.info({ accounts: monitor.book.size, restingOrders: monitor.triggers.size }, 'risk book and resting orders reloaded'),
-          (err: unknown) => logger.warn({ err }, 'risk book reload failed; the current book stays'),
-        ).finally(() => {
-          reloading = false;
-          loadedAt = Date.now();
-        });
+        Promise.all([monitor.load(), monitor.reloadOrders()])
+          .then(
+            () =>
+              logger.info(
+                { accounts: monitor.book.size, restingOrders: monitor.triggers.size },
+                'risk book and resting orders reloaded',
+              ),
+            (err: unknown) => logger.warn({ err }, 'risk book reload failed; the current book stays'),
+          )
+          .finally(() => {
+            reloading = false;
+            loadedAt = Date.now();
+          });
       }
       const batch = await redis.xread('COUNT', 1_000, 'BLOCK', 1_000, 'STREAMS', ...streams, ...lastIds);
       for (const [stream, entries] of batch ?? []) {
@@ -104,8 +145,12 @@ await runMain('risk-monitor', async (onShutdown) => {
         const price = priceOf(entries.at(-1)![1]);
         const outcome = await monitor.onTick(market.marketIndex, price, Date.now());
         const entry = {
-          market: market.symbol, price: price.toString(), underwater: outcome.underwater, ordersCrossed: outcome.ordersCrossed,
-          batches: outcome.liquidations.map((b) => b.workflowId), liquidations: outcome.liquidations.reduce((n, b) => n + b.liquidations.length, 0),
+          market: market.symbol,
+          price: price.toString(),
+          underwater: outcome.underwater,
+          ordersCrossed: outcome.ordersCrossed,
+          batches: outcome.liquidations.map((b) => b.workflowId),
+          liquidations: outcome.liquidations.reduce((n, b) => n + b.liquidations.length, 0),
         };
         if (outcome.liquidations.length) logger.info(entry, 'liquidations started');
         else logger.debug(entry, 'tick handled');

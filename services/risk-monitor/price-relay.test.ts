@@ -2,18 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { PriceRelayLane, type Tell } from './price-relay';
 import type { RestingOrder } from './trigger-index';
 
-const order = (id: string): RestingOrder => ({ id, marketIndex: 0, side: 'at_or_below', triggerPrice: 100n, version: '1' });
+const order = (id: string): RestingOrder => ({
+  id,
+  marketIndex: 0,
+  side: 'at_or_below',
+  triggerPrice: 100n,
+  version: '1',
+});
 const tells = (...ids: string[]): Tell[] => ids.map((id) => ({ order: order(id), price: 99n }));
 
 describe('PriceRelayLane', () => {
   it('tells every crossed order once, in order, and hands back the tells that failed', async () => {
     const seen: string[] = [];
     const failed: string[] = [];
-    const lane = new PriceRelayLane(async ({ order: o }) => {
-      seen.push(o.id);
-      if (o.id === 'b') throw new Error('temporal unavailable');
-      return o.id === 'c' ? 'gone' : 'told';
-    }, (t) => failed.push(t.order.id));
+    const lane = new PriceRelayLane(
+      async ({ order: o }) => {
+        seen.push(o.id);
+        if (o.id === 'b') throw new Error('temporal unavailable');
+        return o.id === 'c' ? 'gone' : 'told';
+      },
+      (t) => failed.push(t.order.id),
+    );
     lane.enqueue(tells('a', 'b'));
     lane.enqueue(tells('c', 'd'));
     await lane.idle();
@@ -47,10 +56,14 @@ describe('PriceRelayLane pace', () => {
   it('sends at most the given signals per second on its clock', async () => {
     let clock = 0;
     const sentAt: number[] = [];
-    const lane = new PriceRelayLane(async () => {
-      sentAt.push(clock);
-      return 'told';
-    }, undefined, { signalsPerSecond: 100, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const lane = new PriceRelayLane(
+      async () => {
+        sentAt.push(clock);
+        return 'told';
+      },
+      undefined,
+      { signalsPerSecond: 100, now: () => clock, sleep: async (ms) => void (clock += ms) },
+    );
     lane.enqueue(tells('a', 'b', 'c', 'd', 'e'));
     await lane.idle();
     expect(sentAt).toEqual([0, 10, 20, 30, 40]);

@@ -14,7 +14,9 @@ export type TellOutcome = 'told' | 'gone';
 /** Signals the crossing tick to the order's workflow (which checks its own trigger against it). */
 export async function signalCrossedOrder(temporal: Client, { order, price }: Tell): Promise<TellOutcome> {
   try {
-    await temporal.workflow.getHandle(order.id).signal(priceTickSignal, { marketIndex: order.marketIndex, price: price.toString() });
+    await temporal.workflow
+      .getHandle(order.id)
+      .signal(priceTickSignal, { marketIndex: order.marketIndex, price: price.toString() });
     return 'told';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'gone';

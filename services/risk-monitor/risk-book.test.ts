@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Keypair } from '@solana/web3.js';
-import { BASE_PRECISION, DEFAULT_MARKETS, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
+import {
+  BASE_PRECISION,
+  DEFAULT_MARKETS,
+  isBelowMaintenance,
+  PRICE_PRECISION,
+  QUOTE_PRECISION,
+} from '../../domain/perp';
 import { EMPTY_MARKET_INDEX, type DecodedUser } from '../../solana/perp-coders';
 import { RiskBook } from './risk-book';
 
@@ -18,11 +24,26 @@ interface Spec {
 function user(spec: Spec): DecodedUser {
   const positions = spec.positions.map((p) => {
     const m = p.market === 0 ? sol : btc;
-    return { marketIndex: m.marketIndex, base: p.base, quoteEntry: (p.base * p.entry) / BASE_PRECISION, lastFundingIndex: 0n };
+    return {
+      marketIndex: m.marketIndex,
+      base: p.base,
+      quoteEntry: (p.base * p.entry) / BASE_PRECISION,
+      lastFundingIndex: 0n,
+    };
   });
-  while (positions.length < 8) positions.push({ marketIndex: EMPTY_MARKET_INDEX, base: 0n, quoteEntry: 0n, lastFundingIndex: 0n });
+  while (positions.length < 8)
+    positions.push({ marketIndex: EMPTY_MARKET_INDEX, base: 0n, quoteEntry: 0n, lastFundingIndex: 0n });
   const liquidation = spec.liquidation ?? { seq: 0n, open: false };
-  return { authority: wallet, unsettledPnl: 0n, collateral: spec.collateral, positions, liquidationSeq: liquidation.seq, beingLiquidated: liquidation.open, liquidationSteps: 0n, episodeSteps: 0 };
+  return {
+    authority: wallet,
+    unsettledPnl: 0n,
+    collateral: spec.collateral,
+    positions,
+    liquidationSeq: liquidation.seq,
+    beingLiquidated: liquidation.open,
+    liquidationSteps: 0n,
+    episodeSteps: 0,
+  };
 }
 
 const position = fc.record({
@@ -38,99 +59,232 @@ const spec = fc.record({
 
 describe('RiskBook', () => {
   it('finds exactly the holders a price puts below maintenance (same as valuing everyone)', () => {
-    fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 40 }), fc.integer({ min: -3000, max: 3000 }), fc.integer({ min: -3000, max: 3000 }), (specs, moveSol, moveBtc) => {
-      const book = new RiskBook();
-      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndexLong: 0n, fundingIndexShort: 0n, price: startPrice[m.marketIndex]! });
-      specs.forEach((s, i) => book.upsert(`acct-${i}`, user({
+    fc.assert(
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: -3000, max: 3000 }),
+        fc.integer({ min: -3000, max: 3000 }),
+        (specs, moveSol, moveBtc) => {
+          const book = new RiskBook();
+          for (const m of [sol, btc])
+            book.setMarket(m.marketIndex, {
+              params: m,
+              fundingIndexLong: 0n,
+              fundingIndexShort: 0n,
+              price: startPrice[m.marketIndex]!,
+            });
+          specs.forEach((s, i) =>
+            book.upsert(
+              `acct-${i}`,
+              user({
+                collateral: s.collateral,
+                positions: s.positions.map((p) => {
+                  const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
+                  return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
+                }),
+              }),
+            ),
+          );
+          book.underwater(sol.marketIndex); // index built at the start prices, then prices move
+          book.setPrice(
+            sol.marketIndex,
+            startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(moveSol)) / 10_000n,
+          );
+          book.setPrice(
+            btc.marketIndex,
+            startPrice[btc.marketIndex]! + (startPrice[btc.marketIndex]! * BigInt(moveBtc)) / 10_000n,
+          );
+          for (const m of [sol, btc]) {
+            const expected = specs
+              .map((_, i) => `acct-${i}`)
+              .filter((a) => {
+                const margin = book.marginAccount(a)!;
+                return (
+                  margin.positions.some((p) => p.position.marketIndex === m.marketIndex) && isBelowMaintenance(margin)
+                );
+              });
+            expect(
+              book
+                .underwater(m.marketIndex)
+                .map((u) => u.account)
+                .sort(),
+            ).toEqual(expected.sort());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps finding exactly them while accounts change after the index is built (each entry moves alone)', () => {
+    const toUser = (s: { collateral: bigint; positions: { market: 0 | 1; base: bigint; entryMove: number }[] }) =>
+      user({
         collateral: s.collateral,
         positions: s.positions.map((p) => {
           const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
           return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
         }),
-      })));
-      book.underwater(sol.marketIndex); // index built at the start prices, then prices move
-      book.setPrice(sol.marketIndex, startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(moveSol)) / 10_000n);
-      book.setPrice(btc.marketIndex, startPrice[btc.marketIndex]! + (startPrice[btc.marketIndex]! * BigInt(moveBtc)) / 10_000n);
-      for (const m of [sol, btc]) {
-        const expected = specs.map((_, i) => `acct-${i}`).filter((a) => {
-          const margin = book.marginAccount(a)!;
-          return margin.positions.some((p) => p.position.marketIndex === m.marketIndex) && isBelowMaintenance(margin);
-        });
-        expect(book.underwater(m.marketIndex).map((u) => u.account).sort()).toEqual(expected.sort());
-      }
-    }), { numRuns: 300 });
-  });
-
-  it('keeps finding exactly them while accounts change after the index is built (each entry moves alone)', () => {
-    const toUser = (s: { collateral: bigint; positions: { market: 0 | 1; base: bigint; entryMove: number }[] }) => user({
-      collateral: s.collateral,
-      positions: s.positions.map((p) => {
-        const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
-        return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
-      }),
-    });
+      });
     const change = fc.record({ who: fc.nat(), next: fc.option(spec, { nil: null }) }); // null: the account closes
-    fc.assert(fc.property(fc.array(spec, { minLength: 1, maxLength: 30 }), fc.array(change, { maxLength: 30 }), fc.integer({ min: -3000, max: 3000 }), (specs, changes, move) => {
-      const book = new RiskBook();
-      for (const m of [sol, btc]) book.setMarket(m.marketIndex, { params: m, fundingIndexLong: 0n, fundingIndexShort: 0n, price: startPrice[m.marketIndex]! });
-      specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
-      for (const m of [sol, btc]) book.underwater(m.marketIndex); // both indexes built
-      for (const { who, next } of changes) {
-        const account = `acct-${who % specs.length}`;
-        if (next) book.upsert(account, toUser(next));
-        else book.remove(account);
-      }
-      book.setPrice(sol.marketIndex, startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(move)) / 10_000n);
-      for (const m of [sol, btc]) {
-        const expected = specs.map((_, i) => `acct-${i}`).filter((a) => {
-          const margin = book.marginAccount(a);
-          return margin !== null && margin.positions.some((p) => p.position.marketIndex === m.marketIndex) && isBelowMaintenance(margin);
-        });
-        expect(book.underwater(m.marketIndex).map((u) => u.account).sort()).toEqual(expected.sort());
-      }
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: 30 }),
+        fc.array(change, { maxLength: 30 }),
+        fc.integer({ min: -3000, max: 3000 }),
+        (specs, changes, move) => {
+          const book = new RiskBook();
+          for (const m of [sol, btc])
+            book.setMarket(m.marketIndex, {
+              params: m,
+              fundingIndexLong: 0n,
+              fundingIndexShort: 0n,
+              price: startPrice[m.marketIndex]!,
+            });
+          specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
+          for (const m of [sol, btc]) book.underwater(m.marketIndex); // both indexes built
+          for (const { who, next } of changes) {
+            const account = `acct-${who % specs.length}`;
+            if (next) book.upsert(account, toUser(next));
+            else book.remove(account);
+          }
+          book.setPrice(
+            sol.marketIndex,
+            startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(move)) / 10_000n,
+          );
+          for (const m of [sol, btc]) {
+            const expected = specs
+              .map((_, i) => `acct-${i}`)
+              .filter((a) => {
+                const margin = book.marginAccount(a);
+                return (
+                  margin !== null &&
+                  margin.positions.some((p) => p.position.marketIndex === m.marketIndex) &&
+                  isBelowMaintenance(margin)
+                );
+              });
+            expect(
+              book
+                .underwater(m.marketIndex)
+                .map((u) => u.account)
+                .sort(),
+            ).toEqual(expected.sort());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('finds dust positions whose trigger the rounding of a few base units moves (valued every tick)', () => {
     // Found by the property above: 11 base units short behind one quote unit of collateral are under
     // water at 150 although the trigger formula says 176.5: at this size rounding outweighs the slack.
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 150n * PRICE_PRECISION });
+    book.setMarket(sol.marketIndex, {
+      params: sol,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 150n * PRICE_PRECISION,
+    });
     book.upsert('s', user({ collateral: 1n, positions: [{ market: 0, base: -11n, entry: 150n * PRICE_PRECISION }] }));
     expect(book.underwater(sol.marketIndex).map((u) => u.account)).toEqual(['s']);
   });
 
-  it('liquidates nobody at a paused market\'s price: neither in it nor an account holding a position in it', () => {
+  it("liquidates nobody at a paused market's price: neither in it nor an account holding a position in it", () => {
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 130n * PRICE_PRECISION, paused: true });
-    book.setMarket(btc.marketIndex, { params: btc, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 50_000n * PRICE_PRECISION });
-    book.upsert('a', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
-    book.upsert('b', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }, { market: 1, base: BASE_PRECISION / 100n, entry: 50_000n * PRICE_PRECISION }] }));
+    book.setMarket(sol.marketIndex, {
+      params: sol,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 130n * PRICE_PRECISION,
+      paused: true,
+    });
+    book.setMarket(btc.marketIndex, {
+      params: btc,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 50_000n * PRICE_PRECISION,
+    });
+    book.upsert(
+      'a',
+      user({
+        collateral: 100n * QUOTE_PRECISION,
+        positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+      }),
+    );
+    book.upsert(
+      'b',
+      user({
+        collateral: 100n * QUOTE_PRECISION,
+        positions: [
+          { market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION },
+          { market: 1, base: BASE_PRECISION / 100n, entry: 50_000n * PRICE_PRECISION },
+        ],
+      }),
+    );
     expect(book.underwater(sol.marketIndex)).toEqual([]);
     expect(book.underwater(btc.marketIndex)).toEqual([]);
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 130n * PRICE_PRECISION, paused: false });
-    expect(book.underwater(sol.marketIndex).map((u) => u.account).sort()).toEqual(['a', 'b']);
+    book.setMarket(sol.marketIndex, {
+      params: sol,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 130n * PRICE_PRECISION,
+      paused: false,
+    });
+    expect(
+      book
+        .underwater(sol.marketIndex)
+        .map((u) => u.account)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 
   it('re-indexes an account when it changes and forgets a closed one', () => {
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 150n * PRICE_PRECISION });
-    book.upsert('a', user({ collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    book.setMarket(sol.marketIndex, {
+      params: sol,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 150n * PRICE_PRECISION,
+    });
+    book.upsert(
+      'a',
+      user({
+        collateral: 100n * QUOTE_PRECISION,
+        positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+      }),
+    );
     expect(book.underwater(sol.marketIndex)).toEqual([]);
     book.setPrice(sol.marketIndex, 130n * PRICE_PRECISION); // lost 200 of 100 collateral
     expect(book.underwater(sol.marketIndex)).toEqual([{ account: 'a', wallet: wallet.toBase58(), seq: '1' }]);
-    book.upsert('a', user({ collateral: 10_000n * QUOTE_PRECISION, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    book.upsert(
+      'a',
+      user({
+        collateral: 10_000n * QUOTE_PRECISION,
+        positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+      }),
+    );
     expect(book.underwater(sol.marketIndex)).toEqual([]); // topped up
-    book.upsert('a', user({ collateral: 1n, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }));
+    book.upsert(
+      'a',
+      user({ collateral: 1n, positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] }),
+    );
     book.remove('a');
     expect(book.underwater(sol.marketIndex)).toEqual([]);
     expect(book.size).toBe(0);
   });
 
-  it('names the chain\'s liquidation episode: the open one while it runs, the next one after it ended', () => {
+  it("names the chain's liquidation episode: the open one while it runs, the next one after it ended", () => {
     const book = new RiskBook();
-    book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 130n * PRICE_PRECISION });
-    const under = { collateral: 100n * QUOTE_PRECISION, positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }] };
+    book.setMarket(sol.marketIndex, {
+      params: sol,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 130n * PRICE_PRECISION,
+    });
+    const under = {
+      collateral: 100n * QUOTE_PRECISION,
+      positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+    };
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: true } }));
     expect(book.underwater(sol.marketIndex).map((u) => u.seq)).toEqual(['4']);
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: false } }));

@@ -1,6 +1,19 @@
 import { PublicKey } from '@solana/web3.js';
-import { BPS_PRECISION, isBelowMaintenance, liquidationPrice, quoteValueFloor, type Account, type MarketParams, type Position } from '../../domain/perp';
-import { currentLiquidationSeq, EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
+import {
+  BPS_PRECISION,
+  isBelowMaintenance,
+  liquidationPrice,
+  quoteValueFloor,
+  type Account,
+  type MarketParams,
+  type Position,
+} from '../../domain/perp';
+import {
+  currentLiquidationSeq,
+  EMPTY_MARKET_INDEX,
+  perpAccountsCoder,
+  type DecodedUser,
+} from '../../solana/perp-coders';
 import { PERP_PROGRAM_ID } from '../../solana/perp-program';
 import { fetchPricedMarket, scanUsers } from '../../solana/accounts';
 import type { RpcPool } from '../../solana/rpc-pool';
@@ -101,7 +114,10 @@ export class RiskBook {
   async refreshMarket(pool: RpcPool, marketIndex: number): Promise<void> {
     const { market, reading } = await fetchPricedMarket(pool, marketIndex);
     this.setMarket(marketIndex, {
-      params: paramsOf(market), fundingIndexLong: big(market.cumulativeFundingIndexLong), fundingIndexShort: big(market.cumulativeFundingIndexShort), price: reading.price,
+      params: paramsOf(market),
+      fundingIndexLong: big(market.cumulativeFundingIndexLong),
+      fundingIndexShort: big(market.cumulativeFundingIndexShort),
+      price: reading.price,
       paused: market.paused,
     });
   }
@@ -116,10 +132,16 @@ export class RiskBook {
     const unique = [...new Set(accounts)];
     for (let i = 0; i < unique.length; i += ACCOUNTS_PER_READ) {
       const chunk = unique.slice(i, i + ACCOUNTS_PER_READ);
-      const infos = await pool.call('read sub-accounts', (c) => c.getMultipleAccountsInfo(chunk.map((a) => new PublicKey(a)), 'confirmed'));
+      const infos = await pool.call('read sub-accounts', (c) =>
+        c.getMultipleAccountsInfo(
+          chunk.map((a) => new PublicKey(a)),
+          'confirmed',
+        ),
+      );
       infos.forEach((info, j) => {
         const account = chunk[j]!;
-        if (info && info.owner.equals(PERP_PROGRAM_ID)) this.upsert(account, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+        if (info && info.owner.equals(PERP_PROGRAM_ID))
+          this.upsert(account, perpAccountsCoder.decode<DecodedUser>('user', info.data));
         else this.remove(account);
       });
     }
@@ -139,7 +161,12 @@ export class RiskBook {
     for (const position of holder.positions) {
       const market = this.markets.get(position.marketIndex);
       if (!market) return null; // a market this monitor does not follow: value it on chain instead
-      positions.push({ position, params: market.params, price: market.price, fundingIndex: position.base < 0n ? market.fundingIndexShort : market.fundingIndexLong });
+      positions.push({
+        position,
+        params: market.params,
+        price: market.price,
+        fundingIndex: position.base < 0n ? market.fundingIndexShort : market.fundingIndexLong,
+      });
     }
     return { collateral: holder.collateral, positions };
   }
@@ -175,10 +202,20 @@ export class RiskBook {
   /** A sub-account as decoded from the chain; its entries in the markets it held and holds move. */
   upsert(account: string, user: DecodedUser): void {
     const held = this.marketsOf(account);
-    const positions = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX).map((p) => ({
-      marketIndex: p.marketIndex, base: big(p.base), quoteEntry: big(p.quoteEntry), lastFundingIndex: big(p.lastFundingIndex),
-    }));
-    this.holders.set(account, { wallet: user.authority.toBase58(), collateral: big(user.collateral), positions, liquidationSeq: currentLiquidationSeq(user) });
+    const positions = user.positions
+      .filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX)
+      .map((p) => ({
+        marketIndex: p.marketIndex,
+        base: big(p.base),
+        quoteEntry: big(p.quoteEntry),
+        lastFundingIndex: big(p.lastFundingIndex),
+      }));
+    this.holders.set(account, {
+      wallet: user.authority.toBase58(),
+      collateral: big(user.collateral),
+      positions,
+      liquidationSeq: currentLiquidationSeq(user),
+    });
     for (const m of new Set([...held, ...this.marketsOf(account)])) this.reindex(m, account);
   }
 

@@ -72,7 +72,11 @@ export interface StartedBatch {
  * program refuses any step of an episode that is not the account's current one, so no account is ever
  * liquidated twice, whichever batches name it. Returns the batches it started.
  */
-export async function startLiquidations(deps: MonitorDeps, marketIndex: number, accounts: readonly Underwater[]): Promise<StartedBatch[]> {
+export async function startLiquidations(
+  deps: MonitorDeps,
+  marketIndex: number,
+  accounts: readonly Underwater[],
+): Promise<StartedBatch[]> {
   const batches: Underwater[][] = [];
   const size = deps.batchSize ?? LIQUIDATION_BATCH_SIZE;
   for (let i = 0; i < accounts.length; i += size) batches.push(accounts.slice(i, i + size));
@@ -84,14 +88,22 @@ export async function startLiquidations(deps: MonitorDeps, marketIndex: number, 
       const workflowId = workflowIds.liquidationBatch(marketIndex, liquidationBatchDigest(batch));
       try {
         await deps.temporal.workflow.start<typeof liquidationBatchWorkflow>('liquidationBatchWorkflow', {
-          workflowId, taskQueue: deps.taskQueue, workflowIdReusePolicy: 'ALLOW_DUPLICATE', requestEagerStart: deps.eagerStart ?? false,
+          workflowId,
+          taskQueue: deps.taskQueue,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          requestEagerStart: deps.eagerStart ?? false,
           args: [{ marketIndex, accounts: batch.map(({ account, wallet, seq }) => ({ account, wallet, seq })) }],
           typedSearchAttributes: [
-            { key: QdAccounts, value: batch.map((u) => u.account) }, { key: QdMarket, value: String(marketIndex) },
-            { key: QdKind, value: 'liquidation' }, { key: QdStatus, value: 'running' },
+            { key: QdAccounts, value: batch.map((u) => u.account) },
+            { key: QdMarket, value: String(marketIndex) },
+            { key: QdKind, value: 'liquidation' },
+            { key: QdStatus, value: 'running' },
           ],
         });
-        started.push({ workflowId, liquidations: batch.map((u) => workflowIds.liquidation(u.account, marketIndex, u.seq)) });
+        started.push({
+          workflowId,
+          liquidations: batch.map((u) => workflowIds.liquidation(u.account, marketIndex, u.seq)),
+        });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
@@ -107,7 +119,10 @@ export async function startLiquidations(deps: MonitorDeps, marketIndex: number, 
  */
 export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: number): Promise<StartedBatch[]> {
   const book = new RiskBook();
-  await book.load(deps.pool, DEFAULT_MARKETS.map((m) => m.marketIndex));
+  await book.load(
+    deps.pool,
+    DEFAULT_MARKETS.map((m) => m.marketIndex),
+  );
   return startLiquidations(deps, marketIndex, book.underwater(marketIndex));
 }
 
@@ -138,13 +153,20 @@ export class RiskMonitor {
   /** Accounts named by events while a reload scans the chain: read again once the new book is in place. */
   private touchedDuringReload: Set<string> | null = null;
 
-  constructor(private readonly deps: MonitorDeps, private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex)) {
+  constructor(
+    private readonly deps: MonitorDeps,
+    private readonly marketIndexes: readonly number[] = DEFAULT_MARKETS.map((m) => m.marketIndex),
+  ) {
     this.orders = deps.db ? new RestingOrderFeed(deps.db, this.triggers, deps.temporal) : null;
-    this.relay = new PriceRelayLane((t) => signalCrossedOrder(deps.temporal, t), (t) => this.triggers.restore(t.order), {
-      signalsPerSecond: deps.relaySignalsPerSecond ?? RELAY_SIGNALS_PER_SECOND,
-      now: () => performance.now(),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    });
+    this.relay = new PriceRelayLane(
+      (t) => signalCrossedOrder(deps.temporal, t),
+      (t) => this.triggers.restore(t.order),
+      {
+        signalsPerSecond: deps.relaySignalsPerSecond ?? RELAY_SIGNALS_PER_SECOND,
+        now: () => performance.now(),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      },
+    );
   }
 
   /** Brings the trigger index up to date with the orders table (the rows changed since the last call). */
@@ -190,7 +212,12 @@ export class RiskMonitor {
    * orders it crossed. A liquidation this monitor started recently is not asked for again until an event names its
    * account or RESTART_QUIET_MS pass.
    */
-  async onTick(marketIndex: number, price: bigint, nowMs: number, options: { relayToOrders?: boolean } = {}): Promise<TickOutcome> {
+  async onTick(
+    marketIndex: number,
+    price: bigint,
+    nowMs: number,
+    options: { relayToOrders?: boolean } = {},
+  ): Promise<TickOutcome> {
     this.current.setPrice(marketIndex, price);
     for (const [id, { at }] of this.asked) if (nowMs - at >= ASKED_MEMORY_MS) this.asked.delete(id);
     const idOf = (u: Underwater) => workflowIds.liquidation(u.account, marketIndex, u.seq);
@@ -203,11 +230,16 @@ export class RiskMonitor {
     // have ended on chain before its events arrived.
     const again = underwater.filter((u) => this.asked.has(idOf(u)) && !inFlight(u));
     if (again.length) {
-      await this.current.refreshAccounts(this.deps.pool, again.map((u) => u.account));
+      await this.current.refreshAccounts(
+        this.deps.pool,
+        again.map((u) => u.account),
+      );
       underwater = this.current.underwater(marketIndex);
     }
     const fresh = underwater.filter((u) => !inFlight(u));
-    const liquidations = fresh.length ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh)) : [];
+    const liquidations = fresh.length
+      ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh))
+      : [];
     for (const u of fresh) this.asked.set(idOf(u), { account: u.account, at: nowMs, heard: false });
     const ordersCrossed = options.relayToOrders === false ? 0 : this.tellCrossed(marketIndex, price);
     return { underwater: underwater.length, liquidations, ordersCrossed };
@@ -231,10 +263,12 @@ export class RiskMonitor {
     const liquidationKeys = new Set<string>();
     const otherwise = new Set<string>();
     for (const e of events) {
-      if (e.kind === 'liquidation') liquidationKeys.add(e.detail?.liquidation ?? e.workflowId); // one-account runs: the ID is the key
+      if (e.kind === 'liquidation')
+        liquidationKeys.add(e.detail?.liquidation ?? e.workflowId); // one-account runs: the ID is the key
       else otherwise.add(e.account);
     }
-    for (const [id, entry] of this.asked) if (liquidationKeys.has(id) || otherwise.has(entry.account)) entry.heard = true;
+    for (const [id, entry] of this.asked)
+      if (liquidationKeys.has(id) || otherwise.has(entry.account)) entry.heard = true;
     for (const m of markets) await this.current.refreshMarket(this.deps.pool, m);
     if (accounts.size) await this.current.refreshAccounts(this.deps.pool, [...accounts]);
   }

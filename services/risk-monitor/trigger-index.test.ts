@@ -2,8 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { ORDER_KINDS, isTriggered } from '../../domain/orders';
 import { LEGACY_VERSION, TriggerIndex, type OrderRowChange } from './trigger-index';
 
-const row = (id: string, kind: string, baseAmount: bigint, triggerPrice: bigint, extra: Partial<OrderRowChange> = {}): OrderRowChange => ({
-  id, marketIndex: 0, kind, baseAmount, triggerPrice, status: 'open', changedAt: new Date(1_000), ...extra,
+const row = (
+  id: string,
+  kind: string,
+  baseAmount: bigint,
+  triggerPrice: bigint,
+  extra: Partial<OrderRowChange> = {},
+): OrderRowChange => ({
+  id,
+  marketIndex: 0,
+  kind,
+  baseAmount,
+  triggerPrice,
+  status: 'open',
+  changedAt: new Date(1_000),
+  ...extra,
 });
 const ids = (orders: { id: string }[]) => orders.map((o) => o.id);
 
@@ -31,7 +44,9 @@ describe('TriggerIndex', () => {
         for (const price of [99n, 100n, 101n]) {
           const index = new TriggerIndex();
           index.apply(row('o', kind, base, 100n));
-          expect(index.take(0, price).length === 1, `${kind} ${base} at ${price}`).toBe(isTriggered(kind, base, 100n, price));
+          expect(index.take(0, price).length === 1, `${kind} ${base} at ${price}`).toBe(
+            isTriggered(kind, base, 100n, price),
+          );
         }
       }
     }

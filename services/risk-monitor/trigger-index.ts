@@ -30,7 +30,8 @@ export interface OrderRowChange {
   changedAt: Date;
 }
 
-const crossesAt = (o: RestingOrder, price: bigint) => (o.side === 'at_or_above' ? price >= o.triggerPrice : price <= o.triggerPrice);
+const crossesAt = (o: RestingOrder, price: bigint) =>
+  o.side === 'at_or_above' ? price >= o.triggerPrice : price <= o.triggerPrice;
 
 /**
  * The waiting orders of every market, by trigger price: a tick takes out exactly the orders it crosses
@@ -56,13 +57,21 @@ export class TriggerIndex {
 
   /** A row read from Postgres: an open order enters (or moves), any other status leaves. */
   apply(row: OrderRowChange): void {
-    const side = ORDER_KINDS.includes(row.kind as OrderKind) ? triggerSide(row.kind as OrderKind, row.baseAmount) : null;
+    const side = ORDER_KINDS.includes(row.kind as OrderKind)
+      ? triggerSide(row.kind as OrderKind, row.baseAmount)
+      : null;
     if (row.status !== 'open' || side === null || row.triggerPrice === null) {
       this.remove(row.id);
       this.told.delete(row.id);
       return;
     }
-    this.put({ id: row.id, marketIndex: row.marketIndex, side, triggerPrice: row.triggerPrice, version: String(row.changedAt.getTime()) });
+    this.put({
+      id: row.id,
+      marketIndex: row.marketIndex,
+      side,
+      triggerPrice: row.triggerPrice,
+      version: String(row.changedAt.getTime()),
+    });
   }
 
   /** Adds or moves an order, unless this very version was told already. */
@@ -148,8 +157,13 @@ export class TriggerIndex {
 const REREAD_MS = 2_000;
 
 const rowColumns = {
-  id: orders.id, marketIndex: orders.marketIndex, kind: orders.kind, baseAmount: orders.baseAmount,
-  triggerPrice: orders.triggerPrice, status: orders.status, changedAt: orders.changedAt,
+  id: orders.id,
+  marketIndex: orders.marketIndex,
+  kind: orders.kind,
+  baseAmount: orders.baseAmount,
+  triggerPrice: orders.triggerPrice,
+  status: orders.status,
+  changedAt: orders.changedAt,
 };
 
 /**
@@ -160,7 +174,11 @@ export class RestingOrderFeed {
   private since: Date | null = null;
   private legacyListed = false;
 
-  constructor(private readonly db: Database, private readonly index: TriggerIndex, private readonly temporal?: Client) {}
+  constructor(
+    private readonly db: Database,
+    private readonly index: TriggerIndex,
+    private readonly temporal?: Client,
+  ) {}
 
   /**
    * Every open order, read again. The first read also lists the running order workflows for runs started
@@ -183,7 +201,10 @@ export class RestingOrderFeed {
       await this.reload();
       return this.index.size;
     }
-    const rows = await this.db.select(rowColumns).from(orders).where(gt(orders.changedAt, new Date(this.since.getTime() - REREAD_MS)));
+    const rows = await this.db
+      .select(rowColumns)
+      .from(orders)
+      .where(gt(orders.changedAt, new Date(this.since.getTime() - REREAD_MS)));
     for (const row of rows) this.index.apply(row);
     this.advance(rows);
     return rows.length;
@@ -204,17 +225,29 @@ export class RestingOrderFeed {
       if (!this.index.has(wf.workflowId)) unknown.push(wf.workflowId);
     }
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < unknown.length) {
-        const id = unknown[next++]!;
-        try {
-          const view = await temporal.workflow.getHandle(id).query(getOrderQuery);
-          const side = view.state === 'waiting' && view.triggerPrice ? triggerSide(view.kind as OrderKind, BigInt(view.baseAmount)) : null;
-          if (side) this.index.put({ id, marketIndex: view.marketIndex, side, triggerPrice: BigInt(view.triggerPrice!), version: LEGACY_VERSION });
-        } catch {
-          // finished since the listing, or a run that does not answer: nothing to tell
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < unknown.length) {
+          const id = unknown[next++]!;
+          try {
+            const view = await temporal.workflow.getHandle(id).query(getOrderQuery);
+            const side =
+              view.state === 'waiting' && view.triggerPrice
+                ? triggerSide(view.kind as OrderKind, BigInt(view.baseAmount))
+                : null;
+            if (side)
+              this.index.put({
+                id,
+                marketIndex: view.marketIndex,
+                side,
+                triggerPrice: BigInt(view.triggerPrice!),
+                version: LEGACY_VERSION,
+              });
+          } catch {
+            // finished since the listing, or a run that does not answer: nothing to tell
+          }
         }
-      }
-    }));
+      }),
+    );
   }
 }

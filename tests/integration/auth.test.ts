@@ -20,8 +20,13 @@ afterAll(async () => {
 });
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const sign = (message: string, wallet: Keypair) => Buffer.from(ed25519.sign(new TextEncoder().encode(message), wallet.secretKey.subarray(0, 32))).toString('base64');
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+const sign = (message: string, wallet: Keypair) =>
+  Buffer.from(ed25519.sign(new TextEncoder().encode(message), wallet.secretKey.subarray(0, 32))).toString('base64');
 
 describe('Sign-In With Solana', () => {
   it('gives a short-lived session for a signed nonce, once per nonce', async () => {
@@ -44,7 +49,10 @@ describe('Sign-In With Solana', () => {
     expect(replay.status).toBe(401);
     expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('invalid_nonce');
 
-    const out = await fetch(`${h.apiUrl}/v1/auth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${session.token}` } });
+    const out = await fetch(`${h.apiUrl}/v1/auth/session`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${session.token}` },
+    });
     expect(out.status).toBe(204);
     const after = await fetch(`${h.apiUrl}/v1/auth/session`, { headers: { authorization: `Bearer ${session.token}` } });
     expect(after.status).toBe(401);
@@ -52,16 +60,36 @@ describe('Sign-In With Solana', () => {
   });
 
   it('refuses a signature by another key, a tampered message and malformed input', async () => {
-    const { nonce, message } = (await (await post(`${h.apiUrl}/v1/auth/nonce`, { wallet: trader.publicKey.toBase58() })).json()) as { nonce: string; message: string };
+    const { nonce, message } = (await (
+      await post(`${h.apiUrl}/v1/auth/nonce`, { wallet: trader.publicKey.toBase58() })
+    ).json()) as { nonce: string; message: string };
     const wrong = await post(`${h.apiUrl}/v1/auth/session`, { nonce, signature: sign(message, Keypair.generate()) });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
-    const { nonce: n2, message: m2 } = (await (await post(`${h.apiUrl}/v1/auth/nonce`, { wallet: trader.publicKey.toBase58() })).json()) as { nonce: string; message: string };
-    expect((await post(`${h.apiUrl}/v1/auth/session`, { nonce: n2, signature: sign(m2.replace('localnet', 'mainnet'), trader) })).status).toBe(401);
-    for (const bad of [{}, { wallet: 'not-a-key' }, { wallet: trader.publicKey.toBase58(), extra: 1 }, { wallet: 42 }]) {
+    const { nonce: n2, message: m2 } = (await (
+      await post(`${h.apiUrl}/v1/auth/nonce`, { wallet: trader.publicKey.toBase58() })
+    ).json()) as { nonce: string; message: string };
+    expect(
+      (
+        await post(`${h.apiUrl}/v1/auth/session`, {
+          nonce: n2,
+          signature: sign(m2.replace('localnet', 'mainnet'), trader),
+        })
+      ).status,
+    ).toBe(401);
+    for (const bad of [
+      {},
+      { wallet: 'not-a-key' },
+      { wallet: trader.publicKey.toBase58(), extra: 1 },
+      { wallet: 42 },
+    ]) {
       expect((await post(`${h.apiUrl}/v1/auth/nonce`, bad)).status).toBe(400);
     }
-    for (const bad of [{ nonce: 'x', signature: 'y' }, { nonce: n2 }, { nonce: n2, signature: Buffer.alloc(63).toString('base64') }]) {
+    for (const bad of [
+      { nonce: 'x', signature: 'y' },
+      { nonce: n2 },
+      { nonce: n2, signature: Buffer.alloc(63).toString('base64') },
+    ]) {
       expect((await post(`${h.apiUrl}/v1/auth/session`, bad)).status).toBe(400);
     }
   });
@@ -77,7 +105,9 @@ describe('Sign-In With Solana', () => {
     expect((await asWallet(h.apiUrl, trader, '/v1/admin/workflows')).status).toBe(403);
     const listed = await asWallet(h.apiUrl, operator, '/v1/admin/workflows?limit=5');
     expect(listed.status).toBe(200);
-    expect(await (await asWallet(h.apiUrl, operator, '/v1/auth/session')).json()).toMatchObject({ roles: ['trader', 'operator'] });
+    expect(await (await asWallet(h.apiUrl, operator, '/v1/auth/session')).json()).toMatchObject({
+      roles: ['trader', 'operator'],
+    });
     expect((await fetch(`${h.apiUrl}/v1/admin/workflows`)).status).toBe(401);
   });
 

@@ -28,10 +28,17 @@ afterAll(async () => {
 });
 
 async function signedDeposit(signer: Keypair, amount: bigint): Promise<string> {
-  const tx = await trader.program.methods.deposit(new BN(amount.toString())).accountsStrict({
-    authority: trader.wallet.publicKey, global: perpAddresses.global(), user: trader.user, userToken: trader.usdc,
-    vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-  }).transaction();
+  const tx = await trader.program.methods
+    .deposit(new BN(amount.toString()))
+    .accountsStrict({
+      authority: trader.wallet.publicKey,
+      global: perpAddresses.global(),
+      user: trader.user,
+      userToken: trader.usdc,
+      vault: perpAddresses.vault(),
+      tokenProgram: TOKEN_PROGRAM_ID,
+    })
+    .transaction();
   tx.feePayer = signer.publicKey;
   tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
   tx.sign(signer);
@@ -62,7 +69,11 @@ describe('depositWorkflow on the real stack (Temporal, Postgres, Redis, localnet
     const progress = await completed(workflowId);
     expect(progress.steps.map((s) => s.step)).toEqual(['validated', 'submitted', 'confirmed', 'recorded']);
     const result = await h.temporal.workflow.getHandle(workflowId).result();
-    expect(result).toMatchObject({ account: trader.user.toBase58(), amount: amount.toString(), collateralAfter: amount.toString() });
+    expect(result).toMatchObject({
+      account: trader.user.toBase58(),
+      amount: amount.toString(),
+      collateralAfter: amount.toString(),
+    });
 
     const again = await postDeposit(signedTransaction);
     expect(again.status).toBe(200);
@@ -74,7 +85,10 @@ describe('depositWorkflow on the real stack (Temporal, Postgres, Redis, localnet
     expect(rows.map((r) => r.amount)).toEqual([amount]);
 
     const entries = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, trader.user.toBase58()), '-', '+');
-    const steps = entries.map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent).filter((e) => e.workflowId === workflowId).map((e) => e.step);
+    const steps = entries
+      .map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent)
+      .filter((e) => e.workflowId === workflowId)
+      .map((e) => e.step);
     expect(steps).toEqual(['validated', 'submitted', 'confirmed', 'recorded']);
     await recordHistory(h.temporal, workflowId, 'deposit');
   }, 180_000);

@@ -42,7 +42,12 @@ const post = async (path: string, body: unknown) => {
 };
 const result = <T>(workflowId: string) => h.temporal.workflow.getHandle(workflowId).result() as Promise<T>;
 const accounts = () => ({
-  authority: trader.wallet.publicKey, global: perpAddresses.global(), user: trader.user, userToken: trader.usdc, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
+  authority: trader.wallet.publicKey,
+  global: perpAddresses.global(),
+  user: trader.user,
+  userToken: trader.usdc,
+  vault: perpAddresses.vault(),
+  tokenProgram: TOKEN_PROGRAM_ID,
 });
 
 /** vault = every user's collateral + insurance fund + PnL pool, to the base unit (one trader here). */
@@ -50,41 +55,73 @@ async function assertConserved() {
   const global = await trader.program.account.globalState.fetch(perpAddresses.global());
   const user = await trader.program.account.user.fetch(trader.user);
   const vault = (await getAccount(env.connection, perpAddresses.vault())).amount;
-  expect(vault).toBe(BigInt(user.collateral.toString()) + BigInt(global.insuranceFund.toString()) + BigInt(global.pnlPool.toString()));
+  expect(vault).toBe(
+    BigInt(user.collateral.toString()) + BigInt(global.insuranceFund.toString()) + BigInt(global.pnlPool.toString()),
+  );
 }
 
 describe('deposit → market order → price move → funding → liquidation → withdraw, on the real stack', () => {
   it('keeps chain, Postgres and events in agreement and conserves money to the base unit', async () => {
     const walletUsdcStart = (await getAccount(env.connection, trader.usdc)).amount;
 
-    const deposit = await post('/v1/deposits', { signedTransaction: await signed(trader.program.methods.deposit(new BN((1_000n * QUOTE_PRECISION).toString())).accountsStrict(accounts()).transaction()) });
+    const deposit = await post('/v1/deposits', {
+      signedTransaction: await signed(
+        trader.program.methods
+          .deposit(new BN((1_000n * QUOTE_PRECISION).toString()))
+          .accountsStrict(accounts())
+          .transaction(),
+      ),
+    });
     await result(deposit);
     await assertConserved();
 
-    const { result: filled } = await placeAndWait(h, trader, signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `e2e-open-${h.id}`));
+    const { result: filled } = await placeAndWait(
+      h,
+      trader,
+      signedOrderBody(trader, 60n * BASE_PRECISION, 160n * PRICE_PRECISION, 'market', `e2e-open-${h.id}`),
+    );
     expect((filled as { status: string }).status).toBe('filled');
     await assertConserved();
 
     await env.ln.control('/advance', { slots: 10, secs: 3_601 });
     await env.ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString() });
     const epoch = String(Math.floor(Date.now() / 3_600_000));
-    const funding = await h.temporal.workflow.start('fundingSettlementWorkflow', { workflowId: `funding:0:${epoch}-${h.id}`, taskQueue: h.config.temporal.taskQueue, args: [{ marketIndex: 0, epoch }] });
+    const funding = await h.temporal.workflow.start('fundingSettlementWorkflow', {
+      workflowId: `funding:0:${epoch}-${h.id}`,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ marketIndex: 0, epoch }],
+    });
     expect(((await funding.result()) as { payments: number }).payments).toBe(1);
 
     await env.ln.control('/advance', { slots: 2, secs: 1 });
     await env.ln.control('/pyth', { marketIndex: 0, price: (135n * PRICE_PRECISION).toString() });
-    const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), db: h.db, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
+    const monitor = {
+      pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }),
+      db: h.db,
+      temporal: h.temporal,
+      taskQueue: h.config.temporal.taskQueue,
+    };
     expect((await onlyLiquidation(h.temporal, await scanMarketForLiquidations(monitor, 0))).status).toBe('liquidated');
     await assertConserved();
 
-    await placeAndWait(h, trader, signedOrderBody(trader, -100n * BASE_PRECISION, 0n, 'market', `e2e-close-${h.id}`, { reduceOnly: true }));
+    await placeAndWait(
+      h,
+      trader,
+      signedOrderBody(trader, -100n * BASE_PRECISION, 0n, 'market', `e2e-close-${h.id}`, { reduceOnly: true }),
+    );
     const user = await trader.program.account.user.fetch(trader.user);
     expect(user.positions.every((p) => p.base.isZero())).toBe(true);
     const collateral = BigInt(user.collateral.toString());
     expect(collateral).toBeGreaterThan(0n);
     const market = solPerp();
     const withdraw = await post('/v1/withdrawals', {
-      signedTransaction: await signed(trader.program.methods.withdraw(new BN(collateral.toString())).accountsStrict(accounts()).remainingAccounts(marketMetas([market])).transaction()),
+      signedTransaction: await signed(
+        trader.program.methods
+          .withdraw(new BN(collateral.toString()))
+          .accountsStrict(accounts())
+          .remainingAccounts(marketMetas([market]))
+          .transaction(),
+      ),
       requestId: `e2e-out-${h.id}`,
     });
     await result(withdraw);
@@ -97,18 +134,29 @@ describe('deposit → market order → price move → funding → liquidation �
 
     // Postgres agrees with the chain.
     const account = trader.user.toBase58();
-    expect((await h.db.select().from(deposits).where(eq(deposits.account, account))).map((d) => d.amount)).toEqual([1_000n * QUOTE_PRECISION]);
+    expect((await h.db.select().from(deposits).where(eq(deposits.account, account))).map((d) => d.amount)).toEqual([
+      1_000n * QUOTE_PRECISION,
+    ]);
     expect(await h.db.select().from(fills).where(eq(fills.account, account))).toHaveLength(2);
     expect(await h.db.select().from(fundingPayments).where(eq(fundingPayments.account, account))).toHaveLength(1);
     expect(await h.db.select().from(liquidations).where(eq(liquidations.account, account))).toHaveLength(1);
-    expect((await h.db.select().from(withdrawals).where(eq(withdrawals.account, account))).map((w) => [w.status, w.amount])).toEqual([['settled', collateral]]);
+    expect(
+      (await h.db.select().from(withdrawals).where(eq(withdrawals.account, account))).map((w) => [w.status, w.amount]),
+    ).toEqual([['settled', collateral]]);
 
     // Events: every workflow reported its steps on the account's stream, in order.
     const entries = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, account), '-', '+');
     const events = entries.map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent);
     const kinds = [...new Set(events.map((e) => e.kind))];
     expect(kinds).toEqual(['deposit', 'order', 'liquidation', 'withdraw']);
-    expect(events.filter((e) => e.workflowId === withdraw).map((e) => e.step)).toEqual(['validated', 'risk-checked', 'reserved', 'submitted', 'confirmed', 'settled']);
+    expect(events.filter((e) => e.workflowId === withdraw).map((e) => e.step)).toEqual([
+      'validated',
+      'risk-checked',
+      'reserved',
+      'submitted',
+      'confirmed',
+      'settled',
+    ]);
     expect(events.every((e) => e.status === 'completed')).toBe(true);
 
     // The reconciliation agrees: every balance, position and total in the books is the chain's, to the base unit.

@@ -8,7 +8,12 @@ import { perpAddresses } from '../../solana/perp-program';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { QUOTE_PRECISION } from '../../domain/perp';
 import { startHarness, waitFor, type Harness } from '../support/harness';
-import { sendsSoFar as localnetSends, setFaults as setLocalnetFaults, startLocalnet, type Localnet } from '../support/localnet';
+import {
+  sendsSoFar as localnetSends,
+  setFaults as setLocalnetFaults,
+  startLocalnet,
+  type Localnet,
+} from '../support/localnet';
 import { fundedTrader, type Trader } from '../support/perp-fixtures';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { asWallet } from '../support/auth';
@@ -35,7 +40,10 @@ const sendsSoFar = () => localnetSends(ln);
 
 async function stepsSeen(workflowId: string): Promise<string[]> {
   const entries = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, trader.user.toBase58()), '-', '+');
-  return entries.map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent).filter((e) => e.workflowId === workflowId).map((e) => e.step);
+  return entries
+    .map(([, f]) => JSON.parse(f[1]!) as WorkflowEvent)
+    .filter((e) => e.workflowId === workflowId)
+    .map((e) => e.step);
 }
 
 describe('a worker killed in the middle of a deposit', () => {
@@ -46,15 +54,24 @@ describe('a worker killed in the middle of a deposit', () => {
     // Providers that execute at once but answer late: the worker can die after the chain did the work.
     await setFaults({ latencyAfterMs: 5_000 });
     // Signed just before it is sent: the bank behind the localnet keeps a blockhash for about 2 s.
-    const tx = await trader.program.methods.deposit(new BN(amount.toString())).accountsStrict({
-      authority: trader.wallet.publicKey, global: perpAddresses.global(), user: trader.user, userToken: trader.usdc,
-      vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-    }).transaction();
+    const tx = await trader.program.methods
+      .deposit(new BN(amount.toString()))
+      .accountsStrict({
+        authority: trader.wallet.publicKey,
+        global: perpAddresses.global(),
+        user: trader.user,
+        userToken: trader.usdc,
+        vault: perpAddresses.vault(),
+        tokenProgram: TOKEN_PROGRAM_ID,
+      })
+      .transaction();
     tx.feePayer = trader.wallet.publicKey;
     tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
     tx.sign(trader.wallet);
 
-    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/deposits', { body: { signedTransaction: tx.serialize().toString('base64') } });
+    const res = await asWallet(h.apiUrl, trader.wallet, '/v1/deposits', {
+      body: { signedTransaction: tx.serialize().toString('base64') },
+    });
     const { workflowId } = (await res.json()) as { workflowId: string };
 
     // Kill 1: the chain has executed the deposit, the worker has not heard back.
@@ -64,7 +81,11 @@ describe('a worker killed in the middle of a deposit', () => {
     worker = await startWorkerProcess(h.env);
 
     // Kill 2: submitted, the confirmation read is in flight.
-    await waitFor('the submitted step', async () => ((await stepsSeen(workflowId)).includes('submitted') ? true : undefined), 90_000);
+    await waitFor(
+      'the submitted step',
+      async () => ((await stepsSeen(workflowId)).includes('submitted') ? true : undefined),
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 50));
     await worker.kill();
     await setFaults({});

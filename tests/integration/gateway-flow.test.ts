@@ -25,7 +25,9 @@ beforeAll(async () => {
   const adminKeyFile = join(mkdtempSync(join(tmpdir(), 'qd-admin-')), 'admin.json');
   env = await startChainHarness(0n, {
     env: {
-      QD_AUDITOR_WALLETS: auditor.publicKey.toBase58(), QD_OPERATOR_WALLETS: operator.publicKey.toBase58(), QD_ADMIN_WALLETS: admin.publicKey.toBase58(),
+      QD_AUDITOR_WALLETS: auditor.publicKey.toBase58(),
+      QD_OPERATOR_WALLETS: operator.publicKey.toBase58(),
+      QD_ADMIN_WALLETS: admin.publicKey.toBase58(),
       QD_ADMIN_KEYPAIR_FILE: adminKeyFile,
     },
     beforeHarness: (ln) => writeFileSync(adminKeyFile, JSON.stringify(ln.bootstrap.adminKeypair), { mode: 0o600 }),
@@ -51,16 +53,33 @@ const signAndSubmit = async (built: { transaction: string }, path: string, extra
 describe('the gateway, as the terminal uses it', () => {
   it('funds, deposits into a new sub-account, trades, shows risk and history, withdraws', async () => {
     expect((await api('/v1/dev/faucet', {})).status).toBe(200);
-    const built = await json<{ transaction: string; account: string; opensSubAccount: boolean }>(api('/v1/deposits/build', { subAccountId: 0, amount: (500n * QUOTE_PRECISION).toString() }));
+    const built = await json<{ transaction: string; account: string; opensSubAccount: boolean }>(
+      api('/v1/deposits/build', { subAccountId: 0, amount: (500n * QUOTE_PRECISION).toString() }),
+    );
     expect(built.opensSubAccount).toBe(true);
     await signAndSubmit(built, '/v1/deposits');
 
-    const trader = { wallet, user: new PublicKey(built.account), nextNonce: 1n } as Parameters<typeof signedOrderBody>[0];
-    const order = await api('/v1/orders', signedOrderBody(trader, 10n * BASE_PRECISION, 200n * PRICE_PRECISION, 'market', `gw-${h.id}`));
+    const trader = { wallet, user: new PublicKey(built.account), nextNonce: 1n } as Parameters<
+      typeof signedOrderBody
+    >[0];
+    const order = await api(
+      '/v1/orders',
+      signedOrderBody(trader, 10n * BASE_PRECISION, 200n * PRICE_PRECISION, 'market', `gw-${h.id}`),
+    );
     expect(order.status).toBe(202);
     await h.temporal.workflow.getHandle((await json<{ workflowId: string }>(order)).workflowId).result();
 
-    const accounts = await json<{ subAccounts: { address: string; collateral: string; equity: string; leverageBps: string; marginRatioBps: string; positions: { base: string; liquidationPrice: string }[] }[]; nextSubAccountId: number }>(api('/v1/accounts'));
+    const accounts = await json<{
+      subAccounts: {
+        address: string;
+        collateral: string;
+        equity: string;
+        leverageBps: string;
+        marginRatioBps: string;
+        positions: { base: string; liquidationPrice: string }[];
+      }[];
+      nextSubAccountId: number;
+    }>(api('/v1/accounts'));
     expect(accounts.nextSubAccountId).toBe(1);
     const [sub] = accounts.subAccounts;
     expect(sub!.address).toBe(built.account);
@@ -69,17 +88,23 @@ describe('the gateway, as the terminal uses it', () => {
     expect(BigInt(sub!.collateral)).toBeLessThan(500n * QUOTE_PRECISION); // the fee
     expect(Number(sub!.leverageBps)).toBeGreaterThan(0);
 
-    const fills = await json<{ fills: { price: string; baseAmount: string }[] }>(api(`/v1/accounts/${built.account}/fills`));
+    const fills = await json<{ fills: { price: string; baseAmount: string }[] }>(
+      api(`/v1/accounts/${built.account}/fills`),
+    );
     expect(fills.fills).toHaveLength(1);
     expect(fills.fills[0]!.baseAmount).toBe((10n * BASE_PRECISION).toString());
     // Another wallet asking for the same account sees nothing (RLS), not an error.
     const stranger = await asWallet(h.apiUrl, Keypair.generate(), `/v1/accounts/${built.account}/fills`);
     expect(((await stranger.json()) as { fills: unknown[] }).fills).toEqual([]);
 
-    const withdraw = await json<{ transaction: string }>(api('/v1/withdrawals/build', { subAccountId: 0, amount: (100n * QUOTE_PRECISION).toString() }));
+    const withdraw = await json<{ transaction: string }>(
+      api('/v1/withdrawals/build', { subAccountId: 0, amount: (100n * QUOTE_PRECISION).toString() }),
+    );
     await signAndSubmit(withdraw, '/v1/withdrawals', { requestId: `gw-${h.id}` });
     const deposits = await json<{ deposits: unknown[] }>(api(`/v1/accounts/${built.account}/deposits`));
-    const withdrawals = await json<{ withdrawals: { status: string }[] }>(api(`/v1/accounts/${built.account}/withdrawals`));
+    const withdrawals = await json<{ withdrawals: { status: string }[] }>(
+      api(`/v1/accounts/${built.account}/withdrawals`),
+    );
     expect(deposits.deposits).toHaveLength(1);
     expect(withdrawals.withdrawals[0]!.status).toBe('settled');
     expect((await api('/v1/withdrawals/build', { subAccountId: 5, amount: '1' })).status).toBe(404);
@@ -87,20 +112,36 @@ describe('the gateway, as the terminal uses it', () => {
     // An auditor replays the account's workflows against the current code; a trader may not.
     const range = `account=${built.account}&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}`;
     expect((await api(`/v1/audit/report?${range}`)).status).toBe(403);
-    const report = await json<{ workflows: { workflowType: string; deterministic: boolean; chainSignatures: string[]; rowsWritten: { activity: string }[] }[] }>(asWallet(h.apiUrl, auditor, `/v1/audit/report?${range}`));
-    expect(report.workflows.map((w) => w.workflowType).sort()).toEqual(['depositWorkflow', 'placeOrderWorkflow', 'withdrawWorkflow']);
+    const report = await json<{
+      workflows: {
+        workflowType: string;
+        deterministic: boolean;
+        chainSignatures: string[];
+        rowsWritten: { activity: string }[];
+      }[];
+    }>(asWallet(h.apiUrl, auditor, `/v1/audit/report?${range}`));
+    expect(report.workflows.map((w) => w.workflowType).sort()).toEqual([
+      'depositWorkflow',
+      'placeOrderWorkflow',
+      'withdrawWorkflow',
+    ]);
     expect(report.workflows.every((w) => w.deterministic && w.chainSignatures.length > 0)).toBe(true);
-    expect(report.workflows.flatMap((w) => w.rowsWritten.map((r) => r.activity))).toEqual(expect.arrayContaining(['recordDeposit', 'recordOrderFill', 'settleWithdrawal']));
+    expect(report.workflows.flatMap((w) => w.rowsWritten.map((r) => r.activity))).toEqual(
+      expect.arrayContaining(['recordDeposit', 'recordOrderFill', 'settleWithdrawal']),
+    );
   });
 
   it('lets operators see account health and only admins pause a market on chain', async () => {
     const { subAccounts } = await json<{ subAccounts: { address: string }[] }>(api('/v1/accounts'));
-    const health = await json<{ liquidatable: boolean; equity: string }>(asWallet(h.apiUrl, operator, `/v1/admin/accounts/${subAccounts[0]!.address}/health`));
+    const health = await json<{ liquidatable: boolean; equity: string }>(
+      asWallet(h.apiUrl, operator, `/v1/admin/accounts/${subAccounts[0]!.address}/health`),
+    );
     expect(health.liquidatable).toBe(false);
     expect(BigInt(health.equity)).toBeGreaterThan(0n);
     expect((await asWallet(h.apiUrl, wallet, `/v1/admin/accounts/${subAccounts[0]!.address}/health`)).status).toBe(403);
 
-    const pause = (who: Keypair, paused: boolean) => asWallet(h.apiUrl, who, '/v1/admin/markets/ETH-PERP/pause', { body: { paused } });
+    const pause = (who: Keypair, paused: boolean) =>
+      asWallet(h.apiUrl, who, '/v1/admin/markets/ETH-PERP/pause', { body: { paused } });
     expect((await pause(operator, true)).status).toBe(403); // operators do not change markets
     expect((await pause(admin, true)).status).toBe(200);
     const paused = await json<{ markets: { symbol: string; paused: boolean }[] }>(fetch(`${h.apiUrl}/v1/markets`));
@@ -112,19 +153,59 @@ describe('the gateway, as the terminal uses it', () => {
 
   it('serves the markets board, prices and candles from recorded oracle prices', async () => {
     const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-    await h.db.insert(oraclePrices).values([150, 153, 149, 151, 152].map((p, i) => ({
-      marketIndex: 0, publishedAt: new Date(t0 + i * 20_000), price: BigInt(p) * PRICE_PRECISION, confidence: 1n, slot: BigInt(i),
-    })));
-    const raw = await fetch(`${h.apiUrl}/v1/markets/SOL-PERP/candles?interval=1m&from=${new Date(t0).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}`);
+    await h.db.insert(oraclePrices).values(
+      [150, 153, 149, 151, 152].map((p, i) => ({
+        marketIndex: 0,
+        publishedAt: new Date(t0 + i * 20_000),
+        price: BigInt(p) * PRICE_PRECISION,
+        confidence: 1n,
+        slot: BigInt(i),
+      })),
+    );
+    const raw = await fetch(
+      `${h.apiUrl}/v1/markets/SOL-PERP/candles?interval=1m&from=${new Date(t0).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}`,
+    );
     expect(raw.status, await raw.clone().text()).toBe(200);
-    const candles = await json<{ candles: { start: string; open: string; high: string; low: string; close: string; ticks: number }[] }>(
-      fetch(`${h.apiUrl}/v1/markets/SOL-PERP/candles?interval=1m&from=${new Date(t0).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}`));
+    const candles = await json<{
+      candles: { start: string; open: string; high: string; low: string; close: string; ticks: number }[];
+    }>(
+      fetch(
+        `${h.apiUrl}/v1/markets/SOL-PERP/candles?interval=1m&from=${new Date(t0).toISOString()}&to=${new Date(t0 + 120_000).toISOString()}`,
+      ),
+    );
     expect(candles.candles).toEqual([
-      { start: new Date(t0).toISOString(), open: '150000000', high: '153000000', low: '149000000', close: '149000000', ticks: 3 },
-      { start: new Date(t0 + 60_000).toISOString(), open: '151000000', high: '152000000', low: '151000000', close: '152000000', ticks: 2 },
+      {
+        start: new Date(t0).toISOString(),
+        open: '150000000',
+        high: '153000000',
+        low: '149000000',
+        close: '149000000',
+        ticks: 3,
+      },
+      {
+        start: new Date(t0 + 60_000).toISOString(),
+        open: '151000000',
+        high: '152000000',
+        low: '151000000',
+        close: '152000000',
+        ticks: 2,
+      },
     ]);
-    await h.redis.xadd(`${h.config.streamPrefix}:prices:SOL-PERP`, '*', 'price', '151500000', 'confidence', '1', 'slot', '1', 'at', new Date().toISOString());
-    const board = await json<{ markets: { symbol: string; price: string | null; longOpenInterest: string | null; paused: boolean | null }[] }>(fetch(`${h.apiUrl}/v1/markets`));
+    await h.redis.xadd(
+      `${h.config.streamPrefix}:prices:SOL-PERP`,
+      '*',
+      'price',
+      '151500000',
+      'confidence',
+      '1',
+      'slot',
+      '1',
+      'at',
+      new Date().toISOString(),
+    );
+    const board = await json<{
+      markets: { symbol: string; price: string | null; longOpenInterest: string | null; paused: boolean | null }[];
+    }>(fetch(`${h.apiUrl}/v1/markets`));
     const sol = board.markets.find((m) => m.symbol === 'SOL-PERP')!;
     expect(sol).toMatchObject({ price: '151500000', paused: false });
     expect(BigInt(sol.longOpenInterest!)).toBeGreaterThanOrEqual(10n * BASE_PRECISION);

@@ -39,13 +39,24 @@ afterAll(async () => {
 });
 
 const seed = (count: number, collateral: bigint, base: bigint) =>
-  ln.control<{ traders: { wallet: string; user: string }[] }>('/seed-traders', {
-    marketIndex: SOL, count, collateral: collateral.toString(), baseAmount: base.toString(),
-    limitPrice: (base > 0n ? 2n * START : 1n).toString(), oraclePrice: START.toString(),
-  }).then((r) => r.traders.map((t) => t.user));
+  ln
+    .control<{ traders: { wallet: string; user: string }[] }>('/seed-traders', {
+      marketIndex: SOL,
+      count,
+      collateral: collateral.toString(),
+      baseAmount: base.toString(),
+      limitPrice: (base > 0n ? 2n * START : 1n).toString(),
+      oraclePrice: START.toString(),
+    })
+    .then((r) => r.traders.map((t) => t.user));
 
 async function users(accounts: string[]): Promise<DecodedUser[]> {
-  const infos = await pool.call('read users', (c) => c.getMultipleAccountsInfo(accounts.map((a) => new PublicKey(a)), 'confirmed'));
+  const infos = await pool.call('read users', (c) =>
+    c.getMultipleAccountsInfo(
+      accounts.map((a) => new PublicKey(a)),
+      'confirmed',
+    ),
+  );
   return infos.map((info) => perpAccountsCoder.decode<DecodedUser>('user', info!.data));
 }
 
@@ -60,19 +71,34 @@ describe('liquidation books under concurrency', () => {
 
     await ln.control('/pyth', { marketIndex: SOL, price: (135n * PRICE_PRECISION).toString() });
     // Batches of 5: seven workflows run side by side, as a crash's first wave does.
-    const monitor = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue, batchSize: 5 });
+    const monitor = new RiskMonitor({
+      pool,
+      temporal: h.temporal,
+      taskQueue: h.config.temporal.taskQueue,
+      batchSize: 5,
+    });
     await monitor.load();
-    const { liquidations: batches } = await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false });
+    const { liquidations: batches } = await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), {
+      relayToOrders: false,
+    });
     expect(batches).toHaveLength(Math.ceil((partial.length + bankrupt.length) / 5));
     const started = batches.flatMap((b) => b.liquidations);
     expect(started.sort()).toEqual([...partial, ...bankrupt].map((a) => `liq:${a}:${SOL}:1`).sort());
     // A retried tick while they run starts nothing twice; a second detector naming the same accounts in
     // other batches starts them, and each of its runs sends the first run's journaled transactions (or
     // finds the episode over): the chain executes every step once and both report the same steps.
-    expect((await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false })).liquidations).toEqual([]);
-    const second = new RiskMonitor({ pool, temporal: h.temporal, taskQueue: h.config.temporal.taskQueue, batchSize: 7 });
+    expect(
+      (await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false })).liquidations,
+    ).toEqual([]);
+    const second = new RiskMonitor({
+      pool,
+      temporal: h.temporal,
+      taskQueue: h.config.temporal.taskQueue,
+      batchSize: 7,
+    });
     await second.load();
-    const duplicates = (await second.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false })).liquidations;
+    const duplicates = (await second.onTick(SOL, 135n * PRICE_PRECISION, Date.now(), { relayToOrders: false }))
+      .liquidations;
     const results = await liquidationsOf(h.temporal, batches);
     const twice = await liquidationsOf(h.temporal, duplicates);
 
@@ -99,14 +125,29 @@ describe('liquidation books under concurrency', () => {
     expect(bankruptcies.some((r) => r.socializedLoss > 0n)).toBe(true);
     expect((await users(bankrupt)).every((u) => u.collateral.toString() === '0')).toBe(true);
     // Positions follow the chain: what the partial steps left, and nothing for the bankrupt accounts (flat).
-    const held = await h.db.select().from(positions).where(inArray(positions.account, [...partial, ...bankrupt]));
+    const held = await h.db
+      .select()
+      .from(positions)
+      .where(inArray(positions.account, [...partial, ...bankrupt]));
     const onChain = new Map(chain.map((u, i) => [[...partial, ...bankrupt][i]!, u]));
-    expect(held.map((p) => p.account).sort()).toEqual(partial.filter((a) => onChain.get(a)!.positions.some((p) => p.marketIndex === SOL && p.base.toString() !== '0')).sort());
-    for (const p of held) expect(p.baseAmount.toString()).toBe(onChain.get(p.account)!.positions.find((q) => q.marketIndex === SOL)!.base.toString());
+    expect(held.map((p) => p.account).sort()).toEqual(
+      partial
+        .filter((a) => onChain.get(a)!.positions.some((p) => p.marketIndex === SOL && p.base.toString() !== '0'))
+        .sort(),
+    );
+    for (const p of held)
+      expect(p.baseAmount.toString()).toBe(
+        onChain
+          .get(p.account)!
+          .positions.find((q) => q.marketIndex === SOL)!
+          .base.toString(),
+      );
 
     // Healthy again: a later tick at the same price finds nobody.
     await monitor.load();
-    expect((await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now() + 60_000, { relayToOrders: false })).liquidations).toEqual([]);
+    expect(
+      (await monitor.onTick(SOL, 135n * PRICE_PRECISION, Date.now() + 60_000, { relayToOrders: false })).liquidations,
+    ).toEqual([]);
   }, 180_000);
 
   it('executes the chain step while every bookkeeping write fails, and books it once they work again', async () => {
@@ -118,17 +159,36 @@ describe('liquidation books under concurrency', () => {
     const redisUrl = new URL(h.config.redis.url);
     const proxy = await switchableProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
     redisUrl.port = String(proxy.port);
-    const blinking = new Redis(redisUrl.toString(), { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 100 });
-    blinking.on('error', () => undefined);
-    const worker = await createWorker({ ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() }, {
-      pool: h.pool, db: h.db, redis: blinking, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal,
+    const blinking = new Redis(redisUrl.toString(), {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 100,
     });
+    blinking.on('error', () => undefined);
+    const worker = await createWorker(
+      { ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() },
+      {
+        pool: h.pool,
+        db: h.db,
+        redis: blinking,
+        streamPrefix: h.config.streamPrefix,
+        rpcPool: pool,
+        keeper: keeperOf(ln),
+        temporal: h.temporal,
+      },
+    );
     proxy.off();
     const wallet = (await users([account!]))[0]!.authority.toBase58();
     const [result] = await worker.runUntil(async () => {
-      const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [{ account: account!, wallet, seq: '1' }]);
+      const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [
+        { account: account!, wallet, seq: '1' },
+      ]);
       const handle = h.temporal.workflow.getHandle(batch!.workflowId);
-      await waitFor('the chain step', async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined), 15_000);
+      await waitFor(
+        'the chain step',
+        async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined),
+        15_000,
+      );
       await new Promise((r) => setTimeout(r, 1_500));
       expect((await handle.describe()).status.name).toBe('RUNNING'); // its event publishes are still failing
       proxy.on();
@@ -137,7 +197,10 @@ describe('liquidation books under concurrency', () => {
     blinking.disconnect();
     await proxy.close();
     expect(result!.status).toBe('liquidated');
-    const [row] = await h.db.select().from(liquidations).where(inArray(liquidations.id, [result!.id]));
+    const [row] = await h.db
+      .select()
+      .from(liquidations)
+      .where(inArray(liquidations.id, [result!.id]));
     expect(row!.steps).toBe(Number((await users([account!]))[0]!.liquidationSteps.toString()));
     const events = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, account!), '-', '+');
     expect(events.map(([, f]) => (JSON.parse(f[1]!) as WorkflowEvent).step)).toContain('recorded');

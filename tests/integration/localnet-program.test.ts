@@ -35,7 +35,10 @@ beforeAll(async () => {
   const airdrop = await connection.requestAirdrop(trader.publicKey, 2 * LAMPORTS_PER_SOL);
   const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash();
   await connection.confirmTransaction({ signature: airdrop, blockhash, lastValidBlockHeight }, 'confirmed');
-  ({ tokenAccount: usdcAccount } = await ln.control<{ tokenAccount: PublicKey }>('/mint-usdc', { owner: trader.publicKey.toBase58(), amount: 5_000_000_000 }));
+  ({ tokenAccount: usdcAccount } = await ln.control<{ tokenAccount: PublicKey }>('/mint-usdc', {
+    owner: trader.publicKey.toBase58(),
+    amount: 5_000_000_000,
+  }));
   usdcAccount = new PublicKey(usdcAccount);
   asTraderFixture = { wallet: trader, user: userPda(), usdc: usdcAccount, program: asTrader, nextNonce: 1n };
 }, 120_000);
@@ -61,26 +64,48 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
   });
 
   it('refuses a second initialize', async () => {
-    const attempt = asAdmin.methods.initialize(keeper.publicKey).accountsStrict({
-      admin: admin.publicKey, global: perpAddresses.global(), collateralMint: new PublicKey(ln.bootstrap.usdcMint),
-      vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID, systemProgram: SystemProgram.programId,
-    }).rpc();
+    const attempt = asAdmin.methods
+      .initialize(keeper.publicKey)
+      .accountsStrict({
+        admin: admin.publicKey,
+        global: perpAddresses.global(),
+        collateralMint: new PublicKey(ln.bootstrap.usdcMint),
+        vault: perpAddresses.vault(),
+        tokenProgram: TOKEN_PROGRAM_ID,
+        systemProgram: SystemProgram.programId,
+      })
+      .rpc();
     await expect(attempt).rejects.toThrow();
   });
 
   it('opens a sub-account and deposits USDC through the token program', async () => {
-    await asTrader.methods.initUser(0).accountsStrict({ authority: trader.publicKey, user: userPda(), systemProgram: SystemProgram.programId }).rpc();
-    await asTrader.methods.deposit(bn(1_000n * QUOTE_PRECISION)).accountsStrict({
-      authority: trader.publicKey, global: perpAddresses.global(), user: userPda(), userToken: usdcAccount,
-      vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-    }).rpc();
+    await asTrader.methods
+      .initUser(0)
+      .accountsStrict({ authority: trader.publicKey, user: userPda(), systemProgram: SystemProgram.programId })
+      .rpc();
+    await asTrader.methods
+      .deposit(bn(1_000n * QUOTE_PRECISION))
+      .accountsStrict({
+        authority: trader.publicKey,
+        global: perpAddresses.global(),
+        user: userPda(),
+        userToken: usdcAccount,
+        vault: perpAddresses.vault(),
+        tokenProgram: TOKEN_PROGRAM_ID,
+      })
+      .rpc();
     expect((await getAccount(connection, usdcAccount)).amount).toBe(4_000n * QUOTE_PRECISION);
-    expect((await asTrader.account.user.fetch(userPda())).collateral.toString()).toBe((1_000n * QUOTE_PRECISION).toString());
+    expect((await asTrader.account.user.fetch(userPda())).collateral.toString()).toBe(
+      (1_000n * QUOTE_PRECISION).toString(),
+    );
   });
 
   it('fills an ed25519-signed market order submitted by the keeper', async () => {
     const signature = await fill(10n * BASE_PRECISION, 160n * PRICE_PRECISION);
-    const tx = await connection.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+    const tx = await connection.getTransaction(signature, {
+      commitment: 'confirmed',
+      maxSupportedTransactionVersion: 0,
+    });
     expect(tx?.meta?.err).toBeNull();
     const user = await asTrader.account.user.fetch(userPda());
     expect(user.positions[0]!.base.toString()).toBe((10n * BASE_PRECISION).toString());
@@ -90,13 +115,20 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
   it('settles funding an hour later', async () => {
     await ln.control('/advance', { slots: 5, secs: 3_601 });
     await setPrice(0, 150n * PRICE_PRECISION);
-    await asTrader.methods.updateFunding().accountsStrict({ market: new PublicKey(sol().market), oracle: new PublicKey(sol().oracle) }).rpc();
+    await asTrader.methods
+      .updateFunding()
+      .accountsStrict({ market: new PublicKey(sol().market), oracle: new PublicKey(sol().oracle) })
+      .rpc();
     const market = await asTrader.account.market.fetch(new PublicKey(sol().market));
     expect(BigInt(market.lastFundingRate.toString())).toBeGreaterThan(0n);
   });
 
   it('lets the admin pause, reprice and list markets', async () => {
-    const adminMarket = (marketIndex: number) => ({ admin: admin.publicKey, global: perpAddresses.global(), market: perpAddresses.market(marketIndex) });
+    const adminMarket = (marketIndex: number) => ({
+      admin: admin.publicKey,
+      global: perpAddresses.global(),
+      market: perpAddresses.market(marketIndex),
+    });
     await asAdmin.methods.setMarketPaused(true).accountsStrict(adminMarket(0)).rpc();
     const paused = fill(1n * BASE_PRECISION, 160n * PRICE_PRECISION);
     expect(programErrorName(await paused.catch((e: unknown) => e))).toBe('MarketPaused');
@@ -104,14 +136,24 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
     await asAdmin.methods.setMarketPaused(false).accountsStrict(adminMarket(0)).rpc();
 
     const market = await asAdmin.account.market.fetch(perpAddresses.market(0));
-    await asAdmin.methods.updateMarketParams({ ...market.config, takerFeeBps: 6 }).accountsStrict(adminMarket(0)).rpc();
+    await asAdmin.methods
+      .updateMarketParams({ ...market.config, takerFeeBps: 6 })
+      .accountsStrict(adminMarket(0))
+      .rpc();
     expect((await asAdmin.account.market.fetch(perpAddresses.market(0))).config.takerFeeBps).toBe(6);
 
     const oracle = Keypair.generate().publicKey;
     await ln.control('/pyth', { oracle: oracle.toBase58(), price: (20n * PRICE_PRECISION).toString() });
-    await asAdmin.methods.initMarket(3, market.config).accountsStrict({
-      admin: admin.publicKey, global: perpAddresses.global(), market: perpAddresses.market(3), oracle, systemProgram: SystemProgram.programId,
-    }).rpc();
+    await asAdmin.methods
+      .initMarket(3, market.config)
+      .accountsStrict({
+        admin: admin.publicKey,
+        global: perpAddresses.global(),
+        market: perpAddresses.market(3),
+        oracle,
+        systemProgram: SystemProgram.programId,
+      })
+      .rpc();
     expect((await asAdmin.account.market.fetch(perpAddresses.market(3))).oracle.toBase58()).toBe(oracle.toBase58());
   });
 
@@ -119,15 +161,29 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
     await fill(50n * BASE_PRECISION, 160n * PRICE_PRECISION); // 60 SOL long on ~1000 USDC
     await ln.control('/advance', { slots: 2, secs: 1 });
     await setPrice(0, 135n * PRICE_PRECISION);
-    await asKeeper.methods.liquidate(new BN(1), 0).accountsStrict({ // step 0 of the account's first liquidation episode
-      keeper: keeper.publicKey, global: perpAddresses.global(), user: userPda(), market: new PublicKey(sol().market), oracle: new PublicKey(sol().oracle),
-    }).rpc();
+    await asKeeper.methods
+      .liquidate(new BN(1), 0)
+      .accountsStrict({
+        // step 0 of the account's first liquidation episode
+        keeper: keeper.publicKey,
+        global: perpAddresses.global(),
+        user: userPda(),
+        market: new PublicKey(sol().market),
+        oracle: new PublicKey(sol().oracle),
+      })
+      .rpc();
     const base = BigInt((await asTrader.account.user.fetch(userPda())).positions[0]!.base.toString());
     expect(base).toBeGreaterThan(0n);
     expect(base).toBeLessThan(60n * BASE_PRECISION);
-    const notBankrupt = asKeeper.methods.resolveBankruptcy().accountsStrict({
-      keeper: keeper.publicKey, global: perpAddresses.global(), user: userPda(), market: new PublicKey(sol().market),
-    }).rpc();
+    const notBankrupt = asKeeper.methods
+      .resolveBankruptcy()
+      .accountsStrict({
+        keeper: keeper.publicKey,
+        global: perpAddresses.global(),
+        user: userPda(),
+        market: new PublicKey(sol().market),
+      })
+      .rpc();
     expect(programErrorName(await notBankrupt.catch((e: unknown) => e))).toBe('NotBankrupt');
   });
 
@@ -136,10 +192,17 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
     const user = await asTrader.account.user.fetch(userPda());
     expect(user.positions.every((p) => p.base.isZero())).toBe(true);
     const before = (await getAccount(connection, usdcAccount)).amount;
-    await asTrader.methods.withdraw(user.collateral).accountsStrict({
-      authority: trader.publicKey, global: perpAddresses.global(), user: userPda(), userToken: usdcAccount,
-      vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-    }).rpc();
+    await asTrader.methods
+      .withdraw(user.collateral)
+      .accountsStrict({
+        authority: trader.publicKey,
+        global: perpAddresses.global(),
+        user: userPda(),
+        userToken: usdcAccount,
+        vault: perpAddresses.vault(),
+        tokenProgram: TOKEN_PROGRAM_ID,
+      })
+      .rpc();
     expect((await getAccount(connection, usdcAccount)).amount).toBe(before + BigInt(user.collateral.toString()));
   });
 });

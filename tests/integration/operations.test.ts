@@ -16,11 +16,19 @@ afterAll(async () => {
 
 describe('operator and auditor tools on the real Temporal server', () => {
   it('lists workflows by search attribute, and replays one deterministically into a readable report', async () => {
-    const res = await fetch(`${h.apiUrl}/v1/probes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ probeId: `ops-${h.id}` }) });
+    const res = await fetch(`${h.apiUrl}/v1/probes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ probeId: `ops-${h.id}` }),
+    });
     const { workflowId } = (await res.json()) as { workflowId: string };
     await h.temporal.workflow.getHandle(workflowId).result();
     const found = await waitFor('visibility to index the probe', async () => {
-      const runs = await listWorkflows(h.temporal, { kind: 'probe', status: 'completed', from: new Date(Date.now() - 60_000).toISOString() });
+      const runs = await listWorkflows(h.temporal, {
+        kind: 'probe',
+        status: 'completed',
+        from: new Date(Date.now() - 60_000).toISOString(),
+      });
       return runs.some((r) => r.workflowId === workflowId) ? runs : undefined;
     });
     expect(found.map((r) => r.workflowId)).toContain(workflowId);
@@ -36,8 +44,14 @@ describe('operator and auditor tools on the real Temporal server', () => {
   it('retries a failed workflow under the same ID with the same input', async () => {
     const workflowId = `deposit:ops-failed-${h.id}`;
     const handle = await h.temporal.workflow.start('depositWorkflow', {
-      workflowId, taskQueue: h.config.temporal.taskQueue, args: [{ signedTransaction: Buffer.from('garbage').toString('base64') }],
-      typedSearchAttributes: [{ key: QdAccount, value: 'ops-test' }, { key: QdKind, value: 'deposit' }, { key: QdStatus, value: 'running' }],
+      workflowId,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ signedTransaction: Buffer.from('garbage').toString('base64') }],
+      typedSearchAttributes: [
+        { key: QdAccount, value: 'ops-test' },
+        { key: QdKind, value: 'deposit' },
+        { key: QdStatus, value: 'running' },
+      ],
     });
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const { runId } = await retryWorkflow(h.temporal, workflowId);
@@ -51,7 +65,11 @@ describe('operator and auditor tools on the real Temporal server', () => {
   });
 
   it('serves the same tools to operators over the API, behind their token', async () => {
-    const res = await fetch(`${h.apiUrl}/v1/probes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ probeId: `adm-${h.id}` }) });
+    const res = await fetch(`${h.apiUrl}/v1/probes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ probeId: `adm-${h.id}` }),
+    });
     const { workflowId } = (await res.json()) as { workflowId: string };
     await h.temporal.workflow.getHandle(workflowId).result();
     const admin = (path: string, init: RequestInit = {}, token = OPERATOR) =>
@@ -60,15 +78,27 @@ describe('operator and auditor tools on the real Temporal server', () => {
     expect((await fetch(`${h.apiUrl}/v1/admin/workflows`)).status).toBe(401);
     expect((await admin('/v1/admin/workflows?kind=nonsense')).status).toBe(400);
     const listed = await waitFor('the probe in the admin list', async () => {
-      const body = (await (await admin('/v1/admin/workflows?kind=probe&status=completed')).json()) as { workflows: { workflowId: string; temporalUi: string }[] };
+      const body = (await (await admin('/v1/admin/workflows?kind=probe&status=completed')).json()) as {
+        workflows: { workflowId: string; temporalUi: string }[];
+      };
       return body.workflows.find((w) => w.workflowId === workflowId);
     });
     expect(listed.temporalUi).toContain(encodeURIComponent(workflowId));
-    expect(((await (await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/progress`)).json()) as { status: string }).status).toBe('completed');
-    expect((await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/retry`, { method: 'POST' })).status).toBe(409); // completed runs are not retried
+    expect(
+      (
+        (await (await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/progress`)).json()) as {
+          status: string;
+        }
+      ).status,
+    ).toBe('completed');
+    expect(
+      (await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/retry`, { method: 'POST' })).status,
+    ).toBe(409); // completed runs are not retried
   });
 
   it('builds visibility queries that cannot be broken out of', () => {
-    expect(visibilityQuery({ account: 'a" OR "1"="1', kind: 'deposit' })).toBe('(QdAccount = "a OR 1=1" OR QdAccounts = "a OR 1=1") AND QdKind = "deposit"');
+    expect(visibilityQuery({ account: 'a" OR "1"="1', kind: 'deposit' })).toBe(
+      '(QdAccount = "a OR 1=1" OR QdAccounts = "a OR 1=1") AND QdKind = "deposit"',
+    );
   });
 });

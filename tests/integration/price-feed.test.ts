@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublicKey } from '@solana/web3.js';
 import { oracleVerdict, readPythPrice } from '../../solana/pyth-reader';
-import { localnetSink, PriceFeed, seededRandom, DEFAULT_PATH, type PublishedPrice } from '../../services/price-feed/price-feed';
+import {
+  localnetSink,
+  PriceFeed,
+  seededRandom,
+  DEFAULT_PATH,
+  type PublishedPrice,
+} from '../../services/price-feed/price-feed';
 import { RpcPool } from '../../solana/rpc-pool';
 import { DEFAULT_MARKETS, INITIAL_PRICES } from '../../domain/perp';
 import { loadConfig } from '../../platform/config';
@@ -36,19 +42,36 @@ describe('the Pyth reader and the local price feed', () => {
   });
 
   it('writes each step of the price path to the Pyth accounts and to the Redis streams', async () => {
-    const markets = ln.bootstrap.markets.map((m) => ({ marketIndex: m.marketIndex, symbol: m.symbol, price: INITIAL_PRICES.get(m.marketIndex)! }));
+    const markets = ln.bootstrap.markets.map((m) => ({
+      marketIndex: m.marketIndex,
+      symbol: m.symbol,
+      price: INITIAL_PRICES.get(m.marketIndex)!,
+    }));
     const recorded: PublishedPrice[][] = [];
-    const feed = new PriceFeed(markets, localnetSink(ln.controlUrl), redis, prefix, seededRandom(7n), DEFAULT_PATH, async (p) => void recorded.push(p));
+    const feed = new PriceFeed(
+      markets,
+      localnetSink(ln.controlUrl),
+      redis,
+      prefix,
+      seededRandom(7n),
+      DEFAULT_PATH,
+      async (p) => void recorded.push(p),
+    );
     await feed.step(new Date('2026-11-25T12:00:00Z'));
     await feed.step(new Date('2026-11-25T12:00:01Z'));
-    expect(recorded.map((step) => step.map((p) => p.marketIndex))).toEqual([[0, 1, 2], [0, 1, 2]]);
+    expect(recorded.map((step) => step.map((p) => p.marketIndex))).toEqual([
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
     expect(recorded[1]!.map((p) => p.price)).toEqual(markets.map((m) => feed.prices().get(m.symbol)));
     for (const m of ln.bootstrap.markets) {
       const onChain = await readPythPrice(pool, new PublicKey(m.oracle));
       expect(onChain.price).toBe(feed.prices().get(m.symbol));
       const entries = await redis.xrange(`${prefix}:prices:${m.symbol}`, '-', '+');
       expect(entries).toHaveLength(2);
-      expect(entries[1]![1]).toEqual(expect.arrayContaining(['price', onChain.price.toString(), 'at', '2026-11-25T12:00:01.000Z']));
+      expect(entries[1]![1]).toEqual(
+        expect.arrayContaining(['price', onChain.price.toString(), 'at', '2026-11-25T12:00:01.000Z']),
+      );
     }
   });
 

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown) =>
-  fetch(`${h.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${h.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 async function completedProgress(workflowId: string): Promise<Progress> {
   return waitFor(`${workflowId} to complete`, async () => {
@@ -52,11 +56,18 @@ describe('a probe travels API -> Temporal -> worker -> Postgres/Redis and back',
 
     const rows = await h.db.select().from(workflowRuns).where(eq(workflowRuns.businessKey, started.workflowId));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ workflowId: started.workflowId, runId: started.runId, kind: 'probe', status: 'completed' });
+    expect(rows[0]).toMatchObject({
+      workflowId: started.workflowId,
+      runId: started.runId,
+      kind: 'probe',
+      status: 'completed',
+    });
 
     const entries = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, SYSTEM_ACCOUNT), '-', '+');
     const events = entries.map(([, fields]) => JSON.parse(fields[1]!) as WorkflowEvent);
-    expect(events.filter((e) => e.workflowId === started.workflowId).map((e) => e.step)).toEqual(['dependencies-checked']);
+    expect(events.filter((e) => e.workflowId === started.workflowId).map((e) => e.step)).toEqual([
+      'dependencies-checked',
+    ]);
     await recordHistory(h.temporal, started.workflowId, 'probe');
   });
 
@@ -70,7 +81,8 @@ describe('a probe travels API -> Temporal -> worker -> Postgres/Redis and back',
     expect(await again.json()).toEqual({ workflowId: first.workflowId, runId: first.runId, existing: true });
 
     const runs: string[] = [];
-    for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = "${first.workflowId}"` })) runs.push(wf.runId);
+    for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = "${first.workflowId}"` }))
+      runs.push(wf.runId);
     expect(runs).toEqual([first.runId]);
     const rows = await h.db.select().from(workflowRuns).where(eq(workflowRuns.businessKey, first.workflowId));
     expect(rows).toHaveLength(1);

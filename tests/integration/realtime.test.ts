@@ -21,9 +21,22 @@ beforeAll(async () => {
   h = await startHarness({}, { worker: false });
   // A second API instance on the same streams: its own consumer group, its own clients.
   const server = createServer();
-  const relay = await StreamRelay.serve(server, { redis: h.redis, streamPrefix: h.config.streamPrefix, corsOrigins: [], instance: `second-${h.id}`, logger: createLogger({ level: 'silent', name: 'second' }) });
+  const relay = await StreamRelay.serve(server, {
+    redis: h.redis,
+    streamPrefix: h.config.streamPrefix,
+    corsOrigins: [],
+    instance: `second-${h.id}`,
+    logger: createLogger({ level: 'silent', name: 'second' }),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  second = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, async close() { await relay.close(); await new Promise((r) => server.close(r)); } };
+  second = {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await relay.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }, 120_000);
 
 afterAll(async () => {
@@ -42,11 +55,19 @@ async function open(url: string, token?: string): Promise<Socket> {
   return socket;
 }
 
-const subscribe = (socket: Socket, message: unknown) => socket.emitWithAck('subscribe', message) as Promise<{ ok: boolean; replayed?: number; error?: string }>;
+const subscribe = (socket: Socket, message: unknown) =>
+  socket.emitWithAck('subscribe', message) as Promise<{ ok: boolean; replayed?: number; error?: string }>;
 
-const publish = (n: number) => createEventActivities(h.redis, h.config.streamPrefix).publishWorkflowEvent({
-  eventKey: eventKeyOf(`order:${account}:rt-${n}`, 'filled', 'completed'), workflowId: `order:${account}:rt-${n}`, kind: 'order', account, step: 'filled', status: 'completed', at: new Date().toISOString(),
-});
+const publish = (n: number) =>
+  createEventActivities(h.redis, h.config.streamPrefix).publishWorkflowEvent({
+    eventKey: eventKeyOf(`order:${account}:rt-${n}`, 'filled', 'completed'),
+    workflowId: `order:${account}:rt-${n}`,
+    kind: 'order',
+    account,
+    step: 'filled',
+    status: 'completed',
+    at: new Date().toISOString(),
+  });
 
 describe('socket.io gateway', () => {
   it('refuses connections without a live session', async () => {
@@ -63,12 +84,23 @@ describe('socket.io gateway', () => {
     expect((await subscribe(a, { market: 'DOGE-PERP' })).ok).toBe(false);
     const got = (s: Socket) => new Promise<{ price: string; symbol: string }>((resolve) => s.once('price', resolve));
     const [pa, pb] = [got(a), got(b)];
-    await h.redis.xadd(`${h.config.streamPrefix}:prices:SOL-PERP`, '*', 'price', '151250000', 'confidence', '75000', 'slot', '9', 'at', new Date().toISOString());
+    await h.redis.xadd(
+      `${h.config.streamPrefix}:prices:SOL-PERP`,
+      '*',
+      'price',
+      '151250000',
+      'confidence',
+      '75000',
+      'slot',
+      '9',
+      'at',
+      new Date().toISOString(),
+    );
     expect(await pa).toMatchObject({ symbol: 'SOL-PERP', price: '151250000' });
     expect(await pb).toMatchObject({ symbol: 'SOL-PERP', price: '151250000' });
   });
 
-  it('delivers an account\'s workflow events only to its wallet, and resumes after a disconnect without gaps or duplicates', async () => {
+  it("delivers an account's workflow events only to its wallet, and resumes after a disconnect without gaps or duplicates", async () => {
     const token = await tokenOf(h.apiUrl, wallet);
     const stranger = await open(h.apiUrl, await tokenOf(h.apiUrl, Keypair.generate()));
     expect(await subscribe(stranger, { account })).toEqual({ ok: false, error: expect.stringMatching(/forbidden/) });

@@ -42,7 +42,12 @@ async function signed(build: Promise<Transaction>): Promise<string> {
 }
 
 const transferAccounts = () => ({
-  authority: trader.wallet.publicKey, global: perpAddresses.global(), user: trader.user, userToken: trader.usdc, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
+  authority: trader.wallet.publicKey,
+  global: perpAddresses.global(),
+  user: trader.user,
+  userToken: trader.usdc,
+  vault: perpAddresses.vault(),
+  tokenProgram: TOKEN_PROGRAM_ID,
 });
 
 async function throughApi(path: string, body: unknown): Promise<unknown> {
@@ -58,11 +63,25 @@ const reconcile = () => runReconciliation(h.temporal, h.config.temporal.taskQueu
 
 describe('reconciliation of the books with the chain, on the real stack', () => {
   it('finds no difference after deposits, a fill and a withdrawal that all went through workflows', async () => {
-    await throughApi('/v1/deposits', { signedTransaction: await signed(trader.program.methods.deposit(new BN((500n * QUOTE_PRECISION).toString())).accountsStrict(transferAccounts()).transaction()) });
-    await placeAndWait(h, trader, signedOrderBody(trader, BASE_PRECISION, 1_000n * PRICE_PRECISION, 'market', `rec-open-${h.id}`));
+    await throughApi('/v1/deposits', {
+      signedTransaction: await signed(
+        trader.program.methods
+          .deposit(new BN((500n * QUOTE_PRECISION).toString()))
+          .accountsStrict(transferAccounts())
+          .transaction(),
+      ),
+    });
+    await placeAndWait(
+      h,
+      trader,
+      signedOrderBody(trader, BASE_PRECISION, 1_000n * PRICE_PRECISION, 'market', `rec-open-${h.id}`),
+    );
     const market = ln.bootstrap.markets[0]!;
-    const withdraw = trader.program.methods.withdraw(new BN((50n * QUOTE_PRECISION).toString())).accountsStrict(transferAccounts())
-      .remainingAccounts(marketMetas([{ market: new PublicKey(market.market), oracle: new PublicKey(market.oracle) }])).transaction();
+    const withdraw = trader.program.methods
+      .withdraw(new BN((50n * QUOTE_PRECISION).toString()))
+      .accountsStrict(transferAccounts())
+      .remainingAccounts(marketMetas([{ market: new PublicKey(market.market), oracle: new PublicKey(market.oracle) }]))
+      .transaction();
     await throughApi('/v1/withdrawals', { signedTransaction: await signed(withdraw), requestId: `rec-w-${h.id}` });
 
     const report = await reconcile();
@@ -81,17 +100,30 @@ describe('reconciliation of the books with the chain, on the real stack', () => 
   it('reports a corrupted balance row and a lost position row, stores the report and raises one alert', async () => {
     const account = trader.user.toBase58();
     const [balance] = await h.db.select().from(accountBalances).where(eq(accountBalances.account, account));
-    const [position] = await h.db.select().from(positions).where(and(eq(positions.account, account), eq(positions.marketIndex, 0)));
+    const [position] = await h.db
+      .select()
+      .from(positions)
+      .where(and(eq(positions.account, account), eq(positions.marketIndex, 0)));
     expect(position?.baseAmount).toBe(BASE_PRECISION);
-    await h.db.update(accountBalances).set({ collateral: balance!.collateral + 1n }).where(eq(accountBalances.account, account));
+    await h.db
+      .update(accountBalances)
+      .set({ collateral: balance!.collateral + 1n })
+      .where(eq(accountBalances.account, account));
     await h.db.delete(positions).where(eq(positions.account, account));
 
     const report = await reconcile();
-    expect(report.differences).toEqual(expect.arrayContaining([
-      { account, field: 'collateral', chain: balance!.collateral.toString(), books: (balance!.collateral + 1n).toString() },
-      { account, field: 'position:0.base', chain: BASE_PRECISION.toString(), books: '0' },
-      { account, field: 'position:0.quote_entry', chain: position!.quoteEntry.toString(), books: '0' },
-    ]));
+    expect(report.differences).toEqual(
+      expect.arrayContaining([
+        {
+          account,
+          field: 'collateral',
+          chain: balance!.collateral.toString(),
+          books: (balance!.collateral + 1n).toString(),
+        },
+        { account, field: 'position:0.base', chain: BASE_PRECISION.toString(), books: '0' },
+        { account, field: 'position:0.quote_entry', chain: position!.quoteEntry.toString(), books: '0' },
+      ]),
+    );
     // The books' collateral total moved with the row, so the PnL pool they imply differs by the same unit.
     expect(report.differences).toContainEqual(expect.objectContaining({ account: 'protocol', field: 'pnl_pool' }));
     expect(report.differenceCount).toBe(4);
@@ -105,10 +137,14 @@ describe('reconciliation of the books with the chain, on the real stack', () => 
     expect(alert).toMatchObject({ kind: 'reconciliation-difference', reportId: report.reportId, differences: 4 });
 
     // Auditors read the reports over HTTP (newest first, and each in full or as markdown); a trader may not.
-    const list = (await (await asWallet(h.apiUrl, auditor, '/v1/audit/reconciliations?limit=5')).json()) as { reports: { reportId: string; differences: number }[] };
+    const list = (await (await asWallet(h.apiUrl, auditor, '/v1/audit/reconciliations?limit=5')).json()) as {
+      reports: { reportId: string; differences: number }[];
+    };
     expect(list.reports[0]).toMatchObject({ reportId: report.reportId, differences: 4 });
     expect(list.reports).toHaveLength(2);
-    const md = await (await asWallet(h.apiUrl, auditor, `/v1/audit/reconciliations/${encodeURIComponent(report.reportId)}?format=md`)).text();
+    const md = await (
+      await asWallet(h.apiUrl, auditor, `/v1/audit/reconciliations/${encodeURIComponent(report.reportId)}?format=md`)
+    ).text();
     expect(md).toContain(`| \`${account}\` | collateral | ${balance!.collateral} | ${balance!.collateral + 1n} |`);
     expect((await asWallet(h.apiUrl, trader.wallet, '/v1/audit/reconciliations')).status).toBe(403);
     expect((await asWallet(h.apiUrl, auditor, '/v1/audit/reconciliations/nope')).status).toBe(404);
@@ -127,9 +163,16 @@ describe('reconciliation of the books with the chain, on the real stack', () => 
       expect(await ensureReconciliationSchedule(h.temporal, h.config.temporal.taskQueue, scheduleId)).toBe(false);
       const description = await h.temporal.schedule.getHandle(scheduleId).describe();
       expect(description.spec.intervals?.[0]?.every).toBe(3_600_000);
-      expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue: h.config.temporal.taskQueue });
+      expect(description.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: 'reconciliationWorkflow',
+        taskQueue: h.config.temporal.taskQueue,
+      });
     } finally {
-      await h.temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+      await h.temporal.schedule
+        .getHandle(scheduleId)
+        .delete()
+        .catch(() => undefined);
     }
   });
 });

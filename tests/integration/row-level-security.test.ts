@@ -11,7 +11,10 @@ const B = 'WalletBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.db.insert(wallets).values([{ address: A, createdAt: at }, { address: B, createdAt: at }]);
+  await h.db.insert(wallets).values([
+    { address: A, createdAt: at },
+    { address: B, createdAt: at },
+  ]);
   await h.db.insert(accounts).values([
     { address: `acct-${A}`, wallet: A, subAccountId: 0, createdAt: at },
     { address: `acct-${B}`, wallet: B, subAccountId: 0, createdAt: at },
@@ -43,11 +46,14 @@ describe('Row Level Security through a real non-superuser role', () => {
   it('runs as a role that is neither superuser nor exempt from RLS, and cannot write', async () => {
     const role = await readAsWallet(h.pool, A, async (db) => {
       const { rows } = await (db as unknown as { $client: PoolClient }).$client.query(
-        "SELECT current_user AS who, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user");
+        'SELECT current_user AS who, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user',
+      );
       return rows[0] as { who: string; rolsuper: boolean; rolbypassrls: boolean };
     });
     expect(role).toEqual({ who: 'quantdesk_reader', rolsuper: false, rolbypassrls: false });
-    const write = await readAsWallet(h.pool, A, (db) => db.insert(wallets).values({ address: 'x', createdAt: at })).catch((e: Error) => e);
+    const write = await readAsWallet(h.pool, A, (db) =>
+      db.insert(wallets).values({ address: 'x', createdAt: at }),
+    ).catch((e: Error) => e);
     expect(String((write as Error & { cause?: Error }).cause?.message)).toMatch(/read-only|permission denied/);
   });
 });

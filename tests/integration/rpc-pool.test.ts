@@ -9,11 +9,18 @@ let ln: Localnet;
 let setup: Connection;
 let trader: Trader;
 
-interface PortReport { config: Record<string, unknown>; requests: number; sends: number }
+interface PortReport {
+  config: Record<string, unknown>;
+  requests: number;
+  sends: number;
+}
 const faults = () => ln.control<Record<string, PortReport>>('/faults');
-const setFault = (i: number, config: Record<string, unknown>) => ln.control('/faults', { port: ln.rpcPorts[i], ...config });
-const newPool = (timeoutMs = 500) => new RpcPool(ln.rpcUrls, { now: () => Date.now(), requestTimeoutMs: timeoutMs, backoffMs: 20, openMs: 60_000 });
-const positionBase = async () => BigInt((await trader.program.account.user.fetch(trader.user)).positions[0]!.base.toString());
+const setFault = (i: number, config: Record<string, unknown>) =>
+  ln.control('/faults', { port: ln.rpcPorts[i], ...config });
+const newPool = (timeoutMs = 500) =>
+  new RpcPool(ln.rpcUrls, { now: () => Date.now(), requestTimeoutMs: timeoutMs, backoffMs: 20, openMs: 60_000 });
+const positionBase = async () =>
+  BigInt((await trader.program.account.user.fetch(trader.user)).positions[0]!.base.toString());
 
 beforeAll(async () => {
   ln = await startLocalnet(3);
@@ -59,7 +66,9 @@ describe('the RPC pool over three localnet providers', () => {
     const before = await trader.program.account.user.fetch(trader.user);
     const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
     for (let i = 0; i < 3; i++) await setFault(i, { down: true });
-    const error = await newPool(300).sendTransaction(tx).catch((e: unknown) => e);
+    const error = await newPool(300)
+      .sendTransaction(tx)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcUnavailableError);
     expect((error as RpcUnavailableError).retryable).toBe(true);
     expect((error as Error).message).toMatch(/no RPC provider could send the transaction/);
@@ -90,11 +99,13 @@ describe('the RPC pool over three localnet providers', () => {
     expect(pool.primary.rpcEndpoint).not.toBe(ln.rpcUrls[1]);
   });
 
-  it('rejects a risk-increasing order on a stale oracle, once, with the program\'s named error', async () => {
+  it("rejects a risk-increasing order on a stale oracle, once, with the program's named error", async () => {
     await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString(), ageSlots: 30 });
     const before = await faults();
     const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
-    const error = await newPool().sendTransaction(tx).catch((e: unknown) => e);
+    const error = await newPool()
+      .sendTransaction(tx)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProgramRejectedError);
     expect((error as ProgramRejectedError).errorName).toBe('OracleStale');
     const after = await faults();

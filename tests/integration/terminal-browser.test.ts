@@ -34,12 +34,18 @@ beforeAll(async () => {
   h = env.h;
   // The terminal's dev server, proxying /v1 and /socket.io to this test's API.
   process.env.QD_API_URL = h.apiUrl;
-  vite = await createServer({ configFile: join(root, 'web/vite.config.ts'), server: { port: 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'error' });
+  vite = await createServer({
+    configFile: join(root, 'web/vite.config.ts'),
+    server: { port: 0, strictPort: false, host: '127.0.0.1' },
+    logLevel: 'error',
+  });
   await vite.listen();
   webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-  page.on('console', (m) => { if (m.type() === 'error') console.error('[browser]', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error('[browser]', m.text());
+  });
   page.on('pageerror', (e) => console.error('[browser error]', e.message));
   mkdirSync(shots, { recursive: true });
   await publishPrice(150n * PRICE_PRECISION);
@@ -56,8 +62,22 @@ afterAll(async () => {
 async function publishPrice(price: bigint) {
   const { slot } = await env.ln.control<{ slot: number }>('/pyth', { marketIndex: 0, price: price.toString() });
   const at = new Date();
-  await h.redis.xadd(`${h.config.streamPrefix}:prices:SOL-PERP`, '*', 'price', price.toString(), 'confidence', (price / 2_000n).toString(), 'slot', String(slot), 'at', at.toISOString());
-  await h.db.insert(oraclePrices).values({ marketIndex: 0, publishedAt: at, price, confidence: price / 2_000n, slot: BigInt(slot) }).onConflictDoNothing();
+  await h.redis.xadd(
+    `${h.config.streamPrefix}:prices:SOL-PERP`,
+    '*',
+    'price',
+    price.toString(),
+    'confidence',
+    (price / 2_000n).toString(),
+    'slot',
+    String(slot),
+    'at',
+    at.toISOString(),
+  );
+  await h.db
+    .insert(oraclePrices)
+    .values({ marketIndex: 0, publishedAt: at, price, confidence: price / 2_000n, slot: BigInt(slot) })
+    .onConflictDoNothing();
 }
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -85,25 +105,40 @@ describe('the terminal in Chromium', () => {
     await page.getByTestId('order-preview').waitFor();
     expect(await page.getByTestId('preview-liquidation').textContent()).toMatch(/^1[0-4]\d\.\d\d$/);
     await page.getByTestId('place-order').click();
-    for (const step of ['verified', 'risk-checked', 'filled', 'recorded']) await steps('order').filter({ hasText: step }).first().waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid=positions] [data-testid=position-size]').filter({ hasText: '60.000' }).waitFor({ timeout: 30_000 });
+    for (const step of ['verified', 'risk-checked', 'filled', 'recorded'])
+      await steps('order').filter({ hasText: step }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('[data-testid=positions] [data-testid=position-size]')
+      .filter({ hasText: '60.000' })
+      .waitFor({ timeout: 30_000 });
     await shot('03-position-open');
 
     // The price moves: the board follows the live tick.
     await publishPrice(152n * PRICE_PRECISION);
-    await page.locator('[data-market="SOL-PERP"] [data-testid=market-price]').filter({ hasText: '152.00' }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-market="SOL-PERP"] [data-testid=market-price]')
+      .filter({ hasText: '152.00' })
+      .waitFor({ timeout: 15_000 });
 
     // Funding for the period: the payment shows up in the history.
     await env.ln.control('/advance', { slots: 10, secs: 3_601 });
     await publishPrice(152n * PRICE_PRECISION);
     const epoch = String(Math.floor(Date.now() / 3_600_000));
-    await h.temporal.workflow.execute('fundingSettlementWorkflow', { workflowId: `funding:0:${epoch}`, taskQueue: h.config.temporal.taskQueue, args: [{ marketIndex: 0, epoch }] });
+    await h.temporal.workflow.execute('fundingSettlementWorkflow', {
+      workflowId: `funding:0:${epoch}`,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ marketIndex: 0, epoch }],
+    });
     await page.locator('[data-testid=funds-history] td', { hasText: 'funding' }).first().waitFor({ timeout: 30_000 });
     await shot('04-funding');
 
     // The price falls through maintenance: the risk monitor's pass starts the liquidation, shown live.
     await publishPrice(135n * PRICE_PRECISION);
-    const monitor = { pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }), temporal: h.temporal, taskQueue: h.config.temporal.taskQueue };
+    const monitor = {
+      pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }),
+      temporal: h.temporal,
+      taskQueue: h.config.temporal.taskQueue,
+    };
     const started = await scanMarketForLiquidations(monitor, 0);
     expect(started).toHaveLength(1);
     await steps('liquidation').filter({ hasText: 'recorded' }).waitFor({ timeout: 60_000 });
@@ -114,12 +149,18 @@ describe('the terminal in Chromium', () => {
     await page.getByTestId('funds-amount').fill('10');
     await page.getByTestId('withdraw').click();
     await steps('withdraw').filter({ hasText: 'settled' }).first().waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid=funds-history] td', { hasText: 'withdrawal' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid=funds-history] td', { hasText: 'withdrawal' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await shot('06-withdrawn');
     expect(await page.getByTestId('funds-error').count()).toBe(0);
 
     // A panel in its own window: same session, live from its own socket.
-    const [popup] = await Promise.all([page.context().waitForEvent('page'), page.locator('[data-panel=timeline] .panel-head button').click()]);
+    const [popup] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.locator('[data-panel=timeline] .panel-head button').click(),
+    ]);
     await popup.locator('[data-panel=timeline] [data-kind=withdraw] [data-step=settled]').waitFor({ timeout: 30_000 });
     expect(await popup.locator('[data-panel]').count()).toBe(1);
     await popup.screenshot({ path: join(shots, '07-popped-out-timeline.png') });
@@ -131,22 +172,32 @@ describe('the terminal in Chromium', () => {
     // test process, which signs what the page asks it to sign.
     const keypair = Keypair.generate();
     const context = await browser.newContext({ viewport: { width: 1600, height: 1100 } });
-    await context.exposeFunction('qdTestWalletSignMessage', (message: number[]) => Array.from(ed25519.sign(Uint8Array.from(message), keypair.secretKey.subarray(0, 32))));
+    await context.exposeFunction('qdTestWalletSignMessage', (message: number[]) =>
+      Array.from(ed25519.sign(Uint8Array.from(message), keypair.secretKey.subarray(0, 32))),
+    );
     await context.exposeFunction('qdTestWalletSignTransaction', (wire: number[]) => {
       const tx = Transaction.from(Buffer.from(wire));
       tx.partialSign(keypair);
       return Array.from(tx.serialize({ requireAllSignatures: false }));
     });
-    await context.addInitScript(registerTestWallet, { address: keypair.publicKey.toBase58(), publicKey: Array.from(keypair.publicKey.toBytes()) });
+    await context.addInitScript(registerTestWallet, {
+      address: keypair.publicKey.toBase58(),
+      publicKey: Array.from(keypair.publicKey.toBytes()),
+    });
     const standard = await context.newPage();
     await standard.goto(webUrl);
     await standard.getByRole('button', { name: 'Test Standard Wallet' }).click();
-    await standard.getByTestId('wallet').filter({ hasText: keypair.publicKey.toBase58().slice(0, 4) }).waitFor();
+    await standard
+      .getByTestId('wallet')
+      .filter({ hasText: keypair.publicKey.toBase58().slice(0, 4) })
+      .waitFor();
     await standard.getByTestId('faucet').click();
     await standard.locator('[data-testid=faucet]:not([disabled])').waitFor();
     await standard.getByTestId('funds-amount').fill('250');
     await standard.getByTestId('deposit').click();
-    await standard.locator('[data-testid=timeline] > li[data-kind=deposit] [data-step=recorded]').waitFor({ timeout: 60_000 });
+    await standard
+      .locator('[data-testid=timeline] > li[data-kind=deposit] [data-step=recorded]')
+      .waitFor({ timeout: 60_000 });
     await standard.getByTestId('risk-equity').filter({ hasText: '250.00' }).waitFor({ timeout: 30_000 });
     await standard.screenshot({ path: join(shots, '08-wallet-standard.png') });
     await context.close();
@@ -163,20 +214,33 @@ function registerTestWallet(key: { address: string; publicKey: number[] }) {
     dispatchEvent(event: unknown): boolean;
     CustomEvent: new (type: string, init: { detail: unknown }) => unknown;
   };
-  const account = { address: key.address, publicKey: Uint8Array.from(key.publicKey), chains: ['solana:localnet'], features: ['solana:signMessage', 'solana:signTransaction'] };
+  const account = {
+    address: key.address,
+    publicKey: Uint8Array.from(key.publicKey),
+    chains: ['solana:localnet'],
+    features: ['solana:signMessage', 'solana:signTransaction'],
+  };
   const wallet = {
-    version: '1.0.0', name: 'Test Standard Wallet', icon: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=',
-    chains: ['solana:localnet'], accounts: [account],
+    version: '1.0.0',
+    name: 'Test Standard Wallet',
+    icon: 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=',
+    chains: ['solana:localnet'],
+    accounts: [account],
     features: {
       'standard:connect': { version: '1.0.0', connect: async () => ({ accounts: [account] }) },
       'standard:events': { version: '1.0.0', on: () => () => undefined },
       'solana:signMessage': {
         version: '1.0.0',
-        signMessage: async ({ message }: { message: Uint8Array }) => [{ signedMessage: message, signature: Uint8Array.from(await w.qdTestWalletSignMessage(Array.from(message))) }],
+        signMessage: async ({ message }: { message: Uint8Array }) => [
+          { signedMessage: message, signature: Uint8Array.from(await w.qdTestWalletSignMessage(Array.from(message))) },
+        ],
       },
       'solana:signTransaction': {
-        version: '1.0.0', supportedTransactionVersions: ['legacy'],
-        signTransaction: async ({ transaction }: { transaction: Uint8Array }) => [{ signedTransaction: Uint8Array.from(await w.qdTestWalletSignTransaction(Array.from(transaction))) }],
+        version: '1.0.0',
+        supportedTransactionVersions: ['legacy'],
+        signTransaction: async ({ transaction }: { transaction: Uint8Array }) => [
+          { signedTransaction: Uint8Array.from(await w.qdTestWalletSignTransaction(Array.from(transaction))) },
+        ],
       },
     },
   };

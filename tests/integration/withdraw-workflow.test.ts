@@ -31,10 +31,20 @@ afterAll(async () => {
 
 async function signedWithdraw(amount: bigint, withMarket: boolean): Promise<string> {
   const market = ln.bootstrap.markets[0]!;
-  const tx = await trader.program.methods.withdraw(new BN(amount.toString())).accountsStrict({
-    authority: trader.wallet.publicKey, global: perpAddresses.global(), user: trader.user, userToken: trader.usdc,
-    vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-  }).remainingAccounts(withMarket ? marketMetas([{ market: new PublicKey(market.market), oracle: new PublicKey(market.oracle) }]) : []).transaction();
+  const tx = await trader.program.methods
+    .withdraw(new BN(amount.toString()))
+    .accountsStrict({
+      authority: trader.wallet.publicKey,
+      global: perpAddresses.global(),
+      user: trader.user,
+      userToken: trader.usdc,
+      vault: perpAddresses.vault(),
+      tokenProgram: TOKEN_PROGRAM_ID,
+    })
+    .remainingAccounts(
+      withMarket ? marketMetas([{ market: new PublicKey(market.market), oracle: new PublicKey(market.oracle) }]) : [],
+    )
+    .transaction();
   tx.feePayer = trader.wallet.publicKey;
   tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
   tx.sign(trader.wallet);
@@ -43,7 +53,8 @@ async function signedWithdraw(amount: bigint, withMarket: boolean): Promise<stri
 
 const post = (signedTransaction: string, requestId: string) =>
   asWallet(h.apiUrl, trader.wallet, '/v1/withdrawals', { body: { signedTransaction, requestId } });
-const rowOf = async (workflowId: string) => (await h.db.select().from(withdrawals).where(eq(withdrawals.id, workflowId)))[0];
+const rowOf = async (workflowId: string) =>
+  (await h.db.select().from(withdrawals).where(eq(withdrawals.id, workflowId)))[0];
 const collateral = async () => BigInt((await trader.program.account.user.fetch(trader.user)).collateral.toString());
 
 describe('withdrawWorkflow, a saga on the real stack', () => {
@@ -63,7 +74,10 @@ describe('withdrawWorkflow, a saga on the real stack', () => {
   it('refuses more than the free collateral before reserving anything', async () => {
     const res = await post(await signedWithdraw(5_000n * QUOTE_PRECISION, false), `req-big-${h.id}`);
     const { workflowId } = (await res.json()) as { workflowId: string };
-    const error = await h.temporal.workflow.getHandle(workflowId).result().catch((e: unknown) => e);
+    const error = await h.temporal.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const cause = (error as WorkflowFailedError).cause?.cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -103,14 +117,27 @@ describe('withdrawWorkflow, a saga on the real stack', () => {
     const again = await post(signed, `req-once-again-${h.id}`);
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('duplicate_withdrawal');
-    await expect(h.temporal.workflow.getHandle(`withdraw:${trader.user.toBase58()}:req-once-again-${h.id}`).describe()).rejects.toThrow();
+    await expect(
+      h.temporal.workflow.getHandle(`withdraw:${trader.user.toBase58()}:req-once-again-${h.id}`).describe(),
+    ).rejects.toThrow();
     // A workflow started around the gateway meets the same rule at its reservation.
     const bypass = `withdraw:${trader.user.toBase58()}:req-once-bypass-${h.id}`;
-    const handle = await h.temporal.workflow.start('withdrawWorkflow', { workflowId: bypass, taskQueue: h.config.temporal.taskQueue, args: [{ signedTransaction: signed, requestId: `req-once-bypass-${h.id}` }] });
+    const handle = await h.temporal.workflow.start('withdrawWorkflow', {
+      workflowId: bypass,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ signedTransaction: signed, requestId: `req-once-bypass-${h.id}` }],
+    });
     const error = await handle.result().catch((e: unknown) => e);
     expect(((error as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe('DuplicateWithdrawal');
     expect(await rowOf(bypass)).toBeUndefined();
-    expect((await h.db.select().from(withdrawals).where(eq(withdrawals.signature, (await rowOf(workflowId))!.signature!))).map((r) => r.status)).toEqual(['settled']);
+    expect(
+      (
+        await h.db
+          .select()
+          .from(withdrawals)
+          .where(eq(withdrawals.signature, (await rowOf(workflowId))!.signature!))
+      ).map((r) => r.status),
+    ).toEqual(['settled']);
   });
 
   it('settles, not releases, a withdrawal cancelled after its transfer executed (the chain is asked first)', async () => {
@@ -122,14 +149,18 @@ describe('withdrawWorkflow, a saga on the real stack', () => {
       const res = await post(await signedWithdraw(7n * QUOTE_PRECISION, true), `req-cancel-${h.id}`);
       const { workflowId } = (await res.json()) as { workflowId: string };
       const handle = h.temporal.workflow.getHandle(workflowId);
-      await waitFor('the reservation', async () => ((await rowOf(workflowId))?.status === 'reserved' ? true : undefined));
+      await waitFor('the reservation', async () =>
+        (await rowOf(workflowId))?.status === 'reserved' ? true : undefined,
+      );
       await new Promise((r) => setTimeout(r, 500));
       await handle.cancel();
       const result = (await handle.result()) as { collateralAfter: string };
       expect(BigInt(result.collateralAfter)).toBe(collateralBefore - 7n * QUOTE_PRECISION);
       expect(await rowOf(workflowId)).toMatchObject({ status: 'settled', amount: 7n * QUOTE_PRECISION });
       expect((await getAccount(connection, trader.usdc)).amount).toBe(before + 7n * QUOTE_PRECISION);
-      const steps = (await handle.query<{ steps: { step: string; status: string }[] }>('getProgress')).steps.map((x) => `${x.step}:${x.status}`);
+      const steps = (await handle.query<{ steps: { step: string; status: string }[] }>('getProgress')).steps.map(
+        (x) => `${x.step}:${x.status}`,
+      );
       expect(steps).toContain('resolved:completed');
       expect(steps).not.toContain('released:completed');
       await recordHistory(h.temporal, workflowId, 'withdraw-cancelled-after-transfer');

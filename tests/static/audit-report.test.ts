@@ -12,7 +12,9 @@ describe('the audit report', () => {
     expect(audit.workflowType).toBe('depositWorkflow');
     expect(audit.status).toBe('completed');
     const activities = audit.timeline.filter((t) => t.event === 'activity completed').map((t) => t.activity);
-    expect(activities).toEqual(expect.arrayContaining(['validateDepositTransaction', 'submitTransaction', 'readCollateral', 'recordDeposit']));
+    expect(activities).toEqual(
+      expect.arrayContaining(['validateDepositTransaction', 'submitTransaction', 'readCollateral', 'recordDeposit']),
+    );
     expect(audit.chainSignatures).toHaveLength(1);
     expect(audit.chainSignatures[0]).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
     expect(audit.rowsWritten.map((r) => r.activity)).toContain('recordDeposit');
@@ -21,7 +23,9 @@ describe('the audit report', () => {
     const local = audit.timeline.filter((t) => t.event === 'local activity completed').map((t) => t.activity);
     expect(local).toEqual(expect.arrayContaining(['recordWorkflowRun', 'publishWorkflowEvent']));
     expect(audit.rowsWritten.map((r) => r.activity)).toContain('recordWorkflowRun');
-    expect(audit.timeline.find((t) => t.event === 'code version (patch)')?.output).toMatchObject({ id: 'bookkeeping-local-activities' });
+    expect(audit.timeline.find((t) => t.event === 'code version (patch)')?.output).toMatchObject({
+      id: 'bookkeeping-local-activities',
+    });
   });
 
   it('renders markdown an auditor can read, with the replay verdict', () => {

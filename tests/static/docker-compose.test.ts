@@ -19,7 +19,9 @@ const services = compose.services;
 
 /** Substitutes ${VAR:?msg} / ${VAR:-default} as docker compose would, with a sample password. */
 function interpolate(value: string): string {
-  return value.replace(/\$\{(\w+)(?::[?-]([^}]*))?\}/g, (_m, name: string) => (name === 'QD_PG_PASSWORD' ? 'sample' : `<${name}>`));
+  return value.replace(/\$\{(\w+)(?::[?-]([^}]*))?\}/g, (_m, name: string) =>
+    name === 'QD_PG_PASSWORD' ? 'sample' : `<${name}>`,
+  );
 }
 
 const envOf = (name: string) =>
@@ -31,7 +33,18 @@ const dependsOn = (name: string) => {
 
 describe('docker-compose.yml describes the same system', () => {
   it('has every service of the platform', () => {
-    for (const name of ['temporal', 'temporal-ui', 'postgres', 'redis', 'worker', 'api', 'web', 'localnet', 'price-feed', 'risk-monitor']) {
+    for (const name of [
+      'temporal',
+      'temporal-ui',
+      'postgres',
+      'redis',
+      'worker',
+      'api',
+      'web',
+      'localnet',
+      'price-feed',
+      'risk-monitor',
+    ]) {
       expect(services[name], name).toBeDefined();
     }
   });
@@ -51,19 +64,28 @@ describe('docker-compose.yml describes the same system', () => {
     expect(envOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
-  it.each(['worker', 'api', 'setup'])('wires %s to the compose services with a configuration loadConfig accepts', (name) => {
-    const env = envOf(name);
-    const config = loadConfig(env);
-    expect(new URL(config.postgres.url).hostname).toBe('postgres');
-    expect(new URL(config.redis.url).hostname).toBe('redis');
-    expect(config.temporal.address).toBe('temporal:7233');
-    expect(config.solana.rpcUrls.map((u) => new URL(u).host)).toEqual(['localnet:8899', 'localnet:8901', 'localnet:8903']);
-    for (const key of Object.keys(env)) expect(key).toMatch(/^QD_/);
-  });
+  it.each(['worker', 'api', 'setup'])(
+    'wires %s to the compose services with a configuration loadConfig accepts',
+    (name) => {
+      const env = envOf(name);
+      const config = loadConfig(env);
+      expect(new URL(config.postgres.url).hostname).toBe('postgres');
+      expect(new URL(config.redis.url).hostname).toBe('redis');
+      expect(config.temporal.address).toBe('temporal:7233');
+      expect(config.solana.rpcUrls.map((u) => new URL(u).host)).toEqual([
+        'localnet:8899',
+        'localnet:8901',
+        'localnet:8903',
+      ]);
+      for (const key of Object.keys(env)) expect(key).toMatch(/^QD_/);
+    },
+  );
 
   it('serves the localnet on every interface with the ports the apps use', () => {
     const command = services.localnet?.command ?? [];
-    expect(command).toEqual(expect.arrayContaining(['--host', '0.0.0.0', '--rpc-ports', '8899,8901,8903', '--control-port', '8890']));
+    expect(command).toEqual(
+      expect.arrayContaining(['--host', '0.0.0.0', '--rpc-ports', '8899,8901,8903', '--control-port', '8890']),
+    );
     expect(services.localnet?.ports).toEqual(expect.arrayContaining(['8899-8904:8899-8904', '8890:8890']));
   });
 

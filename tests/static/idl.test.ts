@@ -11,13 +11,25 @@ const idl = QUANTDESK_PERP_IDL as unknown as Idl;
 describe('the committed quantdesk-perp IDL', () => {
   it('has a TypeScript type generated from the current JSON (npm run idl)', () => {
     const dir = new URL('../../programs/quantdesk-perp/idl/', import.meta.url);
-    expect(readFileSync(new URL('quantdesk_perp.ts', dir), 'utf8')).toBe(idlTypeModule(readFileSync(new URL('quantdesk_perp.json', dir), 'utf8')));
+    expect(readFileSync(new URL('quantdesk_perp.ts', dir), 'utf8')).toBe(
+      idlTypeModule(readFileSync(new URL('quantdesk_perp.json', dir), 'utf8')),
+    );
   });
 
   it('declares every instruction of the program', () => {
     expect(idl.instructions.map((i) => i.name).sort()).toEqual([
-      'cancel_order_nonces', 'deposit', 'fill_order', 'init_market', 'init_user', 'initialize', 'liquidate', 'resolve_bankruptcy',
-      'set_market_paused', 'update_funding', 'update_market_params', 'withdraw',
+      'cancel_order_nonces',
+      'deposit',
+      'fill_order',
+      'init_market',
+      'init_user',
+      'initialize',
+      'liquidate',
+      'resolve_bankruptcy',
+      'set_market_paused',
+      'update_funding',
+      'update_market_params',
+      'withdraw',
     ]);
   });
 

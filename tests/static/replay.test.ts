@@ -23,16 +23,37 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // saga asked the chain before compensating (patched('withdrawal-settles-what-the-chain-did')), and
 // withdraw-cancelled-after-transfer one cancelled by an operator after its transfer executed (settled);
 // reconciliation is a run that found differences (it has no v1: it was added later).
-const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.history')).map((file) => ({
-  workflowId: file.replace(/\.history$/, ''),
-  history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
-}));
+const histories = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.history'))
+  .map((file) => ({
+    workflowId: file.replace(/\.history$/, ''),
+    history: HistoryProto.decode(readFileSync(`${HISTORIES_DIR}${file}`)),
+  }));
 
 describe('recorded workflow histories replay against the current code', () => {
   it('has a history for every workflow type', () => {
     const kinds = ['deposit', 'funding', 'liquidation', 'order', 'probe', 'withdraw'];
-    expect(histories.map((h) => h.workflowId).sort()).toEqual([...kinds.flatMap((k) => [k, `${k}.v1`]), 'liquidation.v2', 'liquidation-batch', 'order.v2', 'order.v3', 'order.v5', 'order-resting', 'order-resting.v3', 'order-resting.v4', 'order-resting.v5',
-      'order-amended', 'order-amended.v3', 'order-amended.v4', 'order-amended.v5', 'withdraw.v2', 'withdraw-cancelled-after-transfer', 'reconciliation'].sort());
+    expect(histories.map((h) => h.workflowId).sort()).toEqual(
+      [
+        ...kinds.flatMap((k) => [k, `${k}.v1`]),
+        'liquidation.v2',
+        'liquidation-batch',
+        'order.v2',
+        'order.v3',
+        'order.v5',
+        'order-resting',
+        'order-resting.v3',
+        'order-resting.v4',
+        'order-resting.v5',
+        'order-amended',
+        'order-amended.v3',
+        'order-amended.v4',
+        'order-amended.v5',
+        'withdraw.v2',
+        'withdraw-cancelled-after-transfer',
+        'reconciliation',
+      ].sort(),
+    );
   });
 
   it('replays every history deterministically', async () => {
@@ -44,6 +65,8 @@ describe('recorded workflow histories replay against the current code', () => {
   it('catches a change that is not deterministic', async () => {
     const changed = fileURLToPath(new URL('../fixtures/changed-workflows.ts', import.meta.url));
     const deposit = histories.find((h) => h.workflowId === 'deposit')!;
-    await expect(Worker.runReplayHistory({ workflowsPath: changed }, deposit.history)).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(Worker.runReplayHistory({ workflowsPath: changed }, deposit.history)).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
   }, 60_000);
 });

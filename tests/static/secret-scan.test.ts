@@ -12,7 +12,10 @@ function scan(content: string) {
   const dir = mkdtempSync(join(tmpdir(), 'qd-secrets-'));
   const file = join(dir, 'leak.ts');
   writeFileSync(file, content);
-  return spawnSync(secretlint, ['--secretlintrc', join(root, '.secretlintrc.json'), '--maskSecrets', 'leak.ts'], { cwd: dir, encoding: 'utf8' });
+  return spawnSync(secretlint, ['--secretlintrc', join(root, '.secretlintrc.json'), '--maskSecrets', 'leak.ts'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
 }
 
 describe('the secret scan run by npm test', () => {

@@ -1,4 +1,10 @@
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -45,7 +51,10 @@ const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error
  * A private slice of the real services for one test file: its own database (migrated), Temporal task
  * queue and Redis stream prefix, a worker polling that queue, and the API on an ephemeral port.
  */
-export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: { worker?: boolean; keeper?: Keypair } = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: NodeJS.ProcessEnv = {},
+  options: { worker?: boolean; keeper?: Keypair } = {},
+): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const base = loadConfig();
   const database = `qd_it_${id}`;
@@ -63,28 +72,59 @@ export async function startHarness(overrides: NodeJS.ProcessEnv = {}, options: {
   const redis = createRedis(config.redis.url, `qd-it-${id}`);
   const temporal = await createTemporalClient(config.temporal);
   // Without an in-process worker, a test runs its own (e.g. a child process it can kill).
-  const worker = options.worker === false ? null : await createWorker(
-    { ...config.temporal, workflowBundle: await workflowBundle() },
-    { pool, db, redis, streamPrefix: config.streamPrefix, rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }), keeper: options.keeper ?? null, temporal },
-  );
+  const worker =
+    options.worker === false
+      ? null
+      : await createWorker(
+          { ...config.temporal, workflowBundle: await workflowBundle() },
+          {
+            pool,
+            db,
+            redis,
+            streamPrefix: config.streamPrefix,
+            rpcPool: new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }),
+            keeper: options.keeper ?? null,
+            temporal,
+          },
+        );
   const workerRun = worker?.run() ?? Promise.resolve();
   const logger = createLogger({ level: process.env.QD_TEST_LOG_LEVEL ?? 'silent', name: `api-it-${id}` });
   // The API talks to Solana only in tests that give it a localnet (the default URLs are npm start's).
-  const rpcPool = overrides.QD_SOLANA_RPC_URLS ? new RpcPool(config.solana.rpcUrls, { now: () => Date.now() }) : undefined;
+  const rpcPool = overrides.QD_SOLANA_RPC_URLS
+    ? new RpcPool(config.solana.rpcUrls, { now: () => Date.now() })
+    : undefined;
   const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool }));
-  const realtime = await StreamRelay.serve(server, { redis, streamPrefix: config.streamPrefix, corsOrigins: config.api.corsOrigins, instance: `it-${id}`, logger });
+  const realtime = await StreamRelay.serve(server, {
+    redis,
+    streamPrefix: config.streamPrefix,
+    corsOrigins: config.api.corsOrigins,
+    instance: `it-${id}`,
+    logger,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    id, config, env, apiUrl, pool, db, redis, temporal,
+    id,
+    config,
+    env,
+    apiUrl,
+    pool,
+    db,
+    redis,
+    temporal,
     async close() {
       await realtime.close();
       await closeServer(server);
       // Workflows still waiting (resting orders, say) would outlive the test: end them with it.
-      const queues = [config.temporal.taskQueue, config.temporal.liquidationTaskQueue].map((q) => `TaskQueue = "${q}"`).join(' OR ');
+      const queues = [config.temporal.taskQueue, config.temporal.liquidationTaskQueue]
+        .map((q) => `TaskQueue = "${q}"`)
+        .join(' OR ');
       for await (const wf of temporal.workflow.list({ query: `(${queues}) AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow.getHandle(wf.workflowId, wf.runId).terminate('test finished').catch(() => undefined);
+        await temporal.workflow
+          .getHandle(wf.workflowId, wf.runId)
+          .terminate('test finished')
+          .catch(() => undefined);
       }
       if (worker) await stopWorker(worker, workerRun);
       await deleteKeys(redis, `${config.streamPrefix}:*`);

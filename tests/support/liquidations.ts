@@ -3,8 +3,13 @@ import type { StartedBatch } from '../../services/risk-monitor/risk-monitor';
 import type { AccountLiquidation, LiquidationBatchResult } from '../../workflows/liquidation-batch-workflow';
 
 /** Every account's liquidation in the batches, once each batch has finished. */
-export async function liquidationsOf(temporal: Client, batches: readonly StartedBatch[]): Promise<AccountLiquidation[]> {
-  const results = await Promise.all(batches.map(async (b) => (await temporal.workflow.getHandle(b.workflowId).result()) as LiquidationBatchResult));
+export async function liquidationsOf(
+  temporal: Client,
+  batches: readonly StartedBatch[],
+): Promise<AccountLiquidation[]> {
+  const results = await Promise.all(
+    batches.map(async (b) => (await temporal.workflow.getHandle(b.workflowId).result()) as LiquidationBatchResult),
+  );
   return results.flatMap((r) => r.liquidations);
 }
 

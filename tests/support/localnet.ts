@@ -93,7 +93,12 @@ export async function startLocalnet(providers = 3): Promise<Localnet> {
     controlUrl,
     bootstrap: JSON.parse(readFileSync(out, 'utf8')) as LocalnetBootstrap,
     async control<T>(path: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${controlUrl}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(
+        `${controlUrl}${path}`,
+        body === undefined
+          ? {}
+          : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      );
       if (!res.ok) throw new Error(`localnet control ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },

@@ -20,15 +20,29 @@ export interface Trader {
 export async function fundedTrader(ln: Localnet, connection: Connection, depositUsdc: bigint): Promise<Trader> {
   const wallet = Keypair.generate();
   await ln.control('/airdrop', { to: wallet.publicKey.toBase58(), lamports: 2 * LAMPORTS_PER_SOL });
-  const { tokenAccount } = await ln.control<{ tokenAccount: string }>('/mint-usdc', { owner: wallet.publicKey.toBase58(), amount: Number(depositUsdc * 2n > 1_000_000_000n ? depositUsdc * 2n : 1_000_000_000n) });
+  const { tokenAccount } = await ln.control<{ tokenAccount: string }>('/mint-usdc', {
+    owner: wallet.publicKey.toBase58(),
+    amount: Number(depositUsdc * 2n > 1_000_000_000n ? depositUsdc * 2n : 1_000_000_000n),
+  });
   const program = createPerpProgram(connection, new Wallet(wallet));
   const user = perpAddresses.user(wallet.publicKey, 0);
   const usdc = new PublicKey(tokenAccount);
-  await program.methods.initUser(0).accountsStrict({ authority: wallet.publicKey, user, systemProgram: SystemProgram.programId }).rpc();
+  await program.methods
+    .initUser(0)
+    .accountsStrict({ authority: wallet.publicKey, user, systemProgram: SystemProgram.programId })
+    .rpc();
   if (depositUsdc > 0n) {
-    await program.methods.deposit(new BN(depositUsdc.toString())).accountsStrict({
-      authority: wallet.publicKey, global: perpAddresses.global(), user, userToken: usdc, vault: perpAddresses.vault(), tokenProgram: TOKEN_PROGRAM_ID,
-    }).rpc();
+    await program.methods
+      .deposit(new BN(depositUsdc.toString()))
+      .accountsStrict({
+        authority: wallet.publicKey,
+        global: perpAddresses.global(),
+        user,
+        userToken: usdc,
+        vault: perpAddresses.vault(),
+        tokenProgram: TOKEN_PROGRAM_ID,
+      })
+      .rpc();
   }
   return { wallet, user, usdc, program, nextNonce: 1n };
 }
@@ -38,17 +52,40 @@ export function keeperOf(ln: Localnet): Keypair {
 }
 
 /** The trader's order on market 0 (SOL-PERP), signed by their wallet, as the keeper submits it. */
-export async function fillInstructions(ln: Localnet, trader: Trader, baseAmount: bigint, limitPrice: bigint, reduceOnly = false) {
-  const order: OrderMessage = { user: trader.user, marketIndex: 0, baseAmount, limitPrice, reduceOnly, nonce: trader.nextNonce++, expiryTs: 4_000_000_000n };
+export async function fillInstructions(
+  ln: Localnet,
+  trader: Trader,
+  baseAmount: bigint,
+  limitPrice: bigint,
+  reduceOnly = false,
+) {
+  const order: OrderMessage = {
+    user: trader.user,
+    marketIndex: 0,
+    baseAmount,
+    limitPrice,
+    reduceOnly,
+    nonce: trader.nextNonce++,
+    expiryTs: 4_000_000_000n,
+  };
   const signature = ed25519.sign(encodeOrderMessage(order), trader.wallet.secretKey.subarray(0, 32));
   const market = ln.bootstrap.markets[0]!;
   return fillOrderInstructions(trader.program, order, trader.wallet.publicKey, signature, {
-    keeper: keeperOf(ln).publicKey, market: new PublicKey(market.market), oracle: new PublicKey(market.oracle),
+    keeper: keeperOf(ln).publicKey,
+    market: new PublicKey(market.market),
+    oracle: new PublicKey(market.oracle),
   });
 }
 
 /** A keeper-signed transaction filling the trader's signed order on market 0 (SOL-PERP). */
-export async function signedFillTransaction(ln: Localnet, connection: Connection, trader: Trader, baseAmount: bigint, limitPrice: bigint, reduceOnly = false): Promise<Transaction> {
+export async function signedFillTransaction(
+  ln: Localnet,
+  connection: Connection,
+  trader: Trader,
+  baseAmount: bigint,
+  limitPrice: bigint,
+  reduceOnly = false,
+): Promise<Transaction> {
   const keeper = keeperOf(ln);
   const tx = new Transaction().add(...(await fillInstructions(ln, trader, baseAmount, limitPrice, reduceOnly)));
   tx.feePayer = keeper.publicKey;
@@ -58,14 +95,28 @@ export async function signedFillTransaction(ln: Localnet, connection: Connection
 }
 
 /** A private localnet, a harness whose worker and API talk to it, and a trader with `depositUsdc` deposited. */
-export async function startChainHarness(depositUsdc: bigint, options: { providers?: number; worker?: boolean; env?: NodeJS.ProcessEnv; beforeHarness?: (ln: Localnet) => void } = {}) {
+export async function startChainHarness(
+  depositUsdc: bigint,
+  options: {
+    providers?: number;
+    worker?: boolean;
+    env?: NodeJS.ProcessEnv;
+    beforeHarness?: (ln: Localnet) => void;
+  } = {},
+) {
   const ln = await startLocalnet(options.providers ?? 2);
   options.beforeHarness?.(ln);
-  const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(','), QD_LOCALNET_CONTROL_URL: ln.controlUrl, ...options.env }, { worker: options.worker ?? true, keeper: keeperOf(ln) });
+  const h = await startHarness(
+    { QD_SOLANA_RPC_URLS: ln.rpcUrls.join(','), QD_LOCALNET_CONTROL_URL: ln.controlUrl, ...options.env },
+    { worker: options.worker ?? true, keeper: keeperOf(ln) },
+  );
   const connection = new Connection(ln.rpcUrls[0]!, 'confirmed');
   const trader = await fundedTrader(ln, connection, depositUsdc);
   return {
-    ln, h, trader, connection,
+    ln,
+    h,
+    trader,
+    connection,
     async stop() {
       await h.close();
       await ln.stop();

@@ -20,14 +20,28 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<Worker
  * One of the platform's processes (as `npm start` runs it), ready once its log says `ready`; a start
  * that takes longer than `timeoutMs` fails with the log so far.
  */
-export async function startServiceProcess(script: string, env: NodeJS.ProcessEnv, ready: string, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<WorkerProcess> {
-  const [command, args] = nodeArgs.length ? [process.execPath, [...nodeArgs, '--import', 'tsx', script]] : [`${root}/node_modules/.bin/tsx`, [script]];
+export async function startServiceProcess(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: string,
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+): Promise<WorkerProcess> {
+  const [command, args] = nodeArgs.length
+    ? [process.execPath, [...nodeArgs, '--import', 'tsx', script]]
+    : [`${root}/node_modules/.bin/tsx`, [script]];
   const child: ChildProcess = spawn(command, args, {
-    cwd: root, env: { ...env, QD_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: root,
+    env: { ...env, QD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let log = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${timeoutMs / 1000} s:\n${log}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start within ${timeoutMs / 1000} s:\n${log}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-20_000);
       if (log.includes(ready)) {

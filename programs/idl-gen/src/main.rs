@@ -16,7 +16,9 @@ fn main() -> ExitCode {
     let programs = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let program = programs.join("quantdesk-perp");
     // Its own target dir: the IDL build compiles with other flags and must not evict the test build.
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| programs.join("target"));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| programs.join("target"));
     let idl_target = target.with_file_name(format!("{}-idl", target.file_name().unwrap().to_string_lossy()));
     let idl = match IdlBuilder::new()
         .program_path(program.clone())

@@ -9,7 +9,12 @@ use anchor_spl::token::spl_token;
 use quantdesk_perp::state::{GLOBAL_SEED, MARKET_SEED, VAULT_SEED};
 use serde::Serialize;
 use solana_sdk::{
-    account::Account, instruction::Instruction, program_pack::Pack, pubkey::Pubkey, signature::{Keypair, Signer}, system_instruction,
+    account::Account,
+    instruction::Instruction,
+    program_pack::Pack,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+    system_instruction,
 };
 
 /// Owner of the hand-written Pyth accounts: Pyth's mainnet oracle program id.
@@ -52,7 +57,11 @@ fn pda(seeds: &[&[u8]]) -> Pubkey {
 }
 
 fn program_ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction { program_id: quantdesk_perp::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+    Instruction {
+        program_id: quantdesk_perp::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
 }
 
 pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
@@ -64,8 +73,21 @@ pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
     chain
         .execute(
             &[
-                system_instruction::create_account(&payer.pubkey(), &mint.pubkey(), mint_rent, spl_token::state::Mint::LEN as u64, &spl_token::ID),
-                spl_token::instruction::initialize_mint2(&spl_token::ID, &mint.pubkey(), &payer.pubkey(), None, USDC_DECIMALS).unwrap(),
+                system_instruction::create_account(
+                    &payer.pubkey(),
+                    &mint.pubkey(),
+                    mint_rent,
+                    spl_token::state::Mint::LEN as u64,
+                    &spl_token::ID,
+                ),
+                spl_token::instruction::initialize_mint2(
+                    &spl_token::ID,
+                    &mint.pubkey(),
+                    &payer.pubkey(),
+                    None,
+                    USDC_DECIMALS,
+                )
+                .unwrap(),
             ],
             &[&payer, &mint],
         )
@@ -82,7 +104,9 @@ pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
                     token_program: spl_token::ID,
                     system_program: solana_sdk::system_program::ID,
                 },
-                quantdesk_perp::instruction::Initialize { keeper: keeper.pubkey() },
+                quantdesk_perp::instruction::Initialize {
+                    keeper: keeper.pubkey(),
+                },
             )],
             &[&admin],
         )
@@ -99,13 +123,27 @@ pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
         chain
             .execute(
                 &[program_ix(
-                    quantdesk_perp::accounts::InitMarket { admin: admin.pubkey(), global, market, oracle, system_program: solana_sdk::system_program::ID },
-                    quantdesk_perp::instruction::InitMarket { market_index: listed.market_index, config: listed.config },
+                    quantdesk_perp::accounts::InitMarket {
+                        admin: admin.pubkey(),
+                        global,
+                        market,
+                        oracle,
+                        system_program: solana_sdk::system_program::ID,
+                    },
+                    quantdesk_perp::instruction::InitMarket {
+                        market_index: listed.market_index,
+                        config: listed.config,
+                    },
                 )],
                 &[&admin],
             )
             .await?;
-        markets.push(MarketAddresses { market_index: listed.market_index, symbol: listed.symbol, market: market.to_string(), oracle: oracle.to_string() });
+        markets.push(MarketAddresses {
+            market_index: listed.market_index,
+            symbol: listed.symbol,
+            market: market.to_string(),
+            oracle: oracle.to_string(),
+        });
     }
     let bootstrap = Bootstrap {
         program_id: quantdesk_perp::ID.to_string(),
@@ -117,15 +155,35 @@ pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
         admin_keypair: admin.to_bytes().to_vec(),
         keeper_keypair: keeper.to_bytes().to_vec(),
     };
-    Ok(Dev { mint, admin, keeper, oracles, bootstrap })
+    Ok(Dev {
+        mint,
+        admin,
+        keeper,
+        oracles,
+        bootstrap,
+    })
 }
 
 /// Publishes a price (PRICE_PRECISION, 1e-6 USD) to a Pyth account at the current slot, as Pyth would.
 pub async fn write_price(chain: &mut Chain, oracle: Pubkey, price_e6: u64, confidence_e6: u64) {
     let clock = chain.clock().await;
-    let data = pyth::price_account_data((price_e6 as i64) * 100, confidence_e6 * 100, clock.slot, clock.unix_timestamp);
+    let data = pyth::price_account_data(
+        (price_e6 as i64) * 100,
+        confidence_e6 * 100,
+        clock.slot,
+        clock.unix_timestamp,
+    );
     let lamports = chain.rent_exempt_minimum(data.len()).await;
-    chain.set_account(&oracle, Account { lamports, data, owner: PYTH_ORACLE_PROGRAM, executable: false, rent_epoch: 0 });
+    chain.set_account(
+        &oracle,
+        Account {
+            lamports,
+            data,
+            owner: PYTH_ORACLE_PROGRAM,
+            executable: false,
+            rent_epoch: 0,
+        },
+    );
 }
 
 /// Test USDC for a wallet: creates its associated token account if needed and mints into it.
@@ -134,9 +192,19 @@ pub async fn mint_usdc(chain: &mut Chain, dev: &Dev, owner: &Pubkey, amount: u64
     let ata = get_associated_token_address(owner, &dev.mint.pubkey());
     let mut ixs = Vec::new();
     if chain.account(&ata).await.is_none() {
-        ixs.push(spl_associated_token_account::instruction::create_associated_token_account(&payer.pubkey(), owner, &dev.mint.pubkey(), &spl_token::ID));
+        ixs.push(
+            spl_associated_token_account::instruction::create_associated_token_account(
+                &payer.pubkey(),
+                owner,
+                &dev.mint.pubkey(),
+                &spl_token::ID,
+            ),
+        );
     }
-    ixs.push(spl_token::instruction::mint_to(&spl_token::ID, &dev.mint.pubkey(), &ata, &payer.pubkey(), &[], amount).unwrap());
+    ixs.push(
+        spl_token::instruction::mint_to(&spl_token::ID, &dev.mint.pubkey(), &ata, &payer.pubkey(), &[], amount)
+            .unwrap(),
+    );
     chain.execute(&ixs, &[&payer]).await?;
     chain.known.insert(ata);
     Ok(ata)

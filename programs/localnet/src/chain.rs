@@ -13,8 +13,16 @@ use solana_sdk::{
 use std::collections::{BTreeSet, HashMap};
 
 /// Anchor's entry point ties its accounts to one lifetime; the bank's builtin signature does not.
-fn entry(program_id: &Pubkey, accounts: &[solana_sdk::account_info::AccountInfo], data: &[u8]) -> solana_sdk::entrypoint::ProgramResult {
-    let accounts = unsafe { std::mem::transmute::<&[solana_sdk::account_info::AccountInfo], &[solana_sdk::account_info::AccountInfo]>(accounts) };
+fn entry(
+    program_id: &Pubkey,
+    accounts: &[solana_sdk::account_info::AccountInfo],
+    data: &[u8],
+) -> solana_sdk::entrypoint::ProgramResult {
+    let accounts = unsafe {
+        std::mem::transmute::<&[solana_sdk::account_info::AccountInfo], &[solana_sdk::account_info::AccountInfo]>(
+            accounts,
+        )
+    };
     quantdesk_perp::entry(program_id, accounts, data)
 }
 
@@ -48,7 +56,10 @@ pub struct Simulation {
 #[derive(Debug)]
 pub enum SendError {
     /// Rejected before landing (bad signature, unknown blockhash, preflight failure...).
-    Rejected { err: TransactionError, logs: Vec<String> },
+    Rejected {
+        err: TransactionError,
+        logs: Vec<String>,
+    },
     Malformed(String),
     Bank(String),
 }
@@ -67,7 +78,12 @@ impl Chain {
         let ctx = program_test().start_with_context().await;
         let mut known = BTreeSet::new();
         known.insert(ctx.payer.pubkey());
-        Chain { ctx, known, txs: HashMap::new(), owners: Default::default() }
+        Chain {
+            ctx,
+            known,
+            txs: HashMap::new(),
+            owners: Default::default(),
+        }
     }
 
     pub fn payer(&self) -> Keypair {
@@ -102,28 +118,52 @@ impl Chain {
     }
 
     pub async fn rent_exempt_minimum(&self, len: usize) -> u64 {
-        self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len)
+        self.ctx
+            .banks_client
+            .get_rent()
+            .await
+            .expect("rent")
+            .minimum_balance(len)
     }
 
     pub async fn simulate(&self, tx: VersionedTransaction) -> Result<Simulation, SendError> {
-        let sim = self.ctx.banks_client.simulate_transaction(tx).await.map_err(|e| SendError::Bank(e.to_string()))?;
-        let (logs, units, return_data) = sim.simulation_details.map(|d| (d.logs, d.units_consumed, d.return_data.map(|r| (r.program_id, r.data)))).unwrap_or_default();
+        let sim = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx)
+            .await
+            .map_err(|e| SendError::Bank(e.to_string()))?;
+        let (logs, units, return_data) = sim
+            .simulation_details
+            .map(|d| (d.logs, d.units_consumed, d.return_data.map(|r| (r.program_id, r.data))))
+            .unwrap_or_default();
         let err = match sim.result {
             Some(Err(e)) => Some(e),
             _ => None,
         };
-        Ok(Simulation { err, logs, units, return_data })
+        Ok(Simulation {
+            err,
+            logs,
+            units,
+            return_data,
+        })
     }
 
     /// Executes a signed transaction once: a signature already processed returns at once, unexecuted.
     pub async fn send(&mut self, wire: &[u8], skip_preflight: bool) -> Result<Signature, SendError> {
         let tx: VersionedTransaction = bincode::deserialize(wire).map_err(|e| SendError::Malformed(e.to_string()))?;
-        let signature = *tx.signatures.first().ok_or_else(|| SendError::Malformed("no signature".into()))?;
+        let signature = *tx
+            .signatures
+            .first()
+            .ok_or_else(|| SendError::Malformed("no signature".into()))?;
         if self.txs.contains_key(&signature) {
             return Ok(signature);
         }
         if !skip_preflight {
-            if let Simulation { err: Some(err), logs, .. } = self.simulate(tx.clone()).await? {
+            if let Simulation {
+                err: Some(err), logs, ..
+            } = self.simulate(tx.clone()).await?
+            {
                 return Err(SendError::Rejected { err, logs });
             }
         }
@@ -131,7 +171,16 @@ impl Chain {
         let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx).await;
         let (err, logs, units, return_data) = match outcome {
             Ok(r) => {
-                let (logs, units, return_data) = r.metadata.map(|m| (m.log_messages, m.compute_units_consumed, m.return_data.map(|d| (d.program_id, d.data)))).unwrap_or_default();
+                let (logs, units, return_data) = r
+                    .metadata
+                    .map(|m| {
+                        (
+                            m.log_messages,
+                            m.compute_units_consumed,
+                            m.return_data.map(|d| (d.program_id, d.data)),
+                        )
+                    })
+                    .unwrap_or_default();
                 match r.result {
                     Ok(()) => (None, logs, units, return_data.filter(|(_, data)| !data.is_empty())),
                     Err(e @ TransactionError::InstructionError(..)) => (Some(e), logs, units, None),
@@ -144,25 +193,47 @@ impl Chain {
         };
         self.known.extend(keys);
         let clock = self.clock().await;
-        self.txs.insert(signature, TxRecord { slot: clock.slot, block_time: clock.unix_timestamp, err, logs, units, return_data, wire: wire.to_vec() });
+        self.txs.insert(
+            signature,
+            TxRecord {
+                slot: clock.slot,
+                block_time: clock.unix_timestamp,
+                err,
+                logs,
+                units,
+                return_data,
+                wire: wire.to_vec(),
+            },
+        );
         Ok(signature)
     }
 
     /// Signs and executes instructions paid by `signers[0]`.
-    pub async fn execute(&mut self, ixs: &[solana_sdk::instruction::Instruction], signers: &[&Keypair]) -> Result<Signature, SendError> {
+    pub async fn execute(
+        &mut self,
+        ixs: &[solana_sdk::instruction::Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Signature, SendError> {
         let blockhash = self.latest_blockhash().await;
         let tx = Transaction::new_signed_with_payer(ixs, Some(&signers[0].pubkey()), signers, blockhash);
         let wire = bincode::serialize(&VersionedTransaction::from(tx)).expect("serializes");
         let signature = self.send(&wire, true).await?;
         match &self.txs[&signature].err {
             None => Ok(signature),
-            Some(err) => Err(SendError::Rejected { err: err.clone(), logs: self.txs[&signature].logs.clone() }),
+            Some(err) => Err(SendError::Rejected {
+                err: err.clone(),
+                logs: self.txs[&signature].logs.clone(),
+            }),
         }
     }
 
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, SendError> {
         let payer = self.payer();
-        self.execute(&[system_instruction::transfer(&payer.pubkey(), to, lamports)], &[&payer]).await
+        self.execute(
+            &[system_instruction::transfer(&payer.pubkey(), to, lamports)],
+            &[&payer],
+        )
+        .await
     }
 
     /// Moves time forward for programs and clients: the Clock sysvar's slot and unix timestamp.
@@ -218,7 +289,9 @@ impl AccountFilter {
     pub fn matches(&self, data: &[u8]) -> bool {
         match self {
             AccountFilter::DataSize(n) => data.len() == *n,
-            AccountFilter::Memcmp { offset, bytes } => data.get(*offset..offset + bytes.len()) == Some(bytes.as_slice()),
+            AccountFilter::Memcmp { offset, bytes } => {
+                data.get(*offset..offset + bytes.len()) == Some(bytes.as_slice())
+            }
         }
     }
 }

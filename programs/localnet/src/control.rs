@@ -2,7 +2,13 @@
 use crate::bootstrap::{mint_usdc, write_price, Dev};
 use crate::faults::{FaultConfig, PortState};
 use crate::rpc::SharedChain;
-use axum::{extract::State, http::StatusCode, response::{IntoResponse, Response}, routing::{get, post}, Json, Router};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use solana_sdk::{pubkey::Pubkey, signature::Signer};
@@ -53,7 +59,9 @@ struct SetFault {
 }
 
 async fn set_fault(State(s): State<ControlState>, Json(body): Json<SetFault>) -> Response {
-    let Some(port) = s.ports.get(&body.port) else { return bad(format!("no RPC port {}", body.port)) };
+    let Some(port) = s.ports.get(&body.port) else {
+        return bad(format!("no RPC port {}", body.port));
+    };
     port.set(body.config);
     Json(json!({"port": body.port, "config": port.config()})).into_response()
 }
@@ -74,7 +82,10 @@ struct SetPyth {
 
 async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> Response {
     let oracle = match (&body.oracle, body.market_index) {
-        (Some(key), _) => match pubkey(key) { Ok(k) => k, Err(r) => return r },
+        (Some(key), _) => match pubkey(key) {
+            Ok(k) => k,
+            Err(r) => return r,
+        },
         (None, Some(index)) => match s.dev.oracles.iter().find(|(i, _)| *i == index) {
             Some((_, oracle)) => *oracle,
             None => return bad(format!("no market {index}")),
@@ -82,7 +93,9 @@ async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> R
         (None, None) => return bad("give marketIndex or oracle"),
     };
     let oracle = &oracle;
-    let Ok(price) = body.price.parse::<u64>() else { return bad("price must be a positive integer string (1e-6 USD)") };
+    let Ok(price) = body.price.parse::<u64>() else {
+        return bad("price must be a positive integer string (1e-6 USD)");
+    };
     let confidence = match body.confidence.as_deref().map(str::parse::<u64>) {
         None => price / 2_000,
         Some(Ok(c)) => c,
@@ -93,9 +106,23 @@ async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> R
         write_price(&mut chain, *oracle, price, confidence).await;
     } else {
         let clock = chain.clock().await;
-        let data = crate::pyth::price_account_data(price as i64 * 100, confidence * 100, clock.slot.saturating_sub(body.age_slots), clock.unix_timestamp);
+        let data = crate::pyth::price_account_data(
+            price as i64 * 100,
+            confidence * 100,
+            clock.slot.saturating_sub(body.age_slots),
+            clock.unix_timestamp,
+        );
         let lamports = chain.rent_exempt_minimum(data.len()).await;
-        chain.set_account(oracle, solana_sdk::account::Account { lamports, data, owner: crate::bootstrap::PYTH_ORACLE_PROGRAM, executable: false, rent_epoch: 0 });
+        chain.set_account(
+            oracle,
+            solana_sdk::account::Account {
+                lamports,
+                data,
+                owner: crate::bootstrap::PYTH_ORACLE_PROGRAM,
+                executable: false,
+                rent_epoch: 0,
+            },
+        );
     }
     let slot = chain.slot().await;
     Json(json!({"marketIndex": body.market_index, "oracle": oracle.to_string(), "price": price.to_string(), "slot": slot})).into_response()
@@ -125,7 +152,10 @@ struct Airdrop {
 }
 
 async fn airdrop(State(s): State<ControlState>, Json(body): Json<Airdrop>) -> Response {
-    let to = match pubkey(&body.to) { Ok(k) => k, Err(r) => return r };
+    let to = match pubkey(&body.to) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     match s.chain.lock().await.airdrop(&to, body.lamports).await {
         Ok(sig) => Json(json!({"signature": sig.to_string()})).into_response(),
         Err(e) => bad(format!("{e:?}")),
@@ -140,10 +170,15 @@ struct MintUsdc {
 }
 
 async fn mint(State(s): State<ControlState>, Json(body): Json<MintUsdc>) -> Response {
-    let owner = match pubkey(&body.owner) { Ok(k) => k, Err(r) => return r };
+    let owner = match pubkey(&body.owner) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let mut chain = s.chain.lock().await;
     match mint_usdc(&mut chain, &s.dev, &owner, body.amount).await {
-        Ok(ata) => Json(json!({"tokenAccount": ata.to_string(), "mint": s.dev.mint.pubkey().to_string()})).into_response(),
+        Ok(ata) => {
+            Json(json!({"tokenAccount": ata.to_string(), "mint": s.dev.mint.pubkey().to_string()})).into_response()
+        }
         Err(e) => bad(format!("{e:?}")),
     }
 }
@@ -151,7 +186,9 @@ async fn mint(State(s): State<ControlState>, Json(body): Json<MintUsdc>) -> Resp
 async fn status(State(s): State<ControlState>) -> Json<Value> {
     let chain = s.chain.lock().await;
     let clock = chain.clock().await;
-    Json(json!({"slot": clock.slot, "unixTimestamp": clock.unix_timestamp, "transactions": chain.txs.len(), "accounts": chain.known.len()}))
+    Json(
+        json!({"slot": clock.slot, "unixTimestamp": clock.unix_timestamp, "transactions": chain.txs.len(), "accounts": chain.known.len()}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -168,14 +205,26 @@ struct SeedTraders {
 
 /// Benchmarks: `count` new traders, each with `collateral` deposited and a `baseAmount` position.
 async fn seed_traders(State(s): State<ControlState>, Json(body): Json<SeedTraders>) -> Response {
-    let parsed = (body.collateral.parse::<u64>(), body.base_amount.parse::<i64>(), body.limit_price.parse::<u64>(), body.oracle_price.parse::<u64>());
+    let parsed = (
+        body.collateral.parse::<u64>(),
+        body.base_amount.parse::<i64>(),
+        body.limit_price.parse::<u64>(),
+        body.oracle_price.parse::<u64>(),
+    );
     let (Ok(collateral), Ok(base_amount), Ok(limit_price), Ok(oracle_price)) = parsed else {
         return bad("collateral, baseAmount, limitPrice and oraclePrice must be integer strings");
     };
     if body.count == 0 || body.count > 100_000 || base_amount == 0 {
         return bad("count must be 1..=100000 and baseAmount non-zero");
     }
-    let spec = crate::seed::SeedSpec { market_index: body.market_index, count: body.count, collateral, base_amount, limit_price, oracle_price };
+    let spec = crate::seed::SeedSpec {
+        market_index: body.market_index,
+        count: body.count,
+        collateral,
+        base_amount,
+        limit_price,
+        oracle_price,
+    };
     let mut chain = s.chain.lock().await;
     match crate::seed::seed_traders(&mut chain, &s.dev, &spec).await {
         Ok(seeded) => Json(json!({"traders": seeded.iter().map(|t| json!({"wallet": t.wallet.to_string(), "user": t.user.to_string()})).collect::<Vec<_>>()})).into_response(),

@@ -32,7 +32,13 @@ pub struct PortState {
 
 impl PortState {
     pub fn new(port: u16) -> Self {
-        Self { port, config: Mutex::new(FaultConfig::default()), error_budget: Mutex::new(0), requests: AtomicU64::new(0), sends: AtomicU64::new(0) }
+        Self {
+            port,
+            config: Mutex::new(FaultConfig::default()),
+            error_budget: Mutex::new(0),
+            requests: AtomicU64::new(0),
+            sends: AtomicU64::new(0),
+        }
     }
 
     pub fn config(&self) -> FaultConfig {

@@ -16,12 +16,23 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { rpc_ports: vec![8899], control_port: 8890, bootstrap_out: None, slot_ms: 0, host: "127.0.0.1".into() };
+    let mut args = Args {
+        rpc_ports: vec![8899],
+        control_port: 8890,
+        bootstrap_out: None,
+        slot_ms: 0,
+        host: "127.0.0.1".into(),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--rpc-ports" => args.rpc_ports = value.split(',').map(|p| p.trim().parse().map_err(|_| format!("bad port {p}"))).collect::<Result<_, _>>()?,
+            "--rpc-ports" => {
+                args.rpc_ports = value
+                    .split(',')
+                    .map(|p| p.trim().parse().map_err(|_| format!("bad port {p}")))
+                    .collect::<Result<_, _>>()?
+            }
             "--control-port" => args.control_port = value.parse().map_err(|_| "bad control port")?,
             "--bootstrap-out" => args.bootstrap_out = Some(value),
             "--slot-ms" => args.slot_ms = value.parse().map_err(|_| "bad --slot-ms")?,
@@ -73,22 +84,47 @@ async fn main() {
         std::env::set_var("RUST_LOG", "warn,tarpc=error");
     }
     let mut chain = Chain::start().await;
-    let dev = Arc::new(bootstrap(&mut chain).await.unwrap_or_else(|e| panic!("bootstrap failed: {e:?}")));
+    let dev = Arc::new(
+        bootstrap(&mut chain)
+            .await
+            .unwrap_or_else(|e| panic!("bootstrap failed: {e:?}")),
+    );
     if let Some(path) = &args.bootstrap_out {
         std::fs::write(path, serde_json::to_string_pretty(&dev.bootstrap).unwrap()).expect("write bootstrap file");
     }
     let chain = Arc::new(Mutex::new(chain));
-    let ports: Arc<BTreeMap<u16, Arc<PortState>>> = Arc::new(args.rpc_ports.iter().map(|p| (*p, Arc::new(PortState::new(*p)))).collect());
+    let ports: Arc<BTreeMap<u16, Arc<PortState>>> = Arc::new(
+        args.rpc_ports
+            .iter()
+            .map(|p| (*p, Arc::new(PortState::new(*p))))
+            .collect(),
+    );
 
     for (port, state) in ports.iter() {
-        let rpc_state = rpc::RpcState { chain: chain.clone(), port: state.clone() };
-        let http = FaultyListener { inner: bind(&args.host, *port).await, port: state.clone() };
-        let ws = FaultyListener { inner: bind(&args.host, port + 1).await, port: state.clone() };
+        let rpc_state = rpc::RpcState {
+            chain: chain.clone(),
+            port: state.clone(),
+        };
+        let http = FaultyListener {
+            inner: bind(&args.host, *port).await,
+            port: state.clone(),
+        };
+        let ws = FaultyListener {
+            inner: bind(&args.host, port + 1).await,
+            port: state.clone(),
+        };
         tokio::spawn(async move { axum::serve(http, rpc::http_router(rpc_state.clone())).await });
-        let ws_state = rpc::RpcState { chain: chain.clone(), port: state.clone() };
+        let ws_state = rpc::RpcState {
+            chain: chain.clone(),
+            port: state.clone(),
+        };
         tokio::spawn(async move { axum::serve(ws, rpc::ws_router(ws_state)).await });
     }
-    let control_state = control::ControlState { chain: chain.clone(), dev: dev.clone(), ports: ports.clone() };
+    let control_state = control::ControlState {
+        chain: chain.clone(),
+        dev: dev.clone(),
+        ports: ports.clone(),
+    };
     let control_listener = bind(&args.host, args.control_port).await;
     tokio::spawn(async move { axum::serve(control_listener, control::router(control_state)).await });
 
@@ -98,7 +134,10 @@ async fn main() {
             let mut every = tokio::time::interval(Duration::from_millis(args.slot_ms));
             loop {
                 every.tick().await;
-                let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default();
+                let wall = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or_default();
                 ticking.lock().await.tick(wall).await;
             }
         });

@@ -30,12 +30,19 @@ pub struct ListedMarket {
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> T {
-    s.parse().unwrap_or_else(|_| panic!("markets.json: {s} is not a number"))
+    s.parse()
+        .unwrap_or_else(|_| panic!("markets.json: {s} is not a number"))
 }
 
 pub fn listed_markets() -> Vec<ListedMarket> {
-    let file: MarketsFile = serde_json::from_str(include_str!("../../../domain/perp/markets.json")).expect("markets.json parses");
-    let major = |k: &str| file.majors.get(k).unwrap_or_else(|| panic!("markets.json: majors.{k} missing")).as_str();
+    let file: MarketsFile =
+        serde_json::from_str(include_str!("../../../domain/perp/markets.json")).expect("markets.json parses");
+    let major = |k: &str| {
+        file.majors
+            .get(k)
+            .unwrap_or_else(|| panic!("markets.json: majors.{k} missing"))
+            .as_str()
+    };
     file.markets
         .iter()
         .map(|m| ListedMarket {

@@ -4,7 +4,10 @@ use crate::chain::{AccountFilter, Chain, SendError, TxRecord};
 use crate::faults::PortState;
 use axum::{
     body::{Body, Bytes},
-    extract::{ws::{Message, WebSocket, WebSocketUpgrade}, State},
+    extract::{
+        ws::{Message, WebSocket, WebSocketUpgrade},
+        State,
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -13,7 +16,8 @@ use axum::{
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde_json::{json, Value};
 use solana_sdk::{
-    account::Account, message::VersionedMessage, pubkey::Pubkey, signature::Signature, transaction::VersionedTransaction,
+    account::Account, message::VersionedMessage, pubkey::Pubkey, signature::Signature,
+    transaction::VersionedTransaction,
 };
 use std::{str::FromStr, sync::Arc, time::Duration};
 use tokio::sync::Mutex;
@@ -33,13 +37,20 @@ pub struct RpcError {
 }
 
 fn invalid(message: impl Into<String>) -> RpcError {
-    RpcError { code: -32602, message: message.into(), data: None }
+    RpcError {
+        code: -32602,
+        message: message.into(),
+        data: None,
+    }
 }
 
 type RpcResult = Result<Value, RpcError>;
 
 pub fn http_router(state: RpcState) -> Router {
-    Router::new().route("/", post(handle_http)).route("/health", get(|| async { "ok" })).with_state(state)
+    Router::new()
+        .route("/", post(handle_http))
+        .route("/health", get(|| async { "ok" }))
+        .with_state(state)
 }
 
 pub fn ws_router(state: RpcState) -> Router {
@@ -48,7 +59,8 @@ pub fn ws_router(state: RpcState) -> Router {
 
 /// A response whose body fails after the headers: the client sees the connection die mid-answer.
 fn aborted() -> Response {
-    let failing = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("provider killed")) });
+    let failing =
+        futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("provider killed")) });
     Response::new(Body::from_stream(failing))
 }
 
@@ -68,7 +80,10 @@ async fn handle_http(State(s): State<RpcState>, body: Bytes) -> Response {
             return Err((StatusCode::SERVICE_UNAVAILABLE, "injected provider error"));
         }
         let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-            return Ok((json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error"}}), false));
+            return Ok((
+                json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error"}}),
+                false,
+            ));
         };
         let mut abort = false;
         let is_send = |call: &Value| call.get("method").and_then(Value::as_str) == Some("sendTransaction");
@@ -103,7 +118,11 @@ async fn handle_http(State(s): State<RpcState>, body: Bytes) -> Response {
 
 async fn answer_call(s: &RpcState, call: Value, abort: &mut bool) -> Value {
     let id = call.get("id").cloned().unwrap_or(Value::Null);
-    let method = call.get("method").and_then(Value::as_str).unwrap_or_default().to_string();
+    let method = call
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let params = call.get("params").cloned().unwrap_or(Value::Array(vec![]));
     let result = dispatch(s, &method, &params, abort).await;
     match result {
@@ -122,7 +141,9 @@ fn param(params: &Value, i: usize) -> Option<&Value> {
     params.as_array().and_then(|a| a.get(i))
 }
 fn pubkey_param(params: &Value, i: usize) -> Result<Pubkey, RpcError> {
-    let s = param(params, i).and_then(Value::as_str).ok_or_else(|| invalid("expected a base58 public key"))?;
+    let s = param(params, i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("expected a base58 public key"))?;
     Pubkey::from_str(s).map_err(|_| invalid(format!("invalid public key {s}")))
 }
 fn config(params: &Value, i: usize) -> Value {
@@ -133,7 +154,11 @@ fn encoding(cfg: &Value) -> &str {
 }
 
 fn account_json(account: &Account, enc: &str) -> Value {
-    let data = if enc == "base58" { json!([bs58::encode(&account.data).into_string(), "base58"]) } else { json!([B64.encode(&account.data), "base64"]) };
+    let data = if enc == "base58" {
+        json!([bs58::encode(&account.data).into_string(), "base58"])
+    } else {
+        json!([B64.encode(&account.data), "base64"])
+    };
     json!({
         "data": data,
         "executable": account.executable,
@@ -145,12 +170,18 @@ fn account_json(account: &Account, enc: &str) -> Value {
 }
 
 fn tx_error_json(err: &Option<solana_sdk::transaction::TransactionError>) -> Value {
-    err.as_ref().map(|e| serde_json::to_value(e).unwrap_or(json!(e.to_string()))).unwrap_or(Value::Null)
+    err.as_ref()
+        .map(|e| serde_json::to_value(e).unwrap_or(json!(e.to_string())))
+        .unwrap_or(Value::Null)
 }
 
 fn status_json(r: &TxRecord) -> Value {
     let err = tx_error_json(&r.err);
-    let status = if r.err.is_some() { json!({"Err": err}) } else { json!({"Ok": null}) };
+    let status = if r.err.is_some() {
+        json!({"Err": err})
+    } else {
+        json!({"Ok": null})
+    };
     json!({"slot": r.slot, "confirmations": null, "err": err, "status": status, "confirmationStatus": "finalized"})
 }
 
@@ -159,15 +190,23 @@ fn send_error(e: SendError) -> RpcError {
         SendError::Rejected { err, logs } => RpcError {
             code: -32002,
             message: format!("Transaction simulation failed: {err}"),
-            data: Some(json!({"err": serde_json::to_value(&err).unwrap_or(Value::Null), "logs": logs, "accounts": null, "unitsConsumed": 0})),
+            data: Some(
+                json!({"err": serde_json::to_value(&err).unwrap_or(Value::Null), "logs": logs, "accounts": null, "unitsConsumed": 0}),
+            ),
         },
         SendError::Malformed(m) => invalid(format!("failed to deserialize transaction: {m}")),
-        SendError::Bank(m) => RpcError { code: -32603, message: m, data: None },
+        SendError::Bank(m) => RpcError {
+            code: -32603,
+            message: m,
+            data: None,
+        },
     }
 }
 
 fn decode_tx(params: &Value) -> Result<(Vec<u8>, VersionedTransaction), RpcError> {
-    let text = param(params, 0).and_then(Value::as_str).ok_or_else(|| invalid("expected an encoded transaction"))?;
+    let text = param(params, 0)
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("expected an encoded transaction"))?;
     let wire = if encoding(&config(params, 1)) == "base58" {
         bs58::decode(text).into_vec().map_err(|_| invalid("invalid base58"))?
     } else {
@@ -209,16 +248,22 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
         "getGenesisHash" => Ok(json!(Pubkey::default().to_string())),
         "getFirstAvailableBlock" | "minimumLedgerSlot" => Ok(json!(0)),
         "getBlockTime" => Ok(json!(chain.clock().await.unix_timestamp)),
-        "getEpochInfo" => Ok(json!({"absoluteSlot": slot, "blockHeight": chain.block_height().await, "epoch": chain.clock().await.epoch, "slotIndex": slot, "slotsInEpoch": 432000, "transactionCount": chain.txs.len()})),
+        "getEpochInfo" => Ok(
+            json!({"absoluteSlot": slot, "blockHeight": chain.block_height().await, "epoch": chain.clock().await.epoch, "slotIndex": slot, "slotsInEpoch": 432000, "transactionCount": chain.txs.len()}),
+        ),
         "getLatestBlockhash" => {
             let hash = chain.latest_blockhash().await;
-            Ok(json!({"context": ctx, "value": {"blockhash": hash.to_string(), "lastValidBlockHeight": chain.block_height().await + 150}}))
+            Ok(
+                json!({"context": ctx, "value": {"blockhash": hash.to_string(), "lastValidBlockHeight": chain.block_height().await + 150}}),
+            )
         }
         "isBlockhashValid" => Ok(json!({"context": ctx, "value": true})),
         "getFeeForMessage" => Ok(json!({"context": ctx, "value": 5000})),
         "getRecentPrioritizationFees" => Ok(json!([])),
         "getMinimumBalanceForRentExemption" => {
-            let len = param(params, 0).and_then(Value::as_u64).ok_or_else(|| invalid("expected a data length"))?;
+            let len = param(params, 0)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| invalid("expected a data length"))?;
             Ok(json!(chain.rent_exempt_minimum(len as usize).await))
         }
         "getBalance" => {
@@ -231,27 +276,46 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
             Ok(json!({"context": ctx, "value": chain.account(&key).await.map(|a| account_json(&a, encoding(&cfg)))}))
         }
         "getMultipleAccounts" => {
-            let keys = param(params, 0).and_then(Value::as_array).ok_or_else(|| invalid("expected an array of keys"))?;
+            let keys = param(params, 0)
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid("expected an array of keys"))?;
             let cfg = config(params, 1);
             let mut values = Vec::new();
             for k in keys {
-                let key = Pubkey::from_str(k.as_str().unwrap_or_default()).map_err(|_| invalid("invalid public key"))?;
-                values.push(chain.account(&key).await.map(|a| account_json(&a, encoding(&cfg))).unwrap_or(Value::Null));
+                let key =
+                    Pubkey::from_str(k.as_str().unwrap_or_default()).map_err(|_| invalid("invalid public key"))?;
+                values.push(
+                    chain
+                        .account(&key)
+                        .await
+                        .map(|a| account_json(&a, encoding(&cfg)))
+                        .unwrap_or(Value::Null),
+                );
             }
             Ok(json!({"context": ctx, "value": values}))
         }
         "getTokenAccountBalance" => {
             let key = pubkey_param(params, 0)?;
-            let account = chain.account(&key).await.ok_or_else(|| invalid("could not find account"))?;
-            let token = <anchor_spl::token::spl_token::state::Account as solana_sdk::program_pack::Pack>::unpack(&account.data).map_err(|_| invalid("not a token account"))?;
-            Ok(json!({"context": ctx, "value": {"amount": token.amount.to_string(), "decimals": 6, "uiAmount": null, "uiAmountString": token.amount.to_string()}}))
+            let account = chain
+                .account(&key)
+                .await
+                .ok_or_else(|| invalid("could not find account"))?;
+            let token =
+                <anchor_spl::token::spl_token::state::Account as solana_sdk::program_pack::Pack>::unpack(&account.data)
+                    .map_err(|_| invalid("not a token account"))?;
+            Ok(
+                json!({"context": ctx, "value": {"amount": token.amount.to_string(), "decimals": 6, "uiAmount": null, "uiAmountString": token.amount.to_string()}}),
+            )
         }
         "getProgramAccounts" => {
             let program = pubkey_param(params, 0)?;
             let cfg = config(params, 1);
             let filters = parse_filters(&cfg)?;
             let accounts = chain.program_accounts(&program, &filters).await;
-            let list: Vec<Value> = accounts.iter().map(|(k, a)| json!({"pubkey": k.to_string(), "account": account_json(a, encoding(&cfg))})).collect();
+            let list: Vec<Value> = accounts
+                .iter()
+                .map(|(k, a)| json!({"pubkey": k.to_string(), "account": account_json(a, encoding(&cfg))}))
+                .collect();
             if cfg.get("withContext").and_then(Value::as_bool).unwrap_or(false) {
                 Ok(json!({"context": ctx, "value": list}))
             } else {
@@ -259,16 +323,29 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
             }
         }
         "getSignatureStatuses" => {
-            let sigs = param(params, 0).and_then(Value::as_array).ok_or_else(|| invalid("expected an array of signatures"))?;
+            let sigs = param(params, 0)
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid("expected an array of signatures"))?;
             let values: Vec<Value> = sigs
                 .iter()
-                .map(|v| Signature::from_str(v.as_str().unwrap_or_default()).ok().and_then(|sig| chain.txs.get(&sig)).map(status_json).unwrap_or(Value::Null))
+                .map(|v| {
+                    Signature::from_str(v.as_str().unwrap_or_default())
+                        .ok()
+                        .and_then(|sig| chain.txs.get(&sig))
+                        .map(status_json)
+                        .unwrap_or(Value::Null)
+                })
                 .collect();
             Ok(json!({"context": ctx, "value": values}))
         }
         "getTransaction" => {
-            let sig = param(params, 0).and_then(Value::as_str).and_then(|s| Signature::from_str(s).ok()).ok_or_else(|| invalid("invalid signature"))?;
-            let Some(record) = chain.txs.get(&sig) else { return Ok(Value::Null) };
+            let sig = param(params, 0)
+                .and_then(Value::as_str)
+                .and_then(|s| Signature::from_str(s).ok())
+                .ok_or_else(|| invalid("invalid signature"))?;
+            let Some(record) = chain.txs.get(&sig) else {
+                return Ok(Value::Null);
+            };
             let tx: VersionedTransaction = bincode::deserialize(&record.wire).map_err(|e| invalid(e.to_string()))?;
             let cfg = config(params, 1);
             let transaction = if cfg.get("encoding").and_then(Value::as_str) == Some("base64") {
@@ -276,7 +353,10 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
             } else {
                 json!({"signatures": tx.signatures.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "message": message_json(&tx.message)})
             };
-            let version = match tx.message { VersionedMessage::Legacy(_) => json!("legacy"), VersionedMessage::V0(_) => json!(0) };
+            let version = match tx.message {
+                VersionedMessage::Legacy(_) => json!("legacy"),
+                VersionedMessage::V0(_) => json!(0),
+            };
             let err = tx_error_json(&record.err);
             Ok(json!({
                 "slot": record.slot,
@@ -297,11 +377,16 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
         "simulateTransaction" => {
             let (_, tx) = decode_tx(params)?;
             let sim = chain.simulate(tx).await.map_err(send_error)?;
-            Ok(json!({"context": ctx, "value": {"err": tx_error_json(&sim.err), "logs": sim.logs, "accounts": null, "unitsConsumed": sim.units, "returnData": return_data_json(&sim.return_data)}}))
+            Ok(
+                json!({"context": ctx, "value": {"err": tx_error_json(&sim.err), "logs": sim.logs, "accounts": null, "unitsConsumed": sim.units, "returnData": return_data_json(&sim.return_data)}}),
+            )
         }
         "sendTransaction" => {
             let (wire, _) = decode_tx(params)?;
-            let skip_preflight = config(params, 1).get("skipPreflight").and_then(Value::as_bool).unwrap_or(false);
+            let skip_preflight = config(params, 1)
+                .get("skipPreflight")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             s.port.sends.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let signature = chain.send(&wire, skip_preflight).await.map_err(send_error)?;
             if s.port.take_drop_next_send() {
@@ -311,24 +396,34 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
         }
         "requestAirdrop" => {
             let key = pubkey_param(params, 0)?;
-            let lamports = param(params, 1).and_then(Value::as_u64).ok_or_else(|| invalid("expected lamports"))?;
+            let lamports = param(params, 1)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| invalid("expected lamports"))?;
             let signature = chain.airdrop(&key, lamports).await.map_err(send_error)?;
             Ok(json!(signature.to_string()))
         }
-        other => Err(RpcError { code: -32601, message: format!("Method not found: {other}"), data: None }),
+        other => Err(RpcError {
+            code: -32601,
+            message: format!("Method not found: {other}"),
+            data: None,
+        }),
     }
 }
 
 /// `{ programId, data: [base64, "base64"] }`, or null when no program returned anything.
 fn return_data_json(data: &Option<(Pubkey, Vec<u8>)>) -> Value {
     match data {
-        Some((program_id, bytes)) => json!({"programId": program_id.to_string(), "data": [B64.encode(bytes), "base64"]}),
+        Some((program_id, bytes)) => {
+            json!({"programId": program_id.to_string(), "data": [B64.encode(bytes), "base64"]})
+        }
         None => Value::Null,
     }
 }
 
 fn parse_filters(cfg: &Value) -> Result<Vec<AccountFilter>, RpcError> {
-    let Some(filters) = cfg.get("filters").and_then(Value::as_array) else { return Ok(vec![]) };
+    let Some(filters) = cfg.get("filters").and_then(Value::as_array) else {
+        return Ok(vec![]);
+    };
     filters
         .iter()
         .map(|f| {
@@ -336,12 +431,20 @@ fn parse_filters(cfg: &Value) -> Result<Vec<AccountFilter>, RpcError> {
                 return Ok(AccountFilter::DataSize(size as usize));
             }
             let m = f.get("memcmp").ok_or_else(|| invalid("unsupported filter"))?;
-            let offset = m.get("offset").and_then(Value::as_u64).ok_or_else(|| invalid("memcmp needs an offset"))? as usize;
-            let text = m.get("bytes").and_then(Value::as_str).ok_or_else(|| invalid("memcmp needs bytes"))?;
+            let offset = m
+                .get("offset")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| invalid("memcmp needs an offset"))? as usize;
+            let text = m
+                .get("bytes")
+                .and_then(Value::as_str)
+                .ok_or_else(|| invalid("memcmp needs bytes"))?;
             let bytes = if m.get("encoding").and_then(Value::as_str) == Some("base64") {
                 B64.decode(text).map_err(|_| invalid("invalid base64 in memcmp"))?
             } else {
-                bs58::decode(text).into_vec().map_err(|_| invalid("invalid base58 in memcmp"))?
+                bs58::decode(text)
+                    .into_vec()
+                    .map_err(|_| invalid("invalid base58 in memcmp"))?
             };
             Ok(AccountFilter::Memcmp { offset, bytes })
         })

@@ -9,7 +9,10 @@ use anchor_spl::associated_token::{get_associated_token_address, spl_associated_
 use anchor_spl::token::spl_token;
 use quantdesk_perp::state::{OrderMessage, GLOBAL_SEED, MARKET_SEED, USER_SEED, VAULT_SEED};
 use solana_sdk::{
-    ed25519_instruction::new_ed25519_instruction_with_signature, instruction::Instruction, pubkey::Pubkey, signature::{Keypair, Signer},
+    ed25519_instruction::new_ed25519_instruction_with_signature,
+    instruction::Instruction,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
     system_instruction, sysvar,
 };
 
@@ -40,13 +43,26 @@ fn pda(seeds: &[&[u8]]) -> Pubkey {
 }
 
 fn program_ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction { program_id: quantdesk_perp::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+    Instruction {
+        program_id: quantdesk_perp::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
 }
 
 pub async fn seed_traders(chain: &mut Chain, dev: &Dev, spec: &SeedSpec) -> Result<Vec<Seeded>, SendError> {
-    let oracle = dev.oracles.iter().find(|(i, _)| *i == spec.market_index).map(|(_, o)| *o).ok_or_else(|| SendError::Malformed(format!("no market {}", spec.market_index)))?;
+    let oracle = dev
+        .oracles
+        .iter()
+        .find(|(i, _)| *i == spec.market_index)
+        .map(|(_, o)| *o)
+        .ok_or_else(|| SendError::Malformed(format!("no market {}", spec.market_index)))?;
     let payer = chain.payer();
-    let (global, vault, market) = (pda(&[GLOBAL_SEED]), pda(&[VAULT_SEED]), pda(&[MARKET_SEED, &spec.market_index.to_le_bytes()]));
+    let (global, vault, market) = (
+        pda(&[GLOBAL_SEED]),
+        pda(&[VAULT_SEED]),
+        pda(&[MARKET_SEED, &spec.market_index.to_le_bytes()]),
+    );
     let mint = dev.mint.pubkey();
     let mut seeded = Vec::with_capacity(spec.count);
     for i in 0..spec.count {
@@ -61,22 +77,49 @@ pub async fn seed_traders(chain: &mut Chain, dev: &Dev, spec: &SeedSpec) -> Resu
             .execute(
                 &[
                     system_instruction::transfer(&payer.pubkey(), &owner, LAMPORTS_PER_TRADER),
-                    spl_associated_token_account::instruction::create_associated_token_account(&payer.pubkey(), &owner, &mint, &spl_token::ID),
-                    spl_token::instruction::mint_to(&spl_token::ID, &mint, &ata, &payer.pubkey(), &[], spec.collateral).expect("mint_to"),
+                    spl_associated_token_account::instruction::create_associated_token_account(
+                        &payer.pubkey(),
+                        &owner,
+                        &mint,
+                        &spl_token::ID,
+                    ),
+                    spl_token::instruction::mint_to(&spl_token::ID, &mint, &ata, &payer.pubkey(), &[], spec.collateral)
+                        .expect("mint_to"),
                     program_ix(
-                        quantdesk_perp::accounts::InitUser { authority: owner, user, system_program: solana_sdk::system_program::ID },
+                        quantdesk_perp::accounts::InitUser {
+                            authority: owner,
+                            user,
+                            system_program: solana_sdk::system_program::ID,
+                        },
                         quantdesk_perp::instruction::InitUser { sub_account_id: 0 },
                     ),
                     program_ix(
-                        quantdesk_perp::accounts::Deposit { authority: owner, global, user, user_token: ata, vault, token_program: spl_token::ID },
-                        quantdesk_perp::instruction::Deposit { amount: spec.collateral },
+                        quantdesk_perp::accounts::Deposit {
+                            authority: owner,
+                            global,
+                            user,
+                            user_token: ata,
+                            vault,
+                            token_program: spl_token::ID,
+                        },
+                        quantdesk_perp::instruction::Deposit {
+                            amount: spec.collateral,
+                        },
                     ),
                 ],
                 &[&payer, &wallet],
             )
             .await?;
         let expiry_ts = chain.clock().await.unix_timestamp + 3_600;
-        let order = OrderMessage { user, market_index: spec.market_index, base_amount: spec.base_amount, limit_price: spec.limit_price, reduce_only: false, nonce: 1, expiry_ts };
+        let order = OrderMessage {
+            user,
+            market_index: spec.market_index,
+            base_amount: spec.base_amount,
+            limit_price: spec.limit_price,
+            reduce_only: false,
+            nonce: 1,
+            expiry_ts,
+        };
         let message = order.to_signed_bytes();
         let signature: [u8; 64] = wallet.sign_message(&message).into();
         let keeper = dev.keeper.insecure_clone();
@@ -85,7 +128,14 @@ pub async fn seed_traders(chain: &mut Chain, dev: &Dev, spec: &SeedSpec) -> Resu
                 &[
                     new_ed25519_instruction_with_signature(&message, &signature, &owner.to_bytes()),
                     program_ix(
-                        quantdesk_perp::accounts::FillOrder { keeper: keeper.pubkey(), global, user, market, oracle, instructions: sysvar::instructions::ID },
+                        quantdesk_perp::accounts::FillOrder {
+                            keeper: keeper.pubkey(),
+                            global,
+                            user,
+                            market,
+                            oracle,
+                            instructions: sysvar::instructions::ID,
+                        },
                         quantdesk_perp::instruction::FillOrder {},
                     ),
                 ],

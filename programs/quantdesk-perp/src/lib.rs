@@ -60,7 +60,11 @@ pub mod quantdesk_perp {
         handle_update_funding(ctx)
     }
 
-    pub fn liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>, liquidation_seq: u64, step: u16) -> Result<LiquidationReport> {
+    pub fn liquidate<'info>(
+        ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>,
+        liquidation_seq: u64,
+        step: u16,
+    ) -> Result<LiquidationReport> {
         handle_liquidate(ctx, liquidation_seq, step)
     }
 

@@ -42,7 +42,13 @@ fn order_messages_serialize_to_the_golden_bytes_and_back() {
             expiry_ts: c.expiry_ts.parse().unwrap(),
         };
         let bytes = order.to_signed_bytes();
-        assert_eq!(hex(&bytes), c.bytes, "order for {} on market {}", c.user, c.market_index);
+        assert_eq!(
+            hex(&bytes),
+            c.bytes,
+            "order for {} on market {}",
+            c.user,
+            c.market_index
+        );
         assert_eq!(OrderMessage::from_signed_bytes(&bytes), Some(order));
     }
 }

@@ -1,7 +1,8 @@
 //! Runs the shared JSON vectors (domain/perp/vectors.json, generated from the TypeScript math) against
 //! the program's Rust math: both implementations must agree on every case.
 use quantdesk_perp::math::{
-    funding::*, liquidation::*, margin::*, oracle::check_oracle, trading::*, Account, MarketParams, Position, PricedPosition, *,
+    funding::*, liquidation::*, margin::*, oracle::check_oracle, trading::*, Account, MarketParams, Position,
+    PricedPosition, *,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -22,7 +23,12 @@ struct VectorFile {
 }
 
 fn market_params(m: &HashMap<String, serde_json::Value>) -> MarketParams {
-    let f = |k: &str| -> i128 { m[k].as_str().unwrap_or_else(|| panic!("market field {k}")).parse().unwrap() };
+    let f = |k: &str| -> i128 {
+        m[k].as_str()
+            .unwrap_or_else(|| panic!("market field {k}"))
+            .parse()
+            .unwrap()
+    };
     MarketParams {
         initial_margin_bps: f("initialMarginBps"),
         maintenance_margin_bps: f("maintenanceMarginBps"),
@@ -44,7 +50,11 @@ fn single_account(m: MarketParams, a: &[i128]) -> Account {
     Account {
         collateral: a[0],
         positions: vec![PricedPosition {
-            position: Position { base: a[1], quote_entry: a[2], last_funding_index: a[3] },
+            position: Position {
+                base: a[1],
+                quote_entry: a[2],
+                last_funding_index: a[3],
+            },
             params: m,
             funding_index: a[4],
             price: a[5],
@@ -60,12 +70,36 @@ fn evaluate(m: MarketParams, function: &str, a: &[i128]) -> Result<Vec<String>, 
         "isqrt" => vec![s(isqrt(a[0])?)],
         "fill_price" => vec![s(fill_price(a[0], a[1], a[2], m.skew_scale_base)?)],
         "apply_fill" => {
-            let r = apply_fill(&Position { base: a[0], quote_entry: a[1], last_funding_index: 0 }, a[2], a[3])?;
-            vec![s(r.position.base), s(r.position.quote_entry), s(r.realized_pnl), s(r.long_open_interest_delta), s(r.short_open_interest_delta)]
+            let r = apply_fill(
+                &Position {
+                    base: a[0],
+                    quote_entry: a[1],
+                    last_funding_index: 0,
+                },
+                a[2],
+                a[3],
+            )?;
+            vec![
+                s(r.position.base),
+                s(r.position.quote_entry),
+                s(r.realized_pnl),
+                s(r.long_open_interest_delta),
+                s(r.short_open_interest_delta),
+            ]
         }
-        "unrealized_pnl" => vec![s(unrealized_pnl(&Position { base: a[0], quote_entry: a[1], last_funding_index: 0 }, a[2])?)],
+        "unrealized_pnl" => vec![s(unrealized_pnl(
+            &Position {
+                base: a[0],
+                quote_entry: a[1],
+                last_funding_index: 0,
+            },
+            a[2],
+        )?)],
         "taker_fee" => vec![s(taker_fee(&m, a[0], a[1])?)],
-        "margin_ratios" => vec![s(initial_margin_ratio_bps(&m, a[0])?), s(maintenance_margin_ratio_bps(&m, a[0])?)],
+        "margin_ratios" => vec![
+            s(initial_margin_ratio_bps(&m, a[0])?),
+            s(maintenance_margin_ratio_bps(&m, a[0])?),
+        ],
         "account" => {
             let acc = single_account(m, a);
             vec![
@@ -100,10 +134,27 @@ fn evaluate(m: MarketParams, function: &str, a: &[i128]) -> Result<Vec<String>, 
             vec![s(paid), s(left)]
         }
         "plan_fill" => {
-            let market = FillMarket { long_open_interest: a[9], short_open_interest: a[10], max_open_interest: a[11], oracle_twap: a[8], paused: a[12] != 0 };
-            let oracle = FillOracle { price: a[4], confidence: a[5], publish_slot: a[6], slot: a[7] };
+            let market = FillMarket {
+                long_open_interest: a[9],
+                short_open_interest: a[10],
+                max_open_interest: a[11],
+                oracle_twap: a[8],
+                paused: a[12] != 0,
+            };
+            let oracle = FillOracle {
+                price: a[4],
+                confidence: a[5],
+                publish_slot: a[6],
+                slot: a[7],
+            };
             match plan_fill(&m, &market, &oracle, a[0], a[1], a[2], a[3] != 0)? {
-                Ok(plan) => vec!["ok".into(), s(plan.delta), s(i128::from(plan.risk_increasing)), s(plan.price), s(plan.fee)],
+                Ok(plan) => vec![
+                    "ok".into(),
+                    s(plan.delta),
+                    s(i128::from(plan.risk_increasing)),
+                    s(plan.price),
+                    s(plan.fee),
+                ],
                 Err(refusal) => vec![refusal.as_str().to_string()],
             }
         }
@@ -121,8 +172,17 @@ fn rust_math_matches_every_shared_vector() {
         let args: Vec<i128> = c.args.iter().map(|a| a.parse().unwrap()).collect();
         let got = evaluate(markets[c.market.unwrap_or(0)], &c.function, &args);
         if got.as_ref() != Ok(&c.expected) {
-            failures.push(format!("#{i} {}({:?}): expected {:?}, got {:?}", c.function, c.args, c.expected, got));
+            failures.push(format!(
+                "#{i} {}({:?}): expected {:?}, got {:?}",
+                c.function, c.args, c.expected, got
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors differ:\n{}", failures.len(), file.cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors differ:\n{}",
+        failures.len(),
+        file.cases.len(),
+        failures.join("\n")
+    );
 }

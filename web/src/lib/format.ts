@@ -12,7 +12,8 @@ export function fixed(value: bigint | string | null | undefined, decimals: numbe
 
 export const usd = (v: bigint | string | null | undefined, shown = 2) => fixed(v, 6, shown);
 export const base = (v: bigint | string | null | undefined, shown = 3) => fixed(v, 9, shown);
-export const bps = (v: bigint | string | null | undefined) => (v === null || v === undefined ? '—' : `${fixed(v, 2, 2)}%`);
+export const bps = (v: bigint | string | null | undefined) =>
+  v === null || v === undefined ? '—' : `${fixed(v, 2, 2)}%`;
 
 /** A decimal string typed by a trader ("12.5") as an integer of `decimals` places, or null when malformed. */
 export function parseDecimal(text: string, decimals: number): bigint | null {

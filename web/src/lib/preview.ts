@@ -1,6 +1,14 @@
 import {
-  DEFAULT_MARKETS, freeCollateral, leverageBps, liquidationPrice, marginRequirement, preTrade, unrealizedPnl,
-  type FillRefusal, type MarketParams, type PricedPosition,
+  DEFAULT_MARKETS,
+  freeCollateral,
+  leverageBps,
+  liquidationPrice,
+  marginRequirement,
+  preTrade,
+  unrealizedPnl,
+  type FillRefusal,
+  type MarketParams,
+  type PricedPosition,
 } from '@domain/perp';
 
 /** The preview does not know the chain's open-interest cap: the program judges it. */
@@ -8,7 +16,10 @@ const NO_CAP = 1n << 127n;
 
 export interface PreviewInput {
   /** The sub-account as the API reports it (null before the first deposit). */
-  account: { equity: string; positions: { marketIndex: number; base: string; quoteEntry: string; markPrice: string }[] } | null;
+  account: {
+    equity: string;
+    positions: { marketIndex: number; base: string; quoteEntry: string; markPrice: string }[];
+  } | null;
   marketIndex: number;
   /** Signed size in BASE_PRECISION (> 0 buys). */
   delta: bigint;
@@ -48,18 +59,46 @@ const paramsOf = (marketIndex: number): MarketParams => {
  */
 export function previewOrder(input: PreviewInput): Preview {
   const held: PricedPosition[] = (input.account?.positions ?? []).map((p) => ({
-    position: { marketIndex: p.marketIndex, base: BigInt(p.base), quoteEntry: BigInt(p.quoteEntry), lastFundingIndex: 0n },
-    params: paramsOf(p.marketIndex), price: BigInt(p.markPrice), fundingIndex: 0n,
+    position: {
+      marketIndex: p.marketIndex,
+      base: BigInt(p.base),
+      quoteEntry: BigInt(p.quoteEntry),
+      lastFundingIndex: 0n,
+    },
+    params: paramsOf(p.marketIndex),
+    price: BigInt(p.markPrice),
+    fundingIndex: 0n,
   }));
-  const collateral = BigInt(input.account?.equity ?? '0') - held.reduce((sum, p) => sum + unrealizedPnl(p.position, p.price), 0n);
+  const collateral =
+    BigInt(input.account?.equity ?? '0') - held.reduce((sum, p) => sum + unrealizedPnl(p.position, p.price), 0n);
   const params = paramsOf(input.marketIndex);
   const verdict = preTrade({
-    params, account: { collateral, positions: held }, marketIndex: input.marketIndex, fundingIndex: 0n,
-    oracle: { price: input.oraclePrice, confidence: 0n, publishSlot: 0n }, slot: 0n,
-    market: { longOpenInterest: input.skew > 0n ? input.skew : 0n, shortOpenInterest: input.skew < 0n ? -input.skew : 0n, maxOpenInterest: NO_CAP, oracleTwap: 0n, paused: false },
+    params,
+    account: { collateral, positions: held },
+    marketIndex: input.marketIndex,
+    fundingIndex: 0n,
+    oracle: { price: input.oraclePrice, confidence: 0n, publishSlot: 0n },
+    slot: 0n,
+    market: {
+      longOpenInterest: input.skew > 0n ? input.skew : 0n,
+      shortOpenInterest: input.skew < 0n ? -input.skew : 0n,
+      maxOpenInterest: NO_CAP,
+      oracleTwap: 0n,
+      paused: false,
+    },
     order: { baseAmount: input.delta, limitPrice: input.limitPrice ?? null, reduceOnly: input.reduceOnly ?? false },
   });
-  if (!verdict.plan) return { refusal: verdict.ok ? null : verdict.refusal, fillPrice: null, fee: null, initialRequirement: null, freeCollateralAfter: null, leverageBpsAfter: null, liquidationPriceAfter: null, passesInitialMargin: false };
+  if (!verdict.plan)
+    return {
+      refusal: verdict.ok ? null : verdict.refusal,
+      fillPrice: null,
+      fee: null,
+      initialRequirement: null,
+      freeCollateralAfter: null,
+      leverageBpsAfter: null,
+      liquidationPriceAfter: null,
+      passesInitialMargin: false,
+    };
   const { plan, after } = verdict;
   const at = after.positions.findIndex((p) => p.position.marketIndex === input.marketIndex);
   return {

@@ -6,7 +6,14 @@ import { api } from '../lib/api';
 import { useSessionStore } from './session';
 import { useWorkflowStore, type TimelineEvent } from './workflows';
 
-export interface RiskPosition { marketIndex: number; base: string; quoteEntry: string; markPrice: string; unrealizedPnl: string; liquidationPrice: string | null }
+export interface RiskPosition {
+  marketIndex: number;
+  base: string;
+  quoteEntry: string;
+  markPrice: string;
+  unrealizedPnl: string;
+  liquidationPrice: string | null;
+}
 export interface SubAccount {
   subAccountId: number;
   address: string;
@@ -21,7 +28,17 @@ export interface SubAccount {
   marginRatioBps: string | null;
   positions: RiskPosition[];
 }
-export interface OpenOrder { workflowId: string; kind: string; clientOrderId: string; marketIndex: number; baseAmount: string; limitPrice: string; reduceOnly: boolean; triggerPrice: string | null; state: string }
+export interface OpenOrder {
+  workflowId: string;
+  kind: string;
+  clientOrderId: string;
+  marketIndex: number;
+  baseAmount: string;
+  limitPrice: string;
+  reduceOnly: boolean;
+  triggerPrice: string | null;
+  state: string;
+}
 type Row = Record<string, string | number | boolean | null>;
 
 export const HISTORIES = ['fills', 'orders', 'funding', 'deposits', 'withdrawals', 'liquidations'] as const;
@@ -39,7 +56,14 @@ export const useAccountStore = defineStore('account', () => {
   const nextSubAccountId = ref(0);
   const selectedId = ref(Number(localStorage.getItem('qd.subAccount') ?? 0));
   const openOrders = ref<OpenOrder[]>([]);
-  const histories = ref<Record<History, Row[]>>({ fills: [], orders: [], funding: [], deposits: [], withdrawals: [], liquidations: [] });
+  const histories = ref<Record<History, Row[]>>({
+    fills: [],
+    orders: [],
+    funding: [],
+    deposits: [],
+    withdrawals: [],
+    liquidations: [],
+  });
   const error = ref<string | null>(null);
   const busy = ref<string | null>(null);
   const selected = computed(() => subAccounts.value.find((s) => s.subAccountId === selectedId.value) ?? null);
@@ -92,7 +116,11 @@ export const useAccountStore = defineStore('account', () => {
         if (e.event.step.startsWith('payments')) refreshSoon();
       });
       workflows.onEvent((e) => {
-        if (e.event.status === 'failed' || ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)) refreshSoon();
+        if (
+          e.event.status === 'failed' ||
+          ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)
+        )
+          refreshSoon();
       });
     }
     for (const s of subAccounts.value) followAccount(s.address);
@@ -123,52 +151,111 @@ export const useAccountStore = defineStore('account', () => {
   async function signAndSubmit(built: { transaction: string }, path: string, extra: Record<string, string> = {}) {
     const session = useSessionStore();
     if (!session.wallet) throw new Error('connect your wallet to sign');
-    const tx = await session.wallet.signTransaction(Transaction.from(Uint8Array.from(atob(built.transaction), (c) => c.charCodeAt(0))));
+    const tx = await session.wallet.signTransaction(
+      Transaction.from(Uint8Array.from(atob(built.transaction), (c) => c.charCodeAt(0))),
+    );
     return api<{ workflowId: string }>(path, { body: { signedTransaction: b64(tx.serialize()), ...extra } });
   }
 
-  const deposit = (subAccountId: number, amount: bigint) => run('deposit', async () => {
-    const built = await api<{ transaction: string; account: string }>('/v1/deposits/build', { body: { subAccountId, amount: amount.toString() } });
-    follow();
-    followAccount(built.account);
-    const started = await signAndSubmit(built, '/v1/deposits');
-    if (!subAccounts.value.some((s) => s.subAccountId === subAccountId)) select(subAccountId);
-    return started;
-  });
-
-  const withdraw = (amount: bigint) => run('withdraw', async () => {
-    const built = await api<{ transaction: string }>('/v1/withdrawals/build', { body: { subAccountId: selectedId.value, amount: amount.toString() } });
-    return signAndSubmit(built, '/v1/withdrawals', { requestId: crypto.randomUUID() });
-  });
-
-  const placeOrder = (o: { marketIndex: number; baseAmount: bigint; limitPrice: bigint; kind: string; triggerPrice: bigint | null; reduceOnly: boolean }) => run('order', async () => {
-    const session = useSessionStore();
-    const account = selected.value;
-    if (!session.wallet || !account) throw new Error('deposit first: the order needs a funded sub-account');
-    const order = {
-      user: account.address, marketIndex: o.marketIndex, baseAmount: o.baseAmount.toString(), limitPrice: o.limitPrice.toString(), reduceOnly: o.reduceOnly,
-      // Nonces only need to grow: microseconds since the epoch.
-      nonce: (BigInt(Date.now()) * 1000n + BigInt(Math.floor(performance.now() * 1000) % 1000)).toString(),
-      expiryTs: String(Math.floor(Date.now() / 1000) + 7 * 86_400),
-    };
-    const message = encodeOrderMessage({ user: new PublicKey(order.user), marketIndex: o.marketIndex, baseAmount: o.baseAmount, limitPrice: o.limitPrice, reduceOnly: o.reduceOnly, nonce: BigInt(order.nonce), expiryTs: BigInt(order.expiryTs) });
-    const signature = await session.wallet.signMessage(new Uint8Array(message));
-    return api<{ workflowId: string }>('/v1/orders', {
-      body: { order, authority: session.wallet.publicKey, signature: b64(signature), kind: o.kind, clientOrderId: `t-${crypto.randomUUID().slice(0, 18)}`, ...(o.triggerPrice ? { triggerPrice: o.triggerPrice.toString() } : {}) },
+  const deposit = (subAccountId: number, amount: bigint) =>
+    run('deposit', async () => {
+      const built = await api<{ transaction: string; account: string }>('/v1/deposits/build', {
+        body: { subAccountId, amount: amount.toString() },
+      });
+      follow();
+      followAccount(built.account);
+      const started = await signAndSubmit(built, '/v1/deposits');
+      if (!subAccounts.value.some((s) => s.subAccountId === subAccountId)) select(subAccountId);
+      return started;
     });
-  });
+
+  const withdraw = (amount: bigint) =>
+    run('withdraw', async () => {
+      const built = await api<{ transaction: string }>('/v1/withdrawals/build', {
+        body: { subAccountId: selectedId.value, amount: amount.toString() },
+      });
+      return signAndSubmit(built, '/v1/withdrawals', { requestId: crypto.randomUUID() });
+    });
+
+  const placeOrder = (o: {
+    marketIndex: number;
+    baseAmount: bigint;
+    limitPrice: bigint;
+    kind: string;
+    triggerPrice: bigint | null;
+    reduceOnly: boolean;
+  }) =>
+    run('order', async () => {
+      const session = useSessionStore();
+      const account = selected.value;
+      if (!session.wallet || !account) throw new Error('deposit first: the order needs a funded sub-account');
+      const order = {
+        user: account.address,
+        marketIndex: o.marketIndex,
+        baseAmount: o.baseAmount.toString(),
+        limitPrice: o.limitPrice.toString(),
+        reduceOnly: o.reduceOnly,
+        // Nonces only need to grow: microseconds since the epoch.
+        nonce: (BigInt(Date.now()) * 1000n + BigInt(Math.floor(performance.now() * 1000) % 1000)).toString(),
+        expiryTs: String(Math.floor(Date.now() / 1000) + 7 * 86_400),
+      };
+      const message = encodeOrderMessage({
+        user: new PublicKey(order.user),
+        marketIndex: o.marketIndex,
+        baseAmount: o.baseAmount,
+        limitPrice: o.limitPrice,
+        reduceOnly: o.reduceOnly,
+        nonce: BigInt(order.nonce),
+        expiryTs: BigInt(order.expiryTs),
+      });
+      const signature = await session.wallet.signMessage(new Uint8Array(message));
+      return api<{ workflowId: string }>('/v1/orders', {
+        body: {
+          order,
+          authority: session.wallet.publicKey,
+          signature: b64(signature),
+          kind: o.kind,
+          clientOrderId: `t-${crypto.randomUUID().slice(0, 18)}`,
+          ...(o.triggerPrice ? { triggerPrice: o.triggerPrice.toString() } : {}),
+        },
+      });
+    });
 
   /** Cancels on chain with the wallet's own signature (no keeper can fill it after), then its workflow. */
-  const cancelOrder = (workflowId: string) => run('cancel', async () => {
-    const path = `/v1/orders/${encodeURIComponent(workflowId)}/cancel`;
-    await signAndSubmit(await api<{ transaction: string }>(`${path}/build`, { body: {} }), path);
-    await refresh();
-  });
-  const amendOrder = (workflowId: string, triggerPrice: bigint) => run('amend', () => api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, { body: { triggerPrice: triggerPrice.toString() } }).then(refresh));
+  const cancelOrder = (workflowId: string) =>
+    run('cancel', async () => {
+      const path = `/v1/orders/${encodeURIComponent(workflowId)}/cancel`;
+      await signAndSubmit(await api<{ transaction: string }>(`${path}/build`, { body: {} }), path);
+      await refresh();
+    });
+  const amendOrder = (workflowId: string, triggerPrice: bigint) =>
+    run('amend', () =>
+      api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, {
+        body: { triggerPrice: triggerPrice.toString() },
+      }).then(refresh),
+    );
   const faucet = () => run('faucet', () => api('/v1/dev/faucet', { body: {} }));
 
-  return { subAccounts, nextSubAccountId, selectedId, selected, openOrders, histories, error, busy, refresh, select, deposit, withdraw, placeOrder, cancelOrder, amendOrder, faucet, reset: () => {
-    followed = new Set();
-    listening = null;
-  } };
+  return {
+    subAccounts,
+    nextSubAccountId,
+    selectedId,
+    selected,
+    openOrders,
+    histories,
+    error,
+    busy,
+    refresh,
+    select,
+    deposit,
+    withdraw,
+    placeOrder,
+    cancelOrder,
+    amendOrder,
+    faucet,
+    reset: () => {
+      followed = new Set();
+      listening = null;
+    },
+  };
 });

@@ -18,7 +18,9 @@ export const useHealthStore = defineStore('health', () => {
   const error = ref<string | null>(null);
   const checkedAt = ref<Date | null>(null);
 
-  const dependencies = computed(() => Object.entries(report.value?.checks ?? {}).map(([name, check]) => ({ name, ...check })));
+  const dependencies = computed(() =>
+    Object.entries(report.value?.checks ?? {}).map(([name, check]) => ({ name, ...check })),
+  );
 
   async function refresh(now: Date): Promise<void> {
     try {

@@ -25,7 +25,12 @@ export interface Candle {
 }
 
 export const INTERVALS = ['1m', '5m', '15m', '1h'] as const;
-const INTERVAL_MS: Record<(typeof INTERVALS)[number], number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000 };
+const INTERVAL_MS: Record<(typeof INTERVALS)[number], number> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+};
 
 /** The markets board and the selected market's candles, live from the socket's price and funding events. */
 export const useMarketsStore = defineStore('markets', () => {
@@ -46,7 +51,9 @@ export const useMarketsStore = defineStore('markets', () => {
   }
 
   async function loadCandles(): Promise<void> {
-    candles.value = (await api<{ candles: Candle[] }>(`/v1/markets/${selected.value}/candles?interval=${interval.value}&limit=120`)).candles;
+    candles.value = (
+      await api<{ candles: Candle[] }>(`/v1/markets/${selected.value}/candles?interval=${interval.value}&limit=120`)
+    ).candles;
   }
 
   /** A live tick: the board's price and the last candle (or a new one when the tick opens a new bucket). */

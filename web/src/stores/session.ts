@@ -41,9 +41,13 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null;
     try {
       const w = kind === 'dev' ? devWallet() : await connectStandard(kind);
-      const { nonce, message } = await api<{ nonce: string; message: string }>('/v1/auth/nonce', { body: { wallet: w.publicKey } });
+      const { nonce, message } = await api<{ nonce: string; message: string }>('/v1/auth/nonce', {
+        body: { wallet: w.publicKey },
+      });
       const signature = await w.signMessage(new TextEncoder().encode(message));
-      const created = await api<Session & { token: string }>('/v1/auth/session', { body: { nonce, signature: btoa(String.fromCharCode(...signature)) } });
+      const created = await api<Session & { token: string }>('/v1/auth/session', {
+        body: { nonce, signature: btoa(String.fromCharCode(...signature)) },
+      });
       setToken(created.token);
       localStorage.setItem('qd.walletKind', kind === 'dev' ? 'dev' : 'standard');
       wallet.value = w;
@@ -80,5 +84,17 @@ export const useSessionStore = defineStore('session', () => {
     error.value = 'Your session has ended: sign in again.';
   });
 
-  return { wallet, session, error, socket, connected, available, isOperator, restore, signIn, signOut, refreshWallets: () => (available.value = standardWallets()) };
+  return {
+    wallet,
+    session,
+    error,
+    socket,
+    connected,
+    available,
+    isOperator,
+    restore,
+    signIn,
+    signOut,
+    refreshWallets: () => (available.value = standardWallets()),
+  };
 });

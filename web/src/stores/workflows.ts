@@ -4,7 +4,14 @@ import { computed, ref } from 'vue';
 export interface TimelineEvent {
   id: string;
   account: string;
-  event: { workflowId: string; kind: string; step: string; status: 'completed' | 'failed'; at: string; detail?: Record<string, string> };
+  event: {
+    workflowId: string;
+    kind: string;
+    step: string;
+    status: 'completed' | 'failed';
+    at: string;
+    detail?: Record<string, string>;
+  };
 }
 
 export interface TimelineEntry {
@@ -36,15 +43,36 @@ export const useWorkflowStore = defineStore('workflows', () => {
   function receive(e: TimelineEvent): void {
     const seen = lastSeen.value[e.account];
     if (!seen || afterId(e.id, seen)) lastSeen.value[e.account] = e.id;
-    const entry = byId.value[e.event.workflowId] ?? (byId.value[e.event.workflowId] = { workflowId: e.event.workflowId, kind: e.event.kind, account: e.account, steps: [], lastId: e.id });
+    const entry =
+      byId.value[e.event.workflowId] ??
+      (byId.value[e.event.workflowId] = {
+        workflowId: e.event.workflowId,
+        kind: e.event.kind,
+        account: e.account,
+        steps: [],
+        lastId: e.id,
+      });
     if (entry.steps.some((s) => s.step === e.event.step && s.status === e.event.status)) return;
-    entry.steps.push({ step: e.event.step, status: e.event.status, at: e.event.at, ...(e.event.detail ? { detail: e.event.detail } : {}) });
+    entry.steps.push({
+      step: e.event.step,
+      status: e.event.status,
+      at: e.event.at,
+      ...(e.event.detail ? { detail: e.event.detail } : {}),
+    });
     if (afterId(e.id, entry.lastId)) entry.lastId = e.id;
     listeners.forEach((l) => l(e));
   }
 
   /** The subscription for an account: resume after the last event seen, or the latest few for a fresh view. */
-  const subscription = (account: string) => (lastSeen.value[account] ? { account, since: lastSeen.value[account] } : { account, recent: 50 });
+  const subscription = (account: string) =>
+    lastSeen.value[account] ? { account, since: lastSeen.value[account] } : { account, recent: 50 };
 
-  return { byId, ordered, lastSeen, receive, subscription, onEvent: (l: (e: TimelineEvent) => void) => listeners.add(l) };
+  return {
+    byId,
+    ordered,
+    lastSeen,
+    receive,
+    subscription,
+    onEvent: (l: (e: TimelineEvent) => void) => listeners.add(l),
+  };
 });

@@ -1,14 +1,30 @@
 import { getWallets } from '@wallet-standard/app';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
-import { StandardConnect, type StandardConnectFeature, StandardDisconnect, type StandardDisconnectFeature } from '@wallet-standard/features';
-import { SolanaSignMessage, type SolanaSignMessageFeature, SolanaSignTransaction, type SolanaSignTransactionFeature } from '@solana/wallet-standard-features';
+import {
+  StandardConnect,
+  type StandardConnectFeature,
+  StandardDisconnect,
+  type StandardDisconnectFeature,
+} from '@wallet-standard/features';
+import {
+  SolanaSignMessage,
+  type SolanaSignMessageFeature,
+  SolanaSignTransaction,
+  type SolanaSignTransactionFeature,
+} from '@solana/wallet-standard-features';
 import { PublicKey, Transaction } from '@solana/web3.js';
 import type { TerminalWallet } from './types';
 
-type Features = StandardConnectFeature & SolanaSignMessageFeature & SolanaSignTransactionFeature & Partial<StandardDisconnectFeature>;
+type Features = StandardConnectFeature &
+  SolanaSignMessageFeature &
+  SolanaSignTransactionFeature &
+  Partial<StandardDisconnectFeature>;
 
 const usable = (w: Wallet): boolean =>
-  StandardConnect in w.features && SolanaSignMessage in w.features && SolanaSignTransaction in w.features && w.chains.some((c) => c.startsWith('solana:'));
+  StandardConnect in w.features &&
+  SolanaSignMessage in w.features &&
+  SolanaSignTransaction in w.features &&
+  w.chains.some((c) => c.startsWith('solana:'));
 
 /** Wallet Standard wallets the browser has registered (Phantom, Solflare, Backpack...), able to sign messages and transactions. */
 export function standardWallets(): Wallet[] {
@@ -30,7 +46,11 @@ export async function connectStandard(wallet: Wallet): Promise<TerminalWallet> {
       return out!.signature;
     },
     async signTransaction(tx) {
-      const [out] = await features[SolanaSignTransaction].signTransaction({ account, chain, transaction: tx.serialize({ requireAllSignatures: false, verifySignatures: false }) });
+      const [out] = await features[SolanaSignTransaction].signTransaction({
+        account,
+        chain,
+        transaction: tx.serialize({ requireAllSignatures: false, verifySignatures: false }),
+      });
       return Transaction.from(out!.signedTransaction);
     },
     async disconnect() {

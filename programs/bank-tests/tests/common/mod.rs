@@ -12,8 +12,7 @@ use solana_sdk::{
     program_pack::Pack,
     pubkey::Pubkey,
     signature::{Keypair, Signer},
-    system_instruction,
-    sysvar,
+    system_instruction, sysvar,
     transaction::{Transaction, TransactionError},
 };
 
@@ -23,8 +22,16 @@ pub const PRICE: u64 = 1_000_000;
 pub const PYTH_ACCOUNT_LEN: usize = 3312;
 
 /// Anchor's entry point ties its accounts to one lifetime; the bank's builtin signature does not.
-fn entry(program_id: &Pubkey, accounts: &[solana_sdk::account_info::AccountInfo], data: &[u8]) -> solana_sdk::entrypoint::ProgramResult {
-    let accounts = unsafe { std::mem::transmute::<&[solana_sdk::account_info::AccountInfo], &[solana_sdk::account_info::AccountInfo]>(accounts) };
+fn entry(
+    program_id: &Pubkey,
+    accounts: &[solana_sdk::account_info::AccountInfo],
+    data: &[u8],
+) -> solana_sdk::entrypoint::ProgramResult {
+    let accounts = unsafe {
+        std::mem::transmute::<&[solana_sdk::account_info::AccountInfo], &[solana_sdk::account_info::AccountInfo]>(
+            accounts,
+        )
+    };
     quantdesk_perp::entry(program_id, accounts, data)
 }
 
@@ -97,7 +104,16 @@ impl Env {
         pt.prefer_bpf(false);
         let pyth_owner = Pubkey::new_unique();
         let oracle = Pubkey::new_unique();
-        pt.add_account(oracle, Account { lamports: 1_000_000_000, data: pyth_price_data(100_0000_0000, 1_000_000, 1), owner: pyth_owner, executable: false, rent_epoch: 0 });
+        pt.add_account(
+            oracle,
+            Account {
+                lamports: 1_000_000_000,
+                data: pyth_price_data(100_0000_0000, 1_000_000, 1),
+                owner: pyth_owner,
+                executable: false,
+                rent_epoch: 0,
+            },
+        );
         let ctx = pt.start_with_context().await;
         let mut env = Env {
             ctx,
@@ -116,7 +132,14 @@ impl Env {
         env.create_mint().await;
         env.send(
             vec![env.ix(
-                accounts::Initialize { admin, global: env.global, collateral_mint: env.mint.pubkey(), vault: env.vault, token_program: spl_token::ID, system_program: solana_sdk::system_program::ID },
+                accounts::Initialize {
+                    admin,
+                    global: env.global,
+                    collateral_mint: env.mint.pubkey(),
+                    vault: env.vault,
+                    token_program: spl_token::ID,
+                    system_program: solana_sdk::system_program::ID,
+                },
                 instruction::Initialize { keeper },
             )],
             &[&env.admin.insecure_clone()],
@@ -126,8 +149,17 @@ impl Env {
         env.set_price(100_0000_0000, 1_000_000).await;
         env.send(
             vec![env.ix(
-                accounts::InitMarket { admin, global: env.global, market: env.market, oracle: env.oracle, system_program: solana_sdk::system_program::ID },
-                instruction::InitMarket { market_index: 0, config: sol_perp_config() },
+                accounts::InitMarket {
+                    admin,
+                    global: env.global,
+                    market: env.market,
+                    oracle: env.oracle,
+                    system_program: solana_sdk::system_program::ID,
+                },
+                instruction::InitMarket {
+                    market_index: 0,
+                    config: sol_perp_config(),
+                },
             )],
             &[&env.admin.insecure_clone()],
         )
@@ -137,7 +169,11 @@ impl Env {
     }
 
     pub fn ix(&self, accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-        Instruction { program_id: quantdesk_perp::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+        Instruction {
+            program_id: quantdesk_perp::ID,
+            accounts: accounts.to_account_metas(None),
+            data: data.data(),
+        }
     }
 
     /// Sends instructions paid by the first signer; a fresh blockhash each time so equal transactions differ.
@@ -158,7 +194,13 @@ impl Env {
         let admin = self.admin.insecure_clone();
         let mint = self.mint.insecure_clone();
         let ixs = vec![
-            system_instruction::create_account(&admin.pubkey(), &mint.pubkey(), rent.minimum_balance(spl_token::state::Mint::LEN), spl_token::state::Mint::LEN as u64, &spl_token::ID),
+            system_instruction::create_account(
+                &admin.pubkey(),
+                &mint.pubkey(),
+                rent.minimum_balance(spl_token::state::Mint::LEN),
+                spl_token::state::Mint::LEN as u64,
+                &spl_token::ID,
+            ),
             spl_token::instruction::initialize_mint2(&spl_token::ID, &mint.pubkey(), &admin.pubkey(), None, 6).unwrap(),
         ];
         self.send(ixs, &[&admin, &mint]).await.unwrap();
@@ -179,7 +221,13 @@ impl Env {
     }
 
     pub async fn set_price_at(&mut self, price_e8: i64, conf_e8: u64, publish_slot: u64) {
-        let account = Account { lamports: 1_000_000_000, data: pyth_price_data(price_e8, conf_e8, publish_slot), owner: self.pyth_owner, executable: false, rent_epoch: 0 };
+        let account = Account {
+            lamports: 1_000_000_000,
+            data: pyth_price_data(price_e8, conf_e8, publish_slot),
+            owner: self.pyth_owner,
+            executable: false,
+            rent_epoch: 0,
+        };
         self.ctx.set_account(&self.oracle, &AccountSharedData::from(account));
     }
 
@@ -199,39 +247,92 @@ impl Env {
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let admin = self.admin.insecure_clone();
         let ixs = vec![
-            system_instruction::create_account(&admin.pubkey(), &token.pubkey(), rent.minimum_balance(spl_token::state::Account::LEN), spl_token::state::Account::LEN as u64, &spl_token::ID),
-            spl_token::instruction::initialize_account3(&spl_token::ID, &token.pubkey(), &self.mint.pubkey(), &wallet.pubkey()).unwrap(),
-            spl_token::instruction::mint_to(&spl_token::ID, &self.mint.pubkey(), &token.pubkey(), &admin.pubkey(), &[], usdc).unwrap(),
+            system_instruction::create_account(
+                &admin.pubkey(),
+                &token.pubkey(),
+                rent.minimum_balance(spl_token::state::Account::LEN),
+                spl_token::state::Account::LEN as u64,
+                &spl_token::ID,
+            ),
+            spl_token::instruction::initialize_account3(
+                &spl_token::ID,
+                &token.pubkey(),
+                &self.mint.pubkey(),
+                &wallet.pubkey(),
+            )
+            .unwrap(),
+            spl_token::instruction::mint_to(
+                &spl_token::ID,
+                &self.mint.pubkey(),
+                &token.pubkey(),
+                &admin.pubkey(),
+                &[],
+                usdc,
+            )
+            .unwrap(),
         ];
         self.send(ixs, &[&admin, &token]).await.unwrap();
         let user = pda(&[USER_SEED, wallet.pubkey().as_ref(), &0u16.to_le_bytes()]);
-        let init = self.ix(accounts::InitUser { authority: wallet.pubkey(), user, system_program: solana_sdk::system_program::ID }, instruction::InitUser { sub_account_id: 0 });
+        let init = self.ix(
+            accounts::InitUser {
+                authority: wallet.pubkey(),
+                user,
+                system_program: solana_sdk::system_program::ID,
+            },
+            instruction::InitUser { sub_account_id: 0 },
+        );
         self.send(vec![init], &[&wallet]).await.unwrap();
-        Trader { wallet, user, token: token.pubkey() }
+        Trader {
+            wallet,
+            user,
+            token: token.pubkey(),
+        }
     }
 
     /// A trader who has deposited all `usdc` they hold, and their wallet (the signer of their orders).
     pub async fn funded_trader(&mut self, usdc: u64) -> (Trader, Keypair) {
         let t = self.trader(usdc).await;
         let wallet = t.wallet.insecure_clone();
-        self.send(vec![self.deposit_ix(&t, &wallet.pubkey(), usdc)], &[&wallet]).await.unwrap();
+        self.send(vec![self.deposit_ix(&t, &wallet.pubkey(), usdc)], &[&wallet])
+            .await
+            .unwrap();
         (t, wallet)
     }
 
     pub fn deposit_ix(&self, t: &Trader, signer: &Pubkey, amount: u64) -> Instruction {
         self.ix(
-            accounts::Deposit { authority: *signer, global: self.global, user: t.user, user_token: t.token, vault: self.vault, token_program: spl_token::ID },
+            accounts::Deposit {
+                authority: *signer,
+                global: self.global,
+                user: t.user,
+                user_token: t.token,
+                vault: self.vault,
+                token_program: spl_token::ID,
+            },
             instruction::Deposit { amount },
         )
     }
 
     pub fn cancel_nonces_ix(&self, t: &Trader, signer: &Pubkey, nonces: Vec<u64>) -> Instruction {
-        self.ix(accounts::CancelOrderNonces { authority: *signer, user: t.user }, instruction::CancelOrderNonces { nonces })
+        self.ix(
+            accounts::CancelOrderNonces {
+                authority: *signer,
+                user: t.user,
+            },
+            instruction::CancelOrderNonces { nonces },
+        )
     }
 
     pub fn withdraw_ix(&self, t: &Trader, signer: &Pubkey, amount: u64, with_market: bool) -> Instruction {
         let mut ix = self.ix(
-            accounts::Withdraw { authority: *signer, global: self.global, user: t.user, user_token: t.token, vault: self.vault, token_program: spl_token::ID },
+            accounts::Withdraw {
+                authority: *signer,
+                global: self.global,
+                user: t.user,
+                user_token: t.token,
+                vault: self.vault,
+                token_program: spl_token::ID,
+            },
             instruction::Withdraw { amount },
         );
         if with_market {
@@ -242,16 +343,35 @@ impl Env {
     }
 
     pub fn order(&self, t: &Trader, base_amount: i64, limit_price: u64, nonce: u64, reduce_only: bool) -> OrderMessage {
-        OrderMessage { user: t.user, market_index: 0, base_amount, limit_price, reduce_only, nonce, expiry_ts: i64::MAX }
+        OrderMessage {
+            user: t.user,
+            market_index: 0,
+            base_amount,
+            limit_price,
+            reduce_only,
+            nonce,
+            expiry_ts: i64::MAX,
+        }
     }
 
     /// The Ed25519 verification instruction carrying `order` signed by `signer`, then fill_order.
     pub fn fill_ixs(&self, order: &OrderMessage, signer: &Keypair, keeper: &Pubkey) -> Vec<Instruction> {
         let message = order.to_signed_bytes();
         let signature: [u8; 64] = signer.sign_message(&message).as_ref().try_into().unwrap();
-        let ed25519 = solana_ed25519_program::new_ed25519_instruction_with_signature(&message, &signature, &signer.pubkey().to_bytes());
+        let ed25519 = solana_ed25519_program::new_ed25519_instruction_with_signature(
+            &message,
+            &signature,
+            &signer.pubkey().to_bytes(),
+        );
         let fill = self.ix(
-            accounts::FillOrder { keeper: *keeper, global: self.global, user: order.user, market: self.market, oracle: self.oracle, instructions: sysvar::instructions::ID },
+            accounts::FillOrder {
+                keeper: *keeper,
+                global: self.global,
+                user: order.user,
+                market: self.market,
+                oracle: self.oracle,
+                instructions: sysvar::instructions::ID,
+            },
             instruction::FillOrder {},
         );
         vec![ed25519, fill]
@@ -266,20 +386,34 @@ impl Env {
     /// The admin pauses or resumes the market.
     pub async fn set_paused(&mut self, paused: bool) -> Result<(), BanksClientError> {
         let admin = self.admin.insecure_clone();
-        let ix = self.ix(accounts::AdminMarket { admin: admin.pubkey(), global: self.global, market: self.market }, instruction::SetMarketPaused { paused });
+        let ix = self.ix(
+            accounts::AdminMarket {
+                admin: admin.pubkey(),
+                global: self.global,
+                market: self.market,
+            },
+            instruction::SetMarketPaused { paused },
+        );
         self.send(vec![ix], &[&admin]).await
     }
 
     pub async fn update_funding(&mut self) -> Result<(), BanksClientError> {
         let payer = self.ctx.payer.insecure_clone();
-        let ix = self.ix(accounts::UpdateFunding { market: self.market, oracle: self.oracle }, instruction::UpdateFunding {});
+        let ix = self.ix(
+            accounts::UpdateFunding {
+                market: self.market,
+                oracle: self.oracle,
+            },
+            instruction::UpdateFunding {},
+        );
         self.send(vec![ix], &[&payer]).await
     }
 
     /// One step of the account's current liquidation episode (as the keeper's workflow names it).
     pub async fn liquidate(&mut self, t: &Trader) -> Result<(), BanksClientError> {
         let user = self.account::<User>(&t.user).await;
-        self.liquidate_step(t, user.current_liquidation_seq(), user.next_liquidation_step()).await
+        self.liquidate_step(t, user.current_liquidation_seq(), user.next_liquidation_step())
+            .await
     }
 
     /// The next step of episode `liquidation_seq`, as the keeper names it.
@@ -288,20 +422,48 @@ impl Env {
         self.liquidate_step(t, liquidation_seq, step).await
     }
 
-    pub async fn liquidate_step(&mut self, t: &Trader, liquidation_seq: u64, step: u16) -> Result<(), BanksClientError> {
+    pub async fn liquidate_step(
+        &mut self,
+        t: &Trader,
+        liquidation_seq: u64,
+        step: u16,
+    ) -> Result<(), BanksClientError> {
         let keeper = self.keeper.insecure_clone();
-        let ix = self.ix(accounts::Liquidate { keeper: keeper.pubkey(), global: self.global, user: t.user, market: self.market, oracle: self.oracle }, instruction::Liquidate { liquidation_seq, step });
+        let ix = self.ix(
+            accounts::Liquidate {
+                keeper: keeper.pubkey(),
+                global: self.global,
+                user: t.user,
+                market: self.market,
+                oracle: self.oracle,
+            },
+            instruction::Liquidate { liquidation_seq, step },
+        );
         self.send(vec![ix], &[&keeper]).await
     }
 
     pub async fn resolve_bankruptcy(&mut self, t: &Trader) -> Result<(), BanksClientError> {
         let keeper = self.keeper.insecure_clone();
-        let ix = self.ix(accounts::ResolveBankruptcy { keeper: keeper.pubkey(), global: self.global, user: t.user, market: self.market }, instruction::ResolveBankruptcy {});
+        let ix = self.ix(
+            accounts::ResolveBankruptcy {
+                keeper: keeper.pubkey(),
+                global: self.global,
+                user: t.user,
+                market: self.market,
+            },
+            instruction::ResolveBankruptcy {},
+        );
         self.send(vec![ix], &[&keeper]).await
     }
 
     pub async fn account<T: AccountDeserialize>(&mut self, key: &Pubkey) -> T {
-        let acc = self.ctx.banks_client.get_account(*key).await.unwrap().expect("account exists");
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .unwrap()
+            .expect("account exists");
         T::try_deserialize(&mut acc.data.as_slice()).unwrap()
     }
 
@@ -319,7 +481,10 @@ impl Env {
             let user: User = self.account(&t.user).await;
             books += i128::from(user.collateral);
         }
-        assert_eq!(vault, books, "vault {vault} != collateral + insurance + pnl pool {books}");
+        assert_eq!(
+            vault, books,
+            "vault {vault} != collateral + insurance + pnl pool {books}"
+        );
     }
 }
 

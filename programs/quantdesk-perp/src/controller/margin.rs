@@ -40,5 +40,8 @@ pub fn margin_account(user: &User, markets: &[&PricedMarket]) -> Result<MarginAc
             funding_index: priced.market.funding_index_for(p.base.into()),
         });
     }
-    Ok(MarginAccount { collateral: user.collateral.into(), positions })
+    Ok(MarginAccount {
+        collateral: user.collateral.into(),
+        positions,
+    })
 }

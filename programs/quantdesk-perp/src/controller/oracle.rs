@@ -33,7 +33,10 @@ pub fn read_pyth(oracle: &AccountInfo, market: &Market) -> Result<OracleReading>
     validate!(oracle.key() == market.oracle, ErrorCode::InvalidOracle);
     let data = oracle.try_borrow_data()?;
     validate!(data.len() >= PYTH_MIN_LEN, ErrorCode::InvalidOracle);
-    validate!(u32_at(&data, 0) == PYTH_MAGIC && u32_at(&data, 4) == PYTH_VERSION, ErrorCode::InvalidOracle);
+    validate!(
+        u32_at(&data, 0) == PYTH_MAGIC && u32_at(&data, 4) == PYTH_VERSION,
+        ErrorCode::InvalidOracle
+    );
     validate!(u32_at(&data, 8) == PYTH_PRICE_ACCOUNT, ErrorCode::InvalidOracle);
     let expo = i32::from_le_bytes(data[20..24].try_into().unwrap());
     let price = i128::from(i64_at(&data, 208));
@@ -50,7 +53,11 @@ pub fn read_pyth(oracle: &AccountInfo, market: &Market) -> Result<OracleReading>
         let k = 10i128.pow((-shift) as u32);
         (div_floor(price, k)?, div_ceil(confidence, k)?)
     };
-    Ok(OracleReading { price, confidence, publish_slot })
+    Ok(OracleReading {
+        price,
+        confidence,
+        publish_slot,
+    })
 }
 
 /// The guards every risk-increasing action passes (staleness, confidence, TWAP deviation).
@@ -92,6 +99,9 @@ pub fn require_reliable(reading: &OracleReading, market: &Market, slot: u64) -> 
 pub fn require_fresh(reading: &OracleReading, market: &Market, slot: u64) -> Result<()> {
     validate!(reading.price > 0, ErrorCode::OracleNonPositive);
     let age = i128::from(slot) - reading.publish_slot;
-    validate!(age <= i128::from(market.config.oracle_max_stale_slots), ErrorCode::OracleStale);
+    validate!(
+        age <= i128::from(market.config.oracle_max_stale_slots),
+        ErrorCode::OracleStale
+    );
     Ok(())
 }

@@ -26,7 +26,9 @@ pub fn settle_funding(user: &mut User, slot: usize, market: &Market, global: &mu
 /// Settles `amount` (> 0 owed to the account) and the account's unsettled PnL with the PnL pool: a debt
 /// is paid in full, a claim up to the pool's positive balance, the rest stays unsettled (math::trading::pool_payout).
 pub fn settle_with_pool(user: &mut User, global: &mut GlobalState, amount: i128) -> Result<()> {
-    let claim = i128::from(user.unsettled_pnl).checked_add(amount).ok_or(ErrorCode::MathOverflow)?;
+    let claim = i128::from(user.unsettled_pnl)
+        .checked_add(amount)
+        .ok_or(ErrorCode::MathOverflow)?;
     let (paid, left) = pool_payout(claim, global.pnl_pool.into());
     user.collateral = to_i64(i128::from(user.collateral) + paid)?;
     global.pnl_pool = to_i64(i128::from(global.pnl_pool) - paid)?;
@@ -51,7 +53,15 @@ pub fn position_slot(user: &mut User, market: &Market) -> Result<usize> {
 
 /// Applies a fill to the user, the market's open interest and the PnL pool; the fee goes to insurance.
 /// Funding must be settled first: the position then follows its (possibly new) side's index.
-pub fn execute_fill(user: &mut User, slot: usize, market: &mut Market, global: &mut GlobalState, delta: i128, price: i128, fee: i128) -> Result<FillOutcome> {
+pub fn execute_fill(
+    user: &mut User,
+    slot: usize,
+    market: &mut Market,
+    global: &mut GlobalState,
+    delta: i128,
+    price: i128,
+    fee: i128,
+) -> Result<FillOutcome> {
     let outcome = apply_fill(&user.positions[slot].math(), delta, price)?;
     let position = &mut user.positions[slot];
     position.base = to_i64(outcome.position.base)?;
@@ -84,7 +94,16 @@ pub fn update_twaps(market: &mut Market, reading: &super::oracle::OracleReading,
 }
 
 /// The report a fill or liquidation returns, read after the fill was applied to `slot`.
-pub fn trade_report(user: &User, slot: usize, market_index: u16, delta: i128, price: i128, fee: i128, funding_paid: i128, outcome: &FillOutcome) -> Result<TradeReport> {
+pub fn trade_report(
+    user: &User,
+    slot: usize,
+    market_index: u16,
+    delta: i128,
+    price: i128,
+    fee: i128,
+    funding_paid: i128,
+    outcome: &FillOutcome,
+) -> Result<TradeReport> {
     let position = &user.positions[slot];
     Ok(TradeReport {
         market_index,

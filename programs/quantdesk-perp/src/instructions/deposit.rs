@@ -29,7 +29,10 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         to: ctx.accounts.vault.to_account_info(),
         authority: ctx.accounts.authority.to_account_info(),
     };
-    token::transfer(CpiContext::new(ctx.accounts.token_program.to_account_info(), accounts), amount)?;
+    token::transfer(
+        CpiContext::new(ctx.accounts.token_program.to_account_info(), accounts),
+        amount,
+    )?;
     let user = &mut ctx.accounts.user;
     user.collateral = to_i64(i128::from(user.collateral) + i128::from(amount))?;
     Ok(())

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_lang::solana_program::sysvar::instructions::{self as ix_sysvar, load_current_index_checked, load_instruction_at_checked};
+use anchor_lang::solana_program::sysvar::instructions::{
+    self as ix_sysvar, load_current_index_checked, load_instruction_at_checked,
+};
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
 use crate::controller::oracle::{oracle_refusal, read_pyth};
@@ -41,7 +43,10 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     validate!(order.expiry_ts >= clock.unix_timestamp, ErrorCode::OrderExpired);
     validate!(order.base_amount != 0, ErrorCode::ZeroSize);
     let market = &mut ctx.accounts.market;
-    validate!(order.market_index == market.market_index, ErrorCode::InvalidOrderSignature);
+    validate!(
+        order.market_index == market.market_index,
+        ErrorCode::InvalidOrderSignature
+    );
     let global = &mut ctx.accounts.global;
 
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
@@ -57,7 +62,12 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
             oracle_twap: i128::from(market.oracle_twap),
             paused: market.paused,
         },
-        &FillOracle { price: reading.price, confidence: reading.confidence, publish_slot: reading.publish_slot, slot: i128::from(clock.slot) },
+        &FillOracle {
+            price: reading.price,
+            confidence: reading.confidence,
+            publish_slot: reading.publish_slot,
+            slot: i128::from(clock.slot),
+        },
         i128::from(user.positions[slot].base),
         i128::from(order.base_amount),
         i128::from(order.limit_price),
@@ -75,13 +85,28 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     let outcome = execute_fill(user, slot, market, global, plan.delta, plan.price, plan.fee)?;
 
     if plan.risk_increasing {
-        let this = PricedMarket { market: (**market).clone(), reading };
+        let this = PricedMarket {
+            market: (**market).clone(),
+            reading,
+        };
         let others = load_priced_markets(ctx.remaining_accounts)?;
         let priced: Vec<&PricedMarket> = std::iter::once(&this).chain(others.iter()).collect();
         let account = margin_account(user, &priced)?;
-        validate!(equity(&account)? >= margin_requirement(&account, MarginKind::Initial)?, ErrorCode::InsufficientCollateral);
+        validate!(
+            equity(&account)? >= margin_requirement(&account, MarginKind::Initial)?,
+            ErrorCode::InsufficientCollateral
+        );
     }
-    trade_report(user, slot, market.market_index, plan.delta, plan.price, plan.fee, funding_paid, &outcome)
+    trade_report(
+        user,
+        slot,
+        market.market_index,
+        plan.delta,
+        plan.price,
+        plan.fee,
+        funding_paid,
+        &outcome,
+    )
 }
 
 /// The order carried by the preceding Ed25519 program instruction, if it is signed by `authority`.
@@ -95,10 +120,15 @@ fn signed_order(instructions: &AccountInfo, authority: &Pubkey) -> Result<OrderM
     let field = |i: usize| usize::from(u16::from_le_bytes([d[2 + 2 * i], d[3 + 2 * i]]));
     // Offsets: signature, its ix index, public key, its ix index, message, size, its ix index.
     let here = usize::from(u16::MAX);
-    validate!(field(1) == here && field(3) == here && field(6) == here, ErrorCode::InvalidOrderSignature);
+    validate!(
+        field(1) == here && field(3) == here && field(6) == here,
+        ErrorCode::InvalidOrderSignature
+    );
     let (pk_at, msg_at, msg_len) = (field(2), field(4), field(5));
     let pubkey = d.get(pk_at..pk_at + 32).ok_or(ErrorCode::InvalidOrderSignature)?;
     validate!(pubkey == authority.as_ref(), ErrorCode::InvalidOrderSignature);
-    let message = d.get(msg_at..msg_at + msg_len).ok_or(ErrorCode::InvalidOrderSignature)?;
+    let message = d
+        .get(msg_at..msg_at + msg_len)
+        .ok_or(ErrorCode::InvalidOrderSignature)?;
     OrderMessage::from_signed_bytes(message).ok_or_else(|| error!(ErrorCode::InvalidOrderSignature))
 }

@@ -32,7 +32,11 @@ pub struct Liquidate<'info> {
 /// liquidation twice in Temporal but never execute it twice here; naming the step makes every step a
 /// distinct transaction, and a resent step executes at most once.
 /// A call on an open episode whose account the market has already made healthy only closes the episode.
-pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>, liquidation_seq: u64, step: u16) -> Result<LiquidationReport> {
+pub fn handle_liquidate<'info>(
+    ctx: Context<'_, '_, 'info, 'info, Liquidate<'info>>,
+    liquidation_seq: u64,
+    step: u16,
+) -> Result<LiquidationReport> {
     let slot = Clock::get()?.slot;
     let market = &mut ctx.accounts.market;
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
@@ -40,28 +44,68 @@ pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'inf
     // A paused market's price is not trusted: nobody is liquidated at it.
     validate!(!market.paused, ErrorCode::MarketPaused);
     let user = &mut ctx.accounts.user;
-    validate!(liquidation_seq == user.current_liquidation_seq() && step == user.next_liquidation_step(), ErrorCode::StaleLiquidation);
+    validate!(
+        liquidation_seq == user.current_liquidation_seq() && step == user.next_liquidation_step(),
+        ErrorCode::StaleLiquidation
+    );
     let global = &mut ctx.accounts.global;
-    let index = user.position_index(market.market_index).ok_or(ErrorCode::NotLiquidatable)?;
+    let index = user
+        .position_index(market.market_index)
+        .ok_or(ErrorCode::NotLiquidatable)?;
     let funding_paid = settle_funding(user, index, market, global)?;
 
-    let this = PricedMarket { market: (**market).clone(), reading };
+    let this = PricedMarket {
+        market: (**market).clone(),
+        reading,
+    };
     let others = load_priced_markets(ctx.remaining_accounts)?;
     validate!(others.iter().all(|p| !p.market.paused), ErrorCode::MarketPaused);
     let priced: Vec<&PricedMarket> = std::iter::once(&this).chain(others.iter()).collect();
     let account = margin_account(user, &priced)?;
-    let target = account.positions.iter().position(|p| p.position == user.positions[index].math()).ok_or(ErrorCode::NotLiquidatable)?;
+    let target = account
+        .positions
+        .iter()
+        .position(|p| p.position == user.positions[index].math())
+        .ok_or(ErrorCode::NotLiquidatable)?;
     let size = liquidation_size(&account, target)?;
     if size == 0 {
         validate!(user.being_liquidated, ErrorCode::NotLiquidatable);
         user.being_liquidated = false;
-        let trade = trade_report(user, index, market.market_index, 0, reading.price, 0, funding_paid, &FillOutcome { position: user.positions[index].math(), realized_pnl: 0, long_open_interest_delta: 0, short_open_interest_delta: 0 })?;
-        return Ok(LiquidationReport { trade, liquidation_seq, being_liquidated: false, episode_steps: user.episode_steps });
+        let trade = trade_report(
+            user,
+            index,
+            market.market_index,
+            0,
+            reading.price,
+            0,
+            funding_paid,
+            &FillOutcome {
+                position: user.positions[index].math(),
+                realized_pnl: 0,
+                long_open_interest_delta: 0,
+                short_open_interest_delta: 0,
+            },
+        )?;
+        return Ok(LiquidationReport {
+            trade,
+            liquidation_seq,
+            being_liquidated: false,
+            episode_steps: user.episode_steps,
+        });
     }
     let fee = liquidation_fee(&account, target, size)?;
     let delta = -i128::from(user.positions[index].base).signum() * size;
     let outcome = execute_fill(user, index, market, global, delta, reading.price, fee)?;
-    let trade = trade_report(user, index, market.market_index, delta, reading.price, fee, funding_paid, &outcome)?;
+    let trade = trade_report(
+        user,
+        index,
+        market.market_index,
+        delta,
+        reading.price,
+        fee,
+        funding_paid,
+        &outcome,
+    )?;
     if !user.being_liquidated {
         user.liquidation_seq = liquidation_seq;
         user.episode_steps = 0;
@@ -70,5 +114,10 @@ pub fn handle_liquidate<'info>(ctx: Context<'_, '_, 'info, 'info, Liquidate<'inf
     user.liquidation_steps = user.liquidation_steps.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
     let after = margin_account(user, &priced)?;
     user.being_liquidated = user.open_positions().next().is_some() && is_below_maintenance(&after)?;
-    Ok(LiquidationReport { trade, liquidation_seq, being_liquidated: user.being_liquidated, episode_steps: user.episode_steps })
+    Ok(LiquidationReport {
+        trade,
+        liquidation_seq,
+        being_liquidated: user.being_liquidated,
+        episode_steps: user.episode_steps,
+    })
 }

@@ -23,7 +23,10 @@ pub struct ResolveBankruptcy<'info> {
 /// Returns what it did, so the keeper books the program's amounts instead of reading fund differences.
 pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<BankruptcyReport> {
     let user = &mut ctx.accounts.user;
-    validate!(user.open_positions().next().is_none() && user.collateral < 0, ErrorCode::NotBankrupt);
+    validate!(
+        user.open_positions().next().is_none() && user.collateral < 0,
+        ErrorCode::NotBankrupt
+    );
     let global = &mut ctx.accounts.global;
     let market = &mut ctx.accounts.market;
     // What the PnL pool still owed the account covers its deficit first (the pool pays it into collateral).
@@ -37,11 +40,23 @@ pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<Bank
     global.pnl_pool = to_i64(i128::from(global.pnl_pool) - r.socialized_loss)?;
     user.collateral = 0;
     let longs_pay = market.long_open_interest >= market.short_open_interest;
-    let paying_oi = if longs_pay { market.long_open_interest } else { market.short_open_interest };
+    let paying_oi = if longs_pay {
+        market.long_open_interest
+    } else {
+        market.short_open_interest
+    };
     // Only the paying side's index moves: each of its positions pays its share (rounded up, to the
     // protocol) into the PnL pool as it settles; the other side is not touched.
     let delta = socialized_loss_index_delta(r.socialized_loss, paying_oi.into(), longs_pay)?;
-    let index = if longs_pay { &mut market.cumulative_funding_index_long } else { &mut market.cumulative_funding_index_short };
+    let index = if longs_pay {
+        &mut market.cumulative_funding_index_long
+    } else {
+        &mut market.cumulative_funding_index_short
+    };
     *index = index.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
-    Ok(BankruptcyReport { deficit: to_u64(deficit)?, insurance_paid: to_u64(r.insurance_paid)?, socialized_loss: to_u64(r.socialized_loss)? })
+    Ok(BankruptcyReport {
+        deficit: to_u64(deficit)?,
+        insurance_paid: to_u64(r.insurance_paid)?,
+        socialized_loss: to_u64(r.socialized_loss)?,
+    })
 }

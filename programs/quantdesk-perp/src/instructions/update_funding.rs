@@ -20,15 +20,28 @@ pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
     let market = &mut ctx.accounts.market;
     // No funding accrues while a market is paused (unpausing restarts the period).
     validate!(!market.paused, ErrorCode::MarketPaused);
-    validate!(clock.unix_timestamp - market.last_funding_ts >= FUNDING_PERIOD_SECS, ErrorCode::FundingNotDue);
+    validate!(
+        clock.unix_timestamp - market.last_funding_ts >= FUNDING_PERIOD_SECS,
+        ErrorCode::FundingNotDue
+    );
     let reading = read_pyth(&ctx.accounts.oracle, market)?;
     require_fresh(&reading, market, clock.slot)?;
     update_twaps(market, &reading, clock.unix_timestamp)?;
-    let rate = funding_rate(market.mark_twap.into(), market.oracle_twap.into(), market.config.funding_rate_cap.into())?;
+    let rate = funding_rate(
+        market.mark_twap.into(),
+        market.oracle_twap.into(),
+        market.config.funding_rate_cap.into(),
+    )?;
     // Funding moves both sides' indexes alike (longs pay what shorts receive).
     let delta = funding_index_delta(rate, market.oracle_twap.into())?;
-    market.cumulative_funding_index_long = market.cumulative_funding_index_long.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
-    market.cumulative_funding_index_short = market.cumulative_funding_index_short.checked_add(delta).ok_or(ErrorCode::MathOverflow)?;
+    market.cumulative_funding_index_long = market
+        .cumulative_funding_index_long
+        .checked_add(delta)
+        .ok_or(ErrorCode::MathOverflow)?;
+    market.cumulative_funding_index_short = market
+        .cumulative_funding_index_short
+        .checked_add(delta)
+        .ok_or(ErrorCode::MathOverflow)?;
     market.last_funding_delta = delta;
     market.last_funding_rate = to_i64(rate)?;
     market.last_funding_ts = clock.unix_timestamp;

@@ -45,7 +45,10 @@ pub struct CancelOrderNonces<'info> {
 /// The wallet itself makes orders it signed unfillable: each nonce is marked used, so no keeper, however
 /// it behaves, can fill a cancelled order. A nonce already used, or too old to fill, is left as it is.
 pub fn handle_cancel_order_nonces(ctx: Context<CancelOrderNonces>, nonces: Vec<u64>) -> Result<()> {
-    validate!(!nonces.is_empty() && nonces.len() <= MAX_CANCELLED_NONCES, ErrorCode::InvalidNonceList);
+    validate!(
+        !nonces.is_empty() && nonces.len() <= MAX_CANCELLED_NONCES,
+        ErrorCode::InvalidNonceList
+    );
     let user = &mut ctx.accounts.user;
     for nonce in nonces {
         if user.order_nonce_usable(nonce) {

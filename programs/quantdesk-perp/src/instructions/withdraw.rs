@@ -51,5 +51,8 @@ pub fn handle_withdraw<'info>(ctx: Context<'_, '_, 'info, 'info, Withdraw<'info>
         to: ctx.accounts.user_token.to_account_info(),
         authority: global.to_account_info(),
     };
-    token::transfer(CpiContext::new_with_signer(ctx.accounts.token_program.to_account_info(), accounts, &[seeds]), amount)
+    token::transfer(
+        CpiContext::new_with_signer(ctx.accounts.token_program.to_account_info(), accounts, &[seeds]),
+        amount,
+    )
 }

@@ -41,5 +41,8 @@ pub fn update_twap(twap: i128, sample: i128, elapsed_secs: i128, window_secs: i1
         return Ok(sample);
     }
     let elapsed = elapsed_secs.clamp(0, window_secs);
-    div_floor(add(mul(twap, window_secs - elapsed)?, mul(sample, elapsed)?)?, window_secs)
+    div_floor(
+        add(mul(twap, window_secs - elapsed)?, mul(sample, elapsed)?)?,
+        window_secs,
+    )
 }

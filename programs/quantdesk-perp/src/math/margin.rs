@@ -18,7 +18,10 @@ pub fn initial_margin_ratio_bps(params: &MarketParams, base: i128) -> MathResult
 }
 
 pub fn maintenance_margin_ratio_bps(params: &MarketParams, base: i128) -> MathResult<i128> {
-    let size_bps = div_ceil(mul(initial_margin_ratio_bps(params, base)?, params.maintenance_margin_bps)?, params.initial_margin_bps)?;
+    let size_bps = div_ceil(
+        mul(initial_margin_ratio_bps(params, base)?, params.maintenance_margin_bps)?,
+        params.initial_margin_bps,
+    )?;
     Ok(params.maintenance_margin_bps.max(size_bps))
 }
 
@@ -31,7 +34,10 @@ pub fn position_requirement(p: &PricedPosition, kind: MarginKind) -> MathResult<
 }
 
 pub fn margin_requirement(account: &Account, kind: MarginKind) -> MathResult<i128> {
-    account.positions.iter().try_fold(0, |sum, p| add(sum, position_requirement(p, kind)?))
+    account
+        .positions
+        .iter()
+        .try_fold(0, |sum, p| add(sum, position_requirement(p, kind)?))
 }
 
 pub fn equity(account: &Account) -> MathResult<i128> {
@@ -51,7 +57,9 @@ pub fn is_below_maintenance(account: &Account) -> MathResult<bool> {
 
 /// Price of position `index` at which the account reaches maintenance (see the TypeScript twin).
 pub fn liquidation_price(account: &Account, index: usize) -> MathResult<Option<i128>> {
-    let Some(target) = account.positions.get(index) else { return Ok(None) };
+    let Some(target) = account.positions.get(index) else {
+        return Ok(None);
+    };
     let b = target.position.base;
     if b == 0 {
         return Ok(None);
@@ -69,21 +77,38 @@ pub fn liquidation_price(account: &Account, index: usize) -> MathResult<Option<i
         return Ok(None);
     }
     let numerator = mul(mul(-e0, BASE_TO_QUOTE)?, BPS_PRECISION)?;
-    let price = if b > 0 { div_ceil(numerator, denominator)? } else { div_floor(numerator, denominator)? };
+    let price = if b > 0 {
+        div_ceil(numerator, denominator)?
+    } else {
+        div_floor(numerator, denominator)?
+    };
     Ok(if price > 0 { Some(price) } else { None })
 }
 
 const MAX_SEARCH_STEPS: i128 = 1 << 48;
 
 /// Largest size addable in `direction` at `price` that keeps the initial requirement met after the fee.
-pub fn max_order_size(account: &Account, index: usize, direction: i128, price: i128, step_base: i128) -> MathResult<i128> {
+pub fn max_order_size(
+    account: &Account,
+    index: usize,
+    direction: i128,
+    price: i128,
+    step_base: i128,
+) -> MathResult<i128> {
     let target = *account.positions.get(index).ok_or(MathError::InvalidInput)?;
     let fits = |size: i128| -> MathResult<bool> {
         let delta = mul(direction, size)?;
         let fill = apply_fill(&target.position, delta, price)?;
         let mut next = account.clone();
-        next.collateral = sub(add(account.collateral, fill.realized_pnl)?, taker_fee(&target.params, delta, price)?)?;
-        next.positions[index] = PricedPosition { position: fill.position, price, ..target };
+        next.collateral = sub(
+            add(account.collateral, fill.realized_pnl)?,
+            taker_fee(&target.params, delta, price)?,
+        )?;
+        next.positions[index] = PricedPosition {
+            position: fill.position,
+            price,
+            ..target
+        };
         Ok(equity(&next)? >= margin_requirement(&next, MarginKind::Initial)?)
     };
     if !fits(step_base)? {

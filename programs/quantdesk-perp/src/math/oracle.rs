@@ -23,7 +23,14 @@ impl OracleVerdict {
     }
 }
 
-pub fn check_oracle(params: &MarketParams, price: i128, confidence: i128, publish_slot: i128, current_slot: i128, twap: i128) -> MathResult<OracleVerdict> {
+pub fn check_oracle(
+    params: &MarketParams,
+    price: i128,
+    confidence: i128,
+    publish_slot: i128,
+    current_slot: i128,
+    twap: i128,
+) -> MathResult<OracleVerdict> {
     if price <= 0 {
         return Ok(OracleVerdict::NonPositive);
     }

@@ -7,7 +7,11 @@ use super::{MarketParams, Position};
 pub fn fill_price(oracle_price: i128, skew_base: i128, delta_base: i128, skew_scale_base: i128) -> MathResult<i128> {
     let numerator = mul(oracle_price, add(mul(2, skew_base)?, delta_base)?)?;
     let denominator = mul(2, skew_scale_base)?;
-    let premium = if delta_base > 0 { div_ceil(numerator, denominator)? } else { div_floor(numerator, denominator)? };
+    let premium = if delta_base > 0 {
+        div_ceil(numerator, denominator)?
+    } else {
+        div_floor(numerator, denominator)?
+    };
     let price = add(oracle_price, premium)?;
     Ok(if price > 1 { price } else { 1 })
 }
@@ -17,7 +21,11 @@ pub fn taker_fee(params: &MarketParams, delta_base: i128, price: i128) -> MathRe
 }
 
 pub fn maker_rebate(params: &MarketParams, delta_base: i128, price: i128) -> MathResult<i128> {
-    mul_div_floor(notional_ceil(delta_base, price)?, params.maker_rebate_bps, BPS_PRECISION)
+    mul_div_floor(
+        notional_ceil(delta_base, price)?,
+        params.maker_rebate_bps,
+        BPS_PRECISION,
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +47,11 @@ pub fn apply_fill(position: &Position, delta_base: i128, price: i128) -> MathRes
     let mut realized_pnl = 0;
     let mut opening = delta_base;
     if base != 0 && base.signum() != delta_base.signum() {
-        let closed = if delta_base.abs() >= base.abs() { -base } else { delta_base };
+        let closed = if delta_base.abs() >= base.abs() {
+            -base
+        } else {
+            delta_base
+        };
         let entry_share = mul_div_ceil(quote_entry, -closed, base)?;
         realized_pnl = sub(quote_value_floor(-closed, price)?, entry_share)?;
         base = add(base, closed)?;
@@ -52,7 +64,11 @@ pub fn apply_fill(position: &Position, delta_base: i128, price: i128) -> MathRes
     }
     let before = position.base;
     Ok(FillOutcome {
-        position: Position { base, quote_entry, last_funding_index: position.last_funding_index },
+        position: Position {
+            base,
+            quote_entry,
+            last_funding_index: position.last_funding_index,
+        },
         realized_pnl,
         long_open_interest_delta: before_after(before, base, 1),
         short_open_interest_delta: before_after(before, base, -1),
@@ -150,14 +166,25 @@ pub fn plan_fill(
     if market.paused && risk_increasing {
         return Ok(Err(FillRefusal::MarketPaused));
     }
-    let verdict = check_oracle(params, oracle.price, oracle.confidence, oracle.publish_slot, oracle.slot, market.oracle_twap)?;
+    let verdict = check_oracle(
+        params,
+        oracle.price,
+        oracle.confidence,
+        oracle.publish_slot,
+        oracle.slot,
+        market.oracle_twap,
+    )?;
     let tolerated = verdict == OracleVerdict::TwapDeviation && !risk_increasing;
     if verdict != OracleVerdict::Ok && !tolerated {
         return Ok(Err(FillRefusal::Oracle(verdict)));
     }
     let skew = sub(market.long_open_interest, market.short_open_interest)?;
     let price = fill_price(oracle.price, skew, delta, params.skew_scale_base)?;
-    if if delta > 0 { price > limit_price } else { price < limit_price } {
+    if if delta > 0 {
+        price > limit_price
+    } else {
+        price < limit_price
+    } {
         return Ok(Err(FillRefusal::SlippageExceeded));
     }
     let fee = taker_fee(params, delta, price)?;
@@ -168,7 +195,12 @@ pub fn plan_fill(
             return Ok(Err(FillRefusal::MaxOpenInterest));
         }
     }
-    Ok(Ok(FillPlan { delta, risk_increasing, price, fee }))
+    Ok(Ok(FillPlan {
+        delta,
+        risk_increasing,
+        price,
+        fee,
+    }))
 }
 
 /// What settling `claim` with the PnL pool pays (domain/perp/trading.ts `poolPayout`): `claim` is what the

@@ -19,7 +19,12 @@ pub struct PerpPosition {
 
 impl Default for PerpPosition {
     fn default() -> Self {
-        Self { market_index: EMPTY_MARKET, base: 0, quote_entry: 0, last_funding_index: 0 }
+        Self {
+            market_index: EMPTY_MARKET,
+            base: 0,
+            quote_entry: 0,
+            last_funding_index: 0,
+        }
     }
 }
 
@@ -28,7 +33,11 @@ impl PerpPosition {
         self.market_index != EMPTY_MARKET
     }
     pub fn math(&self) -> Position {
-        Position { base: self.base.into(), quote_entry: self.quote_entry.into(), last_funding_index: self.last_funding_index }
+        Position {
+            base: self.base.into(),
+            quote_entry: self.quote_entry.into(),
+            last_funding_index: self.last_funding_index,
+        }
     }
 }
 
@@ -68,17 +77,34 @@ impl User {
     }
     /// The episode a liquidation started now belongs to: the open one, or the next.
     pub fn current_liquidation_seq(&self) -> u64 {
-        if self.being_liquidated { self.liquidation_seq } else { self.liquidation_seq + 1 }
+        if self.being_liquidated {
+            self.liquidation_seq
+        } else {
+            self.liquidation_seq + 1
+        }
     }
     /// The index the next step of the current liquidation episode must name.
     pub fn next_liquidation_step(&self) -> u16 {
-        if self.being_liquidated { self.episode_steps } else { 0 }
+        if self.being_liquidated {
+            self.episode_steps
+        } else {
+            0
+        }
     }
     /// Marks `nonce` used: refused if it was used already or is not above the smallest nonce the full
     /// window keeps (it may have been used and forgotten).
     pub fn use_order_nonce(&mut self, nonce: u64) -> Result<()> {
-        validate!(nonce != 0 && !self.order_nonces.contains(&nonce), ErrorCode::OrderNonceReused);
-        let (slot, smallest) = self.order_nonces.iter().copied().enumerate().min_by_key(|&(_, n)| n).unwrap_or((0, 0));
+        validate!(
+            nonce != 0 && !self.order_nonces.contains(&nonce),
+            ErrorCode::OrderNonceReused
+        );
+        let (slot, smallest) = self
+            .order_nonces
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by_key(|&(_, n)| n)
+            .unwrap_or((0, 0));
         validate!(nonce > smallest, ErrorCode::OrderNonceReused);
         self.order_nonces[slot] = nonce;
         self.last_order_nonce = self.last_order_nonce.max(nonce);
