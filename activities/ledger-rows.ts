@@ -126,18 +126,16 @@ export function createWithdrawalActivities(db: Database) {
           });
         }
         await tx.insert(wallets).values({ address: r.wallet, createdAt: at }).onConflictDoNothing();
-        await tx
-          .insert(withdrawals)
-          .values({
-            id: r.id,
-            account: r.account,
-            wallet: r.wallet,
-            amount: BigInt(r.amount),
-            status: 'reserved',
-            signature: r.signature ?? null,
-            createdAt: at,
-            updatedAt: at,
-          });
+        await tx.insert(withdrawals).values({
+          id: r.id,
+          account: r.account,
+          wallet: r.wallet,
+          amount: BigInt(r.amount),
+          status: 'reserved',
+          signature: r.signature ?? null,
+          createdAt: at,
+          updatedAt: at,
+        });
       });
     },
 

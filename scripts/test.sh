@@ -30,6 +30,9 @@ npx vue-tsc -p web --noEmit
 step "lint"
 npx eslint --max-warnings 0 .
 
+step "format (Prettier; rustfmt below)"
+npx prettier --check .
+
 step "secret scan"
 git ls-files -co --exclude-standard -z | grep -zv -e '^package-lock.json$' -e '^drizzle/migrations/meta/' \
   | grep -zv '^programs/vendor/' | xargs -0 npx secretlint --maskSecrets
@@ -38,6 +41,9 @@ step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$RESULTS/unit.json"
 
 if [ -f programs/Cargo.toml ]; then
+  step "rustfmt and clippy"
+  cargo fmt --manifest-path programs/Cargo.toml --check
+  cargo clippy --manifest-path programs/Cargo.toml --workspace --all-targets --locked -- -D warnings
   step "rust tests"
   RUST_LOG="${RUST_LOG:-error}" cargo test --manifest-path programs/Cargo.toml --workspace --locked 2>&1 | tee "$RESULTS/cargo.txt"
   ensure_localnet

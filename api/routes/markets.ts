@@ -137,16 +137,14 @@ export function createMarketRouter(deps: ApiDeps): Router {
     res.json({
       symbol,
       interval: q.interval,
-      candles: rows
-        .reverse()
-        .map((r) => ({
-          start: new Date(r.start).toISOString(),
-          open: String(r.open),
-          high: String(r.high),
-          low: String(r.low),
-          close: String(r.close),
-          ticks: r.ticks,
-        })),
+      candles: rows.reverse().map((r) => ({
+        start: new Date(r.start).toISOString(),
+        open: String(r.open),
+        high: String(r.high),
+        low: String(r.low),
+        close: String(r.close),
+        ticks: r.ticks,
+      })),
     });
   });
   return router;

@@ -476,7 +476,7 @@ async fn accounts_of_the_wrong_owner_or_oracle_are_rejected() {
         &other_oracle,
         &solana_sdk::account::Account {
             lamports: 1_000_000_000,
-            data: pyth_price_data(1_000_0000_0000, 1, 1),
+            data: pyth_price_data(100_000_000_000, 1, 1),
             owner: env.pyth_owner,
             executable: false,
             rent_epoch: 0,

@@ -39,8 +39,8 @@ fn bad(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
 }
 
-fn pubkey(v: &str) -> Result<Pubkey, Response> {
-    Pubkey::from_str(v).map_err(|_| bad(format!("invalid public key {v}")))
+fn pubkey(v: &str) -> Result<Pubkey, String> {
+    Pubkey::from_str(v).map_err(|_| format!("invalid public key {v}"))
 }
 
 async fn bootstrap(State(s): State<ControlState>) -> Json<Value> {
@@ -84,7 +84,7 @@ async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> R
     let oracle = match (&body.oracle, body.market_index) {
         (Some(key), _) => match pubkey(key) {
             Ok(k) => k,
-            Err(r) => return r,
+            Err(e) => return bad(e),
         },
         (None, Some(index)) => match s.dev.oracles.iter().find(|(i, _)| *i == index) {
             Some((_, oracle)) => *oracle,
@@ -154,7 +154,7 @@ struct Airdrop {
 async fn airdrop(State(s): State<ControlState>, Json(body): Json<Airdrop>) -> Response {
     let to = match pubkey(&body.to) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     match s.chain.lock().await.airdrop(&to, body.lamports).await {
         Ok(sig) => Json(json!({"signature": sig.to_string()})).into_response(),
@@ -172,7 +172,7 @@ struct MintUsdc {
 async fn mint(State(s): State<ControlState>, Json(body): Json<MintUsdc>) -> Response {
     let owner = match pubkey(&body.owner) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let mut chain = s.chain.lock().await;
     match mint_usdc(&mut chain, &s.dev, &owner, body.amount).await {

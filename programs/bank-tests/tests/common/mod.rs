@@ -1,6 +1,8 @@
 //! A real bank (solana-program-test) with quantdesk-perp running natively, SPL Token, a USDC mint,
 //! hand-built Pyth v2 price accounts, and helpers to drive every instruction.
 #![allow(dead_code)]
+// solana-sdk 2.x marks system_instruction deprecated in favour of a crate the bank does not use yet.
+#![allow(deprecated)]
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use anchor_spl::token::spl_token;
 use quantdesk_perp::{accounts, instruction, state::*};

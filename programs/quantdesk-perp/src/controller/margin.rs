@@ -14,7 +14,7 @@ pub struct PricedMarket {
 /// Reads (market, oracle) pairs from remaining accounts, checking each market is ours and each oracle
 /// is the one its market names.
 pub fn load_priced_markets<'info>(remaining: &'info [AccountInfo<'info>]) -> Result<Vec<PricedMarket>> {
-    validate!(remaining.len() % 2 == 0, ErrorCode::MissingMarketAccounts);
+    validate!(remaining.len().is_multiple_of(2), ErrorCode::MissingMarketAccounts);
     remaining
         .chunks(2)
         .map(|pair| {

@@ -93,25 +93,26 @@ pub fn update_twaps(market: &mut Market, reading: &super::oracle::OracleReading,
     Ok(())
 }
 
+/// What one fill or liquidation step executed (amounts in the program's precisions), for its report.
+pub struct Executed {
+    pub market_index: u16,
+    pub delta: i128,
+    pub price: i128,
+    pub fee: i128,
+    pub funding_paid: i128,
+    pub realized_pnl: i128,
+}
+
 /// The report a fill or liquidation returns, read after the fill was applied to `slot`.
-pub fn trade_report(
-    user: &User,
-    slot: usize,
-    market_index: u16,
-    delta: i128,
-    price: i128,
-    fee: i128,
-    funding_paid: i128,
-    outcome: &FillOutcome,
-) -> Result<TradeReport> {
+pub fn trade_report(user: &User, slot: usize, e: Executed) -> Result<TradeReport> {
     let position = &user.positions[slot];
     Ok(TradeReport {
-        market_index,
-        base_delta: to_i64(delta)?,
-        price: to_u64(price)?,
-        fee: to_u64(fee)?,
-        realized_pnl: to_i64(outcome.realized_pnl)?,
-        funding_paid: to_i64(funding_paid)?,
+        market_index: e.market_index,
+        base_delta: to_i64(e.delta)?,
+        price: to_u64(e.price)?,
+        fee: to_u64(e.fee)?,
+        realized_pnl: to_i64(e.realized_pnl)?,
+        funding_paid: to_i64(e.funding_paid)?,
         base_after: position.base,
         quote_entry_after: position.quote_entry,
         collateral_after: user.collateral,

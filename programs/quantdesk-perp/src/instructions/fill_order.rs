@@ -5,7 +5,7 @@ use anchor_lang::solana_program::sysvar::instructions::{
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
 use crate::controller::oracle::{oracle_refusal, read_pyth};
-use crate::controller::position::{execute_fill, position_slot, settle_funding, trade_report, update_twaps};
+use crate::controller::position::{execute_fill, position_slot, settle_funding, trade_report, update_twaps, Executed};
 use crate::errors::ErrorCode;
 use crate::math::margin::{equity, margin_requirement, MarginKind};
 use crate::math::trading::{plan_fill, FillMarket, FillOracle, FillRefusal};
@@ -97,16 +97,15 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
             ErrorCode::InsufficientCollateral
         );
     }
-    trade_report(
-        user,
-        slot,
-        market.market_index,
-        plan.delta,
-        plan.price,
-        plan.fee,
+    let executed = Executed {
+        market_index: market.market_index,
+        delta: plan.delta,
+        price: plan.price,
+        fee: plan.fee,
         funding_paid,
-        &outcome,
-    )
+        realized_pnl: outcome.realized_pnl,
+    };
+    trade_report(user, slot, executed)
 }
 
 /// The order carried by the preceding Ed25519 program instruction, if it is signed by `authority`.

@@ -2,11 +2,10 @@ use anchor_lang::prelude::*;
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
 use crate::controller::oracle::{read_pyth, require_fresh};
-use crate::controller::position::{execute_fill, settle_funding, trade_report};
+use crate::controller::position::{execute_fill, settle_funding, trade_report, Executed};
 use crate::errors::ErrorCode;
 use crate::math::liquidation::{liquidation_fee, liquidation_size};
 use crate::math::margin::is_below_maintenance;
-use crate::math::trading::FillOutcome;
 use crate::state::*;
 
 #[derive(Accounts)]
@@ -71,21 +70,15 @@ pub fn handle_liquidate<'info>(
     if size == 0 {
         validate!(user.being_liquidated, ErrorCode::NotLiquidatable);
         user.being_liquidated = false;
-        let trade = trade_report(
-            user,
-            index,
-            market.market_index,
-            0,
-            reading.price,
-            0,
+        let executed = Executed {
+            market_index: market.market_index,
+            delta: 0,
+            price: reading.price,
+            fee: 0,
             funding_paid,
-            &FillOutcome {
-                position: user.positions[index].math(),
-                realized_pnl: 0,
-                long_open_interest_delta: 0,
-                short_open_interest_delta: 0,
-            },
-        )?;
+            realized_pnl: 0,
+        };
+        let trade = trade_report(user, index, executed)?;
         return Ok(LiquidationReport {
             trade,
             liquidation_seq,
@@ -96,16 +89,15 @@ pub fn handle_liquidate<'info>(
     let fee = liquidation_fee(&account, target, size)?;
     let delta = -i128::from(user.positions[index].base).signum() * size;
     let outcome = execute_fill(user, index, market, global, delta, reading.price, fee)?;
-    let trade = trade_report(
-        user,
-        index,
-        market.market_index,
+    let executed = Executed {
+        market_index: market.market_index,
         delta,
-        reading.price,
+        price: reading.price,
         fee,
         funding_paid,
-        &outcome,
-    )?;
+        realized_pnl: outcome.realized_pnl,
+    };
+    let trade = trade_report(user, index, executed)?;
     if !user.being_liquidated {
         user.liquidation_seq = liquidation_seq;
         user.episode_steps = 0;
