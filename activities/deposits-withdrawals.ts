@@ -53,15 +53,21 @@ export function createChainActivities(pool: RpcPool) {
 
     /**
      * Whether a user-signed transaction executed, for a saga deciding between settling and releasing after
-     * a failure: asks every provider. Retried (a retryable failure) until every provider has answered.
+     * a failure. "Not executed" is said only when it is final: the transaction's blockhash has expired on
+     * every provider (asked first, so nothing can land after the answer) and then no provider has its
+     * signature. Until then a retryable failure: the saga asks again while the transaction may still land.
      */
     async resolveUserTransaction(signedTransaction: string): Promise<{ executed: boolean; signature: string }> {
-      const signature = bs58.encode(Transaction.from(Buffer.from(signedTransaction, 'base64')).signature!);
+      const tx = Transaction.from(Buffer.from(signedTransaction, 'base64'));
+      const signature = bs58.encode(tx.signature!);
+      const stillValid = await pool.blockhashStillValid(tx.recentBlockhash!);
       const { outcome, answered, providers } = await pool.signatureOutcome(signature);
       if (outcome) return { executed: outcome === 'executed', signature };
-      if (answered < providers)
+      if (answered < providers || stillValid === null)
+        throw ApplicationFailure.retryable(`not every provider answered for ${signature}`, 'OutcomeUnknown');
+      if (stillValid)
         throw ApplicationFailure.retryable(
-          `${providers - answered} of ${providers} providers did not answer for ${signature}`,
+          `${signature} has not landed, and its blockhash is still valid: it may yet land`,
           'OutcomeUnknown',
         );
       return { executed: false, signature };

@@ -265,6 +265,27 @@ export class RpcPool {
     return { outcome: null, answered, providers: this.providers.length };
   }
 
+  /**
+   * Whether a transaction with this blockhash may still land, asking every provider: true if any says so,
+   * false only when every provider answered that it has expired, null when some did not answer.
+   */
+  async blockhashStillValid(blockhash: string): Promise<boolean | null> {
+    let answered = 0;
+    for (const p of this.providers) {
+      let valid;
+      try {
+        ({ value: valid } = await this.timed(p, () =>
+          p.connection.isBlockhashValid(blockhash, { commitment: 'processed' }),
+        ));
+      } catch {
+        continue;
+      }
+      answered++;
+      if (valid) return true;
+    }
+    return answered === this.providers.length ? false : null;
+  }
+
   /** Polls for the signature (any provider) for a short window; a failed execution is final. */
   private async awaitLanding(signature: string, polls = 20, intervalMs = 100): Promise<boolean> {
     for (let i = 0; i < polls; i++) {

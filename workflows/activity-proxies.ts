@@ -83,7 +83,7 @@ export const orderRowLocalActivities = proxyLocalActivities<Activities>({
 export const resolutionActivities = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 /** The reconciliation: a scan of every account (seconds to minutes on a large book), heartbeating. */

@@ -9,7 +9,7 @@ import { withdrawals } from '../../drizzle/schema';
 import { marketMetas, perpAddresses } from '../../solana/perp-program';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { waitFor, type Harness } from '../support/harness';
-import { setFaults, type Localnet } from '../support/localnet';
+import { sendsSoFar, setFaults, type Localnet } from '../support/localnet';
 import { fillInstructions, keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 import { asWallet } from '../support/auth';
@@ -168,4 +168,55 @@ describe('withdrawWorkflow, a saga on the real stack', () => {
       await setFaults(ln, {});
     }
   });
+
+  /**
+   * Posts a withdrawal whose transaction every provider loses unexecuted, and cancels it once it was sent.
+   * Sends stay lost until the test clears the faults (a send still in flight must not land by accident).
+   */
+  async function lostAndCancelled(amount: bigint, requestId: string) {
+    const signed = await signedWithdraw(amount, true);
+    const sentBefore = await sendsSoFar(ln);
+    await setFaults(ln, { loseSends: true });
+    const res = await post(signed, requestId);
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    const handle = h.temporal.workflow.getHandle(workflowId);
+    await waitFor('the transaction to be sent (and lost)', async () =>
+      (await sendsSoFar(ln)) > sentBefore ? true : undefined,
+    );
+    await handle.cancel();
+    return { signed, workflowId, handle };
+  }
+  const stepsOf = async (handle: ReturnType<typeof h.temporal.workflow.getHandle>) =>
+    (await handle.query<{ steps: { step: string; status: string }[] }>('getProgress')).steps.map(
+      (x) => `${x.step}:${x.status}`,
+    );
+
+  it('does not release a lost withdrawal while its blockhash is valid: when it lands late, it is settled', async () => {
+    const collateralBefore = await collateral();
+    const { signed, workflowId, handle } = await lostAndCancelled(3n * QUOTE_PRECISION, `req-late-${h.id}`);
+    // The saga asks the chain, finds nothing, and waits: the transaction may still land.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await rowOf(workflowId))?.status).toBe('reserved');
+    expect(await stepsOf(handle)).not.toContain('released:completed');
+    // It does land (a node that had it all along delivers it).
+    await setFaults(ln, {});
+    await connection.sendRawTransaction(Buffer.from(signed, 'base64'), { skipPreflight: true });
+    const result = (await handle.result()) as { collateralAfter: string };
+    expect(BigInt(result.collateralAfter)).toBe(collateralBefore - 3n * QUOTE_PRECISION);
+    expect(await rowOf(workflowId)).toMatchObject({ status: 'settled', amount: 3n * QUOTE_PRECISION });
+    expect(await stepsOf(handle)).toContain('resolved:completed');
+  });
+
+  it('releases a lost withdrawal once its blockhash has expired on every provider, and nothing moved', async () => {
+    const collateralBefore = await collateral();
+    const { signed, workflowId, handle } = await lostAndCancelled(4n * QUOTE_PRECISION, `req-lost-${h.id}`);
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError); // the cancel, once compensated
+    const blockhash = Transaction.from(Buffer.from(signed, 'base64')).recentBlockhash!;
+    // Released only after the blockhash expired (about 150 blocks of 400 ms), so nothing can land after.
+    expect((await connection.isBlockhashValid(blockhash)).value).toBe(false);
+    expect(await rowOf(workflowId)).toMatchObject({ status: 'released', amount: 4n * QUOTE_PRECISION });
+    expect(await collateral()).toBe(collateralBefore);
+    expect(await stepsOf(handle)).toEqual(expect.arrayContaining(['resolved:completed', 'released:completed']));
+    await setFaults(ln, {});
+  }, 240_000);
 });

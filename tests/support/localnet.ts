@@ -112,7 +112,7 @@ export async function startLocalnet(providers = 3): Promise<Localnet> {
 }
 
 /** Sets the same faults on every RPC port of the localnet (`{}` clears them). */
-export async function setFaults(ln: Localnet, config: Record<string, number>): Promise<void> {
+export async function setFaults(ln: Localnet, config: Record<string, number | boolean>): Promise<void> {
   for (const port of ln.rpcPorts) await ln.control('/faults', { port, ...config });
 }
 

@@ -11,6 +11,7 @@ use solana_sdk::{
     transaction::{Transaction, TransactionError, VersionedTransaction},
 };
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Anchor's entry point ties its accounts to one lifetime; the bank's builtin signature does not.
 fn entry(
@@ -71,11 +72,54 @@ pub struct Chain {
     /// Owners seen by program-account scans. A non-system owner never changes while the account lives
     /// (programs cannot reassign their accounts), so a scan skips accounts another program owns unread.
     owners: std::sync::Mutex<HashMap<Pubkey, Pubkey>>,
+    /// The bank's blockhashes in the order it registered them, for isBlockhashValid.
+    ages: Arc<std::sync::Mutex<HashAges>>,
+}
+
+/// Blockhashes a transaction's may be behind the latest and still be processed (the bank's
+/// MAX_PROCESSING_AGE; also the lastValidBlockHeight offset getLatestBlockhash reports).
+pub const BLOCKHASH_VALID_BLOCKS: u64 = 150;
+
+/// The bank's blockhashes numbered in the order they appeared (a watcher reads the latest every 50 ms,
+/// faster than the bank's 400 ms slots), so a blockhash's age is counted as the bank counts it. A hash
+/// the watcher missed would only make others look younger: the answer errs towards "still valid".
+#[derive(Default)]
+pub struct HashAges {
+    seq: u64,
+    by_hash: HashMap<Hash, u64>,
+}
+
+impl HashAges {
+    fn observe(&mut self, hash: Hash) {
+        if self.by_hash.contains_key(&hash) {
+            return;
+        }
+        self.seq += 1;
+        self.by_hash.insert(hash, self.seq);
+        if self.by_hash.len() > 4 * BLOCKHASH_VALID_BLOCKS as usize {
+            let oldest = self.seq - 2 * BLOCKHASH_VALID_BLOCKS;
+            self.by_hash.retain(|_, seq| *seq >= oldest);
+        }
+    }
+
+    fn is_valid(&self, hash: &Hash) -> bool {
+        self.by_hash
+            .get(hash)
+            .is_some_and(|seq| self.seq - seq <= BLOCKHASH_VALID_BLOCKS)
+    }
 }
 
 impl Chain {
     pub async fn start() -> Chain {
         let ctx = program_test().start_with_context().await;
+        let ages: Arc<std::sync::Mutex<HashAges>> = Default::default();
+        let (watched, client) = (ages.clone(), ctx.banks_client.clone());
+        tokio::spawn(async move {
+            while let Ok(hash) = client.get_latest_blockhash().await {
+                watched.lock().unwrap().observe(hash);
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        });
         let mut known = BTreeSet::new();
         known.insert(ctx.payer.pubkey());
         Chain {
@@ -83,6 +127,7 @@ impl Chain {
             known,
             txs: HashMap::new(),
             owners: Default::default(),
+            ages,
         }
     }
 
@@ -104,7 +149,16 @@ impl Chain {
     }
 
     pub async fn latest_blockhash(&self) -> Hash {
-        self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash")
+        let hash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+        self.ages.lock().unwrap().observe(hash);
+        hash
+    }
+
+    /// Whether a transaction with this blockhash may still be processed: at most BLOCKHASH_VALID_BLOCKS
+    /// blockhashes behind the latest one.
+    pub async fn is_blockhash_valid(&self, hash: &Hash) -> bool {
+        self.latest_blockhash().await;
+        self.ages.lock().unwrap().is_valid(hash)
     }
 
     pub async fn account(&self, key: &Pubkey) -> Option<Account> {

@@ -20,6 +20,8 @@ pub struct FaultConfig {
     pub stale_slots: u64,
     /// The next sendTransaction executes, then the provider dies before answering.
     pub drop_next_send: bool,
+    /// Every sendTransaction is lost unexecuted, and the connection dies unanswered.
+    pub lose_sends: bool,
 }
 
 pub struct PortState {

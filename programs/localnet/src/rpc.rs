@@ -1,6 +1,6 @@
 //! Solana JSON-RPC (the methods web3.js, Anchor and spl-token use) over HTTP, and signature
 //! subscriptions over WebSocket on port + 1, as web3.js expects.
-use crate::chain::{AccountFilter, Chain, SendError, TxRecord};
+use crate::chain::{AccountFilter, Chain, SendError, TxRecord, BLOCKHASH_VALID_BLOCKS};
 use crate::faults::PortState;
 use axum::{
     body::{Body, Bytes},
@@ -16,7 +16,7 @@ use axum::{
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde_json::{json, Value};
 use solana_sdk::{
-    account::Account, message::VersionedMessage, pubkey::Pubkey, signature::Signature,
+    account::Account, hash::Hash, message::VersionedMessage, pubkey::Pubkey, signature::Signature,
     transaction::VersionedTransaction,
 };
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -254,10 +254,16 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
         "getLatestBlockhash" => {
             let hash = chain.latest_blockhash().await;
             Ok(
-                json!({"context": ctx, "value": {"blockhash": hash.to_string(), "lastValidBlockHeight": chain.block_height().await + 150}}),
+                json!({"context": ctx, "value": {"blockhash": hash.to_string(), "lastValidBlockHeight": chain.block_height().await + BLOCKHASH_VALID_BLOCKS}}),
             )
         }
-        "isBlockhashValid" => Ok(json!({"context": ctx, "value": true})),
+        "isBlockhashValid" => {
+            let hash = param(params, 0)
+                .and_then(Value::as_str)
+                .and_then(|h| Hash::from_str(h).ok())
+                .ok_or_else(|| invalid("expected a base58 blockhash"))?;
+            Ok(json!({"context": ctx, "value": chain.is_blockhash_valid(&hash).await}))
+        }
         "getFeeForMessage" => Ok(json!({"context": ctx, "value": 5000})),
         "getRecentPrioritizationFees" => Ok(json!([])),
         "getMinimumBalanceForRentExemption" => {
@@ -382,12 +388,17 @@ async fn dispatch(s: &RpcState, method: &str, params: &Value, abort: &mut bool) 
             )
         }
         "sendTransaction" => {
+            s.port.sends.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if s.port.config().lose_sends {
+                // Lost on its way to the leader: never executed, and the sender hears nothing.
+                *abort = true;
+                return Err(invalid("lost"));
+            }
             let (wire, _) = decode_tx(params)?;
             let skip_preflight = config(params, 1)
                 .get("skipPreflight")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            s.port.sends.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let signature = chain.send(&wire, skip_preflight).await.map_err(send_error)?;
             if s.port.take_drop_next_send() {
                 *abort = true;
