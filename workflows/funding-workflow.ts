@@ -6,8 +6,13 @@ import { workflowIds } from './definitions';
 import { ProgressTracker } from './progress';
 import { marketAccountOf } from '../domain/workflow-events';
 
-/** Positions per funding-payment batch, and batches per run before continuing as new (bounded history). */
+/** Positions per funding-payment batch. */
 export const FUNDING_BATCH = 500;
+/**
+ * Batches per run: a run continues as new when Temporal suggests it (its history grows long), and after
+ * MAX_BATCHES_PER_RUN at the latest; runs started before it followed the suggestion stop at BATCHES_PER_RUN.
+ */
+export const MAX_BATCHES_PER_RUN = 200;
 export const BATCHES_PER_RUN = 20;
 
 export interface FundingInput {
@@ -28,8 +33,8 @@ export interface FundingResult {
 }
 
 /**
- * FundingSettlement (DESIGN §3): crank the program's funding index once for the period, record the rate,
- * then record every open position's payment in batches, continuing as new for large books.
+ * FundingSettlement (ARCHITECTURE §3): crank the program's funding index once for the period, record the
+ * rate, then record every open position's payment in batches, continuing as new for large books.
  */
 export async function fundingSettlementWorkflow(input: FundingInput): Promise<FundingResult> {
   if (!/^\d+$/.test(input.epoch))
@@ -60,7 +65,9 @@ export async function fundingSettlementWorkflow(input: FundingInput): Promise<Fu
   }
   let after = input.afterAccount ?? null;
   let payments = input.paymentsSoFar ?? 0;
-  for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
+  const followsSuggestion = patched('funding-continue-as-new-suggested');
+  for (let batch = 0; batch < (followsSuggestion ? MAX_BATCHES_PER_RUN : BATCHES_PER_RUN); batch++) {
+    if (followsSuggestion && batch > 0 && workflowInfo().continueAsNewSuggested) break;
     const page = await progress.step(`payments-${batch}`, () =>
       ledger.recordFundingPayments({
         marketIndex: input.marketIndex,

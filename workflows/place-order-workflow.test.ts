@@ -1,30 +1,10 @@
-// placeOrderWorkflow's branches in seconds: the workflow code as it ships, on the Temporal CLI's dev server
-// (the binary `npm test` builds, started here on a free port), with stub activities that record what the
-// workflow asked of them. The end-to-end proofs on the real stack stay in tests/integration.
+// placeOrderWorkflow's branches in seconds (dev server, stub activities: tests/support/workflow-env.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { OrderWire } from '../activities/orders';
-import {
-  amendOrderUpdate,
-  cancelOrderUpdate,
-  PROGRAM_REJECTION,
-  priceTickSignal,
-  QdAccount,
-  QdAccounts,
-  QdKind,
-  QdMarket,
-  QdStatus,
-  type Progress,
-} from './definitions';
+import { amendOrderUpdate, cancelOrderUpdate, PROGRAM_REJECTION, priceTickSignal, QdStatus } from './definitions';
 import type { PlaceOrderInput, PlaceOrderResult } from './place-order-workflow';
-
-const CLI = process.env.QD_TEMPORAL_CLI ?? join(homedir(), '.cache/quantdesk/bin/temporal');
-const TASK_QUEUE = 'order-branches';
+import { startWorkflowTestEnv, type WorkflowTestEnv } from '../tests/support/workflow-env';
 
 /** What the stub activities were asked, in order. */
 const calls: { name: string; input: unknown }[] = [];
@@ -77,31 +57,12 @@ const activities = {
   recordOrderClosed: record('recordOrderClosed'),
 };
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-
+let t: WorkflowTestEnv;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: CLI },
-      searchAttributes: [QdAccount, QdAccounts, QdMarket, QdKind, QdStatus],
-    },
-  });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    activities,
-    workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
-  });
-  running = worker.run();
+  t = await startWorkflowTestEnv('order-branches', activities);
 }, 120_000);
-
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await t?.close();
 });
 
 let n = 0;
@@ -132,18 +93,9 @@ function order(
 }
 
 const start = (o: { input: PlaceOrderInput; workflowId: string }) =>
-  env.client.workflow.start('placeOrderWorkflow', { workflowId: o.workflowId, taskQueue: TASK_QUEUE, args: [o.input] });
-const stepsOf = async (workflowId: string) =>
-  (await env.client.workflow.getHandle(workflowId).query<Progress>('getProgress')).steps.map(
-    (s) => `${s.step}:${s.status}`,
-  );
-const waitForStep = async (workflowId: string, step: string) => {
-  for (let i = 0; i < 200; i++) {
-    if ((await stepsOf(workflowId)).includes(`${step}:completed`)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${workflowId} never completed ${step}`);
-};
+  t.start('placeOrderWorkflow', o.workflowId, [o.input]);
+const stepsOf = (workflowId: string) => t.stepsOf(workflowId);
+const waitForStep = (workflowId: string, step: string) => t.waitForStep(workflowId, step);
 
 describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
   it('fills a market order: checks with the limit, one fill, its rows', async () => {
@@ -202,7 +154,7 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
     try {
       const o = order('market');
       await expect((await start(o)).result()).rejects.toThrow();
-      expect((await env.client.workflow.getHandle(o.workflowId).describe()).typedSearchAttributes.get(QdStatus)).toBe(
+      expect((await t.env.client.workflow.getHandle(o.workflowId).describe()).typedSearchAttributes.get(QdStatus)).toBe(
         'failed',
       );
     } finally {

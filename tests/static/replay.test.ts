@@ -22,7 +22,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // rule ended the order rejected (patched('pre-trade-rejections')); withdraw.v2 is a withdrawal before the
 // saga asked the chain before compensating (patched('withdrawal-settles-what-the-chain-did')), and
 // withdraw-cancelled-after-transfer one cancelled by an operator after its transfer executed (settled);
-// reconciliation is a run that found differences (it has no v1: it was added later).
+// reconciliation is a run that found differences (it has no v1: it was added later); funding.v2 a
+// settlement before it continued as new when Temporal suggested (patched('funding-continue-as-new-suggested')).
 const histories = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.history'))
   .map((file) => ({
@@ -37,6 +38,7 @@ describe('recorded workflow histories replay against the current code', () => {
       [
         ...kinds.flatMap((k) => [k, `${k}.v1`]),
         'liquidation.v2',
+        'funding.v2',
         'liquidation-batch',
         'order.v2',
         'order.v3',
