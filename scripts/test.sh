@@ -42,7 +42,7 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 
 if [ -f programs/Cargo.toml ]; then
   step "rustfmt and clippy"
-  cargo fmt --manifest-path programs/Cargo.toml --check
+  (cd programs && cargo fmt --check)
   cargo clippy --manifest-path programs/Cargo.toml --workspace --all-targets --locked -- -D warnings
   step "rust tests"
   RUST_LOG="${RUST_LOG:-error}" cargo test --manifest-path programs/Cargo.toml --workspace --locked 2>&1 | tee "$RESULTS/cargo.txt"

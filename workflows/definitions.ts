@@ -67,3 +67,36 @@ export const workflowIds = {
   /** A reconciliation asked for at this UTC minute (`2026-11-27T16:05`): asking again within it finds the same run. */
   reconciliation: (minute: string) => `reconcile:${minute}`,
 } as const;
+
+// Accounts are base58 and market indexes digits (no ':'); the last part of an ID may hold anything.
+const part = '([^:]+)';
+const rest = '(.+)';
+const index = '(\\d+)';
+const decoder =
+  <T>(pattern: string, build: (m: string[]) => T) =>
+  (workflowId: string): T | null => {
+    const m = new RegExp(`^${pattern}$`).exec(workflowId);
+    return m ? build(m.slice(1)) : null;
+  };
+
+/** The inverse of each `workflowIds` encoder: the business key's parts, or null for another kind of ID. */
+export const parseWorkflowId = {
+  probe: decoder(`probe:${rest}`, ([probeId]) => ({ probeId: probeId! })),
+  deposit: decoder(`deposit:${rest}`, ([signature]) => ({ signature: signature! })),
+  withdraw: decoder(`withdraw:${part}:${rest}`, ([account, requestId]) => ({
+    account: account!,
+    requestId: requestId!,
+  })),
+  order: decoder(`order:${part}:${rest}`, ([account, clientOrderId]) => ({
+    account: account!,
+    clientOrderId: clientOrderId!,
+  })),
+  funding: decoder(`funding:${index}:${rest}`, ([m, epoch]) => ({ marketIndex: Number(m), epoch: epoch! })),
+  liquidation: decoder(`liq:${part}:${index}:${rest}`, ([account, m, epoch]) => ({
+    account: account!,
+    marketIndex: Number(m),
+    epoch: epoch!,
+  })),
+  liquidationBatch: decoder(`liqs:${index}:${rest}`, ([m, digest]) => ({ marketIndex: Number(m), digest: digest! })),
+  reconciliation: decoder(`reconcile:${rest}`, ([minute]) => ({ minute: minute! })),
+} as const;

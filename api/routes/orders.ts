@@ -11,6 +11,7 @@ import {
   QdKind,
   QdMarket,
   QdStatus,
+  parseWorkflowId,
   workflowIds,
 } from '../../workflows/definitions';
 import type { placeOrderWorkflow } from '../../workflows';
@@ -161,7 +162,7 @@ function cancelTransactionOr400(signedTransaction: string) {
 }
 
 /** Orders are changed by the wallet that owns their sub-account (order:<sub-account>:<client id>). */
-const orderAccount = (workflowId: string): string => workflowId.split(':')[1]!;
+const orderAccount = (workflowId: string): string => parseWorkflowId.order(workflowId)!.account;
 const requireOwnOrder = (res: Response, workflowId: string): Session =>
   requireOwnAccount(res, orderAccount(workflowId), 'order');
 

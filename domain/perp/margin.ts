@@ -13,7 +13,7 @@ import {
 } from './fixed-point';
 import type { MarketParams } from './market';
 import { fundingOwed } from './funding';
-import { applyFill, takerFee, unrealizedPnl, type Position } from './trading';
+import { applyFill, takerFee, unrealizedPnl, type FillOutcome, type Position } from './trading';
 
 /** What margin math needs per position: its market's parameters, a price and the current funding index. */
 export interface PricedPosition {
@@ -108,6 +108,28 @@ export function liquidationPrice(account: Account, index: number): bigint | null
 }
 
 /**
+ * The account after `delta` fills at `price` on `target` (one of its positions, or a new one): the realized
+ * PnL credited as far as `credit` says (the PnL pool's payout; all of it by default), the fee charged, the
+ * position valued at `mark` afterwards and dropped once flat. The rule the pre-trade check, the order size
+ * search and the program (controller/position.rs execute_fill) share.
+ */
+export function accountAfterFill(
+  account: Account,
+  target: PricedPosition,
+  fill: { delta: bigint; price: bigint; fee: bigint; mark: bigint },
+  credit: (realizedPnl: bigint) => bigint = (pnl) => pnl,
+): { after: Account; outcome: FillOutcome } {
+  const outcome = applyFill(target.position, fill.delta, fill.price);
+  const others = account.positions.filter((p) => p !== target);
+  const after: Account = {
+    collateral: account.collateral + credit(outcome.realizedPnl) - fill.fee,
+    positions:
+      outcome.position.base === 0n ? others : [...others, { ...target, position: outcome.position, price: fill.mark }],
+  };
+  return { after, outcome };
+}
+
+/**
  * Largest size (BASE, positive) that can be added in `direction` (+1 buy, -1 sell) to position `index`
  * filled at `price` (also used as its mark) while the account still meets its initial requirement after
  * the taker fee. Binary search over multiples of `stepBase`, so both implementations agree exactly.
@@ -123,12 +145,9 @@ export function maxOrderSize(
   if (!target) throw new RangeError(`no position at index ${index}`);
   const fits = (size: bigint): boolean => {
     const delta = direction * size;
-    const fill = applyFill(target.position, delta, price);
-    const next: Account = {
-      collateral: account.collateral + fill.realizedPnl - takerFee(target.params, delta, price),
-      positions: account.positions.map((p, i) => (i === index ? { ...p, position: fill.position, price } : p)),
-    };
-    return equity(next) >= marginRequirement(next, 'initial');
+    const fee = takerFee(target.params, delta, price);
+    const { after } = accountAfterFill(account, target, { delta, price, fee, mark: price });
+    return equity(after) >= marginRequirement(after, 'initial');
   };
   if (!fits(stepBase)) return 0n;
   let lo = 1n;

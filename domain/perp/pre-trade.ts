@@ -1,15 +1,7 @@
-import { equity, marginRequirement, type Account } from './margin';
+import { accountAfterFill, equity, marginRequirement, type Account } from './margin';
 import type { MarketParams } from './market';
 import type { OracleReading } from './oracle';
-import {
-  applyFill,
-  emptyPosition,
-  planFill,
-  poolPayout,
-  type FillMarket,
-  type FillPlan,
-  type FillRefusal,
-} from './trading';
+import { emptyPosition, planFill, poolPayout, type FillMarket, type FillPlan, type FillRefusal } from './trading';
 
 /** No limit on the price: a resting order's placement (its limit applies when it triggers), a preview without one. */
 const NO_LIMIT_BUY = (1n << 63n) - 1n;
@@ -66,18 +58,13 @@ export function preTrade(input: PreTradeInput): PreTradeVerdict {
     price: input.oracle.price,
     fundingIndex: input.fundingIndex,
   };
-  const filled = applyFill(target.position, plan.delta, plan.price);
-  const others = input.account.positions.filter((_, i) => i !== index);
-  const credited = input.pnlPool
-    ? poolPayout(input.pnlPool.unsettled + filled.realizedPnl, input.pnlPool.balance).paid
-    : filled.realizedPnl;
-  const after: Account = {
-    collateral: input.account.collateral + credited - plan.fee,
-    positions:
-      filled.position.base === 0n
-        ? others
-        : [...others, { ...target, position: filled.position, price: input.oracle.price }],
-  };
+  const pool = input.pnlPool;
+  const { after } = accountAfterFill(
+    held ? input.account : { ...input.account, positions: [...input.account.positions, target] },
+    target,
+    { delta: plan.delta, price: plan.price, fee: plan.fee, mark: input.oracle.price },
+    pool ? (pnl) => poolPayout(pool.unsettled + pnl, pool.balance).paid : undefined,
+  );
   if (plan.riskIncreasing && equity(after) < marginRequirement(after, 'initial'))
     return { ok: false, refusal: 'InsufficientCollateral', plan, after };
   return { ok: true, plan, after };

@@ -79,11 +79,14 @@ impl From<MathError> for anchor_lang::error::Error {
     }
 }
 
-/// Guard with a named error (Drift's `validate!`).
+/// Guard with a named error (Drift's `validate!`). The transaction's log says which condition failed and
+/// where (`validate!(equity >= requirement) failed at src/instructions/fill_order.rs:88`), beside the error
+/// Anchor logs by name.
 #[macro_export]
 macro_rules! validate {
     ($cond:expr, $err:expr) => {
         if !($cond) {
+            anchor_lang::prelude::msg!("validate!({}) failed at {}:{}", stringify!($cond), file!(), line!());
             return Err(anchor_lang::error::Error::from($err));
         }
     };
