@@ -111,6 +111,16 @@ describe('the terminal in Chromium', () => {
       .locator('[data-testid=positions] [data-testid=position-size]')
       .filter({ hasText: '60.000' })
       .waitFor({ timeout: 30_000 });
+    // The chart (lightweight-charts, on a canvas) draws the position's entry and liquidation prices as lines;
+    // its legend prints them exactly, as the positions table does.
+    const panel = page.locator('[data-testid=positions] tr[data-market="SOL-PERP"]');
+    await page.locator('[data-testid=chart-lines] [data-line=liquidation]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid=candles] canvas').count()).toBeGreaterThan(0);
+    const entry = (await panel.getByTestId('position-entry').textContent())!.trim().replace(/^-/, '');
+    expect(await page.locator('[data-line=entry] [data-testid=chart-line-price]').textContent()).toBe(entry);
+    expect(await page.locator('[data-line=liquidation] [data-testid=chart-line-price]').textContent()).toBe(
+      (await panel.getByTestId('position-liquidation').textContent())!.trim(),
+    );
     await shot('03-position-open');
 
     // The price moves: the board follows the live tick.

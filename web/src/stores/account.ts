@@ -5,6 +5,7 @@ import { encodeOrderMessage } from '@solana-client/order-message';
 import { api } from '../lib/api';
 import { useSessionStore } from './session';
 import { useWorkflowStore, type TimelineEvent } from './workflows';
+import { useRealtime } from '../composables/realtime';
 
 export interface RiskPosition {
   marketIndex: number;
@@ -64,8 +65,8 @@ export const useAccountStore = defineStore('account', () => {
     withdrawals: [],
     liquidations: [],
   });
+  /** Why the last refresh failed (each action keeps its own error: composables/action.ts). */
   const error = ref<string | null>(null);
-  const busy = ref<string | null>(null);
   const selected = computed(() => subAccounts.value.find((s) => s.subAccountId === selectedId.value) ?? null);
 
   async function refresh(): Promise<void> {
@@ -98,54 +99,31 @@ export const useAccountStore = defineStore('account', () => {
     void refresh();
   }
 
-  let followed = new Set<string>();
-  let listening: unknown = null;
-  /** Joins each sub-account's room (resuming after the last event seen) and refreshes on its events. */
+  const realtime = useRealtime();
+  const workflows = useWorkflowStore();
+  // Funding settles every position of a market: the histories and risk change.
+  const onFunding = (e: { event: { step: string } }) => {
+    if (e.event.step.startsWith('payments')) refreshSoon();
+  };
+  const onWorkflow = (e: TimelineEvent) => workflows.receive(e);
+  workflows.onEvent((e) => {
+    if (
+      e.event.status === 'failed' ||
+      ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)
+    )
+      refreshSoon();
+  });
+
+  /** Follows each sub-account's room (resuming after the last event seen) and refreshes on its events. */
   function follow(): void {
-    const session = useSessionStore();
-    const workflows = useWorkflowStore();
-    const socket = session.socket;
-    if (!socket) return;
-    const subscribeAll = () => followed.forEach((address) => socket.emit('subscribe', workflows.subscription(address)));
-    if (listening !== socket) {
-      listening = socket;
-      socket.on('workflow', (e: TimelineEvent) => workflows.receive(e));
-      socket.on('connect', subscribeAll);
-      // Funding settles every position of a market: the histories and risk change.
-      socket.on('funding', (e: { event: { step: string } }) => {
-        if (e.event.step.startsWith('payments')) refreshSoon();
-      });
-      workflows.onEvent((e) => {
-        if (
-          e.event.status === 'failed' ||
-          ['recorded', 'filled', 'cancelled', 'expired', 'confirmed', 'released', 'settled'].includes(e.event.step)
-        )
-          refreshSoon();
-      });
-    }
+    realtime.on('workflow', onWorkflow);
+    realtime.on('funding', onFunding);
     for (const s of subAccounts.value) followAccount(s.address);
   }
 
   /** Joins one account's room (also one a first deposit is opening, before it exists on chain). */
   function followAccount(address: string): void {
-    const session = useSessionStore();
-    const workflows = useWorkflowStore();
-    if (followed.has(address) || !session.socket) return;
-    followed.add(address);
-    if (session.socket.connected) session.socket.emit('subscribe', workflows.subscription(address));
-  }
-
-  async function run<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
-    busy.value = what;
-    error.value = null;
-    try {
-      return await action();
-    } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
-      return undefined;
-    } finally {
-      busy.value = null;
-    }
+    realtime.join(`account:${address}`, () => workflows.subscription(address));
   }
 
   async function signAndSubmit(built: { transaction: string }, path: string, extra: Record<string, string> = {}) {
@@ -157,84 +135,84 @@ export const useAccountStore = defineStore('account', () => {
     return api<{ workflowId: string }>(path, { body: { signedTransaction: b64(tx.serialize()), ...extra } });
   }
 
-  const deposit = (subAccountId: number, amount: bigint) =>
-    run('deposit', async () => {
-      const built = await api<{ transaction: string; account: string }>('/v1/deposits/build', {
-        body: { subAccountId, amount: amount.toString() },
-      });
-      follow();
-      followAccount(built.account);
-      const started = await signAndSubmit(built, '/v1/deposits');
-      if (!subAccounts.value.some((s) => s.subAccountId === subAccountId)) select(subAccountId);
-      return started;
+  // The actions start workflows and throw on failure; components run them through useAction
+  // (composables/action.ts), each with its own pending flag and error.
+  async function deposit(subAccountId: number, amount: bigint) {
+    const built = await api<{ transaction: string; account: string }>('/v1/deposits/build', {
+      body: { subAccountId, amount: amount.toString() },
     });
+    follow();
+    followAccount(built.account);
+    const started = await signAndSubmit(built, '/v1/deposits');
+    if (!subAccounts.value.some((s) => s.subAccountId === subAccountId)) select(subAccountId);
+    return started;
+  }
 
-  const withdraw = (amount: bigint) =>
-    run('withdraw', async () => {
-      const built = await api<{ transaction: string }>('/v1/withdrawals/build', {
-        body: { subAccountId: selectedId.value, amount: amount.toString() },
-      });
-      return signAndSubmit(built, '/v1/withdrawals', { requestId: crypto.randomUUID() });
+  async function withdraw(amount: bigint) {
+    const built = await api<{ transaction: string }>('/v1/withdrawals/build', {
+      body: { subAccountId: selectedId.value, amount: amount.toString() },
     });
+    return signAndSubmit(built, '/v1/withdrawals', { requestId: crypto.randomUUID() });
+  }
 
-  const placeOrder = (o: {
+  async function placeOrder(o: {
     marketIndex: number;
     baseAmount: bigint;
     limitPrice: bigint;
     kind: string;
     triggerPrice: bigint | null;
     reduceOnly: boolean;
-  }) =>
-    run('order', async () => {
-      const session = useSessionStore();
-      const account = selected.value;
-      if (!session.wallet || !account) throw new Error('deposit first: the order needs a funded sub-account');
-      const order = {
-        user: account.address,
-        marketIndex: o.marketIndex,
-        baseAmount: o.baseAmount.toString(),
-        limitPrice: o.limitPrice.toString(),
-        reduceOnly: o.reduceOnly,
-        // Nonces only need to grow: microseconds since the epoch.
-        nonce: (BigInt(Date.now()) * 1000n + BigInt(Math.floor(performance.now() * 1000) % 1000)).toString(),
-        expiryTs: String(Math.floor(Date.now() / 1000) + 7 * 86_400),
-      };
-      const message = encodeOrderMessage({
-        user: new PublicKey(order.user),
-        marketIndex: o.marketIndex,
-        baseAmount: o.baseAmount,
-        limitPrice: o.limitPrice,
-        reduceOnly: o.reduceOnly,
-        nonce: BigInt(order.nonce),
-        expiryTs: BigInt(order.expiryTs),
-      });
-      const signature = await session.wallet.signMessage(new Uint8Array(message));
-      return api<{ workflowId: string }>('/v1/orders', {
-        body: {
-          order,
-          authority: session.wallet.publicKey,
-          signature: b64(signature),
-          kind: o.kind,
-          clientOrderId: `t-${crypto.randomUUID().slice(0, 18)}`,
-          ...(o.triggerPrice ? { triggerPrice: o.triggerPrice.toString() } : {}),
-        },
-      });
+  }) {
+    const session = useSessionStore();
+    const account = selected.value;
+    if (!session.wallet || !account) throw new Error('deposit first: the order needs a funded sub-account');
+    const order = {
+      user: account.address,
+      marketIndex: o.marketIndex,
+      baseAmount: o.baseAmount.toString(),
+      limitPrice: o.limitPrice.toString(),
+      reduceOnly: o.reduceOnly,
+      // Nonces only need to grow: microseconds since the epoch.
+      nonce: (BigInt(Date.now()) * 1000n + BigInt(Math.floor(performance.now() * 1000) % 1000)).toString(),
+      expiryTs: String(Math.floor(Date.now() / 1000) + 7 * 86_400),
+    };
+    const message = encodeOrderMessage({
+      user: new PublicKey(order.user),
+      marketIndex: o.marketIndex,
+      baseAmount: o.baseAmount,
+      limitPrice: o.limitPrice,
+      reduceOnly: o.reduceOnly,
+      nonce: BigInt(order.nonce),
+      expiryTs: BigInt(order.expiryTs),
     });
+    const signature = await session.wallet.signMessage(new Uint8Array(message));
+    return api<{ workflowId: string }>('/v1/orders', {
+      body: {
+        order,
+        authority: session.wallet.publicKey,
+        signature: b64(signature),
+        kind: o.kind,
+        clientOrderId: `t-${crypto.randomUUID().slice(0, 18)}`,
+        ...(o.triggerPrice ? { triggerPrice: o.triggerPrice.toString() } : {}),
+      },
+    });
+  }
 
   /** Cancels on chain with the wallet's own signature (no keeper can fill it after), then its workflow. */
-  const cancelOrder = (workflowId: string) =>
-    run('cancel', async () => {
-      const path = `/v1/orders/${encodeURIComponent(workflowId)}/cancel`;
-      await signAndSubmit(await api<{ transaction: string }>(`${path}/build`, { body: {} }), path);
-      await refresh();
+  async function cancelOrder(workflowId: string) {
+    const path = `/v1/orders/${encodeURIComponent(workflowId)}/cancel`;
+    await signAndSubmit(await api<{ transaction: string }>(`${path}/build`, { body: {} }), path);
+    await refresh();
+  }
+
+  async function amendOrder(workflowId: string, triggerPrice: bigint) {
+    await api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, {
+      body: { triggerPrice: triggerPrice.toString() },
     });
-  const amendOrder = (workflowId: string, triggerPrice: bigint) =>
-    run('amend', () =>
-      api(`/v1/orders/${encodeURIComponent(workflowId)}/amend`, {
-        body: { triggerPrice: triggerPrice.toString() },
-      }).then(refresh),
-    );
-  const faucet = () => run('faucet', () => api('/v1/dev/faucet', { body: {} }));
+    await refresh();
+  }
+
+  const faucet = () => api('/v1/dev/faucet', { body: {} });
 
   return {
     subAccounts,
@@ -244,7 +222,6 @@ export const useAccountStore = defineStore('account', () => {
     openOrders,
     histories,
     error,
-    busy,
     refresh,
     select,
     deposit,
@@ -253,9 +230,6 @@ export const useAccountStore = defineStore('account', () => {
     cancelOrder,
     amendOrder,
     faucet,
-    reset: () => {
-      followed = new Set();
-      listening = null;
-    },
+    reset: () => realtime.leaveAll(),
   };
 });

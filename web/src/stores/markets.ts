@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../lib/api';
-import { useSessionStore } from './session';
+import { useRealtime } from '../composables/realtime';
 
 export interface MarketRow {
   marketIndex: number;
@@ -75,15 +75,13 @@ export const useMarketsStore = defineStore('markets', () => {
     }
   }
 
+  const realtime = useRealtime();
+  const reloadOnFunding = () => void load();
+  /** Live prices and funding for every market, through the realtime composable. */
   function follow(): void {
-    const session = useSessionStore();
-    const socket = session.socket;
-    if (!socket) return;
-    socket.off('price').on('price', onPrice);
-    socket.off('funding').on('funding', () => void load());
-    const subscribeAll = () => markets.value.forEach((m) => socket.emit('subscribe', { market: m.symbol }));
-    socket.off('connect', subscribeAll).on('connect', subscribeAll);
-    if (socket.connected) subscribeAll();
+    realtime.on('price', onPrice);
+    realtime.on('funding', reloadOnFunding);
+    for (const m of markets.value) realtime.join(`market:${m.symbol}`, () => ({ market: m.symbol }));
   }
 
   async function select(symbol: string): Promise<void> {
