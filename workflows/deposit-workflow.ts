@@ -14,7 +14,7 @@ export interface DepositResult {
 }
 
 /**
- * Deposit (DESIGN §3): validate the user-signed transaction -> submit through the RPC pool (idempotent by
+ * Deposit (ARCHITECTURE §3): validate the user-signed transaction -> submit through the RPC pool (idempotent by
  * signature) -> read the on-chain collateral -> ledger row (unique by signature) -> events per step.
  */
 export async function depositWorkflow(input: DepositInput): Promise<DepositResult> {

@@ -47,7 +47,7 @@ export interface PlaceOrderResult {
 }
 
 /**
- * PlaceOrder (DESIGN §3): verify the wallet's signature -> pre-trade risk -> (non-market) wait durably for
+ * PlaceOrder (ARCHITECTURE §3): verify the wallet's signature -> pre-trade risk -> (non-market) wait durably for
  * the trigger, cancellable and amendable, until the order expires -> risk again -> the keeper submits the
  * fill -> rows and events.
  */

@@ -1,6 +1,6 @@
 import marketsFile from './markets.json';
 
-/** Per-market risk and fee parameters (DESIGN §4). Ratios are in basis points (BPS_PRECISION). */
+/** Per-market risk and fee parameters (ARCHITECTURE §4). Ratios are in basis points (BPS_PRECISION). */
 export interface MarketParams {
   marketIndex: number;
   symbol: string;
