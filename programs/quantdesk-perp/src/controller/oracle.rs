@@ -48,10 +48,10 @@ pub fn read_pyth(oracle: &AccountInfo, market: &Market) -> Result<OracleReading>
     let shift = expo + 6; // to PRICE_PRECISION (expo -6)
     let (price, confidence) = if shift >= 0 {
         let k = 10i128.pow(shift as u32);
-        (mul(price, k)?, mul(confidence, k)?)
+        (price.safe_mul(k)?, confidence.safe_mul(k)?)
     } else {
         let k = 10i128.pow((-shift) as u32);
-        (div_floor(price, k)?, div_ceil(confidence, k)?)
+        (price.safe_div_floor(k)?, confidence.safe_div_ceil(k)?)
     };
     Ok(OracleReading {
         price,

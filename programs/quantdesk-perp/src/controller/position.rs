@@ -1,15 +1,16 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::ErrorCode;
+use crate::math::fixed_point::Cast;
 use crate::math::funding::funding_owed;
 use crate::math::trading::{apply_fill, pool_payout, FillOutcome};
 use crate::state::{GlobalState, Market, PerpPosition, TradeReport, User, EMPTY_MARKET};
 
 pub fn to_i64(v: i128) -> Result<i64> {
-    i64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
+    v.cast::<i64>().map_err(|_| error!(ErrorCode::MathOverflow))
 }
 pub fn to_u64(v: i128) -> Result<u64> {
-    u64::try_from(v).map_err(|_| error!(ErrorCode::MathOverflow))
+    v.cast::<u64>().map_err(|_| error!(ErrorCode::MathOverflow))
 }
 
 /// Moves funding (and socialized losses) owed since the position last settled, at its side's index,

@@ -15,26 +15,23 @@ pub fn liquidation_size(account: &Account, index: usize) -> MathResult<i128> {
     }
     let params = &target.params;
     let size = target.position.base.abs();
-    let max_step = div_ceil(mul(size, params.max_liquidation_fraction_bps)?, BPS_PRECISION)?;
-    let t = add(
-        maintenance_margin_ratio_bps(params, target.position.base)?,
-        params.liquidation_buffer_bps,
-    )?;
+    let max_step = size
+        .safe_mul(params.max_liquidation_fraction_bps)?
+        .safe_div_ceil(BPS_PRECISION)?;
+    let t = maintenance_margin_ratio_bps(params, target.position.base)?.safe_add(params.liquidation_buffer_bps)?;
     let f = params.liquidation_fee_bps;
     if t <= f {
         return Ok(size.min(max_step));
     }
-    let other_req = sub(
-        margin_requirement(account, MarginKind::Maintenance)?,
-        position_requirement(target, MarginKind::Maintenance)?,
-    )?;
+    let other_req = margin_requirement(account, MarginKind::Maintenance)?
+        .safe_sub(position_requirement(target, MarginKind::Maintenance)?)?;
     let notional = notional_ceil(target.position.base, target.price)?;
-    let shortfall = sub(
-        add(mul(other_req, BPS_PRECISION)?, mul(t, notional)?)?,
-        mul(equity(account)?, BPS_PRECISION)?,
-    )?;
-    let close_notional = div_ceil(shortfall.max(0), t - f)?;
-    let close_base = div_ceil(mul(close_notional, BASE_TO_QUOTE)?, target.price)?;
+    let shortfall = other_req
+        .safe_mul(BPS_PRECISION)?
+        .safe_add(t.safe_mul(notional)?)?
+        .safe_sub(equity(account)?.safe_mul(BPS_PRECISION)?)?;
+    let close_notional = shortfall.max(0).safe_div_ceil(t - f)?;
+    let close_base = close_notional.safe_mul(BASE_TO_QUOTE)?.safe_div_ceil(target.price)?;
     if close_base >= size {
         return Ok(size);
     }
@@ -69,5 +66,20 @@ pub fn resolve_bankruptcy(collateral: i128, insurance_fund: i128) -> BankruptcyR
     BankruptcyResolution {
         insurance_paid,
         socialized_loss: deficit - insurance_paid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insurance_pays_first_and_the_rest_is_socialized() {
+        let r = resolve_bankruptcy(-100, 30);
+        assert_eq!((r.insurance_paid, r.socialized_loss), (30, 70));
+        let covered = resolve_bankruptcy(-100, 500);
+        assert_eq!((covered.insurance_paid, covered.socialized_loss), (100, 0));
+        assert_eq!(resolve_bankruptcy(5, 500).insurance_paid, 0);
+        assert_eq!(resolve_bankruptcy(-100, -10).socialized_loss, 100); // a negative fund pays nothing
     }
 }

@@ -12,16 +12,18 @@ pub enum MarginKind {
 
 /// imr = max(base ratio, imf * sqrt(whole units)), rounded up (Drift's size-based margin).
 pub fn initial_margin_ratio_bps(params: &MarketParams, base: i128) -> MathResult<i128> {
-    let sqrt_units_scaled = isqrt(mul(base.abs(), BASE_PRECISION)?)?;
-    let size_bps = div_ceil(mul(params.imf_bps_per_sqrt_unit, sqrt_units_scaled)?, BASE_PRECISION)?;
+    let sqrt_units_scaled = isqrt(base.abs().safe_mul(BASE_PRECISION)?)?;
+    let size_bps = params
+        .imf_bps_per_sqrt_unit
+        .safe_mul(sqrt_units_scaled)?
+        .safe_div_ceil(BASE_PRECISION)?;
     Ok(params.initial_margin_bps.max(size_bps))
 }
 
 pub fn maintenance_margin_ratio_bps(params: &MarketParams, base: i128) -> MathResult<i128> {
-    let size_bps = div_ceil(
-        mul(initial_margin_ratio_bps(params, base)?, params.maintenance_margin_bps)?,
-        params.initial_margin_bps,
-    )?;
+    let size_bps = initial_margin_ratio_bps(params, base)?
+        .safe_mul(params.maintenance_margin_bps)?
+        .safe_div_ceil(params.initial_margin_bps)?;
     Ok(params.maintenance_margin_bps.max(size_bps))
 }
 
@@ -37,18 +39,20 @@ pub fn margin_requirement(account: &Account, kind: MarginKind) -> MathResult<i12
     account
         .positions
         .iter()
-        .try_fold(0, |sum, p| add(sum, position_requirement(p, kind)?))
+        .try_fold(0, |sum: i128, p| sum.safe_add(position_requirement(p, kind)?))
 }
 
 pub fn equity(account: &Account) -> MathResult<i128> {
     account.positions.iter().try_fold(account.collateral, |sum, p| {
         let owed = funding_owed(p.position.base, p.position.last_funding_index, p.funding_index)?;
-        sub(add(sum, unrealized_pnl(&p.position, p.price)?)?, owed)
+        sum.safe_add(unrealized_pnl(&p.position, p.price)?)?.safe_sub(owed)
     })
 }
 
 pub fn free_collateral(account: &Account) -> MathResult<i128> {
-    Ok(sub(equity(account)?, margin_requirement(account, MarginKind::Initial)?)?.max(0))
+    Ok(equity(account)?
+        .safe_sub(margin_requirement(account, MarginKind::Initial)?)?
+        .max(0))
 }
 
 pub fn is_below_maintenance(account: &Account) -> MathResult<bool> {
@@ -68,19 +72,21 @@ pub fn liquidation_price(account: &Account, index: usize) -> MathResult<Option<i
     let mut other_req = 0;
     for (i, p) in account.positions.iter().enumerate() {
         if i != index {
-            other_req = add(other_req, position_requirement(p, MarginKind::Maintenance)?)?;
+            other_req = other_req.safe_add(position_requirement(p, MarginKind::Maintenance)?)?;
         }
     }
-    let e0 = sub(sub(equity(account)?, quote_value_floor(b, target.price)?)?, other_req)?;
-    let denominator = sub(mul(b, BPS_PRECISION)?, mul(m, b.abs())?)?;
+    let e0 = equity(account)?
+        .safe_sub(quote_value_floor(b, target.price)?)?
+        .safe_sub(other_req)?;
+    let denominator = b.safe_mul(BPS_PRECISION)?.safe_sub(m.safe_mul(b.abs())?)?;
     if denominator == 0 {
         return Ok(None);
     }
-    let numerator = mul(mul(-e0, BASE_TO_QUOTE)?, BPS_PRECISION)?;
+    let numerator = (-e0).safe_mul(BASE_TO_QUOTE)?.safe_mul(BPS_PRECISION)?;
     let price = if b > 0 {
-        div_ceil(numerator, denominator)?
+        numerator.safe_div_ceil(denominator)?
     } else {
-        div_floor(numerator, denominator)?
+        numerator.safe_div_floor(denominator)?
     };
     Ok(if price > 0 { Some(price) } else { None })
 }
@@ -97,13 +103,14 @@ pub fn max_order_size(
 ) -> MathResult<i128> {
     let target = *account.positions.get(index).ok_or(MathError::InvalidInput)?;
     let fits = |size: i128| -> MathResult<bool> {
-        let delta = mul(direction, size)?;
+        let delta = direction.safe_mul(size)?;
         let fill = apply_fill(&target.position, delta, price)?;
         let mut next = account.clone();
-        next.collateral = sub(
-            add(account.collateral, fill.realized_pnl)?,
-            taker_fee(&target.params, delta, price)?,
-        )?;
+        next.collateral =
+            account
+                .collateral
+                .safe_add(fill.realized_pnl)?
+                .safe_sub(taker_fee(&target.params, delta, price)?)?;
         next.positions[index] = PricedPosition {
             position: fill.position,
             price,
@@ -115,17 +122,17 @@ pub fn max_order_size(
         return Ok(0);
     }
     let (mut lo, mut hi) = (1i128, 2i128);
-    while hi < MAX_SEARCH_STEPS && fits(mul(hi, step_base)?)? {
+    while hi < MAX_SEARCH_STEPS && fits(hi.safe_mul(step_base)?)? {
         lo = hi;
         hi <<= 1;
     }
     while hi - lo > 1 {
         let mid = (lo + hi) >> 1;
-        if fits(mul(mid, step_base)?)? {
+        if fits(mid.safe_mul(step_base)?)? {
             lo = mid;
         } else {
             hi = mid;
         }
     }
-    mul(lo, step_base)
+    lo.safe_mul(step_base)
 }

@@ -37,10 +37,12 @@ pub fn check_oracle(
     if current_slot > publish_slot && current_slot - publish_slot > params.oracle_max_stale_slots {
         return Ok(OracleVerdict::Stale);
     }
-    if mul(confidence, BPS_PRECISION)? > mul(price, params.oracle_max_confidence_bps)? {
+    if confidence.safe_mul(BPS_PRECISION)? > price.safe_mul(params.oracle_max_confidence_bps)? {
         return Ok(OracleVerdict::LowConfidence);
     }
-    if twap > 0 && mul(sub(price, twap)?.abs(), BPS_PRECISION)? > mul(twap, params.oracle_max_twap_deviation_bps)? {
+    if twap > 0
+        && price.safe_sub(twap)?.abs().safe_mul(BPS_PRECISION)? > twap.safe_mul(params.oracle_max_twap_deviation_bps)?
+    {
         return Ok(OracleVerdict::TwapDeviation);
     }
     Ok(OracleVerdict::Ok)

@@ -5,14 +5,14 @@ use super::{MarketParams, Position};
 
 /// Fill price with skew-based impact: oracle * (1 + (2*skew + delta) / (2*skew_scale)); buyers rounded up.
 pub fn fill_price(oracle_price: i128, skew_base: i128, delta_base: i128, skew_scale_base: i128) -> MathResult<i128> {
-    let numerator = mul(oracle_price, add(mul(2, skew_base)?, delta_base)?)?;
-    let denominator = mul(2, skew_scale_base)?;
+    let numerator = oracle_price.safe_mul(2.safe_mul(skew_base)?.safe_add(delta_base)?)?;
+    let denominator = 2.safe_mul(skew_scale_base)?;
     let premium = if delta_base > 0 {
-        div_ceil(numerator, denominator)?
+        numerator.safe_div_ceil(denominator)?
     } else {
-        div_floor(numerator, denominator)?
+        numerator.safe_div_floor(denominator)?
     };
-    let price = add(oracle_price, premium)?;
+    let price = oracle_price.safe_add(premium)?;
     Ok(if price > 1 { price } else { 1 })
 }
 
@@ -53,14 +53,14 @@ pub fn apply_fill(position: &Position, delta_base: i128, price: i128) -> MathRes
             delta_base
         };
         let entry_share = mul_div_ceil(quote_entry, -closed, base)?;
-        realized_pnl = sub(quote_value_floor(-closed, price)?, entry_share)?;
-        base = add(base, closed)?;
-        quote_entry = sub(quote_entry, entry_share)?;
-        opening = sub(delta_base, closed)?;
+        realized_pnl = quote_value_floor(-closed, price)?.safe_sub(entry_share)?;
+        base = base.safe_add(closed)?;
+        quote_entry = quote_entry.safe_sub(entry_share)?;
+        opening = delta_base.safe_sub(closed)?;
     }
     if opening != 0 {
-        base = add(base, opening)?;
-        quote_entry = add(quote_entry, quote_value_ceil(opening, price)?)?;
+        base = base.safe_add(opening)?;
+        quote_entry = quote_entry.safe_add(quote_value_ceil(opening, price)?)?;
     }
     let before = position.base;
     Ok(FillOutcome {
@@ -80,7 +80,7 @@ fn before_after(before: i128, after: i128, side: i128) -> i128 {
 }
 
 pub fn unrealized_pnl(position: &Position, price: i128) -> MathResult<i128> {
-    sub(quote_value_floor(position.base, price)?, position.quote_entry)
+    quote_value_floor(position.base, price)?.safe_sub(position.quote_entry)
 }
 
 /// Why the program refuses a fill before margin (its error names are the program's ErrorCode names).
@@ -161,7 +161,7 @@ pub fn plan_fill(
         }
         delta = delta.signum() * delta.abs().min(before.abs());
     }
-    let after = add(before, delta)?;
+    let after = before.safe_add(delta)?;
     let risk_increasing = after.abs() > before.abs() || after.signum() * before.signum() < 0;
     if market.paused && risk_increasing {
         return Ok(Err(FillRefusal::MarketPaused));
@@ -178,7 +178,7 @@ pub fn plan_fill(
     if verdict != OracleVerdict::Ok && !tolerated {
         return Ok(Err(FillRefusal::Oracle(verdict)));
     }
-    let skew = sub(market.long_open_interest, market.short_open_interest)?;
+    let skew = market.long_open_interest.safe_sub(market.short_open_interest)?;
     let price = fill_price(oracle.price, skew, delta, params.skew_scale_base)?;
     if if delta > 0 {
         price > limit_price
@@ -189,8 +189,8 @@ pub fn plan_fill(
     }
     let fee = taker_fee(params, delta, price)?;
     if risk_increasing {
-        let long = add(market.long_open_interest, before_after(before, after, 1))?;
-        let short = add(market.short_open_interest, before_after(before, after, -1))?;
+        let long = market.long_open_interest.safe_add(before_after(before, after, 1))?;
+        let short = market.short_open_interest.safe_add(before_after(before, after, -1))?;
         if long.max(short) > market.max_open_interest {
             return Ok(Err(FillRefusal::MaxOpenInterest));
         }
@@ -214,4 +214,108 @@ pub fn pool_payout(claim: i128, pool: i128) -> (i128, i128) {
     }
     let paid = claim.min(pool.max(0));
     (paid, claim - paid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::MarketParams;
+
+    fn position(base: i128, quote_entry: i128) -> Position {
+        Position {
+            base,
+            quote_entry,
+            last_funding_index: 0,
+        }
+    }
+
+    #[test]
+    fn closing_at_the_entry_price_realizes_at_most_zero() {
+        let price = 101 * PRICE_PRECISION + 7;
+        let open = apply_fill(&position(0, 0), -3 * BASE_PRECISION - 1, price).unwrap();
+        let close = apply_fill(&open.position, 3 * BASE_PRECISION + 1, price).unwrap();
+        assert!(close.realized_pnl <= 0);
+        assert_eq!(close.position.base, 0);
+        assert_eq!(close.short_open_interest_delta, -(3 * BASE_PRECISION + 1));
+    }
+
+    #[test]
+    fn a_flip_closes_then_opens_the_rest() {
+        let long = apply_fill(&position(0, 0), 2 * BASE_PRECISION, 100 * PRICE_PRECISION).unwrap();
+        let flipped = apply_fill(&long.position, -5 * BASE_PRECISION, 110 * PRICE_PRECISION).unwrap();
+        assert_eq!(flipped.realized_pnl, 20 * QUOTE_PRECISION);
+        assert_eq!(flipped.position.base, -3 * BASE_PRECISION);
+        assert_eq!(
+            (flipped.long_open_interest_delta, flipped.short_open_interest_delta),
+            (-2 * BASE_PRECISION, 3 * BASE_PRECISION)
+        );
+    }
+
+    #[test]
+    fn the_pool_pays_a_claim_only_up_to_what_it_holds() {
+        assert_eq!(pool_payout(100, 30), (30, 70));
+        assert_eq!(pool_payout(100, -5), (0, 100));
+        assert_eq!(pool_payout(-40, 0), (-40, 0));
+    }
+
+    #[test]
+    fn reduce_only_is_clamped_to_the_position_and_refused_when_it_would_add() {
+        let params = MarketParams {
+            initial_margin_bps: 1_000,
+            maintenance_margin_bps: 500,
+            imf_bps_per_sqrt_unit: 1,
+            taker_fee_bps: 5,
+            maker_rebate_bps: 0,
+            liquidation_fee_bps: 100,
+            max_liquidation_fraction_bps: 2_500,
+            liquidation_buffer_bps: 50,
+            skew_scale_base: 2_000_000 * BASE_PRECISION,
+            funding_rate_cap: 1_000_000,
+            oracle_max_stale_slots: 25,
+            oracle_max_confidence_bps: 200,
+            oracle_max_twap_deviation_bps: 1_000,
+        };
+        let market = FillMarket {
+            long_open_interest: 0,
+            short_open_interest: 0,
+            max_open_interest: i128::MAX,
+            oracle_twap: 0,
+            paused: true,
+        };
+        let oracle = FillOracle {
+            price: 100 * PRICE_PRECISION,
+            confidence: 0,
+            publish_slot: 10,
+            slot: 10,
+        };
+        let plan = plan_fill(
+            &params,
+            &market,
+            &oracle,
+            2 * BASE_PRECISION,
+            -5 * BASE_PRECISION,
+            0,
+            true,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((plan.delta, plan.risk_increasing), (-2 * BASE_PRECISION, false)); // a paused market still takes a close
+        assert_eq!(
+            plan_fill(
+                &params,
+                &market,
+                &oracle,
+                2 * BASE_PRECISION,
+                BASE_PRECISION,
+                i128::MAX,
+                true
+            )
+            .unwrap(),
+            Err(FillRefusal::ReduceOnlyViolated)
+        );
+        assert_eq!(
+            plan_fill(&params, &market, &oracle, 0, BASE_PRECISION, i128::MAX, false).unwrap(),
+            Err(FillRefusal::MarketPaused)
+        );
+    }
 }
