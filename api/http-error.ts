@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 
 /** The one error shape every route answers with: { error: { code, message, requestId, details? } }. */
 export class HttpError extends Error {
@@ -36,9 +37,26 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
+/** Seconds a client should wait before retrying while Temporal is unreachable. */
+export const TEMPORAL_RETRY_AFTER_SECONDS = 5;
+
+// gRPC status codes of a server that cannot be reached or did not answer in time.
+const UNREACHABLE = new Set([14 /* UNAVAILABLE */, 4 /* DEADLINE_EXCEEDED */]);
+
+/** Whether a Temporal client call failed because the server is down or unreachable (not a refusal). */
+export function isTemporalUnavailable(err: unknown): boolean {
+  const grpc = isGrpcServiceError(err)
+    ? err
+    : err instanceof ServiceError && isGrpcServiceError(err.cause)
+      ? err.cause
+      : null;
+  return grpc !== null && UNREACHABLE.has(grpc.code);
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = toHttpError(err);
   if (known.status >= 500) req.log.error({ err }, 'request failed');
+  if (known.code === 'temporal_unavailable') res.setHeader('Retry-After', String(TEMPORAL_RETRY_AFTER_SECONDS));
   res.status(known.status).json({
     error: {
       code: known.code,
@@ -51,6 +69,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (isTemporalUnavailable(err))
+    return new HttpError(503, 'temporal_unavailable', 'the workflow service is unreachable; retry shortly');
   // body-parser marks its own failures with `type` and `status`.
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'request body is not valid JSON');

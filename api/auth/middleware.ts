@@ -1,4 +1,5 @@
 import type { RequestHandler, Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import { findSubAccount } from '../../solana/user-transaction';
 import { HttpError } from '../http-error';
@@ -76,4 +77,24 @@ export function requireOwnAccount(res: Response, account: string, what = 'sub-ac
   const session = requireSession(res);
   if (!ownsSubAccount(session.wallet, account)) throw new HttpError(403, 'forbidden', `another wallet's ${what}`);
   return session;
+}
+
+/** An operator's session (sign-in with a wallet in QD_OPERATOR_WALLETS / QD_ADMIN_WALLETS) or the service token. */
+export function requireOperator(token: string | null): RequestHandler {
+  const expected = token ? Buffer.from(token) : null;
+  return (req, res, next) => {
+    const session = sessionOf(res);
+    if (session)
+      return next(
+        session.roles.includes('operator')
+          ? undefined
+          : new HttpError(403, 'forbidden', 'this needs the operator role'),
+      );
+    if (!expected)
+      return next(new HttpError(401, 'unauthenticated', 'sign in with an operator wallet (or use QD_OPERATOR_TOKEN)'));
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return next(new HttpError(401, 'unauthorized', 'operator token required'));
+    next();
+  };
 }

@@ -1,10 +1,10 @@
-import { Router, type RequestHandler } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
 import { z } from 'zod';
 import { listWorkflows, retryWorkflow } from '../../temporal/operations';
 import { getProgressQuery, QdStatus } from '../../workflows/definitions';
+import { WORKFLOW_KINDS } from '../../domain/workflow-events';
 import { HttpError, parseInput } from '../http-error';
-import { sessionOf } from '../auth/middleware';
+import { requireOperator, sessionOf } from '../auth/middleware';
 import { Wallet } from '@coral-xyz/anchor';
 import { PublicKey } from '@solana/web3.js';
 import { DEFAULT_MARKETS, isBelowMaintenance } from '../../domain/perp';
@@ -28,7 +28,7 @@ const filter = z
       .string()
       .regex(/^[0-9]{1,5}$/)
       .optional(),
-    kind: z.enum(['probe', 'deposit', 'withdraw', 'order', 'funding', 'liquidation']).optional(),
+    kind: z.enum(WORKFLOW_KINDS).optional(),
     status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
@@ -86,9 +86,10 @@ export function createAdminRouter(deps: ApiDeps): Router {
     res.json({ account, liquidatable: isBelowMaintenance(margin), ...riskOf(margin) });
   });
   router.post('/v1/admin/markets/:symbol/pause', async (req, res) => {
+    // Every principal is checked: the operators' service token reads and retries, it never changes a market.
     const session = sessionOf(res);
-    if (session && !session.roles.includes('admin'))
-      throw new HttpError(403, 'forbidden', 'pausing a market needs the admin role');
+    if (!session?.roles.includes('admin'))
+      throw new HttpError(403, 'forbidden', 'pausing a market needs an admin signed in with their wallet');
     const { symbol } = parseInput(symbolParams, req.params, 'params');
     const { paused } = parseInput(pauseBody, req.body, 'body');
     if (!deps.rpcPool) throw new HttpError(503, 'chain_unavailable', 'this API has no Solana providers configured');
@@ -107,7 +108,7 @@ export function createAdminRouter(deps: ApiDeps): Router {
       .instruction();
     // Setting the flag is idempotent: a repeated request sets it to the same value.
     const signature = await sendAsKeeper(deps.rpcPool, admin, [ix]);
-    req.log.info({ symbol, paused, by: session?.wallet ?? 'service token', signature }, 'market pause changed');
+    req.log.info({ symbol, paused, by: session.wallet, signature }, 'market pause changed');
     res.json({ symbol, paused, signature });
   });
   router.post('/v1/admin/workflows/:workflowId/cancel', async (req, res) => {
@@ -116,26 +117,6 @@ export function createAdminRouter(deps: ApiDeps): Router {
     res.status(202).json({ workflowId, cancelRequested: true });
   });
   return router;
-}
-
-/** An operator's session (sign-in with a wallet in QD_OPERATOR_WALLETS / QD_ADMIN_WALLETS) or the service token. */
-function requireOperator(token: string | null): RequestHandler {
-  const expected = token ? Buffer.from(token) : null;
-  return (req, res, next) => {
-    const session = sessionOf(res);
-    if (session)
-      return next(
-        session.roles.includes('operator')
-          ? undefined
-          : new HttpError(403, 'forbidden', 'this needs the operator role'),
-      );
-    if (!expected)
-      return next(new HttpError(401, 'unauthenticated', 'sign in with an operator wallet (or use QD_OPERATOR_TOKEN)'));
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      return next(new HttpError(401, 'unauthorized', 'operator token required'));
-    next();
-  };
 }
 
 export const adminRoutes: RouteSpec[] = [

@@ -15,7 +15,7 @@ import {
   workflowIds,
 } from '../../workflows/definitions';
 import type { placeOrderWorkflow } from '../../workflows';
-import { HttpError, parseInput } from '../http-error';
+import { isTemporalUnavailable, HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 import { checkSignedOrder } from '../../solana/signed-order';
@@ -188,6 +188,8 @@ async function orderUpdate<T>(
       if (!exists) throw new HttpError(404, 'order_not_found', `no order ${workflowId}`);
       throw new HttpError(409, refused, 'the order has finished');
     }
+    // An outage is not a refusal: the error handler answers 503 with Retry-After.
+    if (isTemporalUnavailable(err)) throw err;
     throw new HttpError(409, refused, err instanceof Error ? err.message : String(err));
   }
 }

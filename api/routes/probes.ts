@@ -4,6 +4,7 @@ import { SYSTEM_ACCOUNT } from '../../domain/workflow-events';
 import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { probeWorkflow } from '../../workflows';
 import { parseInput } from '../http-error';
+import { requireOperator } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import { startOrFind } from '../start-workflow';
 import type { RouteSpec } from '../openapi';
@@ -20,7 +21,8 @@ const probeBody = z
  */
 export function createProbeRouter(deps: ApiDeps): Router {
   const router = Router();
-  router.post('/v1/probes', async (req, res) => {
+  // A probe starts a workflow: operators only (a signed-in operator, or the service token).
+  router.post('/v1/probes', requireOperator(deps.config.api.operatorToken), async (req, res) => {
     const { probeId } = parseInput(probeBody, req.body, 'body');
     const started = await startOrFind<typeof probeWorkflow>(deps, 'probeWorkflow', {
       workflowId: workflowIds.probe(probeId),
@@ -42,8 +44,15 @@ export const probeRoutes: RouteSpec[] = [
     method: 'post',
     path: '/v1/probes',
     summary: 'Start a platform probe workflow (checks Postgres and Redis from a worker)',
-    auth: 'public',
+    auth: 'operator',
     body: probeBody,
-    responses: { 202: 'workflow started', 200: 'already started', 400: 'invalid input', 429: 'rate limited' },
+    responses: {
+      202: 'workflow started',
+      200: 'already started',
+      400: 'invalid input',
+      401: 'not an operator',
+      403: 'not an operator',
+      429: 'rate limited',
+    },
   },
 ];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowRuns } from '../../drizzle/schema';
-import { startHarness, waitFor, type Harness } from '../support/harness';
+import { operatorHeaders, startHarness, waitFor, type Harness } from '../support/harness';
 import { Keypair } from '@solana/web3.js';
 import { asWallet } from '../support/auth';
 
@@ -12,7 +12,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const postRaw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+const postRaw = (body: string, headers: Record<string, string> = operatorHeaders()) =>
   fetch(`${h.apiUrl}/v1/probes`, { method: 'POST', headers, body });
 
 async function workflowsOnQueue(): Promise<number> {

@@ -3,7 +3,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { auditMarkdown } from '../../temporal/audit-report';
 import { listWorkflows, replayWorkflow, retryWorkflow, visibilityQuery } from '../../temporal/operations';
 import { QdAccount, QdKind, QdStatus } from '../../workflows/definitions';
-import { startHarness, waitFor, type Harness } from '../support/harness';
+import { Keypair } from '@solana/web3.js';
+import { operatorHeaders, startHarness, waitFor, type Harness } from '../support/harness';
+import { asWallet } from '../support/auth';
 
 let h: Harness;
 const OPERATOR = 'operator-token-for-tests-0123456789';
@@ -18,7 +20,7 @@ describe('operator and auditor tools on the real Temporal server', () => {
   it('lists workflows by search attribute, and replays one deterministically into a readable report', async () => {
     const res = await fetch(`${h.apiUrl}/v1/probes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: operatorHeaders(OPERATOR),
       body: JSON.stringify({ probeId: `ops-${h.id}` }),
     });
     const { workflowId } = (await res.json()) as { workflowId: string };
@@ -67,7 +69,7 @@ describe('operator and auditor tools on the real Temporal server', () => {
   it('serves the same tools to operators over the API, behind their token', async () => {
     const res = await fetch(`${h.apiUrl}/v1/probes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: operatorHeaders(OPERATOR),
       body: JSON.stringify({ probeId: `adm-${h.id}` }),
     });
     const { workflowId } = (await res.json()) as { workflowId: string };
@@ -94,6 +96,24 @@ describe('operator and auditor tools on the real Temporal server', () => {
     expect(
       (await admin(`/v1/admin/workflows/${encodeURIComponent(workflowId)}/retry`, { method: 'POST' })).status,
     ).toBe(409); // completed runs are not retried
+    // Every principal is checked for what it does: the service token never changes a market, and a probe
+    // (it starts a workflow) needs an operator.
+    const pause = await fetch(`${h.apiUrl}/v1/admin/markets/SOL-PERP/pause`, {
+      method: 'POST',
+      headers: operatorHeaders(OPERATOR),
+      body: JSON.stringify({ paused: true }),
+    });
+    expect(pause.status).toBe(403);
+    const anonymous = await fetch(`${h.apiUrl}/v1/probes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ probeId: `anon-${h.id}` }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(
+      (await asWallet(h.apiUrl, Keypair.generate(), '/v1/probes', { body: { probeId: `t-${h.id}` } })).status,
+    ).toBe(403);
+    await expect(h.temporal.workflow.getHandle(`probe:anon-${h.id}`).describe()).rejects.toThrow();
   });
 
   it('builds visibility queries that cannot be broken out of', () => {

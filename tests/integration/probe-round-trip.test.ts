@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { workflowRuns } from '../../drizzle/schema';
 import { accountStreamKey, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domain/workflow-events';
 import { QdKind, QdStatus, type Progress } from '../../workflows/definitions';
-import { startHarness, waitFor, type Harness } from '../support/harness';
+import { operatorHeaders, startHarness, waitFor, type Harness } from '../support/harness';
 import { recordHistory } from '../support/histories';
 import { Keypair } from '@solana/web3.js';
 import { asWallet } from '../support/auth';
@@ -22,7 +22,7 @@ afterAll(async () => {
 const post = (path: string, body: unknown) =>
   fetch(`${h.apiUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: operatorHeaders(),
     body: JSON.stringify(body),
   });
 

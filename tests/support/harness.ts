@@ -51,6 +51,13 @@ const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error
  * A private slice of the real services for one test file: its own database (migrated), Temporal task
  * queue and Redis stream prefix, a worker polling that queue, and the API on an ephemeral port.
  */
+/** The operators' service token every harness's API accepts (unless a test sets its own). */
+export const HARNESS_OPERATOR_TOKEN = 'harness-operator-token-0123456789';
+export const operatorHeaders = (token = HARNESS_OPERATOR_TOKEN) => ({
+  'content-type': 'application/json',
+  authorization: `Bearer ${token}`,
+});
+
 export async function startHarness(
   overrides: NodeJS.ProcessEnv = {},
   options: { worker?: boolean; keeper?: Keypair } = {},
@@ -64,6 +71,7 @@ export async function startHarness(
     QD_PG_URL: withDatabase(base.postgres.url, database),
     QD_TASK_QUEUE: `it-${id}`,
     QD_STREAM_PREFIX: `qd-it-${id}`,
+    QD_OPERATOR_TOKEN: HARNESS_OPERATOR_TOKEN,
     ...overrides,
   };
   const config = loadConfig(env);
