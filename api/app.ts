@@ -57,7 +57,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Behind a trusted proxy (the compose web proxy, a load balancer), req.ip is the client's own address.
+  app.set('trust proxy', deps.config.api.trustedProxies);
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -12,8 +12,10 @@ return n`;
 const WINDOW_MS = 60_000;
 
 /**
- * Fixed one-minute windows in Redis, per client IP and, once signed in, per wallet: over the limit is a
- * 429 with Retry-After. Runs after the session is read, so a wallet cannot escape by changing IP.
+ * Fixed one-minute windows in Redis: a signed-in wallet has its own bucket (wherever it connects from, and
+ * however many others share its address: behind one proxy or NAT, one busy wallet does not starve the
+ * rest); anonymous requests (sign-in included, so wallets cannot be minted to escape) count per client
+ * address, which behind a trusted proxy is the forwarded one. Over the limit is a 429 with Retry-After.
  */
 export function rateLimit(
   redis: Redis,
@@ -26,8 +28,9 @@ export function rateLimit(
     const window = Math.floor(t / WINDOW_MS);
     const wallet = sessionOf(res)?.wallet;
     const keys = [
-      `${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`,
-      ...(wallet ? [`${prefix}:ratelimit:wallet:${wallet}:${window}`] : []),
+      wallet
+        ? `${prefix}:ratelimit:wallet:${wallet}:${window}`
+        : `${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`,
     ];
     Promise.all(keys.map((k) => redis.eval(HIT, 1, k, WINDOW_MS) as Promise<number>)).then((counts) => {
       const used = Math.max(...counts);

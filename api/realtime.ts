@@ -44,6 +44,15 @@ const marketRoom = (symbol: string) => `market:${symbol}`;
 const accountRoom = (account: string) => `account:${account}`;
 const BACKLOG_LIMIT = 1_000;
 
+/** How often each socket's session is looked up again: a signed-out or expired session's sockets close. */
+export const SESSION_RECHECK_MS = 15_000;
+/** Messages one socket may send per second; a socket that sends more is disconnected. */
+export const SOCKET_MESSAGES_PER_SECOND = 20;
+/** Prices older than this are not relayed (a relay back from downtime skips them); events always are. */
+export const STALE_PRICE_MS = 10_000;
+/** Entries a relay's firehose group may be behind at start before it skips to the present (clients resume by ID). */
+export const FIREHOSE_MAX_LAG = 10_000;
+
 /**
  * socket.io on the API's HTTP server: connections authenticate with a session token; clients join
  * market rooms (prices, funding) and their own accounts' rooms (workflow progress), optionally resuming
@@ -51,7 +60,14 @@ const BACKLOG_LIMIT = 1_000;
  */
 export function attachRealtime(
   http: HttpServer,
-  deps: { sessions: SessionStore; redis: Redis; streamPrefix: string; corsOrigins: string[]; logger: Logger },
+  deps: {
+    sessions: SessionStore;
+    redis: Redis;
+    streamPrefix: string;
+    corsOrigins: string[];
+    logger: Logger;
+    sessionRecheckMs?: number;
+  },
 ) {
   const io = new Server<Record<string, never>, ServerEvents>(http, {
     cors: { origin: deps.corsOrigins },
@@ -64,10 +80,43 @@ export function attachRealtime(
     deps.sessions.find(token).then((session) => {
       if (!session) return next(new Error('unauthenticated: the session has expired or was ended'));
       socket.data.session = session;
+      socket.data.token = token;
       next();
     }, next);
   });
+  // A socket lives as long as its session: looked up again every SESSION_RECHECK_MS (sign-out on any API
+  // instance ends it in Redis), and closed at its expiry.
+  const recheck = setInterval(() => {
+    for (const socket of io.sockets.sockets.values()) {
+      deps.sessions.find(socket.data.token as string).then(
+        (session) => {
+          if (!session) socket.disconnect(true);
+        },
+        (err: unknown) => deps.logger.warn({ err }, 'session recheck failed'),
+      );
+    }
+  }, deps.sessionRecheckMs ?? SESSION_RECHECK_MS);
+  recheck.unref();
   io.on('connection', (socket: Socket) => {
+    const expiresIn = Date.parse((socket.data.session as Session).expiresAt) - Date.now();
+    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, Math.min(expiresIn, 2 ** 31 - 1)));
+    socket.on('disconnect', () => clearTimeout(expiry));
+    // Every message counts against the socket's budget; a flood closes it.
+    let windowStart = Date.now();
+    let inWindow = 0;
+    socket.use((_packet, next) => {
+      const now = Date.now();
+      if (now - windowStart >= 1_000) {
+        windowStart = now;
+        inWindow = 0;
+      }
+      if (++inWindow > SOCKET_MESSAGES_PER_SECOND) {
+        deps.logger.warn({ wallet: (socket.data.session as Session).wallet }, 'socket flooded; disconnected');
+        socket.disconnect(true);
+        return;
+      }
+      next();
+    });
     socket.on('subscribe', async (message: unknown, ack?: Ack) => {
       const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
       const parsed = subscribeMessage.safeParse(message);
@@ -109,7 +158,7 @@ export function attachRealtime(
         await socket.leave('market' in parsed.data ? marketRoom(parsed.data.market) : accountRoom(parsed.data.account));
     });
   });
-  return io;
+  return { io, stop: () => clearInterval(recheck) };
 }
 
 /**
@@ -121,9 +170,16 @@ export class StreamRelay {
   /** Starts socket.io on `http` and the relay feeding it (on its own Redis connection: it blocks). */
   static async serve(
     http: HttpServer,
-    deps: { redis: Redis; streamPrefix: string; corsOrigins: string[]; instance: string; logger: Logger },
+    deps: {
+      redis: Redis;
+      streamPrefix: string;
+      corsOrigins: string[];
+      instance: string;
+      logger: Logger;
+      sessionRecheckMs?: number;
+    },
   ) {
-    const io = attachRealtime(http, { ...deps, sessions: new SessionStore(deps.redis, deps.streamPrefix) });
+    const { io, stop } = attachRealtime(http, { ...deps, sessions: new SessionStore(deps.redis, deps.streamPrefix) });
     const reader = deps.redis.duplicate();
     const relay = new StreamRelay(io, reader, deps.streamPrefix, deps.instance, deps.logger);
     await relay.start();
@@ -131,6 +187,7 @@ export class StreamRelay {
       io,
       async close() {
         relay.stop();
+        stop();
         await new Promise<void>((resolve) => {
           void io.close(() => resolve());
         });
@@ -160,15 +217,38 @@ export class StreamRelay {
   }
 
   async start(): Promise<void> {
+    await this.ensureGroups();
+    this.running = true;
+    void this.loop();
+  }
+
+  /**
+   * Each stream's group, created at the present if missing. An existing group keeps its place on the
+   * firehose unless it is more than FIREHOSE_MAX_LAG entries behind (clients resume their accounts by ID
+   * from the account streams); on price streams it skips to the present (old prices are of no use).
+   */
+  private async ensureGroups(): Promise<void> {
+    const firehose = firehoseStreamKey(this.prefix);
     for (const stream of this.streams) {
       try {
         await this.redis.xgroup('CREATE', stream, this.group, '$', 'MKSTREAM');
+        continue;
       } catch (err) {
         if (!String(err).includes('BUSYGROUP')) throw err;
       }
+      if (stream !== firehose || (await this.lagOf(stream)) > FIREHOSE_MAX_LAG) {
+        await this.redis.xgroup('SETID', stream, this.group, '$');
+      }
     }
-    this.running = true;
-    void this.loop();
+  }
+
+  private async lagOf(stream: string): Promise<number> {
+    const groups = (await this.redis.xinfo('GROUPS', stream)) as (string | number | null)[][];
+    for (const g of groups) {
+      const field = (k: string) => g[g.indexOf(k) + 1];
+      if (field('name') === this.group) return Number(field('lag') ?? 0);
+    }
+    return 0;
   }
 
   stop(): void {
@@ -196,6 +276,12 @@ export class StreamRelay {
         }
       } catch (err) {
         if (!this.running) return;
+        // A stream deleted or Redis restarted without its data: the group is gone, make it again.
+        if (String(err).includes('NOGROUP')) {
+          this.logger.warn({ group: this.group }, 'stream relay group missing; recreating it');
+          await this.ensureGroups().catch((e: unknown) => this.logger.warn({ err: e }, 'recreating the group failed'));
+          continue;
+        }
         this.logger.warn({ err }, 'stream relay read failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -221,6 +307,8 @@ export class StreamRelay {
     }
     const market = this.marketOfStream.get(stream);
     if (!market) return;
+    const at = Date.parse(get('at') ?? '');
+    if (Number.isFinite(at) && Date.now() - at > STALE_PRICE_MS) return;
     this.io.to(marketRoom(market.symbol)).emit('price', {
       symbol: market.symbol,
       marketIndex: market.marketIndex,

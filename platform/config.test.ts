@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       sessionTtlSeconds: 900,
       roleWallets: { operator: [], admin: [], auditor: [] },
       rateLimitPerMinute: 600,
+      trustedProxies: 'loopback',
       instance: 'api-1',
     });
     expect(config.web.port).toBe(3001);

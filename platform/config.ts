@@ -94,6 +94,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"')
     .default('api-1'),
   QD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+  /**
+   * The proxies whose X-Forwarded-For the API believes (Express's trust proxy list: addresses, CIDRs or
+   * loopback / linklocal / uniquelocal): behind them, each client is limited by its own address.
+   */
+  QD_TRUSTED_PROXIES: z
+    .string()
+    .regex(/^[A-Za-z0-9.:/, ]{1,500}$/, 'addresses, CIDRs or loopback / linklocal / uniquelocal, comma-separated')
+    .default('loopback'),
 });
 
 export interface Config {
@@ -108,8 +116,10 @@ export interface Config {
     siwsDomain: string;
     sessionTtlSeconds: number;
     roleWallets: { operator: string[]; admin: string[]; auditor: string[] };
-    /** Requests per minute per wallet and per IP. */
+    /** Requests per minute: per wallet once signed in, per client address before. */
     rateLimitPerMinute: number;
+    /** Proxies whose X-Forwarded-For names the client (Express's trust proxy). */
+    trustedProxies: string;
     /** This instance's name: its consumer group on the event streams (api:<instance>). */
     instance: string;
   };
@@ -152,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionTtlSeconds: e.QD_SESSION_TTL_SECONDS,
       roleWallets: { operator: e.QD_OPERATOR_WALLETS, admin: e.QD_ADMIN_WALLETS, auditor: e.QD_AUDITOR_WALLETS },
       rateLimitPerMinute: e.QD_RATE_LIMIT_PER_MINUTE,
+      trustedProxies: e.QD_TRUSTED_PROXIES,
       instance: e.QD_API_INSTANCE,
     },
     web: { port: e.QD_WEB_PORT },

@@ -111,20 +111,31 @@ describe('Sign-In With Solana', () => {
     expect((await fetch(`${h.apiUrl}/v1/admin/workflows`)).status).toBe(401);
   });
 
-  it('limits requests per IP and per wallet in Redis, with Retry-After', async () => {
+  it('limits each wallet in its own bucket and anonymous clients by their (forwarded) address, with Retry-After', async () => {
     // One fixed window for the whole test: start early in a minute.
-    if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 100));
-    const token = await signIn(limited.apiUrl, trader); // 2 requests
+    if (Date.now() % 60_000 > 45_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 100));
+    const token = await signIn(limited.apiUrl, trader); // 2 anonymous requests from this address
     const statuses: number[] = [];
     let retryAfter: string | null = null;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       const res = await fetch(`${limited.apiUrl}/v1/auth/session`, { headers: { authorization: `Bearer ${token}` } });
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');
     }
-    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
-    expect(statuses.slice(3)).toEqual([429, 429]);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
+    // Another wallet from the same address is not starved by the busy one.
+    const other = await signIn(limited.apiUrl, Keypair.generate()); // 2 more from this address: 4 of 5
+    expect(
+      (await fetch(`${limited.apiUrl}/v1/auth/session`, { headers: { authorization: `Bearer ${other}` } })).status,
+    ).toBe(200);
+    // Behind a trusted proxy (loopback here), each forwarded client has its own bucket.
+    const anonymous = (client: string) =>
+      fetch(`${limited.apiUrl}/v1/markets`, { headers: { 'x-forwarded-for': client } }).then((r) => r.status);
+    const busy: number[] = [];
+    for (let i = 0; i < 6; i++) busy.push(await anonymous('203.0.113.7'));
+    expect(busy).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(await anonymous('203.0.113.8')).toBe(200);
     expect((await fetch(`${limited.apiUrl}/health`)).status).not.toBe(429); // health is never limited
   });
 });

@@ -27,6 +27,7 @@ beforeAll(async () => {
     corsOrigins: [],
     instance: `second-${h.id}`,
     logger: createLogger({ level: 'silent', name: 'second' }),
+    sessionRecheckMs: 200,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   second = {
@@ -132,5 +133,44 @@ describe('socket.io gateway', () => {
     const ids = seen.map((s) => s.id);
     expect([...ids].sort()).toEqual(ids); // in stream order
     expect(raw.filter((id) => id === ids[3])).toHaveLength(1);
+  });
+  it('closes a socket when its session ends on any instance, and one that floods the server', async () => {
+    const token = await tokenOf(h.apiUrl, Keypair.generate());
+    const socket = await open(second.url, token);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    // Signed out through the other instance: the session is gone from Redis, this instance notices.
+    const out = await fetch(`${h.apiUrl}/v1/auth/session`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(out.status).toBeLessThan(300);
+    expect(await closed).toBe('io server disconnect');
+
+    const flooder = await open(h.apiUrl, await tokenOf(h.apiUrl, Keypair.generate()));
+    const gone = new Promise<string>((resolve) => flooder.once('disconnect', resolve));
+    for (let i = 0; i < 100; i++) flooder.emit('subscribe', { market: 'SOL-PERP' });
+    expect(await gone).toBe('io server disconnect');
+  });
+
+  it('recreates its consumer group when the stream is gone, and relays no stale price', async () => {
+    const token = await tokenOf(h.apiUrl, wallet);
+    const socket = await open(h.apiUrl, token);
+    expect(await subscribe(socket, { market: 'ETH-PERP' })).toEqual({ ok: true });
+    const prices: string[] = [];
+    socket.on('price', (p: { symbol: string; price: string }) => {
+      if (p.symbol === 'ETH-PERP') prices.push(p.price);
+    });
+    const stream = `${h.config.streamPrefix}:prices:ETH-PERP`;
+    const tick = (price: string, at: Date) =>
+      h.redis.xadd(stream, '*', 'price', price, 'confidence', '1', 'at', at.toISOString());
+    await h.redis.del(stream); // the stream and every group on it disappear (NOGROUP on the next read)
+    await waitFor('the relay to recreate its group', async () => {
+      await tick('3000000000', new Date());
+      return prices.includes('3000000000') ? true : undefined;
+    });
+    await tick('2999000000', new Date(Date.now() - 60_000)); // a minute old: not worth showing
+    await tick('3001000000', new Date());
+    await waitFor('the fresh tick', async () => (prices.includes('3001000000') ? true : undefined));
+    expect(prices).not.toContain('2999000000');
   });
 });
