@@ -148,7 +148,7 @@ describe('socket.io gateway', () => {
 
     const flooder = await open(h.apiUrl, await tokenOf(h.apiUrl, Keypair.generate()));
     const gone = new Promise<string>((resolve) => flooder.once('disconnect', resolve));
-    for (let i = 0; i < 100; i++) flooder.emit('subscribe', { market: 'SOL-PERP' });
+    for (let i = 0; i < 300; i++) flooder.emit('subscribe', { market: 'SOL-PERP' });
     expect(await gone).toBe('io server disconnect');
   });
 
