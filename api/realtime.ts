@@ -46,7 +46,10 @@ const BACKLOG_LIMIT = 1_000;
 
 /** How often each socket's session is looked up again: a signed-out or expired session's sockets close. */
 export const SESSION_RECHECK_MS = 15_000;
-/** Messages one socket may send per second (a terminal re-joins each of its rooms at once); a socket that sends more is disconnected. */
+/**
+ * Messages one socket may send per second (a terminal re-joins each of its rooms at once on reconnect); a socket
+ * that sends more is disconnected.
+ */
 export const SOCKET_MESSAGES_PER_SECOND = 100;
 /** Prices older than this are not relayed (a relay back from downtime skips them); events always are. */
 export const STALE_PRICE_MS = 10_000;
