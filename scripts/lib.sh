@@ -128,10 +128,27 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 # --- Postgres: a cluster of our own under QD_DATA_DIR ---------------------------------------------
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# Where the cluster lives. As root, Postgres runs as user postgres, which cannot enter a checkout in a
+# private home (mode 700, as Debian makes root's): the cluster then lives under /var/lib/quantdesk, one
+# per data directory, and .data/logs/postgres.log links to its log.
+pg_home() {
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$QD_DATA_DIR" 2>/dev/null; then
+    echo "/var/lib/quantdesk/$(printf %s "$QD_DATA_DIR" | sha256sum | cut -c1-16)"
+  else
+    echo "$QD_DATA_DIR"
+  fi
+}
+
 start_postgres() {
-  local data="$QD_DATA_DIR/postgres" sock="$RUN_DIR/postgres"
-  mkdir -p "$sock" "$QD_DATA_DIR/logs"
-  if [ "$(id -u)" = 0 ]; then chown postgres "$sock" "$QD_DATA_DIR/logs"; fi
+  local home
+  home="$(pg_home)"
+  local data="$home/postgres" sock="$home/run/postgres" logs="$home/logs"
+  mkdir -p "$sock" "$logs" "$QD_DATA_DIR/logs"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$sock" "$logs"; fi
+  if [ "$home" != "$QD_DATA_DIR" ]; then
+    chown postgres "$home"
+    ln -sfn "$logs/postgres.log" "$QD_DATA_DIR/logs/postgres.log"
+  fi
   if [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     log "postgres already running on :$QD_PG_PORT"
     ensure_pg_role_and_db
@@ -151,7 +168,7 @@ start_postgres() {
     # trust on loopback only: a developer cluster; production passes credentials in QD_PG_URL.
     as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 >/dev/null
   fi
-  as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$QD_DATA_DIR/logs/postgres.log" -w -t 60 \
+  as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$logs/postgres.log" -w -t 60 \
     -o "-p $QD_PG_PORT -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
   QD_STARTED+=(postgres)
   log "postgres up on :$QD_PG_PORT"
@@ -166,7 +183,7 @@ SELECT 'CREATE DATABASE quantdesk OWNER quantdesk' WHERE NOT EXISTS (SELECT 1 FR
 SQL
 }
 
-stop_postgres() { as_postgres "$PG_BIN/pg_ctl" -D "$QD_DATA_DIR/postgres" -m fast -w stop >/dev/null 2>&1 || true; }
+stop_postgres() { as_postgres "$PG_BIN/pg_ctl" -D "$(pg_home)/postgres" -m fast -w stop >/dev/null 2>&1 || true; }
 
 # --- Redis -----------------------------------------------------------------------------------------
 start_redis() {

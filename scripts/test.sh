@@ -51,6 +51,9 @@ if [ -f programs/Cargo.toml ]; then
   cargo_build_bin idl-gen programs/idl-gen/src/main.rs && "$CARGO_TARGET_DIR/debug/idl-gen" check
 fi
 
+step "a checkout in a private home folder (root)"
+bash scripts/check-private-home.sh
+
 step "integration tests (real Postgres, Redis, Temporal)"
 # A server started here holds no history above 5,000 events: an order told of every tick would not
 # survive the 10,000-tick test (placeOrderWorkflow). A server already running keeps its own limit.
