@@ -5,6 +5,8 @@ import { loadConfig } from '../../platform/config';
 
 interface Service {
   image?: string;
+  profiles?: string[];
+  restart?: string;
   build?: unknown;
   command?: string[];
   ports?: string[];
@@ -20,7 +22,7 @@ const services = compose.services;
 /** Substitutes ${VAR:?msg} / ${VAR:-default} as docker compose would, with a sample password. */
 function interpolate(value: string): string {
   return value.replace(/\$\{(\w+)(?::[?-]([^}]*))?\}/g, (_m, name: string) =>
-    name === 'QD_PG_PASSWORD' ? 'sample' : `<${name}>`,
+    name === 'QD_PG_PASSWORD' || name === 'QD_REDIS_PASSWORD' ? 'sample' : `<${name}>`,
   );
 }
 
@@ -49,13 +51,29 @@ describe('docker-compose.yml describes the same system', () => {
     }
   });
 
-  it('publishes the documented ports', () => {
-    expect(services.web?.ports).toContain('3001:3001');
-    expect(services.api?.ports).toContain('3002:3002');
-    expect(services.temporal?.ports).toContain('7233:7233');
-    expect(services['temporal-ui']?.ports).toContain('8233:8080');
-    expect(services.postgres?.ports).toContain('5432:5432');
-    expect(services.redis?.ports).toContain('6379:6379');
+  it('publishes only the terminal and the API; the Temporal UI on loopback; nothing else leaves the network', () => {
+    expect(services.web?.ports).toEqual(['3001:3001']);
+    expect(services.api?.ports).toEqual(['3002:3002']);
+    expect(services['temporal-ui']?.ports).toEqual(['127.0.0.1:8233:8080']);
+    const published = Object.entries(services)
+      .filter(([, s]) => s.ports?.length)
+      .map(([name]) => name);
+    expect(published.sort()).toEqual(['api', 'temporal-ui', 'web']);
+  });
+
+  it('requires a password for Redis, which every app passes', () => {
+    const command = services.redis?.command ?? [];
+    expect(command[command.indexOf('--requirepass') + 1]).toBe('${QD_REDIS_PASSWORD:?set QD_REDIS_PASSWORD}');
+    for (const name of ['worker', 'api', 'setup', 'risk-monitor', 'price-feed'])
+      expect(new URL(loadConfig(envOf(name)).redis.url).password, name).toBe('sample');
+  });
+
+  it('restarts every long-running service, and runs the localnet only in the dev profile', () => {
+    for (const [name, service] of Object.entries(services))
+      expect(service.restart, name).toBe(name === 'setup' ? 'on-failure' : 'unless-stopped');
+    expect(services.localnet?.profiles).toEqual(['dev']);
+    // No service depends on the localnet (a real cluster replaces it): they restart until the chain answers.
+    for (const name of Object.keys(services)) expect(dependsOn(name), name).not.toContain('localnet');
   });
 
   it('runs Temporal on Postgres persistence', () => {
@@ -81,12 +99,12 @@ describe('docker-compose.yml describes the same system', () => {
     },
   );
 
-  it('serves the localnet on every interface with the ports the apps use', () => {
+  it('serves the localnet to the compose network with the ports the apps use', () => {
     const command = services.localnet?.command ?? [];
     expect(command).toEqual(
       expect.arrayContaining(['--host', '0.0.0.0', '--rpc-ports', '8899,8901,8903', '--control-port', '8890']),
     );
-    expect(services.localnet?.ports).toEqual(expect.arrayContaining(['8899-8904:8899-8904', '8890:8890']));
+    expect(services.localnet?.ports).toBeUndefined();
   });
 
   it('lets the API listen beyond loopback and the web app reach it', () => {
@@ -99,9 +117,10 @@ describe('docker-compose.yml describes the same system', () => {
     for (const name of ['worker', 'api']) expect(dependsOn(name)).toContain('setup');
   });
 
-  it('keeps the database password out of the file', () => {
+  it('keeps the database and Redis passwords out of the file', () => {
     const text = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
     expect(text).toMatch(/\$\{QD_PG_PASSWORD:\?/);
+    expect(text).toMatch(/\$\{QD_REDIS_PASSWORD:\?/);
     expect(text).not.toMatch(/POSTGRES_PASSWORD:\s*[^$\s]/);
   });
 });
