@@ -133,9 +133,11 @@ await runMain('risk-monitor', async (onShutdown) => {
       const batch = await redis.xread('COUNT', 1_000, 'BLOCK', 1_000, 'STREAMS', ...streams, ...lastIds);
       for (const [stream, entries] of batch ?? []) {
         const i = streams.indexOf(stream);
-        lastIds[i] = entries.at(-1)![0];
+        // The stream's place moves only once its entries are handled: an RPC error while re-reading the
+        // accounts an event named reads them again on the next round instead of dropping them.
         if (stream === firehose) {
           await monitor.onEvents(entries.map(([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as WorkflowEvent));
+          lastIds[i] = entries.at(-1)![0];
           continue;
         }
         const market = DEFAULT_MARKETS[i - 1]!;
@@ -144,6 +146,7 @@ await runMain('risk-monitor', async (onShutdown) => {
         for (const [, fields] of entries.slice(0, -1)) monitor.tellCrossed(market.marketIndex, priceOf(fields));
         const price = priceOf(entries.at(-1)![1]);
         const outcome = await monitor.onTick(market.marketIndex, price, Date.now());
+        lastIds[i] = entries.at(-1)![0];
         const entry = {
           market: market.symbol,
           price: price.toString(),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DEFAULT_MARKETS } from '../../domain/perp';
 import { marketAccountOf, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domain/workflow-events';
-import { QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
+import { parseWorkflowId, QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
 import type { liquidationBatchWorkflow } from '../../workflows';
 import type { RpcPool } from '../../solana/rpc-pool';
 import type { Database } from '../../platform/postgres';
@@ -245,7 +245,11 @@ export class RiskMonitor {
     return { underwater: underwater.length, liquidations, ordersCrossed };
   }
 
-  /** Workflow events name what changed: their accounts are read again, funding re-reads its market. */
+  /**
+   * Workflow events name what changed: their accounts are read again; a market whose funding index moved
+   * (a funding crank, or a bankruptcy that socialized a loss over one side) is read again too, or every
+   * position on the paying side would be valued with the old index until the next reload.
+   */
   async onEvents(events: readonly WorkflowEvent[]): Promise<void> {
     const accounts = new Set<string>();
     const markets = new Set<number>();
@@ -255,6 +259,10 @@ export class RiskMonitor {
         if (m !== undefined) markets.add(m);
       } else if (e.account !== SYSTEM_ACCOUNT && e.kind !== 'probe') {
         accounts.add(e.account);
+      }
+      if (e.kind === 'liquidation' && e.step === 'bankruptcy-resolved') {
+        const episode = parseWorkflowId.liquidation(e.detail?.liquidation ?? e.workflowId);
+        if (episode && this.marketIndexes.includes(episode.marketIndex)) markets.add(episode.marketIndex);
       }
     }
     for (const a of accounts) this.touchedDuringReload?.add(a);
