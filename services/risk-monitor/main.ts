@@ -13,6 +13,9 @@ import { runMain } from '../../platform/main';
 import { createPostgres } from '../../platform/postgres';
 import { createRedis } from '../../platform/redis';
 import { RpcPool } from '../../solana/rpc-pool';
+import { oracleOf } from '../../solana/accounts';
+import { readPythPrice } from '../../solana/pyth-reader';
+import type { PublicKey } from '@solana/web3.js';
 import { loadKeeperKeypair } from '../../solana/keeper-key';
 import { RiskMonitor } from './risk-monitor';
 import { Client } from '@temporalio/client';
@@ -25,6 +28,11 @@ import {
 
 const RELOAD_EVERY_MS = 5 * 60_000;
 const ORDERS_POLL_MS = 250;
+/**
+ * How often the monitor reads each market's oracle on chain itself, besides the price streams: while Redis
+ * is down (or the feed's stream is behind) a price move still reaches the book and starts liquidations.
+ */
+const CHAIN_PRICE_POLL_MS = 1_000;
 
 await runMain('risk-monitor', async (onShutdown) => {
   const config = loadConfig();
@@ -110,6 +118,37 @@ await runMain('risk-monitor', async (onShutdown) => {
         .catch((err: unknown) => logger.warn({ err }, 'resting orders not read; the next poll retries'));
     }
   })();
+  // Ticks from the streams and from the chain are handled one at a time, each remembered per market.
+  let ticking: Promise<unknown> = Promise.resolve();
+  const lastPrice = new Map<number, bigint>();
+  const handleTick = (marketIndex: number, price: bigint) => {
+    const run = ticking.then(async () => {
+      const outcome = await monitor.onTick(marketIndex, price, Date.now());
+      lastPrice.set(marketIndex, price);
+      return outcome;
+    });
+    ticking = run.catch(() => undefined);
+    return run;
+  };
+  const fromChain = (async () => {
+    const oracles = new Map<number, PublicKey>();
+    while (!stopping) {
+      await new Promise((r) => setTimeout(r, CHAIN_PRICE_POLL_MS));
+      for (const market of DEFAULT_MARKETS) {
+        try {
+          if (!oracles.has(market.marketIndex))
+            oracles.set(market.marketIndex, await oracleOf(rpcPool, market.marketIndex));
+          const { price } = await readPythPrice(rpcPool, oracles.get(market.marketIndex)!);
+          if (price <= 0n || lastPrice.get(market.marketIndex) === price) continue;
+          const outcome = await handleTick(market.marketIndex, price);
+          if (outcome.liquidations.length)
+            logger.info({ market: market.symbol, price: price.toString(), source: 'chain' }, 'liquidations started');
+        } catch (err) {
+          logger.debug({ err, market: market.symbol }, 'oracle not read from chain; the next poll retries');
+        }
+      }
+    }
+  })();
   let loadedAt = Date.now();
   let reloading = false;
   while (!stopping) {
@@ -145,7 +184,7 @@ await runMain('risk-monitor', async (onShutdown) => {
         // Ticks that came in together: each may cross waiting orders; the book needs the latest only.
         for (const [, fields] of entries.slice(0, -1)) monitor.tellCrossed(market.marketIndex, priceOf(fields));
         const price = priceOf(entries.at(-1)![1]);
-        const outcome = await monitor.onTick(market.marketIndex, price, Date.now());
+        const outcome = await handleTick(market.marketIndex, price);
         lastIds[i] = entries.at(-1)![0];
         const entry = {
           market: market.symbol,
@@ -163,7 +202,7 @@ await runMain('risk-monitor', async (onShutdown) => {
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  await Promise.all([working, following]);
+  await Promise.all([working, following, fromChain]);
   await Promise.all([redis.quit(), activityRedis?.quit(), pg.pool.end(), connection.close()]);
   if (workerFailure) throw workerFailure;
 });
