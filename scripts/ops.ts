@@ -1,12 +1,26 @@
 // Operators' CLI.
 //   npm run ops -- list [--account a] [--market m] [--kind k] [--status s] [--limit n]
 //   npm run ops -- progress <workflowId> | retry <workflowId> | cancel <workflowId>
+//   npm run ops -- rotate-keys --new-admin <pubkey> --new-keeper <pubkey>   signed with QD_ADMIN_KEYPAIR_FILE
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
 import { runMain } from '../platform/main';
 import { createTemporalClient } from '../temporal/client';
 import { listWorkflows, retryWorkflow } from '../temporal/operations';
 import { getProgressQuery, QdStatus } from '../workflows/definitions';
+import { PublicKey } from '@solana/web3.js';
+import type { Config } from '../platform/config';
+import { rotateAuthorities } from '../solana/admin';
+import { loadAdminKeypair } from '../solana/keeper-key';
+import { RpcPool } from '../solana/rpc-pool';
+
+/** The on-chain rotation, signed with the current admin's key file (the operators', never the API's). */
+async function rotateKeys(config: Config, admin: PublicKey, keeper: PublicKey) {
+  if (!config.solana.adminKeypairFile) throw new Error('set QD_ADMIN_KEYPAIR_FILE to the current admin key file');
+  const pool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
+  const signature = await rotateAuthorities(pool, loadAdminKeypair(config.solana.adminKeypairFile), { admin, keeper });
+  return { signature, admin: admin.toBase58(), keeper: keeper.toBase58() };
+}
 
 await runMain('ops', async () => {
   const { positionals, values } = parseArgs({
@@ -17,6 +31,8 @@ await runMain('ops', async () => {
       kind: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string', default: '50' },
+      'new-admin': { type: 'string' },
+      'new-keeper': { type: 'string' },
     },
   });
   const [command, workflowId] = positionals;
@@ -42,9 +58,11 @@ await runMain('ops', async () => {
     } else if (command === 'cancel' && workflowId) {
       await client.workflow.getHandle(workflowId).cancel();
       print({ workflowId, cancelRequested: true });
+    } else if (command === 'rotate-keys' && values['new-admin'] && values['new-keeper']) {
+      print(await rotateKeys(config, new PublicKey(values['new-admin']), new PublicKey(values['new-keeper'])));
     } else {
       console.error(
-        'usage: npm run ops -- list [--account a] [--market m] [--kind k] [--status s] | progress <id> | retry <id> | cancel <id>',
+        'usage: npm run ops -- list [--account a] [--market m] [--kind k] [--status s] | progress <id> | retry <id> | cancel <id> | rotate-keys --new-admin <pubkey> --new-keeper <pubkey>',
       );
       process.exitCode = 2;
     }

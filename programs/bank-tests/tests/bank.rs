@@ -6,6 +6,7 @@ use common::*;
 use quantdesk_perp::errors::ErrorCode;
 use quantdesk_perp::math::trading::{fill_price, taker_fee};
 use quantdesk_perp::state::{GlobalState, Market, User};
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 #[tokio::test]
@@ -734,4 +735,58 @@ async fn a_bankrupt_accounts_unsettled_pnl_covers_its_deficit_first() {
         "insurance paid only the rest"
     );
     env.assert_conserved(&[&t]).await;
+}
+
+#[tokio::test]
+async fn the_admin_rotates_the_keeper_and_itself_and_the_old_keys_are_refused() {
+    let mut env = Env::start().await;
+    let (t, w) = env.funded_trader(1_000 * USDC).await;
+    let (old_admin, old_keeper) = (env.admin.insecure_clone(), env.keeper.insecure_clone());
+    let (new_admin, new_keeper) = (Keypair::new(), Keypair::new());
+    for k in [&new_admin, &new_keeper] {
+        env.airdrop(&k.pubkey(), 1_000_000_000).await;
+    }
+
+    // Nobody but the admin rotates, and not to an empty key.
+    assert_eq!(
+        program_error(
+            env.set_authorities(&new_admin, new_admin.pubkey(), new_keeper.pubkey())
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::Unauthorized)
+    );
+    assert_eq!(
+        program_error(
+            env.set_authorities(&old_admin, Pubkey::default(), new_keeper.pubkey())
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::InvalidAuthority)
+    );
+    env.set_authorities(&old_admin, new_admin.pubkey(), new_keeper.pubkey())
+        .await
+        .unwrap();
+    let global: GlobalState = env.account(&env.global.clone()).await;
+    assert_eq!((global.admin, global.keeper), (new_admin.pubkey(), new_keeper.pubkey()));
+
+    // The old keeper's fill is refused; the new keeper's lands.
+    let order = env.order(&t, BASE, 101 * PRICE, 1, false);
+    let ixs = env.fill_ixs(&order, &w, &old_keeper.pubkey());
+    assert_eq!(
+        program_error(env.send(ixs, &[&old_keeper]).await.unwrap_err()),
+        custom(ErrorCode::Unauthorized)
+    );
+    let ixs = env.fill_ixs(&order, &w, &new_keeper.pubkey());
+    env.send(ixs, &[&new_keeper]).await.unwrap();
+    assert_eq!(env.account::<User>(&t.user).await.positions[0].base, BASE);
+
+    // The old admin can no longer pause the market; the new one can.
+    assert_eq!(
+        program_error(env.set_paused(true).await.unwrap_err()),
+        custom(ErrorCode::Unauthorized)
+    );
+    env.admin = new_admin.insecure_clone();
+    env.set_paused(true).await.unwrap();
+    assert!(env.account::<Market>(&env.market.clone()).await.paused);
 }

@@ -695,6 +695,57 @@ export type QuantdeskPerp = {
       }
     },
     {
+      "name": "setAuthorities",
+      "discriminator": [
+        124,
+        254,
+        44,
+        240,
+        197,
+        70,
+        190,
+        107
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "signer": true,
+          "relations": [
+            "global"
+          ]
+        },
+        {
+          "name": "global",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  103,
+                  108,
+                  111,
+                  98,
+                  97,
+                  108
+                ]
+              }
+            ]
+          }
+        }
+      ],
+      "args": [
+        {
+          "name": "admin",
+          "type": "pubkey"
+        },
+        {
+          "name": "keeper",
+          "type": "pubkey"
+        }
+      ]
+    },
+    {
       "name": "setMarketPaused",
       "discriminator": [
         233,
@@ -1162,6 +1213,11 @@ export type QuantdeskPerp = {
       "code": 6027,
       "name": "invalidNonceList",
       "msg": "cancel between 1 and 16 order nonces at once"
+    },
+    {
+      "code": 6028,
+      "name": "invalidAuthority",
+      "msg": "a new admin or keeper must be a real key"
     }
   ],
   "types": [

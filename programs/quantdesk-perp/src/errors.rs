@@ -61,6 +61,8 @@ pub enum ErrorCode {
     StaleLiquidation,
     #[msg("cancel between 1 and 16 order nonces at once")]
     InvalidNonceList,
+    #[msg("a new admin or keeper must be a real key")]
+    InvalidAuthority,
 }
 
 impl From<MathError> for ErrorCode {

@@ -71,4 +71,8 @@ pub mod quantdesk_perp {
     pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<BankruptcyReport> {
         handle_resolve_bankruptcy(ctx)
     }
+
+    pub fn set_authorities(ctx: Context<SetAuthorities>, admin: Pubkey, keeper: Pubkey) -> Result<()> {
+        handle_set_authorities(ctx, admin, keeper)
+    }
 }

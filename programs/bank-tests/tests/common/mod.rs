@@ -399,6 +399,23 @@ impl Env {
         self.send(vec![ix], &[&admin]).await
     }
 
+    /// `signer` (the admin, or someone who is not) names the next admin and keeper.
+    pub async fn set_authorities(
+        &mut self,
+        signer: &Keypair,
+        admin: Pubkey,
+        keeper: Pubkey,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix(
+            accounts::SetAuthorities {
+                admin: signer.pubkey(),
+                global: self.global,
+            },
+            instruction::SetAuthorities { admin, keeper },
+        );
+        self.send(vec![ix], &[signer]).await
+    }
+
     pub async fn update_funding(&mut self) -> Result<(), BanksClientError> {
         let payer = self.ctx.payer.insecure_clone();
         let ix = self.ix(

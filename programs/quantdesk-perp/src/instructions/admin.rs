@@ -55,3 +55,23 @@ pub fn handle_set_market_paused(ctx: Context<AdminMarket>, paused: bool) -> Resu
     market.paused = paused;
     Ok(())
 }
+
+#[derive(Accounts)]
+pub struct SetAuthorities<'info> {
+    pub admin: Signer<'info>,
+    #[account(mut, seeds = [GLOBAL_SEED], bump = global.bump, has_one = admin @ ErrorCode::Unauthorized)]
+    pub global: Account<'info, GlobalState>,
+}
+
+/// Key rotation: the admin names the next admin and keeper (either may stay the same). From the next
+/// transaction on, only the new keys are accepted; a compromised keeper is cut off by one admin signature.
+pub fn handle_set_authorities(ctx: Context<SetAuthorities>, admin: Pubkey, keeper: Pubkey) -> Result<()> {
+    validate!(
+        admin != Pubkey::default() && keeper != Pubkey::default(),
+        ErrorCode::InvalidAuthority
+    );
+    let global = &mut ctx.accounts.global;
+    global.admin = admin;
+    global.keeper = keeper;
+    Ok(())
+}
