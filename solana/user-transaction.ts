@@ -120,6 +120,33 @@ export function parseCancelTransaction(base64: string): CancelIntent {
   };
 }
 
+export interface PauseIntent {
+  transaction: Transaction;
+  signature: string;
+  /** The signing admin wallet (the program checks it is the global admin). */
+  admin: string;
+  /** The market account it names. */
+  market: string;
+  paused: boolean;
+}
+
+/** A wallet-signed set_market_paused (one quantdesk-perp instruction, signed by its admin account). */
+export function parsePauseTransaction(base64: string): PauseIntent {
+  const tx = signedTransaction(base64);
+  const ours = tx.instructions.filter((ix) => ix.programId.equals(PERP_PROGRAM_ID));
+  if (ours.length !== 1) throw new InvalidUserTransactionError('expected exactly one quantdesk-perp instruction');
+  const { decoded, authority } = ownInstruction(tx, ours[0]!, 'setMarketPaused');
+  const market = ours[0]!.keys[2]?.pubkey;
+  if (!market) throw new InvalidUserTransactionError('setMarketPaused accounts are missing');
+  return {
+    transaction: tx,
+    signature: bs58.encode(tx.signature!),
+    admin: authority.toBase58(),
+    market: market.toBase58(),
+    paused: (decoded.data as { paused: boolean }).paused,
+  };
+}
+
 /** The sub-account id whose User PDA of `authority` is `user` (0-255). */
 export function findSubAccount(authority: PublicKey, user: PublicKey): number {
   for (let id = 0; id < 256; id++) if (perpAddresses.user(authority, id).equals(user)) return id;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { listWorkflows, retryWorkflow } from '../../temporal/operations';
 import { getProgressQuery, QdStatus } from '../../workflows/definitions';
@@ -6,13 +6,14 @@ import { WORKFLOW_KINDS } from '../../domain/workflow-events';
 import { HttpError, parseInput } from '../http-error';
 import { requireOperator, sessionOf } from '../auth/middleware';
 import { Wallet } from '@coral-xyz/anchor';
-import { PublicKey } from '@solana/web3.js';
+import { Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import { DEFAULT_MARKETS, isBelowMaintenance } from '../../domain/perp';
 import { createPerpProgram, PERP_PROGRAM_ID, perpAddresses } from '../../solana/perp-program';
 import { marginAccountOf } from '../../solana/margin-account';
 import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
-import { loadAdminKeypair } from '../../solana/keeper-key';
-import { sendAsKeeper } from '../../solana/keeper-send';
+import { ProgramRejectedError } from '../../solana/rpc-pool';
+import { InvalidUserTransactionError, parsePauseTransaction } from '../../solana/user-transaction';
+import { poolOf, unsignedTransaction } from '../chain';
 import { base58Key } from '../schemas';
 import { riskOf } from './accounts';
 import type { ApiDeps } from '../deps';
@@ -38,6 +39,15 @@ const symbolParams = z
   .object({ symbol: z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]) })
   .strict();
 const pauseBody = z.object({ paused: z.boolean() }).strict();
+const signedPauseBody = z.object({ signedTransaction: z.string().min(1).max(2_000) }).strict();
+
+/** Every principal is checked: the operators' service token never changes a market; an admin signs in. */
+function requireAdminSession(res: Response) {
+  const session = sessionOf(res);
+  if (!session?.roles.includes('admin'))
+    throw new HttpError(403, 'forbidden', 'pausing a market needs an admin signed in with their wallet');
+  return session;
+}
 const idParams = z.object({ workflowId: z.string().regex(/^[A-Za-z0-9:_|.-]{1,200}$/, 'a workflow ID') });
 
 /**
@@ -85,31 +95,42 @@ export function createAdminRouter(deps: ApiDeps): Router {
     const margin = await marginAccountOf(pool, perpAccountsCoder.decode<DecodedUser>('user', info.data));
     res.json({ account, liquidatable: isBelowMaintenance(margin), ...riskOf(margin) });
   });
-  router.post('/v1/admin/markets/:symbol/pause', async (req, res) => {
-    // Every principal is checked: the operators' service token reads and retries, it never changes a market.
-    const session = sessionOf(res);
-    if (!session?.roles.includes('admin'))
-      throw new HttpError(403, 'forbidden', 'pausing a market needs an admin signed in with their wallet');
+  // The admin signs a pause with their own wallet (the API holds no admin key): build, sign, submit.
+  router.post('/v1/admin/markets/:symbol/pause/build', async (req, res) => {
+    const session = requireAdminSession(res);
     const { symbol } = parseInput(symbolParams, req.params, 'params');
     const { paused } = parseInput(pauseBody, req.body, 'body');
-    if (!deps.rpcPool) throw new HttpError(503, 'chain_unavailable', 'this API has no Solana providers configured');
-    if (!deps.config.solana.adminKeypairFile)
-      throw new HttpError(503, 'admin_key_missing', 'this API has no program admin key (QD_ADMIN_KEYPAIR_FILE)');
-    const admin = loadAdminKeypair(deps.config.solana.adminKeypairFile);
     const market = DEFAULT_MARKETS.find((m) => m.symbol === symbol)!;
-    const program = createPerpProgram(deps.rpcPool.primary, new Wallet(admin));
-    const ix = await program.methods
-      .setMarketPaused(paused)
-      .accountsStrict({
-        admin: admin.publicKey,
-        global: perpAddresses.global(),
-        market: perpAddresses.market(market.marketIndex),
-      })
+    const admin = new PublicKey(session.wallet);
+    const ix = await createPerpProgram(poolOf(deps).primary, new Wallet(Keypair.generate()))
+      .methods.setMarketPaused(paused)
+      .accountsStrict({ admin, global: perpAddresses.global(), market: perpAddresses.market(market.marketIndex) })
       .instruction();
-    // Setting the flag is idempotent: a repeated request sets it to the same value.
-    const signature = await sendAsKeeper(deps.rpcPool, admin, [ix]);
-    req.log.info({ symbol, paused, by: session.wallet, signature }, 'market pause changed');
-    res.json({ symbol, paused, signature });
+    res.json({ transaction: await unsignedTransaction(poolOf(deps), admin, new Transaction().add(ix)) });
+  });
+  router.post('/v1/admin/markets/:symbol/pause', async (req, res) => {
+    const session = requireAdminSession(res);
+    const { symbol } = parseInput(symbolParams, req.params, 'params');
+    const { signedTransaction } = parseInput(signedPauseBody, req.body, 'body');
+    let pause;
+    try {
+      pause = parsePauseTransaction(signedTransaction);
+    } catch (err) {
+      if (err instanceof InvalidUserTransactionError) throw new HttpError(400, 'invalid_pause', err.message);
+      throw err;
+    }
+    const market = DEFAULT_MARKETS.find((m) => m.symbol === symbol)!;
+    if (pause.admin !== session.wallet || pause.market !== perpAddresses.market(market.marketIndex).toBase58())
+      throw new HttpError(403, 'forbidden', `the pause is not signed by this admin for ${symbol}`);
+    // The program checks the signer is the global admin (Unauthorized otherwise); setting the flag twice is harmless.
+    const { signature } = await poolOf(deps)
+      .sendTransaction(pause.transaction)
+      .catch((err: unknown) => {
+        if (err instanceof ProgramRejectedError) throw new HttpError(403, err.errorName, err.message);
+        throw err;
+      });
+    req.log.info({ symbol, paused: pause.paused, by: session.wallet, signature }, 'market pause changed');
+    res.json({ symbol, paused: pause.paused, signature });
   });
   router.post('/v1/admin/workflows/:workflowId/cancel', async (req, res) => {
     const { workflowId } = parseInput(idParams, req.params, 'params');
@@ -180,18 +201,34 @@ export const adminRoutes: RouteSpec[] = [
   },
   {
     method: 'post',
-    path: '/v1/admin/markets/:symbol/pause',
-    summary: 'Pause or resume a market on chain (admin role)',
+    path: '/v1/admin/markets/:symbol/pause/build',
+    summary: "An unsigned set_market_paused for the signed-in admin's wallet to sign (admin role)",
     auth: 'operator',
     params: symbolParams,
     body: pauseBody,
     responses: {
-      200: 'set',
+      200: 'the transaction to sign',
       400: 'invalid input',
       401: 'not signed in',
       403: 'not an admin',
       429: 'rate limited',
-      503: 'no admin key',
+      503: 'no Solana providers',
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/markets/:symbol/pause',
+    summary: "Pause or resume a market on chain with the admin wallet's signed set_market_paused (admin role)",
+    auth: 'operator',
+    params: symbolParams,
+    body: signedPauseBody,
+    responses: {
+      200: 'set',
+      400: 'invalid input or transaction',
+      401: 'not signed in',
+      403: 'not an admin, or not the program admin',
+      429: 'rate limited',
+      503: 'no Solana providers',
     },
   },
   {

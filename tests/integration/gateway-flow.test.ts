@@ -2,9 +2,6 @@
 // opens a sub-account, trade, see risk and histories (Row Level Security), build → sign → submit a
 // withdrawal, and the public market data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { oraclePrices } from '../../drizzle/schema';
@@ -18,19 +15,21 @@ let h: Harness;
 const wallet = Keypair.generate();
 const auditor = Keypair.generate();
 const operator = Keypair.generate();
-const admin = Keypair.generate();
+/** Has the admin role but is not the program's admin: the program refuses its signature. */
+const roleOnlyAdmin = Keypair.generate();
+/** The program's admin (the localnet's bootstrap key), signed in with the admin role. */
+let admin: Keypair;
 
 beforeAll(async () => {
-  // The program admin's key, as npm start hands the API the localnet's bootstrap file.
-  const adminKeyFile = join(mkdtempSync(join(tmpdir(), 'qd-admin-')), 'admin.json');
   env = await startChainHarness(0n, {
     env: {
       QD_AUDITOR_WALLETS: auditor.publicKey.toBase58(),
       QD_OPERATOR_WALLETS: operator.publicKey.toBase58(),
-      QD_ADMIN_WALLETS: admin.publicKey.toBase58(),
-      QD_ADMIN_KEYPAIR_FILE: adminKeyFile,
     },
-    beforeHarness: (ln) => writeFileSync(adminKeyFile, JSON.stringify(ln.bootstrap.adminKeypair), { mode: 0o600 }),
+    beforeHarness: (ln) => {
+      admin = Keypair.fromSecretKey(Uint8Array.from(ln.bootstrap.adminKeypair));
+      return { QD_ADMIN_WALLETS: [admin, roleOnlyAdmin].map((k) => k.publicKey.toBase58()).join(',') };
+    },
   });
   h = env.h;
 }, 180_000);
@@ -140,9 +139,21 @@ describe('the gateway, as the terminal uses it', () => {
     expect(BigInt(health.equity)).toBeGreaterThan(0n);
     expect((await asWallet(h.apiUrl, wallet, `/v1/admin/accounts/${subAccounts[0]!.address}/health`)).status).toBe(403);
 
-    const pause = (who: Keypair, paused: boolean) =>
-      asWallet(h.apiUrl, who, '/v1/admin/markets/ETH-PERP/pause', { body: { paused } });
+    // The admin signs the pause with their own wallet: the API builds it and relays it, and holds no admin key.
+    const pause = async (who: Keypair, paused: boolean) => {
+      const built = await asWallet(h.apiUrl, who, '/v1/admin/markets/ETH-PERP/pause/build', { body: { paused } });
+      if (built.status !== 200) return built;
+      const tx = Transaction.from(Buffer.from(((await built.json()) as { transaction: string }).transaction, 'base64'));
+      tx.sign(who);
+      return asWallet(h.apiUrl, who, '/v1/admin/markets/ETH-PERP/pause', {
+        body: { signedTransaction: tx.serialize().toString('base64') },
+      });
+    };
     expect((await pause(operator, true)).status).toBe(403); // operators do not change markets
+    await env.ln.control('/airdrop', { to: roleOnlyAdmin.publicKey.toBase58(), lamports: 1_000_000_000 });
+    const refused = await pause(roleOnlyAdmin, true); // the role is not the key: the program refuses it
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('Unauthorized');
     expect((await pause(admin, true)).status).toBe(200);
     const paused = await json<{ markets: { symbol: string; paused: boolean }[] }>(fetch(`${h.apiUrl}/v1/markets`));
     expect(paused.markets.find((m) => m.symbol === 'ETH-PERP')!.paused).toBe(true);

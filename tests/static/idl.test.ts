@@ -26,6 +26,7 @@ describe('the committed quantdesk-perp IDL', () => {
       'initialize',
       'liquidate',
       'resolve_bankruptcy',
+      'set_authorities',
       'set_market_paused',
       'update_funding',
       'update_market_params',

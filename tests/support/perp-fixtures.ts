@@ -101,13 +101,19 @@ export async function startChainHarness(
     providers?: number;
     worker?: boolean;
     env?: NodeJS.ProcessEnv;
-    beforeHarness?: (ln: Localnet) => void;
+    /** Runs once the localnet is up; what it returns is added to the harness's environment. */
+    beforeHarness?: (ln: Localnet) => NodeJS.ProcessEnv | void;
   } = {},
 ) {
   const ln = await startLocalnet(options.providers ?? 2);
-  options.beforeHarness?.(ln);
+  const fromLocalnet = options.beforeHarness?.(ln) ?? {};
   const h = await startHarness(
-    { QD_SOLANA_RPC_URLS: ln.rpcUrls.join(','), QD_LOCALNET_CONTROL_URL: ln.controlUrl, ...options.env },
+    {
+      QD_SOLANA_RPC_URLS: ln.rpcUrls.join(','),
+      QD_LOCALNET_CONTROL_URL: ln.controlUrl,
+      ...options.env,
+      ...fromLocalnet,
+    },
     { worker: options.worker ?? true, keeper: keeperOf(ln) },
   );
   const connection = new Connection(ln.rpcUrls[0]!, 'confirmed');

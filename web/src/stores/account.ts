@@ -230,6 +230,7 @@ export const useAccountStore = defineStore('account', () => {
     cancelOrder,
     amendOrder,
     faucet,
+    signAndSubmit,
     reset: () => realtime.leaveAll(),
   };
 });
