@@ -10,7 +10,7 @@ import { RpcPool } from '../../solana/rpc-pool';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import type { Harness } from '../support/harness';
-import { startChainHarness, type Trader } from '../support/perp-fixtures';
+import { signedBy, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { asWallet } from '../support/auth';
 import { onlyLiquidation } from '../support/liquidations';
@@ -29,13 +29,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function signed(build: Promise<Transaction>): Promise<string> {
-  const tx = await build;
-  tx.feePayer = trader.wallet.publicKey;
-  tx.recentBlockhash = (await env.connection.getLatestBlockhash()).blockhash;
-  tx.sign(trader.wallet);
-  return tx.serialize().toString('base64');
-}
+const signed = (build: Promise<Transaction>) => signedBy(env.connection, trader.wallet, build);
 const post = async (path: string, body: unknown) => {
   const res = await asWallet(h.apiUrl, trader.wallet, path, { body });
   return ((await res.json()) as { workflowId: string }).workflowId;

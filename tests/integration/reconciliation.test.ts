@@ -10,7 +10,7 @@ import { marketMetas, perpAddresses } from '../../solana/perp-program';
 import { ensureReconciliationSchedule } from '../../temporal/schedules';
 import { runReconciliation } from '../../temporal/operations';
 import type { Harness } from '../support/harness';
-import { startChainHarness, type Trader } from '../support/perp-fixtures';
+import { signedBy, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { placeAndWait, signedOrderBody } from '../support/orders';
 import { asWallet } from '../support/auth';
 import { recordHistory } from '../support/histories';
@@ -33,13 +33,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function signed(build: Promise<Transaction>): Promise<string> {
-  const tx = await build;
-  tx.feePayer = trader.wallet.publicKey;
-  tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
-  tx.sign(trader.wallet);
-  return tx.serialize().toString('base64');
-}
+const signed = (build: Promise<Transaction>) => signedBy(connection, trader.wallet, build);
 
 const transferAccounts = () => ({
   authority: trader.wallet.publicKey,

@@ -10,7 +10,7 @@ import { marketMetas, perpAddresses } from '../../solana/perp-program';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { waitFor, type Harness } from '../support/harness';
 import { sendsSoFar, setFaults, type Localnet } from '../support/localnet';
-import { fillInstructions, keeperOf, startChainHarness, type Trader } from '../support/perp-fixtures';
+import { fillInstructions, keeperOf, signedBy, startChainHarness, type Trader } from '../support/perp-fixtures';
 import { recordHistory } from '../support/histories';
 import { asWallet } from '../support/auth';
 
@@ -45,10 +45,7 @@ async function signedWithdraw(amount: bigint, withMarket: boolean): Promise<stri
       withMarket ? marketMetas([{ market: new PublicKey(market.market), oracle: new PublicKey(market.oracle) }]) : [],
     )
     .transaction();
-  tx.feePayer = trader.wallet.publicKey;
-  tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
-  tx.sign(trader.wallet);
-  return tx.serialize().toString('base64');
+  return signedBy(connection, trader.wallet, tx);
 }
 
 const post = (signedTransaction: string, requestId: string) =>

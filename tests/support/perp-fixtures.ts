@@ -129,3 +129,16 @@ export async function startChainHarness(
     },
   };
 }
+
+/** A transaction `wallet` pays for and signs, on a fresh blockhash, as its browser wallet would send it (base64). */
+export async function signedBy(
+  connection: Connection,
+  wallet: Keypair,
+  build: Transaction | Promise<Transaction>,
+): Promise<string> {
+  const tx = await build;
+  tx.feePayer = wallet.publicKey;
+  tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
+  tx.sign(wallet);
+  return tx.serialize().toString('base64');
+}
