@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseWorkflowId, workflowIds } from './definitions';
+import { parseWorkflowId, runningOrdersQuery, workflowIds } from './definitions';
 
 const base58 = fc.stringMatching(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
 const key = fc.string({ minLength: 1, maxLength: 40 }); // a client's key may hold anything, ':' included
@@ -34,5 +34,10 @@ describe('workflow IDs: one encoder and one decoder per kind', () => {
     expect(parseWorkflowId.liquidation('liqs:0:digest')).toBeNull();
     expect(parseWorkflowId.liquidationBatch('liq:Acc:0:1')).toBeNull();
     expect(parseWorkflowId.funding('funding:x:1')).toBeNull();
+  });
+
+  it('writes the running-orders query in one place, with no way out of its quotes', () => {
+    expect(runningOrdersQuery()).toBe('QdKind = "order" AND ExecutionStatus = "Running"');
+    expect(runningOrdersQuery('Acc"1')).toBe('QdAccount = "Acc1" AND QdKind = "order" AND ExecutionStatus = "Running"');
   });
 });

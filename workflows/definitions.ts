@@ -100,3 +100,7 @@ export const parseWorkflowId = {
   liquidationBatch: decoder(`liqs:${index}:${rest}`, ([m, digest]) => ({ marketIndex: Number(m), digest: digest! })),
   reconciliation: decoder(`reconcile:${rest}`, ([minute]) => ({ minute: minute! })),
 } as const;
+
+/** The visibility query of running order workflows (all, or one sub-account's): the one place it is written. */
+export const runningOrdersQuery = (account?: string): string =>
+  `${account ? `${QdAccount.name} = "${account.replace(/["\\]/g, '')}" AND ` : ''}${QdKind.name} = "order" AND ExecutionStatus = "Running"`;

@@ -21,7 +21,7 @@ import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
 import { base58Key } from '../schemas';
-import { getOrderQuery } from '../../workflows/definitions';
+import { getOrderQuery, runningOrdersQuery } from '../../workflows/definitions';
 
 const OPEN_ORDERS_LIMIT = 100;
 
@@ -89,7 +89,7 @@ export function createAccountRouter(deps: ApiDeps): Router {
     requireOwnAccount(res, account);
     const open = [];
     for await (const wf of deps.temporal.workflow.list({
-      query: `QdAccount = "${account}" AND QdKind = "order" AND ExecutionStatus = "Running"`,
+      query: runningOrdersQuery(account),
       pageSize: OPEN_ORDERS_LIMIT,
     })) {
       if (open.length >= OPEN_ORDERS_LIMIT) break;

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { ORDER_KINDS, triggerSide, type OrderKind, type TriggerSide } from '../../domain/orders';
 import { orders } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
-import { getOrderQuery } from '../../workflows/definitions';
+import { getOrderQuery, runningOrdersQuery } from '../../workflows/definitions';
 
 /** A waiting order as the index holds it: the workflow to tell, where its trigger is, and which read of it this is. */
 export interface RestingOrder {
@@ -221,7 +221,7 @@ export class RestingOrderFeed {
    */
   private async addLegacyRuns(temporal: Client): Promise<void> {
     const unknown: string[] = [];
-    for await (const wf of temporal.workflow.list({ query: 'QdKind = "order" AND ExecutionStatus = "Running"' })) {
+    for await (const wf of temporal.workflow.list({ query: runningOrdersQuery() })) {
       if (!this.index.has(wf.workflowId)) unknown.push(wf.workflowId);
     }
     let next = 0;
