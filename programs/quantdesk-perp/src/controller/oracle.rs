@@ -105,3 +105,62 @@ pub fn require_fresh(reading: &OracleReading, market: &Market, slot: u64) -> Res
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Pyth v2 price account (expo -8), as the localnet and the bank tests write them.
+    fn pyth(price_e8: i64, conf_e8: u64, slot: u64, status: u32) -> Vec<u8> {
+        let mut d = vec![0u8; PYTH_MIN_LEN];
+        d[0..4].copy_from_slice(&PYTH_MAGIC.to_le_bytes());
+        d[4..8].copy_from_slice(&PYTH_VERSION.to_le_bytes());
+        d[8..12].copy_from_slice(&PYTH_PRICE_ACCOUNT.to_le_bytes());
+        d[20..24].copy_from_slice(&(-8i32).to_le_bytes());
+        d[208..216].copy_from_slice(&price_e8.to_le_bytes());
+        d[216..224].copy_from_slice(&conf_e8.to_le_bytes());
+        d[224..228].copy_from_slice(&status.to_le_bytes());
+        d[232..240].copy_from_slice(&slot.to_le_bytes());
+        d
+    }
+
+    fn read(data: &mut [u8], oracle: Pubkey, market_oracle: Pubkey) -> Result<OracleReading> {
+        let (owner, mut lamports) = (Pubkey::new_unique(), 1u64);
+        let info = AccountInfo::new(&oracle, false, false, &mut lamports, data, &owner, false, 0);
+        let mut market: Market = Market::deserialize(&mut &[0u8; 1024][..]).unwrap();
+        market.oracle = market_oracle;
+        read_pyth(&info, &market)
+    }
+
+    #[test]
+    fn reads_the_aggregate_at_price_precision_rounding_against_the_reader() {
+        let key = Pubkey::new_unique();
+        // 123.45678901 USD with a confidence of 0.00000101: the price floored, the confidence rounded up.
+        let reading = read(&mut pyth(12_345_678_901, 101, 42, PYTH_STATUS_TRADING), key, key).unwrap();
+        assert_eq!(
+            reading,
+            OracleReading {
+                price: 123_456_789,
+                confidence: 2,
+                publish_slot: 42
+            }
+        );
+    }
+
+    #[test]
+    fn refuses_another_account_a_foreign_layout_and_a_price_not_trading() {
+        let key = Pubkey::new_unique();
+        let err = |r: Result<OracleReading>| r.unwrap_err();
+        assert_eq!(
+            err(read(&mut pyth(1, 0, 1, PYTH_STATUS_TRADING), key, Pubkey::new_unique())),
+            ErrorCode::InvalidOracle.into()
+        );
+        let mut foreign = pyth(1, 0, 1, PYTH_STATUS_TRADING);
+        foreign[0] = 0;
+        assert_eq!(err(read(&mut foreign, key, key)), ErrorCode::InvalidOracle.into());
+        assert_eq!(
+            err(read(&mut pyth(1, 0, 1, 0), key, key)),
+            ErrorCode::OracleStale.into()
+        );
+    }
+}

@@ -119,3 +119,63 @@ pub fn trade_report(user: &User, slot: usize, e: Executed) -> Result<TradeReport
         collateral_after: user.collateral,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A program account with every field zero (Borsh reads zero bytes as zeros, empty keys and false).
+    fn zeroed<T: AnchorDeserialize>() -> T {
+        T::deserialize(&mut &[0u8; 4096][..]).unwrap()
+    }
+
+    fn empty_user() -> User {
+        let mut user: User = zeroed();
+        for p in user.positions.iter_mut() {
+            p.market_index = EMPTY_MARKET;
+        }
+        user
+    }
+
+    #[test]
+    fn the_pool_pays_a_claim_up_to_its_balance_and_keeps_the_rest_owed() {
+        let (mut user, mut global) = (empty_user(), zeroed::<GlobalState>());
+        global.pnl_pool = 30;
+        settle_with_pool(&mut user, &mut global, 100).unwrap();
+        assert_eq!((user.collateral, user.unsettled_pnl, global.pnl_pool), (30, 70, 0));
+        global.pnl_pool = 100; // the pool refills: the next settlement pays what it owed
+        settle_with_pool(&mut user, &mut global, 0).unwrap();
+        assert_eq!((user.collateral, user.unsettled_pnl, global.pnl_pool), (100, 0, 30));
+        settle_with_pool(&mut user, &mut global, -40).unwrap(); // a debt is paid in full
+        assert_eq!((user.collateral, global.pnl_pool), (60, 70));
+    }
+
+    #[test]
+    fn a_position_slot_is_found_or_opened_at_the_long_index_and_refused_when_full() {
+        let mut user = empty_user();
+        let mut market: Market = zeroed();
+        market.market_index = 3;
+        market.cumulative_funding_index_long = 77;
+        let slot = position_slot(&mut user, &market).unwrap();
+        assert_eq!(
+            (
+                user.positions[slot].market_index,
+                user.positions[slot].last_funding_index
+            ),
+            (3, 77)
+        );
+        assert_eq!(position_slot(&mut user, &market).unwrap(), slot);
+        for p in user.positions.iter_mut() {
+            p.market_index = 9;
+        }
+        market.market_index = 4;
+        assert!(position_slot(&mut user, &market).is_err());
+    }
+
+    #[test]
+    fn casts_refuse_what_does_not_fit() {
+        assert!(to_u64(-1).is_err());
+        assert!(to_i64(i128::from(i64::MAX) + 1).is_err());
+        assert_eq!(to_u64(5).unwrap(), 5);
+    }
+}
