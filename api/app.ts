@@ -15,6 +15,7 @@ import { createAuthRouter } from './routes/auth';
 import { SessionStore } from './auth/sessions';
 import { readSession } from './auth/middleware';
 import { rateLimit } from './rate-limit';
+import { createApiMetrics, metricsEndpoint, metricsRoutes } from './metrics';
 import { openApiDocument, type RouteSpec } from './openapi';
 import { createMarketRouter, marketRoutes } from './routes/markets';
 import { accountRoutes, createAccountRouter } from './routes/accounts';
@@ -32,6 +33,7 @@ import { auditRoutes, createAuditRouter } from './routes/audit';
 /** Every route the API serves, as documented in /v1/openapi.json (a test checks none is missing). */
 export const API_ROUTES: readonly RouteSpec[] = [
   ...healthRoutes,
+  ...metricsRoutes,
   {
     method: 'get',
     path: '/v1/openapi.json',
@@ -69,13 +71,16 @@ export function createApp(deps: ApiDeps): express.Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/health' },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
+  const metrics = createApiMetrics();
+  app.use(metrics.observe);
+  app.get('/metrics', metricsEndpoint(metrics.registry, deps.config.api.operatorToken));
   app.use(helmet());
   app.use(corsFor(deps.config.api.corsOrigins));
   app.use(express.json({ limit: '64kb', strict: true }));

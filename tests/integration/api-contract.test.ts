@@ -112,4 +112,21 @@ describe('GET /health when a dependency is down', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('serves Prometheus metrics to the machine itself and to the operator token, labelled by route template', async () => {
+    await fetch(`${h.apiUrl}/v1/markets`);
+    await fetch(`${h.apiUrl}/v1/workflows/${encodeURIComponent('probe:nope')}`); // an ID never becomes a label
+    const res = await fetch(`${h.apiUrl}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/qd_api_requests_total\{route="\/v1\/markets",method="GET",status="\d{3}"\} \d+/);
+    expect(text).toContain('qd_api_request_duration_seconds_bucket');
+    expect(text).toContain('qd_api_process_cpu_seconds_total');
+    expect(text).not.toContain('probe:nope');
+    // Through the trusted proxy from elsewhere: only with the operator token.
+    const remote = { 'x-forwarded-for': '203.0.113.9' };
+    expect((await fetch(`${h.apiUrl}/metrics`, { headers: remote })).status).toBe(401);
+    const withToken = await fetch(`${h.apiUrl}/metrics`, { headers: { ...remote, ...operatorHeaders() } });
+    expect(withToken.status).toBe(200);
+  });
 });
