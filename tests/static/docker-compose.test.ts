@@ -5,6 +5,7 @@ import { loadConfig } from '../../platform/config';
 
 interface Service {
   image?: string;
+  deploy?: { replicas?: number };
   profiles?: string[];
   restart?: string;
   build?: unknown;
@@ -66,6 +67,10 @@ describe('docker-compose.yml describes the same system', () => {
     expect(command[command.indexOf('--requirepass') + 1]).toBe('${QD_REDIS_PASSWORD:?set QD_REDIS_PASSWORD}');
     for (const name of ['worker', 'api', 'setup', 'risk-monitor', 'price-feed'])
       expect(new URL(loadConfig(envOf(name)).redis.url).password, name).toBe('sample');
+  });
+
+  it('runs two risk monitors', () => {
+    expect(services['risk-monitor']?.deploy?.replicas).toBe(2);
   });
 
   it('restarts every long-running service, and runs the localnet only in the dev profile', () => {
