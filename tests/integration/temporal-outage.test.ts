@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keypair } from '@solana/web3.js';
 import { loadConfig } from '../../platform/config';
 import { perpAddresses } from '../../solana/perp-program';
-import { operatorHeaders, startHarness, type Harness } from '../support/harness';
+import { operatorHeaders, startHarness, waitFor, type Harness } from '../support/harness';
 import { switchableProxy, type SwitchableProxy } from '../support/switchable-proxy';
 import { asWallet, tokenOf } from '../support/auth';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('a Temporal outage, seen from the API', () => {
-  it('answers 503 with a retry hint, not a refusal, and starts nothing', async () => {
+  it('answers 503 with a retry hint, not a refusal, and starts nothing', { timeout: 240_000 }, async () => {
     proxy.off();
     try {
       const order = `order:${perpAddresses.user(trader.publicKey, 0).toBase58()}:outage-${h.id}`;
@@ -46,12 +46,20 @@ describe('a Temporal outage, seen from the API', () => {
     } finally {
       proxy.on();
     }
-    // Back up: the same probe starts (nothing was started during the outage).
-    const again = await fetch(`${h.apiUrl}/v1/probes`, {
-      method: 'POST',
-      headers: operatorHeaders(),
-      body: JSON.stringify({ probeId: `outage-${h.id}` }),
-    });
+    // Back up (the client's channel reconnects after its own backoff): the same probe starts, so nothing was
+    // started during the outage.
+    const again = await waitFor(
+      'the API to reach Temporal again',
+      async () => {
+        const res = await fetch(`${h.apiUrl}/v1/probes`, {
+          method: 'POST',
+          headers: operatorHeaders(),
+          body: JSON.stringify({ probeId: `outage-${h.id}` }),
+        });
+        return res.status === 503 ? undefined : res;
+      },
+      90_000,
+    );
     expect(again.status).toBe(202);
   });
 });
