@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { HttpError } from './http-error';
+import { requireOperator } from './auth/middleware';
 import type { RouteSpec } from './openapi';
 
 /**
@@ -42,19 +41,20 @@ export function createApiMetrics() {
 
 /**
  * GET /metrics for Prometheus: from the machine itself (a scraper on loopback, `req.ip` as the trusted proxies
- * say), or with the operators' service token from anywhere else.
+ * say), or, from anywhere else, as any operator route is (the service token or an operator's session).
  */
 export function metricsEndpoint(registry: Registry, operatorToken: string | null): RequestHandler {
-  const expected = operatorToken ? Buffer.from(`Bearer ${operatorToken}`) : null;
-  return (req, res, next) => {
-    const local = req.ip === '127.0.0.1' || req.ip === '::1' || req.ip === '::ffff:127.0.0.1';
-    const given = Buffer.from(req.headers.authorization ?? '');
-    const withToken = expected !== null && given.length === expected.length && timingSafeEqual(given, expected);
-    if (!local && !withToken)
-      return next(new HttpError(401, 'unauthenticated', 'metrics: loopback or the operator token'));
+  const operator = requireOperator(operatorToken);
+  const serve: RequestHandler = (_req, res, next) => {
     registry.metrics().then((text) => res.type(registry.contentType).send(text), next);
   };
+  return (req, res, next) => {
+    if (LOOPBACK.has(req.ip ?? '')) return serve(req, res, next);
+    operator(req, res, (err?: unknown) => (err ? next(err) : serve(req, res, next)));
+  };
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export const metricsRoutes: RouteSpec[] = [
   {

@@ -27,13 +27,10 @@ export function rateLimit(
     const t = now();
     const window = Math.floor(t / WINDOW_MS);
     const wallet = sessionOf(res)?.wallet;
-    const keys = [
-      wallet
-        ? `${prefix}:ratelimit:wallet:${wallet}:${window}`
-        : `${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`,
-    ];
-    Promise.all(keys.map((k) => redis.eval(HIT, 1, k, WINDOW_MS) as Promise<number>)).then((counts) => {
-      const used = Math.max(...counts);
+    const key = wallet
+      ? `${prefix}:ratelimit:wallet:${wallet}:${window}`
+      : `${prefix}:ratelimit:ip:${req.ip ?? 'unknown'}:${window}`;
+    (redis.eval(HIT, 1, key, WINDOW_MS) as Promise<number>).then((used) => {
       res.setHeader('RateLimit-Limit', String(perMinute));
       res.setHeader('RateLimit-Remaining', String(Math.max(0, perMinute - used)));
       if (used > perMinute) {

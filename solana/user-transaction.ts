@@ -147,8 +147,35 @@ export function parsePauseTransaction(base64: string): PauseIntent {
   };
 }
 
+/** Sub-accounts a wallet may have (User PDAs 0-255). */
+const SUB_ACCOUNTS = 256;
+/** Each wallet's sub-account addresses by id, derived only as far as a lookup needed (least recent first, bounded). */
+const derived = new Map<string, string[]>();
+const WALLETS_CACHED = 10_000;
+
+/**
+ * The sub-account id whose User PDA of `wallet` is `account`, or null when it is none of the wallet's. Each
+ * address is derived once per wallet (the common sub-account 0 costs one derivation; a stranger's account,
+ * all 256 once): an order, a request or a socket subscribe after that is a lookup.
+ */
+export function subAccountIdOf(wallet: PublicKey, account: string): number | null {
+  const key = wallet.toBase58();
+  let addresses = derived.get(key);
+  if (addresses) derived.delete(key);
+  else if (derived.size >= WALLETS_CACHED) derived.delete(derived.keys().next().value!);
+  addresses ??= [];
+  derived.set(key, addresses);
+  let id = addresses.indexOf(account);
+  while (id < 0 && addresses.length < SUB_ACCOUNTS) {
+    addresses.push(perpAddresses.user(wallet, addresses.length).toBase58());
+    if (addresses.at(-1) === account) id = addresses.length - 1;
+  }
+  return id < 0 ? null : id;
+}
+
 /** The sub-account id whose User PDA of `authority` is `user` (0-255). */
 export function findSubAccount(authority: PublicKey, user: PublicKey): number {
-  for (let id = 0; id < 256; id++) if (perpAddresses.user(authority, id).equals(user)) return id;
-  throw new InvalidUserTransactionError("the sub-account is not the authority's (sub-accounts 0-255)");
+  const id = subAccountIdOf(authority, user.toBase58());
+  if (id === null) throw new InvalidUserTransactionError("the sub-account is not the authority's (sub-accounts 0-255)");
+  return id;
 }

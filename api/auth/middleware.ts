@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
-import { perpAddresses } from '../../solana/perp-program';
+import { subAccountIdOf } from '../../solana/user-transaction';
 import { HttpError } from '../http-error';
 import type { Role, Session, SessionStore } from './sessions';
 
@@ -61,32 +61,16 @@ export function requireRole(res: Response, role: Role): Session {
   return session;
 }
 
-/** Wallets whose sub-account addresses were derived, least recently used first (bounded). */
-const subAccountsOf = new Map<string, Set<string>>();
-const WALLETS_CACHED = 10_000;
-
-/**
- * True when `account` is one of the wallet's sub-accounts (its User PDAs 0-255). The 256 addresses are
- * derived once per wallet and kept (a socket subscribe or a request is then a set lookup, not 256
- * derivations on the event loop).
- */
+/** True when `account` is one of the wallet's sub-accounts (its User PDAs 0-255; derived once per wallet). */
 export function ownsSubAccount(wallet: string, account: string | undefined): boolean {
   if (!account) return false;
-  let owned = subAccountsOf.get(wallet);
-  if (owned) {
-    subAccountsOf.delete(wallet);
-  } else {
-    let authority: PublicKey;
-    try {
-      authority = new PublicKey(wallet);
-    } catch {
-      return false;
-    }
-    owned = new Set(Array.from({ length: 256 }, (_, id) => perpAddresses.user(authority, id).toBase58()));
-    if (subAccountsOf.size >= WALLETS_CACHED) subAccountsOf.delete(subAccountsOf.keys().next().value!);
+  let authority: PublicKey;
+  try {
+    authority = new PublicKey(wallet);
+  } catch {
+    return false;
   }
-  subAccountsOf.set(wallet, owned);
-  return owned.has(account);
+  return subAccountIdOf(authority, account) !== null;
 }
 
 /** The session, when `account` is one of its wallet's sub-accounts; otherwise a 401/403. */
