@@ -15,6 +15,13 @@ import { createFundingActivities } from './funding';
 import { createLiquidationActivities } from './liquidation';
 import { createReconciliationActivities } from './reconciliation';
 import { withHeartbeats } from './support/heartbeats';
+import type { RunStatus, WorkflowKind } from '../domain/workflow-events';
+
+/** What the activities tell the worker's metrics (temporal/worker-metrics.ts). */
+export interface ActivityObserver {
+  activity(name: string, seconds: number, ok: boolean): void;
+  workflowEnded(kind: WorkflowKind, status: RunStatus): void;
+}
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -26,26 +33,32 @@ export interface ActivityDeps {
   keeper: Keypair | null;
   /** For activities that act on other workflows (cancelling resting orders). */
   temporal: Client | null;
+  /** The worker's metrics, told of every activity run and every workflow run that ended. */
+  observer?: ActivityObserver;
 }
 
 /** Every activity, built from its dependencies, heartbeating while it runs; workflows see only the type of this object. */
 export function createActivities(deps: ActivityDeps) {
   const events = createEventActivities(deps.redis, deps.streamPrefix);
-  return withHeartbeats({
-    ...createWorkflowRunActivities(deps.db),
-    ...events,
-    ...createSystemActivities(deps.pool, deps.redis),
-    ...createLedgerActivities(deps.db),
-    ...createWithdrawalActivities(deps.db),
-    ...createRiskActivities(deps.rpcPool),
-    ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
-    ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
-    ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, {
-      publish: events.publishWorkflowEvents,
-    }),
-    ...createChainActivities(deps.rpcPool),
-    ...createReconciliationActivities(deps.rpcPool, deps.db, deps.redis, deps.streamPrefix),
-  });
+  const observer = deps.observer;
+  return withHeartbeats(
+    {
+      ...createWorkflowRunActivities(deps.db, observer?.workflowEnded),
+      ...events,
+      ...createSystemActivities(deps.pool, deps.redis),
+      ...createLedgerActivities(deps.db),
+      ...createWithdrawalActivities(deps.db),
+      ...createRiskActivities(deps.rpcPool),
+      ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
+      ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
+      ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, {
+        publish: events.publishWorkflowEvents,
+      }),
+      ...createChainActivities(deps.rpcPool),
+      ...createReconciliationActivities(deps.rpcPool, deps.db, deps.redis, deps.streamPrefix),
+    },
+    observer?.activity,
+  );
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -15,7 +15,8 @@ import { createAuthRouter } from './routes/auth';
 import { SessionStore } from './auth/sessions';
 import { readSession } from './auth/middleware';
 import { rateLimit } from './rate-limit';
-import { createApiMetrics, metricsEndpoint, metricsRoutes } from './metrics';
+import { createApiMetrics, metricsEndpoint, metricsRoutes, registerPlatformMetrics } from './metrics';
+import { createOpsRouter, opsRoutes } from './routes/ops';
 import { openApiDocument, type RouteSpec } from './openapi';
 import { createMarketRouter, marketRoutes } from './routes/markets';
 import { accountRoutes, createAccountRouter } from './routes/accounts';
@@ -50,6 +51,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...orderRoutes,
   ...workflowRoutes,
   ...probeRoutes,
+  ...opsRoutes,
   ...adminRoutes,
   ...auditRoutes,
 ];
@@ -78,7 +80,8 @@ export function createApp(deps: ApiDeps): express.Express {
       },
     }),
   );
-  const metrics = createApiMetrics();
+  const metrics = deps.metrics ?? createApiMetrics();
+  registerPlatformMetrics(metrics.registry, deps);
   app.use(metrics.observe);
   app.get('/metrics', metricsEndpoint(metrics.registry, deps.config.api.operatorToken));
   app.use(helmet());
@@ -106,6 +109,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(createDepositRouter(deps));
   app.use(createWithdrawalRouter(deps));
   app.use(createOrderRouter(deps));
+  // Before the admin router: its operator check would refuse Alertmanager's webhook token.
+  app.use(createOpsRouter(deps));
   app.use(createAdminRouter(deps));
   app.use(createWorkflowRouter(deps));
   app.use(notFound);

@@ -7,7 +7,8 @@ import { createRedis } from '../platform/redis';
 import { createTemporalClient } from '../temporal/client';
 import { createApp } from './app';
 import { StreamRelay } from './realtime';
-import { RpcPool } from '../solana/rpc-pool';
+import { measuredRpcPool } from '../solana/rpc-metrics';
+import { createApiMetrics } from './metrics';
 
 await runMain('api', async (onShutdown) => {
   const config = loadConfig();
@@ -16,9 +17,11 @@ await runMain('api', async (onShutdown) => {
   const { pool } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-api' });
   const redis = createRedis(config.redis.url, 'quantdesk-api');
   const temporal = await createTemporalClient(config.temporal);
-  const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
-  const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool }));
+  const metrics = createApiMetrics();
+  const rpcPool = measuredRpcPool(metrics.registry, config.solana.rpcUrls, { now: () => Date.now() });
+  const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool, metrics }));
   const realtime = await StreamRelay.serve(server, {
+    registry: metrics.registry,
     redis,
     streamPrefix: config.streamPrefix,
     corsOrigins: config.api.corsOrigins,

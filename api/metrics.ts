@@ -1,6 +1,10 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { enums } from '../temporal/proto';
+import { createRegistry, sharedRefresh } from '../platform/metrics';
+import { readHeartbeats } from '../platform/heartbeat';
 import { requireOperator } from './auth/middleware';
+import type { ApiDeps } from './deps';
 import type { RouteSpec } from './openapi';
 
 /**
@@ -9,8 +13,7 @@ import type { RouteSpec } from './openapi';
  * so several API instances in one process (the tests) do not share counters.
  */
 export function createApiMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'qd_api_' });
+  const registry = createRegistry('api');
   const requests = new Counter({
     name: 'qd_api_requests_total',
     help: 'HTTP requests by route template, method and status',
@@ -37,6 +40,100 @@ export function createApiMetrics() {
     next();
   };
   return { registry, observe };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+/** A poller the server last saw longer ago than this is gone (idle pollers re-poll at least every minute). */
+const POLLER_SEEN_WITHIN_MS = 90_000;
+
+/**
+ * What the API sees of the platform, at each scrape: live pollers on each task queue (the alert "no worker
+ * polls"), the services' heartbeats, and the last reconciliation (its time and differences). Every API
+ * instance exports them alike; rules take the max or min over instances.
+ */
+export function registerPlatformMetrics(registry: Registry, deps: ApiDeps): void {
+  const { taskQueue, liquidationTaskQueue, namespace } = deps.config.temporal;
+  new Gauge({
+    name: 'qd_temporal_task_queue_pollers',
+    help: 'Workers polling the task queue (seen by the server within the last 90 s), by queue and task type',
+    labelNames: ['queue', 'type'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const types = {
+        workflow: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        activity: enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      };
+      const now = Date.now();
+      await Promise.all(
+        [taskQueue, liquidationTaskQueue].flatMap((queue) =>
+          Object.entries(types).map(async ([type, taskQueueType]) => {
+            const described = await deps.temporal.workflowService
+              .describeTaskQueue({ namespace, taskQueue: { name: queue }, taskQueueType })
+              .catch(() => null);
+            if (!described) return; // Temporal unreachable: no sample (the server's own alert covers it)
+            const live = (described.pollers ?? []).filter((p) => {
+              const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+              return now - seconds * 1000 <= POLLER_SEEN_WITHIN_MS;
+            });
+            this.set({ queue, type }, live.length);
+          }),
+        ),
+      );
+    },
+  });
+  const services = sharedRefresh(async () => {
+    alive.reset();
+    age.reset();
+    const seen = await readHeartbeats(deps.redis, deps.config.streamPrefix, Date.now()).catch(() => null);
+    for (const [service, s] of seen ?? []) {
+      alive.set({ service }, s.alive);
+      if (s.lastSeenMsAgo !== null) age.set({ service }, s.lastSeenMsAgo / 1000);
+    }
+  });
+  const alive = new Gauge({
+    name: 'qd_service_instances_alive',
+    help: 'Instances of each long-lived service whose heartbeat is fresh (risk-monitor, price-feed)',
+    labelNames: ['service'] as const,
+    registers: [registry],
+    collect: services,
+  });
+  const age = new Gauge({
+    name: 'qd_service_heartbeat_age_seconds',
+    help: "Seconds since each service's freshest heartbeat",
+    labelNames: ['service'] as const,
+    registers: [registry],
+    collect: services,
+  });
+  const reconciliation = sharedRefresh(async () => {
+    const last = await lastReconciliation(deps.pool).catch(() => null);
+    lastRun.reset();
+    differences.reset();
+    if (!last) return;
+    lastRun.set(last.at.getTime() / 1000);
+    differences.set(last.differences);
+  });
+  const lastRun = new Gauge({
+    name: 'qd_reconciliation_last_run_timestamp_seconds',
+    help: 'When the last reconciliation of the books with the chain ran (Unix seconds)',
+    registers: [registry],
+    collect: reconciliation,
+  });
+  const differences = new Gauge({
+    name: 'qd_reconciliation_differences',
+    help: 'Differences the last reconciliation found (0: books and chain agree)',
+    registers: [registry],
+    collect: reconciliation,
+  });
+}
+
+/** The last reconciliation report's time and difference count (null: none ran yet). */
+export async function lastReconciliation(pool: ApiDeps['pool']): Promise<{ at: Date; differences: number } | null> {
+  const { rows } = await pool.query<{ created_at: Date; differences: number }>(
+    'SELECT created_at, differences FROM reconciliation_reports ORDER BY created_at DESC LIMIT 1',
+  );
+  return rows[0] ? { at: rows[0].created_at, differences: rows[0].differences } : null;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Who may call a route: anyone, a signed-in wallet, or an operator (session role or service token). */
-export type RouteAuth = 'public' | 'session' | 'operator';
+/**
+ * Who may call a route: anyone, a signed-in wallet, an operator (session role or service token), or
+ * Alertmanager (its own webhook token, QD_ALERT_WEBHOOK_TOKEN).
+ */
+export type RouteAuth = 'public' | 'session' | 'operator' | 'alertmanager';
 
 /**
  * A route as documented: the same zod schemas the handler parses its input with, so the OpenAPI

@@ -1,9 +1,16 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
+import { Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { DEFAULT_MARKETS } from '../domain/perp';
-import { accountStreamKey, firehoseStreamKey, marketAccountOf, type WorkflowEvent } from '../domain/workflow-events';
+import {
+  accountStreamKey,
+  alertStreamKey,
+  firehoseStreamKey,
+  marketAccountOf,
+  type WorkflowEvent,
+} from '../domain/workflow-events';
 import { ownsSubAccount } from './auth/middleware';
 import type { Logger } from '../platform/logger';
 import { SessionStore, type Session } from './auth/sessions';
@@ -20,6 +27,8 @@ export interface ServerEvents {
   }) => void;
   funding: (e: { symbol: string; marketIndex: number; event: WorkflowEvent }) => void;
   workflow: (e: { account: string; id: string; event: WorkflowEvent }) => void;
+  /** To operators only: an alert raised, resolved or acknowledged (the ops_alerts row), or a platform alert. */
+  alert: (a: Record<string, unknown>) => void;
 }
 
 const subscribeMessage = z.union([
@@ -41,6 +50,8 @@ const subscribeMessage = z.union([
 type Ack = (reply: { ok: true; replayed?: number } | { ok: false; error: string }) => void;
 
 const marketRoom = (symbol: string) => `market:${symbol}`;
+/** Every socket of an operator's session joins it at connection: alerts go there. */
+const OPERATORS_ROOM = 'operators';
 const accountRoom = (account: string) => `account:${account}`;
 const BACKLOG_LIMIT = 1_000;
 
@@ -104,6 +115,7 @@ export function attachRealtime(
     const expiresIn = Date.parse((socket.data.session as Session).expiresAt) - Date.now();
     const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, Math.min(expiresIn, 2 ** 31 - 1)));
     socket.on('disconnect', () => clearTimeout(expiry));
+    if ((socket.data.session as Session).roles.includes('operator')) void socket.join(OPERATORS_ROOM);
     // Every message counts against the socket's budget; a flood closes it.
     let windowStart = Date.now();
     let inWindow = 0;
@@ -164,6 +176,32 @@ export function attachRealtime(
   return { io, stop: () => clearInterval(recheck) };
 }
 
+/** Sockets connected to this instance, and its rooms by kind (market, account, operators). */
+function countSockets(registry: Registry, io: Server): void {
+  new Gauge({
+    name: 'qd_api_socket_clients',
+    help: 'socket.io clients connected to this API instance',
+    registers: [registry],
+    collect() {
+      this.set(io.of('/').sockets.size);
+    },
+  });
+  new Gauge({
+    name: 'qd_api_socket_rooms',
+    help: 'socket.io rooms with at least one client, by kind (market, account, operators)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const counts = { market: 0, account: 0, operators: 0 };
+      for (const room of io.of('/').adapter.rooms.keys()) {
+        const kind = room === OPERATORS_ROOM ? 'operators' : room.split(':')[0];
+        if (kind === 'market' || kind === 'account' || kind === 'operators') counts[kind]++;
+      }
+      for (const [kind, n] of Object.entries(counts)) this.set({ kind }, n);
+    },
+  });
+}
+
 /**
  * Feeds the rooms from Redis Streams through consumer groups: each API instance reads every entry of the
  * firehose and the price streams in its own group (`api:<instance>`), so several instances each serve
@@ -180,9 +218,12 @@ export class StreamRelay {
       instance: string;
       logger: Logger;
       sessionRecheckMs?: number;
+      /** The API's metrics registry: socket clients and rooms are counted there. */
+      registry?: Registry;
     },
   ) {
     const { io, stop } = attachRealtime(http, { ...deps, sessions: new SessionStore(deps.redis, deps.streamPrefix) });
+    if (deps.registry) countSockets(deps.registry, io);
     const reader = deps.redis.duplicate();
     const relay = new StreamRelay(io, reader, deps.streamPrefix, deps.instance, deps.logger);
     await relay.start();
@@ -216,7 +257,7 @@ export class StreamRelay {
     this.group = `api:${instance}`;
     this.marketOfStream = new Map(DEFAULT_MARKETS.map((m) => [`${prefix}:prices:${m.symbol}`, m]));
     this.marketOfFundingAccount = new Map(DEFAULT_MARKETS.map((m) => [marketAccountOf(m.marketIndex), m]));
-    this.streams = [firehoseStreamKey(prefix), ...this.marketOfStream.keys()];
+    this.streams = [firehoseStreamKey(prefix), alertStreamKey(prefix), ...this.marketOfStream.keys()];
   }
 
   async start(): Promise<void> {
@@ -306,6 +347,10 @@ export class StreamRelay {
       this.io
         .to(accountRoom(event.account))
         .emit('workflow', { account: event.account, id: get('accountEventId') ?? id, event });
+      return;
+    }
+    if (stream === alertStreamKey(this.prefix)) {
+      this.io.to(OPERATORS_ROOM).emit('alert', { id, ...(JSON.parse(get('alert')!) as Record<string, unknown>) });
       return;
     }
     const market = this.marketOfStream.get(stream);

@@ -15,6 +15,16 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 600,
       trustedProxies: 'loopback',
       instance: 'api-1',
+      healthServices: ['risk-monitor', 'price-feed', 'reconciliation'],
+      alertWebhookToken: null,
+    });
+    expect(config.metrics).toEqual({
+      host: '127.0.0.1',
+      workerPort: 9470,
+      workerSdkPort: 9471,
+      riskMonitorPort: 9472,
+      priceFeedPort: 9473,
+      prometheusUrl: 'http://127.0.0.1:9090',
     });
     expect(config.web.port).toBe(3001);
     expect(config.temporal).toMatchObject({

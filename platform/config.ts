@@ -102,6 +102,30 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.:/, ]{1,500}$/, 'addresses, CIDRs or loopback / linklocal / uniquelocal, comma-separated')
     .default('loopback'),
+  /** Where each process serves its Prometheus metrics (0 turns a process's endpoint off). */
+  QD_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  QD_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9470),
+  QD_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9471),
+  QD_RISK_MONITOR_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9472),
+  QD_PRICE_FEED_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9473),
+  /**
+   * The long-lived services /health reports beside its dependencies (their heartbeats), and the
+   * reconciliation's age; an API whose deployment runs none of them (the tests) lists none.
+   */
+  QD_HEALTH_SERVICES: z
+    .string()
+    .default('risk-monitor,price-feed,reconciliation')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['risk-monitor', 'price-feed', 'reconciliation']))),
+  /** The bearer token Alertmanager presents to the API's alert webhook (nothing else accepts it). */
+  QD_ALERT_WEBHOOK_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
+  /** Prometheus' HTTP API, which the operators' dashboard reads through the API. */
+  QD_PROMETHEUS_URL: url(['http:', 'https:']).default('http://127.0.0.1:9090'),
 });
 
 export interface Config {
@@ -122,12 +146,25 @@ export interface Config {
     trustedProxies: string;
     /** This instance's name: its consumer group on the event streams (api:<instance>). */
     instance: string;
+    /** Services whose heartbeats /health checks (and whether it checks the reconciliation's age). */
+    healthServices: ('risk-monitor' | 'price-feed' | 'reconciliation')[];
+    alertWebhookToken: string | null;
   };
   web: { port: number };
   postgres: { url: string };
   redis: { url: string };
   temporal: { address: string; namespace: string; taskQueue: string; liquidationTaskQueue: string; uiUrl: string };
   streamPrefix: string;
+  metrics: {
+    host: string;
+    /** Per process; 0 serves none. */
+    workerPort: number;
+    /** The Temporal SDK's own metrics of the worker process. */
+    workerSdkPort: number;
+    riskMonitorPort: number;
+    priceFeedPort: number;
+    prometheusUrl: string;
+  };
   solana: {
     rpcUrls: string[];
     localnetControlUrl: string;
@@ -164,6 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerMinute: e.QD_RATE_LIMIT_PER_MINUTE,
       trustedProxies: e.QD_TRUSTED_PROXIES,
       instance: e.QD_API_INSTANCE,
+      healthServices: e.QD_HEALTH_SERVICES,
+      alertWebhookToken: e.QD_ALERT_WEBHOOK_TOKEN ?? null,
     },
     web: { port: e.QD_WEB_PORT },
     postgres: { url: e.QD_PG_URL },
@@ -176,6 +215,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
+    metrics: {
+      host: e.QD_METRICS_HOST,
+      workerPort: e.QD_WORKER_METRICS_PORT,
+      workerSdkPort: e.QD_WORKER_SDK_METRICS_PORT,
+      riskMonitorPort: e.QD_RISK_MONITOR_METRICS_PORT,
+      priceFeedPort: e.QD_PRICE_FEED_METRICS_PORT,
+      prometheusUrl: e.QD_PROMETHEUS_URL,
+    },
     solana: {
       rpcUrls: e.QD_SOLANA_RPC_URLS,
       localnetControlUrl: e.QD_LOCALNET_CONTROL_URL,
@@ -203,6 +250,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...config,
     postgres: { url: redactUrl(config.postgres.url) },
     redis: { url: redactUrl(config.redis.url) },
-    api: { ...config.api, operatorToken: config.api.operatorToken ? '[set]' : null },
+    api: {
+      ...config.api,
+      operatorToken: config.api.operatorToken ? '[set]' : null,
+      alertWebhookToken: config.api.alertWebhookToken ? '[set]' : null,
+    },
   };
 }

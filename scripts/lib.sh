@@ -28,6 +28,20 @@ export QD_TEMPORAL_SHARDS="${QD_TEMPORAL_SHARDS:-16}"
 # `npm test` lowers it so that a test proves a resting order's history does not grow with ticks.
 export QD_TEMPORAL_HISTORY_LIMIT="${QD_TEMPORAL_HISTORY_LIMIT:-}"
 
+# Metrics and alerting (ARCHITECTURE §9): Prometheus and Alertmanager from Debian's packages, started by
+# `npm start` with their state under QD_DATA_DIR/monitoring. QD_MONITORING=off starts neither.
+export QD_MONITORING="${QD_MONITORING:-on}"
+export QD_PROMETHEUS_PORT="${QD_PROMETHEUS_PORT:-9090}"
+export QD_ALERTMANAGER_PORT="${QD_ALERTMANAGER_PORT:-9093}"
+export QD_SCRAPE_INTERVAL="${QD_SCRAPE_INTERVAL:-5s}"
+export QD_PROMETHEUS_URL="${QD_PROMETHEUS_URL:-http://127.0.0.1:$QD_PROMETHEUS_PORT}"
+# Where each process of ours serves /metrics (platform/config.ts has the same defaults).
+export QD_WORKER_METRICS_PORT="${QD_WORKER_METRICS_PORT:-9470}"
+export QD_WORKER_SDK_METRICS_PORT="${QD_WORKER_SDK_METRICS_PORT:-9471}"
+export QD_RISK_MONITOR_METRICS_PORT="${QD_RISK_MONITOR_METRICS_PORT:-9472}"
+export QD_PRICE_FEED_METRICS_PORT="${QD_PRICE_FEED_METRICS_PORT:-9473}"
+export QD_TEMPORAL_METRICS_PORT="${QD_TEMPORAL_METRICS_PORT:-7250}"
+
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 RUN_DIR="$QD_DATA_DIR/run"
 # Services this invocation started (and so must stop); the caller reads it.
@@ -250,7 +264,7 @@ start_temporal_dev() {
   [ -z "${QD_TEMPORAL_HISTORY_LIMIT:-}" ] || dyn+=(--dynamic-config-value "limit.historyCount.error=$QD_TEMPORAL_HISTORY_LIMIT" \
     --dynamic-config-value "limit.historyCount.warn=$((QD_TEMPORAL_HISTORY_LIMIT / 2))")
   setsid "$QD_TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$QD_TEMPORAL_PORT" \
-    --ui-port "$QD_TEMPORAL_UI_PORT" --db-filename "$dir/temporal.db" \
+    --ui-port "$QD_TEMPORAL_UI_PORT" --db-filename "$dir/temporal.db" --metrics-port "$QD_TEMPORAL_METRICS_PORT" \
     --namespace "$QD_TEMPORAL_NAMESPACE" "${sa[@]}" --log-level warn \
     --dynamic-config-value system.enableActivityEagerExecution=true \
     --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true "${dyn[@]}" \
@@ -268,7 +282,7 @@ stop_temporal_dev() { stop_process_group "$RUN_DIR/temporal.pid"; }
 # HTTP at 7243, Prometheus metrics at 7250.
 temporal_server_env() {
   export QD_TEMPORAL_SERVER_DIR="$QD_DATA_DIR/temporal-server"
-  export QD_TEMPORAL_HTTP_PORT="${QD_TEMPORAL_HTTP_PORT:-7243}" QD_TEMPORAL_METRICS_PORT="${QD_TEMPORAL_METRICS_PORT:-7250}"
+  export QD_TEMPORAL_HTTP_PORT="${QD_TEMPORAL_HTTP_PORT:-7243}"
   export QD_TEMPORAL_MEMBERSHIP_BASE="${QD_TEMPORAL_MEMBERSHIP_BASE:-6933}"
   export QD_TEMPORAL_HISTORY_PORT=7234 QD_TEMPORAL_HISTORY_MEMBERSHIP_PORT=6934
   export QD_TEMPORAL_MATCHING_PORT=7235 QD_TEMPORAL_MATCHING_MEMBERSHIP_PORT=6935
@@ -333,6 +347,68 @@ start_temporal() {
 stop_temporal() { if [ "$QD_TEMPORAL_SERVER" = postgres ]; then stop_temporal_postgres; else stop_temporal_dev; fi; }
 
 start_services() { start_postgres; start_redis; start_temporal; }
+
+# --- Prometheus and Alertmanager ---------------------------------------------------------------------
+# The configuration in monitoring/ rendered into QD_DATA_DIR/monitoring; Alertmanager posts to the API's
+# webhook with a token of its own, made once and kept there (the API gets it as QD_ALERT_WEBHOOK_TOKEN).
+monitoring_env() {
+  export QD_MONITORING_DIR="$QD_DATA_DIR/monitoring"
+  export QD_ALERT_WEBHOOK_TOKEN_FILE="$QD_MONITORING_DIR/webhook-token"
+  export QD_ALERT_WEBHOOK_URL="${QD_ALERT_WEBHOOK_URL:-http://127.0.0.1:$QD_API_PORT/v1/admin/alerts/webhook}"
+  mkdir -p "$QD_MONITORING_DIR/prometheus" "$QD_MONITORING_DIR/alertmanager" "$RUN_DIR" "$QD_DATA_DIR/logs"
+  if [ ! -s "$QD_ALERT_WEBHOOK_TOKEN_FILE" ]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$QD_ALERT_WEBHOOK_TOKEN_FILE")
+  fi
+  QD_ALERT_WEBHOOK_TOKEN="$(cat "$QD_ALERT_WEBHOOK_TOKEN_FILE")"
+  export QD_ALERT_WEBHOOK_TOKEN
+}
+
+# Renders the configuration and checks it with Debian's own tools (promtool, amtool).
+render_monitoring_config() {
+  monitoring_env
+  envsubst <"$QD_ROOT/monitoring/prometheus.yml" >"$QD_MONITORING_DIR/prometheus.yml"
+  envsubst <"$QD_ROOT/monitoring/alertmanager.yml" >"$QD_MONITORING_DIR/alertmanager.yml"
+  promtool check config --syntax-only "$QD_MONITORING_DIR/prometheus.yml" >/dev/null \
+    || die "monitoring/prometheus.yml does not render to a valid configuration"
+  amtool check-config "$QD_MONITORING_DIR/alertmanager.yml" >/dev/null \
+    || die "monitoring/alertmanager.yml does not render to a valid configuration"
+}
+
+start_monitoring() {
+  if [ "$QD_MONITORING" = off ]; then log "monitoring off (QD_MONITORING=off): no Prometheus, no Alertmanager"; return 0; fi
+  render_monitoring_config
+  local dir="$QD_MONITORING_DIR"
+  if pid_alive "$RUN_DIR/prometheus.pid"; then
+    log "prometheus already running on :$QD_PROMETHEUS_PORT (reloading its configuration)"
+    kill -HUP "$(cat "$RUN_DIR/prometheus.pid")" 2>/dev/null || true
+  else
+    require_free_port prometheus "$QD_PROMETHEUS_PORT"
+    setsid prometheus --config.file "$dir/prometheus.yml" --storage.tsdb.path "$dir/prometheus" \
+      --storage.tsdb.retention.time 15d --web.listen-address "127.0.0.1:$QD_PROMETHEUS_PORT" \
+      >>"$QD_DATA_DIR/logs/prometheus.log" 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/prometheus.pid"
+    wait_for_port prometheus "$QD_PROMETHEUS_PORT" 30
+    QD_STARTED+=(prometheus)
+    log "prometheus up on :$QD_PROMETHEUS_PORT"
+  fi
+  if pid_alive "$RUN_DIR/alertmanager.pid"; then
+    log "alertmanager already running on :$QD_ALERTMANAGER_PORT (reloading its configuration)"
+    kill -HUP "$(cat "$RUN_DIR/alertmanager.pid")" 2>/dev/null || true
+  else
+    require_free_port alertmanager "$QD_ALERTMANAGER_PORT"
+    # --cluster.listen-address= : one Alertmanager, no gossip port.
+    setsid prometheus-alertmanager --config.file "$dir/alertmanager.yml" --storage.path "$dir/alertmanager" \
+      --web.listen-address "127.0.0.1:$QD_ALERTMANAGER_PORT" --cluster.listen-address= \
+      >>"$QD_DATA_DIR/logs/alertmanager.log" 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/alertmanager.pid"
+    wait_for_port alertmanager "$QD_ALERTMANAGER_PORT" 30
+    QD_STARTED+=(alertmanager)
+    log "alertmanager up on :$QD_ALERTMANAGER_PORT"
+  fi
+}
+
+stop_prometheus() { stop_process_group "$RUN_DIR/prometheus.pid"; }
+stop_alertmanager() { stop_process_group "$RUN_DIR/alertmanager.pid"; }
 
 # Stops, in reverse order, only what this invocation started.
 stop_started_services() {

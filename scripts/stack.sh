@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `npm start`: installs what is missing, starts Postgres, Redis and the Temporal server (reusing any
-# already running from QD_DATA_DIR), applies migrations, registers the Temporal namespace and search
-# attributes, then runs the worker, the API (:3002) and the web app (:3001) until Ctrl-C, which stops
-# everything this command started.
+# `npm start`: installs what is missing, starts Postgres, Redis, the Temporal server, Prometheus and
+# Alertmanager (reusing any already running from QD_DATA_DIR), applies migrations, registers the Temporal
+# namespace and search attributes, then runs the localnet, the price feed, the risk monitor, the worker,
+# the API (:3002) and the web app (:3001) until Ctrl-C, which stops everything this command started.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CHILDREN=()
@@ -24,6 +24,7 @@ launch() { # name command...
 
 trap shutdown INT TERM EXIT
 ensure_apt postgresql redis-server
+[ "$QD_MONITORING" = off ] || ensure_apt prometheus prometheus-alertmanager
 ensure_node_deps
 ensure_temporal_cli
 ensure_localnet
@@ -37,6 +38,7 @@ done
 export QD_SOLANA_RPC_URLS="${QD_SOLANA_RPC_URLS:-$(printf 'http://127.0.0.1:%s,' ${QD_LOCALNET_PORTS//,/ } | sed 's/,$//')}"
 export QD_LOCALNET_CONTROL_URL="${QD_LOCALNET_CONTROL_URL:-http://127.0.0.1:$QD_LOCALNET_CONTROL_PORT}"
 start_services
+start_monitoring
 (cd "$QD_ROOT" && npx tsx scripts/setup.ts)
 
 cd "$QD_ROOT"
@@ -65,6 +67,7 @@ cat >&2 <<MSG
     Solana RPC   $QD_SOLANA_RPC_URLS  (localnet; dev controls $QD_LOCALNET_CONTROL_URL)
     Postgres     $QD_PG_URL
     Redis        $QD_REDIS_URL
+    Prometheus   http://127.0.0.1:$QD_PROMETHEUS_PORT  Alertmanager http://127.0.0.1:$QD_ALERTMANAGER_PORT  (QD_MONITORING=$QD_MONITORING)
     data         $QD_DATA_DIR
 
 MSG

@@ -19,7 +19,7 @@ finish() {
 }
 trap finish EXIT
 
-ensure_apt postgresql redis-server chromium
+ensure_apt postgresql redis-server chromium prometheus prometheus-alertmanager
 ensure_node_deps
 ensure_temporal_cli
 
@@ -36,6 +36,11 @@ npx prettier --check .
 step "secret scan"
 git ls-files -co --exclude-standard -z | grep -zv -e '^package-lock.json$' -e '^drizzle/migrations/meta/' \
   | grep -zv '^programs/vendor/' | xargs -0 npx secretlint --maskSecrets
+
+step "alert rules and monitoring configuration (promtool, amtool)"
+promtool check rules monitoring/rules/*.yml
+promtool test rules monitoring/tests/*.yml
+render_monitoring_config
 
 step "unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$RESULTS/unit.json"

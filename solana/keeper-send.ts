@@ -123,7 +123,31 @@ export async function sendAsKeeper(
     if (journal && key) await journal.replace(key, tx);
     return tx;
   };
-  return (await pool.sendTransaction(first, resign)).signature;
+  const started = performance.now();
+  try {
+    const { signature } = await pool.sendTransaction(first, resign);
+    tellSendObservers('landed', started);
+    return signature;
+  } catch (err) {
+    tellSendObservers(err instanceof ProgramRejectedError ? 'rejected' : 'failed', started);
+    throw err;
+  }
+}
+
+/** What became of a keeper transaction: landed (executed), rejected by the program, or not sent (retried). */
+export type KeeperSendOutcome = 'landed' | 'rejected' | 'failed';
+type SendObserver = (outcome: KeeperSendOutcome, seconds: number) => void;
+const sendObservers = new Set<SendObserver>();
+
+/** Metrics: `observer` hears of every keeper transaction this process sends, until the returned function is called. */
+export function observeKeeperSends(observer: SendObserver): () => void {
+  sendObservers.add(observer);
+  return () => sendObservers.delete(observer);
+}
+
+function tellSendObservers(outcome: KeeperSendOutcome, started: number): void {
+  const seconds = (performance.now() - started) / 1000;
+  for (const observer of sendObservers) observer(outcome, seconds);
 }
 
 // Ed25519 signing through Node's crypto (OpenSSL) instead of web3.js's pure-JS signer: the same signature

@@ -53,6 +53,8 @@ export interface RpcPoolOptions {
   rounds?: number;
   backoffMs?: number;
   commitment?: Commitment;
+  /** Told of every request a provider answered or failed (metrics); `provider` is its index in the URL list. */
+  onRequest?: (provider: number, ms: number, ok: boolean) => void;
 }
 
 export interface ProviderMetrics {
@@ -67,6 +69,7 @@ export interface ProviderMetrics {
 }
 
 interface Provider {
+  index: number;
   url: string;
   connection: Connection;
   bulkConnection: Connection;
@@ -93,6 +96,7 @@ export class RpcPool {
   constructor(urls: string[], options: RpcPoolOptions) {
     if (urls.length === 0) throw new RangeError('an RPC pool needs at least one URL');
     this.o = {
+      onRequest: () => undefined,
       sleep: sleepFor,
       requestTimeoutMs: 2_000,
       bulkTimeoutMs: 120_000,
@@ -111,7 +115,8 @@ export class RpcPool {
         disableRetryOnRateLimit: true,
         fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) }),
       });
-    this.providers = urls.map((url) => ({
+    this.providers = urls.map((url, index) => ({
+      index,
       url,
       connection: connect(url, this.o.requestTimeoutMs),
       bulkConnection: connect(url, this.o.bulkTimeoutMs),
@@ -322,12 +327,15 @@ export class RpcPool {
       p.consecutiveFailures = 0;
       p.openedAt = null;
       if (!bulk) this.observe(p, this.o.now() - started);
+      this.o.onRequest(p.index, this.o.now() - started, true);
       return value;
     } catch (err) {
       if (programErrorName(err)) {
         this.observe(p, this.o.now() - started); // the provider answered; the program said no
+        this.o.onRequest(p.index, this.o.now() - started, true);
         throw err;
       }
+      this.o.onRequest(p.index, this.o.now() - started, false);
       p.failures++;
       p.consecutiveFailures++;
       this.observe(p, Math.max(this.o.now() - started, this.o.requestTimeoutMs));

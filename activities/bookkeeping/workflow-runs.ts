@@ -16,7 +16,10 @@ export interface WorkflowRunRecord {
   at: string;
 }
 
-export function createWorkflowRunActivities(db: Database) {
+export function createWorkflowRunActivities(
+  db: Database,
+  onEnded: (kind: WorkflowKind, status: RunStatus) => void = () => undefined,
+) {
   /** Upsert by business key: a retried activity rewrites the same rows, never adds a second. */
   const upsertRuns = async (runs: readonly WorkflowRunRecord[]): Promise<void> => {
     if (!runs.length) return;
@@ -35,6 +38,7 @@ export function createWorkflowRunActivities(db: Database) {
         // A late retry of an older write must not move a row back in time.
         setWhere: sql`${workflowRuns.updatedAt} <= excluded.updated_at`,
       });
+    for (const run of runs) if (run.status !== 'running') onEnded(run.kind, run.status);
   };
   return {
     async recordWorkflowRun(run: WorkflowRunRecord): Promise<void> {

@@ -10,10 +10,13 @@ type AnyActivity = (...args: never[]) => Promise<unknown>;
  * after the heartbeat timeout (seconds), not after the whole start-to-close timeout. Outside an activity
  * (benchmarks calling them directly) the functions run as they are.
  */
-export function withHeartbeats<T extends Record<string, AnyActivity>>(activities: T): T {
+export function withHeartbeats<T extends Record<string, AnyActivity>>(
+  activities: T,
+  observe?: (name: string, seconds: number, ok: boolean) => void,
+): T {
   const wrapped: Record<string, AnyActivity> = {};
   for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args) => {
+    const run = async (...args: never[]) => {
       let context: Context;
       try {
         context = Context.current();
@@ -28,6 +31,20 @@ export function withHeartbeats<T extends Record<string, AnyActivity>>(activities
         clearInterval(timer);
       }
     };
+    // Measured (the worker's metrics), when an observer is given: each run's time and whether it threw.
+    wrapped[name] = observe
+      ? async (...args) => {
+          const started = performance.now();
+          let ok = false;
+          try {
+            const value = await run(...args);
+            ok = true;
+            return value;
+          } finally {
+            observe(name, (performance.now() - started) / 1000, ok);
+          }
+        }
+      : run;
   }
   return wrapped as T;
 }

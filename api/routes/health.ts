@@ -2,8 +2,13 @@ import { Router } from 'express';
 import { enums } from '../../temporal/proto';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
+import { readHeartbeats } from '../../platform/heartbeat';
+import { lastReconciliation } from '../metrics';
+import { RpcUnavailableError } from '../../solana/rpc-pool';
 
 const CHECK_TIMEOUT_MS = 2_000;
+/** The reconciliation schedule runs hourly: a last report older than two runs means it stopped. */
+const RECONCILIATION_MAX_AGE_MS = 2 * 3_600_000 + 5 * 60_000;
 
 export interface CheckResult {
   ok: boolean;
@@ -36,6 +41,30 @@ export function createHealthRouter(deps: ApiDeps): Router {
       return `${main} poller(s) on ${taskQueue}, ${liquidations} on ${liquidationTaskQueue}`;
     },
   };
+
+  // The long-lived services by their heartbeats, and the hourly reconciliation by its last report.
+  const services = deps.config.api.healthServices;
+  for (const service of services.filter((s) => s !== 'reconciliation')) {
+    checks[service] = async () => {
+      const seen = (await readHeartbeats(deps.redis, deps.config.streamPrefix, Date.now())).get(service);
+      if (!seen?.alive)
+        throw new Error(
+          seen?.lastSeenMsAgo != null
+            ? `silent for ${Math.round(seen.lastSeenMsAgo / 1000)} s`
+            : 'never heard from (not started?)',
+        );
+      return `${seen.alive} instance(s) alive`;
+    };
+  }
+  if (services.includes('reconciliation')) {
+    checks.reconciliation = async () => {
+      const last = await lastReconciliation(deps.pool);
+      if (!last) return 'no reconciliation yet (the schedule runs it hourly)';
+      const ageS = Math.round((Date.now() - last.at.getTime()) / 1000);
+      if (ageS * 1000 > RECONCILIATION_MAX_AGE_MS) throw new Error(`last reconciliation ${ageS} s ago`);
+      return `last ${ageS} s ago, ${last.differences} difference(s)`;
+    };
+  }
 
   const pool = deps.rpcPool;
   if (pool) {
@@ -76,10 +105,20 @@ async function runCheck(check: () => Promise<string | undefined>): Promise<Check
     const detail = await Promise.race([check(), timeout]);
     return { ok: true, latencyMs: elapsed(started), ...(detail ? { detail } : {}) };
   } catch (err) {
-    return { ok: false, latencyMs: elapsed(started), detail: err instanceof Error ? err.message : String(err) };
+    return { ok: false, latencyMs: elapsed(started), detail: publicDetail(err) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What a failed check may say in public: never a provider's URL (it may carry an API key) nor a raw
+ * error that quotes one; an RPC pool failure is summarised, URLs anywhere else are cut out.
+ */
+export function publicDetail(err: unknown): string {
+  if (err instanceof RpcUnavailableError) return `no Solana provider answered (${err.causes.length} tried)`;
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>').slice(0, 300);
 }
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;

@@ -1,2 +1,3 @@
 export * from './workflow-runs';
 export * from './trading';
+export * from './operations';

@@ -12,7 +12,11 @@ import { createLogger } from '../../platform/logger';
 import { runMain } from '../../platform/main';
 import { createPostgres } from '../../platform/postgres';
 import { createRedis } from '../../platform/redis';
-import { RpcPool } from '../../solana/rpc-pool';
+import { measuredRpcPool } from '../../solana/rpc-metrics';
+import { registerProtocolMetrics } from '../../solana/protocol-metrics';
+import { createRegistry, serveMetrics } from '../../platform/metrics';
+import { startHeartbeat } from '../../platform/heartbeat';
+import { createMonitorMetrics, type TickSource } from './metrics';
 import { oracleOf } from '../../solana/accounts';
 import { readPythPrice } from '../../solana/pyth-reader';
 import type { PublicKey } from '@solana/web3.js';
@@ -39,7 +43,8 @@ await runMain('risk-monitor', async (onShutdown) => {
   const logger = createLogger({ level: config.logLevel, name: 'risk-monitor' });
   Runtime.install({ logger: new DefaultLogger('WARN', ({ message, meta }) => logger.warn({ sdk: meta }, message)) });
   const redis = createRedis(config.redis.url, 'quantdesk-risk-monitor');
-  const rpcPool = new RpcPool(config.solana.rpcUrls, { now: () => Date.now() });
+  const registry = createRegistry('risk-monitor');
+  const rpcPool = measuredRpcPool(registry, config.solana.rpcUrls, { now: () => Date.now() });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   let stopping = false;
@@ -85,6 +90,10 @@ await runMain('risk-monitor', async (onShutdown) => {
     eagerStart: worker !== null,
     db: pg.db,
   });
+  const metrics = createMonitorMetrics(registry, monitor, DEFAULT_MARKETS, () => Date.now());
+  registerProtocolMetrics(registry, rpcPool, DEFAULT_MARKETS, keeper?.publicKey ?? null);
+  const metricsServer = await serveMetrics(registry, config.metrics.host, config.metrics.riskMonitorPort);
+  const stopHeartbeat = startHeartbeat(redis, config.streamPrefix, 'risk-monitor', () => Date.now());
   onShutdown(() => {
     stopping = true;
     worker?.shutdown();
@@ -121,10 +130,12 @@ await runMain('risk-monitor', async (onShutdown) => {
   // Ticks from the streams and from the chain are handled one at a time, each remembered per market.
   let ticking: Promise<unknown> = Promise.resolve();
   const lastPrice = new Map<number, bigint>();
-  const handleTick = (marketIndex: number, price: bigint) => {
+  const handleTick = (marketIndex: number, price: bigint, source: TickSource, publishedAt?: number) => {
     const run = ticking.then(async () => {
+      const started = performance.now();
       const outcome = await monitor.onTick(marketIndex, price, Date.now());
       lastPrice.set(marketIndex, price);
+      metrics.tick(marketIndex, source, (performance.now() - started) / 1000, outcome, publishedAt);
       return outcome;
     });
     ticking = run.catch(() => undefined);
@@ -140,7 +151,7 @@ await runMain('risk-monitor', async (onShutdown) => {
             oracles.set(market.marketIndex, await oracleOf(rpcPool, market.marketIndex));
           const { price } = await readPythPrice(rpcPool, oracles.get(market.marketIndex)!);
           if (price <= 0n || lastPrice.get(market.marketIndex) === price) continue;
-          const outcome = await handleTick(market.marketIndex, price);
+          const outcome = await handleTick(market.marketIndex, price, 'chain');
           if (outcome.liquidations.length)
             logger.info({ market: market.symbol, price: price.toString(), source: 'chain' }, 'liquidations started');
         } catch (err) {
@@ -183,8 +194,15 @@ await runMain('risk-monitor', async (onShutdown) => {
         const priceOf = (fields: string[]) => BigInt(fields[fields.indexOf('price') + 1]!);
         // Ticks that came in together: each may cross waiting orders; the book needs the latest only.
         for (const [, fields] of entries.slice(0, -1)) monitor.tellCrossed(market.marketIndex, priceOf(fields));
-        const price = priceOf(entries.at(-1)![1]);
-        const outcome = await handleTick(market.marketIndex, price);
+        const last = entries.at(-1)![1];
+        const publishedAt = Date.parse(last[last.indexOf('at') + 1] ?? '');
+        const price = priceOf(last);
+        const outcome = await handleTick(
+          market.marketIndex,
+          price,
+          'stream',
+          Number.isFinite(publishedAt) ? publishedAt : undefined,
+        );
         lastIds[i] = entries.at(-1)![0];
         const entry = {
           market: market.symbol,
@@ -203,6 +221,7 @@ await runMain('risk-monitor', async (onShutdown) => {
     }
   }
   await Promise.all([working, following, fromChain]);
-  await Promise.all([redis.quit(), activityRedis?.quit(), pg.pool.end(), connection.close()]);
+  stopHeartbeat();
+  await Promise.all([redis.quit(), activityRedis?.quit(), pg.pool.end(), connection.close(), metricsServer?.close()]);
   if (workerFailure) throw workerFailure;
 });

@@ -44,3 +44,29 @@ describe('RiskMonitor.onEvents', () => {
     expect(refreshMarket.mock.calls.map((c) => c[1])).toEqual([2]);
   });
 });
+
+describe('RiskMonitor.backlog', () => {
+  it('ages each account under water from the first call that saw it, and forgets it once it is not', () => {
+    const { monitor } = monitorWithSpies();
+    const under = vi.spyOn(monitor.book, 'underwater');
+    const u = (account: string) =>
+      ({ account, wallet: 'W', seq: '0' }) as ReturnType<typeof monitor.book.underwater>[0];
+    under.mockImplementation((m) => (m === 0 ? [u('A')] : []));
+    expect(monitor.backlog(1_000).find((b) => b.marketIndex === 0)).toEqual({
+      marketIndex: 0,
+      underwater: 1,
+      oldestMs: 0,
+    });
+    under.mockImplementation((m) => (m === 0 ? [u('A'), u('B')] : []));
+    expect(monitor.backlog(6_000).find((b) => b.marketIndex === 0)).toEqual({
+      marketIndex: 0,
+      underwater: 2,
+      oldestMs: 5_000,
+    });
+    // A liquidated: B is now the oldest; a market with nobody under water has no backlog.
+    under.mockImplementation((m) => (m === 0 ? [u('B')] : []));
+    const later = monitor.backlog(8_000);
+    expect(later.find((b) => b.marketIndex === 0)).toEqual({ marketIndex: 0, underwater: 1, oldestMs: 2_000 });
+    expect(later.find((b) => b.marketIndex === 1)).toEqual({ marketIndex: 1, underwater: 0, oldestMs: 0 });
+  });
+});

@@ -152,6 +152,8 @@ export class RiskMonitor {
   private readonly asked = new Map<string, { account: string; at: number; heard: boolean }>();
   /** Accounts named by events while a reload scans the chain: read again once the new book is in place. */
   private touchedDuringReload: Set<string> | null = null;
+  /** Per market, since when each account now under water has been seen under (the liquidation backlog). */
+  private readonly underSince = new Map<number, Map<string, number>>();
 
   constructor(
     private readonly deps: MonitorDeps,
@@ -188,6 +190,21 @@ export class RiskMonitor {
 
   get book(): RiskBook {
     return this.current;
+  }
+
+  /**
+   * The liquidation backlog of each market at `nowMs`, as the book stands: how many accounts are below
+   * maintenance and for how long the oldest of them has been (since the first call that saw it under).
+   * Called at each metrics scrape; an account liquidated or topped up leaves it at the next call.
+   */
+  backlog(nowMs: number): { marketIndex: number; underwater: number; oldestMs: number }[] {
+    return this.marketIndexes.map((marketIndex) => {
+      const before = this.underSince.get(marketIndex) ?? new Map<string, number>();
+      const now = new Map(this.current.underwater(marketIndex).map((u) => [u.account, before.get(u.account) ?? nowMs]));
+      this.underSince.set(marketIndex, now);
+      const oldest = Math.min(nowMs, ...now.values());
+      return { marketIndex, underwater: now.size, oldestMs: nowMs - oldest };
+    });
   }
 
   /**

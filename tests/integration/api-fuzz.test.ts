@@ -19,7 +19,7 @@ interface JsonSchema {
   anyOf?: JsonSchema[];
 }
 interface Operation {
-  'x-quantdesk-auth': 'public' | 'session' | 'operator';
+  'x-quantdesk-auth': 'public' | 'session' | 'operator' | 'alertmanager';
   parameters: { name: string; in: 'path' | 'query'; schema: JsonSchema }[];
   requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
 }

@@ -53,6 +53,8 @@ const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error
  */
 /** The operators' service token every harness's API accepts (unless a test sets its own). */
 export const HARNESS_OPERATOR_TOKEN = 'harness-operator-token-0123456789';
+/** The token Alertmanager presents to every harness's alert webhook. */
+export const HARNESS_ALERT_WEBHOOK_TOKEN = 'harness-alert-webhook-token-0123456789';
 export const operatorHeaders = (token = HARNESS_OPERATOR_TOKEN) => ({
   'content-type': 'application/json',
   authorization: `Bearer ${token}`,
@@ -72,6 +74,9 @@ export async function startHarness(
     QD_TASK_QUEUE: `it-${id}`,
     QD_STREAM_PREFIX: `qd-it-${id}`,
     QD_OPERATOR_TOKEN: HARNESS_OPERATOR_TOKEN,
+    QD_ALERT_WEBHOOK_TOKEN: HARNESS_ALERT_WEBHOOK_TOKEN,
+    // No risk monitor, price feed or reconciliation schedule serves a harness: /health lists its dependencies.
+    QD_HEALTH_SERVICES: '',
     ...overrides,
   };
   const config = loadConfig(env);

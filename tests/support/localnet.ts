@@ -30,7 +30,7 @@ export function localnetBinary(): string {
   return process.env.QD_LOCALNET_BIN ?? join(target, 'debug/quantdesk-localnet');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
