@@ -13,7 +13,8 @@ import type { RpcPool } from './rpc-pool';
  * 1e-9), the last funding rate (per hour), the oracle's age in slots and confidence in bps of its price
  * beside the market's own limits, and the keeper's SOL. Amounts are exported as the integers the chain
  * holds; a dashboard scales them. A read that fails leaves its series out of that scrape (and
- * `qd_protocol_read_ok` 0), so an alert never sees a made-up value.
+ * `qd_protocol_read_ok` 0), so an alert never sees a made-up value: every series here has a label, since
+ * prom-client writes a label-less gauge as 0 when it has no value.
  */
 export function registerProtocolMetrics(
   registry: Registry,
@@ -29,8 +30,11 @@ export function registerProtocolMetrics(
   };
   const readOk = gauge('qd_protocol_read_ok', '1 when the last scrape read the protocol from chain in full');
   const seconds = gauge('qd_protocol_read_seconds', 'Time the last scrape took to read the protocol from chain');
-  const insurance = gauge('qd_protocol_insurance_fund_quote', 'Insurance fund, QUOTE units (1e-6 USDC)');
-  const pnlPool = gauge('qd_protocol_pnl_pool_quote', 'PnL pool, QUOTE units (negative while it fronts a loss)');
+  const pools = gauge(
+    'qd_protocol_pool_quote',
+    'The insurance fund and the PnL pool (pool="insurance" | "pnl"), QUOTE units (the PnL pool is negative while it fronts a loss)',
+    ['pool'],
+  );
   const openInterest = gauge('qd_protocol_open_interest_base', 'Open interest, BASE units (1e-9)', ['market', 'side']);
   const funding = gauge('qd_protocol_funding_rate_per_hour', 'Last funding rate per hour (0.0001 = 0.01 %)', [
     'market',
@@ -41,19 +45,25 @@ export function registerProtocolMetrics(
   const confidence = gauge('qd_oracle_confidence_bps', 'Oracle confidence interval, bps of its price', ['market']);
   const maxConfidence = gauge('qd_oracle_max_confidence_bps', 'Widest confidence the market accepts, bps', ['market']);
   const trading = gauge('qd_oracle_trading', '1 while the oracle reports a trading status', ['market']);
-  const keeperSol = gauge('qd_keeper_balance_lamports', "The keeper's SOL balance, lamports (it pays every fee)");
+  const keeperSol = gauge('qd_keeper_balance_lamports', "The keeper's SOL balance, lamports (it pays every fee)", [
+    'keeper',
+  ]);
 
   const read = sharedRefresh(async () => {
     const started = performance.now();
     for (const metric of gauges) metric.reset();
     try {
-      const [pools, slot] = await Promise.all([
+      const [held, slot] = await Promise.all([
         fetchPools(pool),
         pool.call('read the slot', (c) => c.getSlot('confirmed')),
       ]);
-      insurance.set(Number(pools.insuranceFund));
-      pnlPool.set(Number(pools.pnlPool));
-      if (keeper) keeperSol.set(await pool.call("read the keeper's balance", (c) => c.getBalance(keeper)));
+      pools.set({ pool: 'insurance' }, Number(held.insuranceFund));
+      pools.set({ pool: 'pnl' }, Number(held.pnlPool));
+      if (keeper)
+        keeperSol.set(
+          { keeper: keeper.toBase58() },
+          await pool.call("read the keeper's balance", (c) => c.getBalance(keeper)),
+        );
       for (const { marketIndex, symbol: market } of markets) {
         const decoded = await fetchMarket(pool, marketIndex);
         const params = paramsOf(decoded);

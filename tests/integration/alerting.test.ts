@@ -1,7 +1,9 @@
 // Alerting end to end (issue 13): Prometheus and Alertmanager (Debian's, on the repository's rules and
 // configuration) watch this test's worker process, risk monitor process and API; real faults (the worker
 // killed, the oracles left behind by the chain) raise alerts that reach Alertmanager, the API's webhook,
-// Postgres and an operator's socket, and resolve when the fault ends.
+// Postgres and an operator's socket, and resolve when the fault ends. Then the operators' dashboard in
+// Chromium: its panels drawn from Prometheus, an alert arriving live, acknowledged, resolved
+// (screenshots in test-results/operations/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';
@@ -14,6 +16,12 @@ import { freePort } from '../support/localnet';
 import { startMonitoring, type Monitoring } from '../support/monitoring';
 import { startServiceProcess, type WorkerProcess } from '../support/worker-process';
 import { asWallet, tokenOf } from '../support/auth';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
 
 const operator = Keypair.generate();
 let env: Awaited<ReturnType<typeof startChainHarness>>;
@@ -24,9 +32,20 @@ let monitor: WorkerProcess;
 let socket: Socket;
 let workerEnv: NodeJS.ProcessEnv;
 const pushed: { name: string; status: string; labels: Record<string, string> }[] = [];
+let vite: ViteDevServer | undefined;
+let browser: Browser | undefined;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const shots = join(root, 'test-results', 'operations');
 
 beforeAll(async () => {
-  env = await startChainHarness(0n, { worker: false, env: { QD_OPERATOR_WALLETS: operator.publicKey.toBase58() } });
+  const prometheusPort = await freePort();
+  env = await startChainHarness(0n, {
+    worker: false,
+    env: {
+      QD_OPERATOR_WALLETS: operator.publicKey.toBase58(),
+      QD_PROMETHEUS_URL: `http://127.0.0.1:${prometheusPort}`,
+    },
+  });
   h = env.h;
   await publishAllPrices();
   const [workerMetricsPort, riskMonitorMetricsPort] = [await freePort(), await freePort()];
@@ -44,6 +63,7 @@ beforeAll(async () => {
     riskMonitorMetricsPort,
     webhookUrl: `${h.apiUrl}/v1/admin/alerts/webhook`,
     webhookToken: HARNESS_ALERT_WEBHOOK_TOKEN,
+    prometheusPort,
   });
   socket = connect(h.apiUrl, {
     auth: { token: await tokenOf(h.apiUrl, operator) },
@@ -58,6 +78,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
   socket?.disconnect();
   await monitoring?.stop();
   await worker?.stop();
@@ -164,5 +186,58 @@ describe('alerts from real faults', () => {
     });
     expect(res.status).toBe(401);
     expect((await h.db.select().from(opsAlerts)).length).toBe(before);
+  });
+});
+
+describe("the operators' dashboard in Chromium", () => {
+  it('draws its panels from Prometheus and shows an alert live: firing, acknowledged, resolved', async () => {
+    process.env.QD_API_URL = h.apiUrl; // the terminal's dev server proxies /v1 and /socket.io to this API
+    vite = await createServer({
+      configFile: join(root, 'web/vite.config.ts'),
+      server: { port: 0, strictPort: false, host: '127.0.0.1' },
+      logLevel: 'error',
+    });
+    await vite.listen();
+    const webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: process.env.QD_CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.on('pageerror', (e) => console.error('[browser error]', e.message));
+    mkdirSync(shots, { recursive: true });
+    const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    // The dev wallet holds the operator's key: signing in gives an operator session.
+    const secret = JSON.stringify(Array.from(operator.secretKey));
+    await page.addInitScript({ content: `localStorage.setItem('qd.devWallet', ${JSON.stringify(secret)});` });
+    await page.goto(webUrl);
+    await page.getByTestId('connect-dev').click();
+    await page.getByTestId('wallet').waitFor();
+    await page.locator('[data-testid=live].up').waitFor();
+    await page.evaluate('location.hash = "panel=ops"');
+    const dashboard = page.getByTestId('ops-dashboard');
+    await dashboard.waitFor();
+
+    // Six panels, each a uPlot canvas; the oracle panel's legend names every market.
+    await page.locator('figure.metric canvas').nth(5).waitFor({ timeout: 30_000 });
+    expect(await page.locator('figure.metric').count()).toBe(6);
+    const oracle = page.locator('figure.metric[data-panel="Oracle age (slots)"] .u-legend');
+    for (const m of DEFAULT_MARKETS) await oracle.getByText(m.symbol).waitFor({ timeout: 30_000 });
+    // The earlier alerts, from Postgres, resolved.
+    await dashboard.locator('tr[data-alert=OracleStale][data-status=resolved]').first().waitFor();
+    await shot('01-dashboard');
+
+    // A fault while the operator watches: the alert arrives over the socket, no reload.
+    await worker!.kill();
+    worker = null;
+    const firing = dashboard.locator('tr[data-alert=WorkerDown][data-status=firing]');
+    await firing.waitFor({ timeout: 60_000 });
+    await shot('02-alert-firing');
+    await firing.getByRole('button', { name: 'Acknowledge' }).click();
+    await firing.getByText(operator.publicKey.toBase58().slice(0, 8)).waitFor({ timeout: 15_000 });
+    worker = await startServiceProcess('temporal/worker.ts', workerEnv, 'worker polling');
+    await firing.waitFor({ state: 'detached', timeout: 60_000 });
+    await dashboard.locator('tr[data-alert=WorkerDown][data-status=resolved]').first().waitFor();
+    await shot('03-alert-resolved');
   });
 });

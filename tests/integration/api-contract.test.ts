@@ -129,4 +129,51 @@ describe('GET /health when a dependency is down', () => {
     const withToken = await fetch(`${h.apiUrl}/metrics`, { headers: { ...remote, ...operatorHeaders() } });
     expect(withToken.status).toBe(200);
   });
+
+  it('reports the services by their heartbeats and the reconciliation, and never shows a provider URL', async () => {
+    const { createApp } = await import('../../api/app');
+    const { createServer } = await import('node:http');
+    const { createLogger } = await import('../../platform/logger');
+    const { RpcPool } = await import('../../solana/rpc-pool');
+    const { startHeartbeat } = await import('../../platform/heartbeat');
+    // Providers that refuse every request, with an API key in their URLs as hosted RPCs put it.
+    const secret = 'sk-live-0123456789abcdef';
+    const urls = [`http://127.0.0.1:9/rpc?api-key=${secret}`, `http://127.0.0.1:9/${secret}/`];
+    const app = createApp({
+      config: {
+        ...h.config,
+        api: { ...h.config.api, healthServices: ['risk-monitor', 'price-feed', 'reconciliation'] },
+      },
+      logger: createLogger({ level: 'silent', name: 'api-health' }),
+      pool: h.pool,
+      redis: h.redis,
+      temporal: h.temporal,
+      rpcPool: new RpcPool(urls, { now: () => Date.now(), rounds: 1, requestTimeoutMs: 300 }),
+    });
+    const stop = startHeartbeat(h.redis, h.config.streamPrefix, 'risk-monitor', () => Date.now());
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      const text = await res.text();
+      const body = JSON.parse(text) as { checks: Record<string, { ok: boolean; detail?: string }> };
+      expect(res.status).toBe(503);
+      expect(body.checks['risk-monitor']).toMatchObject({ ok: true, detail: '1 instance(s) alive' });
+      expect(body.checks['price-feed']).toMatchObject({ ok: false, detail: 'never heard from (not started?)' });
+      expect(body.checks.reconciliation).toMatchObject({ ok: true });
+      expect(body.checks.reconciliation?.detail).toContain('no reconciliation yet');
+      expect(body.checks.solana).toMatchObject({ ok: false, detail: 'no Solana provider answered (2 tried)' });
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain('127.0.0.1:9');
+      // Nor do its metrics.
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('qd_service_instances_alive{service="risk-monitor"} 1');
+      expect(metrics).not.toContain(secret);
+    } finally {
+      stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -28,9 +28,11 @@ export async function startMonitoring(targets: {
   riskMonitorMetricsPort: number;
   webhookUrl: string;
   webhookToken: string;
+  /** Prometheus' port, when the API must know it beforehand (QD_PROMETHEUS_URL); otherwise a free one. */
+  prometheusPort?: number;
 }): Promise<Monitoring> {
   const dir = mkdtempSync(join(tmpdir(), 'qd-monitoring-'));
-  const [prometheusPort, alertmanagerPort] = [await freePort(), await freePort()];
+  const [prometheusPort, alertmanagerPort] = [targets.prometheusPort ?? (await freePort()), await freePort()];
   const tokenFile = join(dir, 'webhook-token');
   writeFileSync(tokenFile, targets.webhookToken, { mode: 0o600 });
   const env = {
