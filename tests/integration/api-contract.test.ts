@@ -131,7 +131,7 @@ describe('GET /health when a dependency is down', () => {
   });
 
   it('reports the services by their heartbeats and the reconciliation, and never shows a provider URL', async () => {
-    const { createApp } = await import('../../api/app');
+    const { createApp: createApi } = await import('../../api/app');
     const { createServer } = await import('node:http');
     const { createLogger } = await import('../../platform/logger');
     const { RpcPool } = await import('../../solana/rpc-pool');
@@ -139,7 +139,7 @@ describe('GET /health when a dependency is down', () => {
     // Providers that refuse every request, with an API key in their URLs as hosted RPCs put it.
     const secret = 'sk-live-0123456789abcdef';
     const urls = [`http://127.0.0.1:9/rpc?api-key=${secret}`, `http://127.0.0.1:9/${secret}/`];
-    const app = createApp({
+    const app = createApi({
       config: {
         ...h.config,
         api: { ...h.config.api, healthServices: ['risk-monitor', 'price-feed', 'reconciliation'] },
