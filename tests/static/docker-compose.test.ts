@@ -52,14 +52,23 @@ describe('docker-compose.yml describes the same system', () => {
     }
   });
 
-  it('publishes only the terminal and the API; the Temporal UI on loopback; nothing else leaves the network', () => {
+  it('publishes only the terminal and the API; the Temporal UI and Prometheus on loopback; nothing else leaves the network', () => {
     expect(services.web?.ports).toEqual(['3001:3001']);
     expect(services.api?.ports).toEqual(['3002:3002']);
     expect(services['temporal-ui']?.ports).toEqual(['127.0.0.1:8233:8080']);
+    expect(services.prometheus?.ports).toEqual(['127.0.0.1:9090:9090']);
     const published = Object.entries(services)
       .filter(([, s]) => s.ports?.length)
       .map(([name]) => name);
-    expect(published.sort()).toEqual(['api', 'temporal-ui', 'web']);
+    expect(published.sort()).toEqual(['api', 'prometheus', 'temporal-ui', 'web']);
+  });
+
+  it('runs Prometheus on the rules npm start evaluates, and Alertmanager with the webhook token as a secret', () => {
+    const volumes = (services.prometheus as { volumes?: string[] } | undefined)?.volumes ?? [];
+    expect(volumes).toContain('./monitoring/rules:/etc/prometheus/rules:ro');
+    expect((services.alertmanager as { secrets?: string[] } | undefined)?.secrets).toEqual(['alert-webhook-token']);
+    for (const name of ['worker', 'api', 'risk-monitor', 'price-feed'])
+      expect(loadConfig(envOf(name)).metrics.host, name).toBe('0.0.0.0');
   });
 
   it('requires a password for Redis, which every app passes', () => {
