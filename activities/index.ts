@@ -39,7 +39,7 @@ export interface ActivityDeps {
 
 /** Every activity, built from its dependencies, heartbeating while it runs; workflows see only the type of this object. */
 export function createActivities(deps: ActivityDeps) {
-  const events = createEventActivities(deps.redis, deps.streamPrefix);
+  const events = createEventActivities(deps.redis, deps.streamPrefix, deps.db);
   const observer = deps.observer;
   return withHeartbeats(
     {

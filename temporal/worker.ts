@@ -9,6 +9,7 @@ import { createWorker, LIQUIDATION_BURST_PG_CONNECTIONS, LIQUIDATION_BURST_TUNIN
 import { measuredRpcPool } from '../solana/rpc-metrics';
 import { createRegistry, serveMetrics } from '../platform/metrics';
 import { createWorkerMetrics } from './worker-metrics';
+import { startEventOutboxDrain } from '../activities/bookkeeping/publish-workflow-event';
 import { loadKeeperKeypair } from '../solana/keeper-key';
 import { createTemporalClient } from './client';
 
@@ -71,7 +72,14 @@ await runMain('worker', async (onShutdown) => {
       deps,
     ),
   ];
-  onShutdown(() => workers.forEach((w) => w.shutdown()));
+  // Events parked in the outbox while Redis was unreachable reach the streams once it answers again.
+  const stopDrain = startEventOutboxDrain(redis, config.streamPrefix, db, (err) =>
+    logger.warn({ err }, 'event outbox not drained yet; retrying'),
+  );
+  onShutdown(() => {
+    stopDrain();
+    workers.forEach((w) => w.shutdown());
+  });
   const metricsServer = await serveMetrics(registry, metrics.host, metrics.workerPort);
   logger.info(
     {

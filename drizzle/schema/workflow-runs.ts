@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp, index } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * One row per business action: its business key (the workflow ID) and the Temporal run executing it.
@@ -35,4 +35,16 @@ export const keeperTransactions = pgTable('keeper_transactions', {
   transaction: text('transaction').notNull(), // base64 wire bytes
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/**
+ * Workflow events that could not reach Redis when published (an outage): kept here, in order, and moved
+ * to the streams by the worker's drain once Redis answers (the streams' dedupe keys make a late second
+ * publish of the same event add nothing). The money path never waits on Redis.
+ */
+export const eventOutbox = pgTable('event_outbox', {
+  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+  eventKey: text('event_key').notNull().unique(),
+  event: jsonb('event').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
