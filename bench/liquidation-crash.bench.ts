@@ -38,7 +38,7 @@ import { fundedTrader, keeperOf } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { Connection } from '@solana/web3.js';
 import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
-import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
+import { startAttributes } from '../workflows/definitions';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
 import { summarize } from './stats';
@@ -535,12 +535,7 @@ async function detection(resting: number) {
             workflowId: `order:${body.order.user}:rest-${i}`,
             taskQueue: h.config.temporal.taskQueue,
             args: [body],
-            typedSearchAttributes: [
-              { key: QdAccount, value: body.order.user },
-              { key: QdMarket, value: '0' },
-              { key: QdKind, value: 'order' },
-              { key: QdStatus, value: 'running' },
-            ],
+            typedSearchAttributes: startAttributes('order', body.order.user, 0),
           });
         }
       }),

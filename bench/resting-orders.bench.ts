@@ -15,7 +15,7 @@ import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
 import { fundedTrader, startChainHarness, type Trader } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { startServiceProcess } from '../tests/support/worker-process';
-import { QdAccount, QdKind, QdMarket, QdStatus } from '../workflows/definitions';
+import { startAttributes } from '../workflows/definitions';
 import { summarize } from './stats';
 import { terminateLeftovers } from './cleanup';
 
@@ -85,12 +85,7 @@ try {
           workflowId: `order:${body.order.user}:${body.clientOrderId}`,
           taskQueue: h.config.temporal.taskQueue,
           args: [body],
-          typedSearchAttributes: [
-            { key: QdAccount, value: body.order.user },
-            { key: QdMarket, value: String(SOL) },
-            { key: QdKind, value: 'order' },
-            { key: QdStatus, value: 'running' },
-          ],
+          typedSearchAttributes: startAttributes('order', body.order.user, SOL),
         });
       }
     }),

@@ -23,7 +23,7 @@ import { loadConfig } from '../platform/config';
 import { createPostgres } from '../platform/postgres';
 import { perpAddresses } from '../solana/perp-program';
 import { runReconciliation } from '../temporal/operations';
-import { QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../workflows/definitions';
+import { startAttributes, workflowIds } from '../workflows/definitions';
 import { setFaults, startLocalnet, type Localnet } from '../tests/support/localnet';
 import { fundedTrader, type Trader } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
@@ -393,12 +393,7 @@ class Load {
         workflowId,
         taskQueue: this.taskQueue,
         args,
-        typedSearchAttributes: [
-          ...(account ? [{ key: QdAccount, value: account }] : []),
-          { key: QdMarket, value: String(MARKET) },
-          { key: QdKind, value: kind === 'order' ? 'order' : kind },
-          { key: QdStatus, value: 'running' },
-        ],
+        typedSearchAttributes: startAttributes(kind, account, MARKET),
       }),
     );
     const outcome = retrying(() => handle.result()).then(

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunStatus, WorkflowKind } from '../domain/workflow-events';
 
@@ -10,6 +10,20 @@ export const QdStatus = defineSearchAttributeKey('QdStatus', SearchAttributeType
 /** Every account a liquidation batch acts for (`QdAccounts = "<account>"` finds the batch that liquidated it). */
 export const QdAccounts = defineSearchAttributeKey('QdAccounts', SearchAttributeType.KEYWORD_LIST);
 export const SEARCH_ATTRIBUTE_KEYS = [QdAccount, QdMarket, QdKind, QdStatus, QdAccounts] as const;
+
+/** The search attributes a run starts with: its kind, its account and market when it has them, status running. */
+export function startAttributes(
+  kind: WorkflowKind,
+  account: string | null,
+  marketIndex: number | null,
+): SearchAttributePair[] {
+  return [
+    ...(account ? [{ key: QdAccount, value: account }] : []),
+    ...(marketIndex !== null ? [{ key: QdMarket, value: String(marketIndex) }] : []),
+    { key: QdKind, value: kind },
+    { key: QdStatus, value: 'running' },
+  ];
+}
 
 export interface StepRecord {
   step: string;

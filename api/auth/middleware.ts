@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import { subAccountIdOf } from '../../solana/user-transaction';
@@ -93,9 +93,13 @@ export function requireOperator(token: string | null): RequestHandler {
       );
     if (!expected)
       return next(new HttpError(401, 'unauthenticated', 'sign in with an operator wallet (or use QD_OPERATOR_TOKEN)'));
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      return next(new HttpError(401, 'unauthorized', 'operator token required'));
+    if (!bearerIs(req, expected)) return next(new HttpError(401, 'unauthorized', 'operator token required'));
     next();
   };
+}
+
+/** Whether the request's bearer token is `expected` (a constant-time comparison). */
+export function bearerIs(req: Request, expected: Buffer): boolean {
+  const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

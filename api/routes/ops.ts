@@ -1,11 +1,10 @@
 import { Router, type RequestHandler } from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { z } from 'zod';
 import { opsAlerts } from '../../drizzle/schema';
 import { alertStreamKey } from '../../domain/workflow-events';
-import { requireOperator, sessionOf } from '../auth/middleware';
+import { bearerIs, requireOperator, sessionOf } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
@@ -80,8 +79,7 @@ function requireWebhookToken(token: string | null): RequestHandler {
   const expected = token ? Buffer.from(token) : null;
   return (req, _res, next) => {
     if (!expected) return next(new HttpError(503, 'webhook_disabled', 'QD_ALERT_WEBHOOK_TOKEN is not set'));
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    if (!bearerIs(req, expected))
       return next(new HttpError(401, 'unauthorized', 'the alert webhook token is required'));
     next();
   };

@@ -7,11 +7,8 @@ import {
   cancelOrderUpdate,
   getOrderQuery,
   type OrderView,
-  QdAccount,
-  QdKind,
-  QdMarket,
-  QdStatus,
   parseWorkflowId,
+  startAttributes,
   workflowIds,
 } from '../../workflows/definitions';
 import type { placeOrderWorkflow } from '../../workflows';
@@ -80,12 +77,7 @@ export function createOrderRouter(deps: ApiDeps): Router {
     const started = await startOrFind<typeof placeOrderWorkflow>(deps, 'placeOrderWorkflow', {
       workflowId: workflowIds.order(body.order.user, body.clientOrderId),
       args: [body],
-      typedSearchAttributes: [
-        { key: QdAccount, value: body.order.user },
-        { key: QdMarket, value: String(body.order.marketIndex) },
-        { key: QdKind, value: 'order' },
-        { key: QdStatus, value: 'running' },
-      ],
+      typedSearchAttributes: startAttributes('order', body.order.user, body.order.marketIndex),
     });
     res.status(started.existing ? 200 : 202).json(started);
   });

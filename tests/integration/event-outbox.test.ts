@@ -8,7 +8,7 @@ import { eventOutbox } from '../../drizzle/schema';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { accountStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { drainEventOutbox } from '../../activities/bookkeeping/publish-workflow-event';
-import { QdAccount, QdKind, QdMarket, QdStatus, workflowIds } from '../../workflows/definitions';
+import { startAttributes, workflowIds } from '../../workflows/definitions';
 import { startChainHarness, type Trader } from '../support/perp-fixtures';
 import { freePort } from '../support/localnet';
 import { signedOrderBody } from '../support/orders';
@@ -71,12 +71,7 @@ describe('workflow events while Redis is down', () => {
       workflowId,
       taskQueue: h.config.temporal.taskQueue,
       args: [body],
-      typedSearchAttributes: [
-        { key: QdAccount, value: body.order.user },
-        { key: QdMarket, value: '0' },
-        { key: QdKind, value: 'order' },
-        { key: QdStatus, value: 'running' },
-      ],
+      typedSearchAttributes: startAttributes('order', body.order.user, 0),
     });
     // The chain moved while Redis was down: the order filled and the workflow completed.
     expect(((await handle.result()) as { status: string }).status).toBe('filled');
