@@ -61,7 +61,18 @@ export interface ChaosOptions {
 
 export interface ScenarioReport {
   scenario: ScenarioName;
-  workflows: { started: number; completed: number; failed: number };
+  /**
+   * Every workflow of the load closes: completed, or failed as a business outcome. Only a deposit may fail:
+   * its wallet-signed transaction expires (about a minute) when a fault holds it longer, and then books nothing.
+   */
+  workflows: {
+    started: number;
+    completed: number;
+    failed: number;
+    failedByKind: Record<string, number>;
+    /** The distinct reasons (the workflow's failure cause), at most five. */
+    failureReasons: string[];
+  };
   /** The crash's leveraged accounts: how many, how many the chain still holds below maintenance, liquidation rows. */
   liquidations: { accounts: number; stillUnderWater: number; rows: number };
   /** Workflows in flight when the fault began (worker-kill: when the worker was killed). */
@@ -69,7 +80,8 @@ export interface ScenarioReport {
   faultMs: number;
   /** From the end of the fault to the last workflow of the load closing. */
   recoverMs: number;
-  exactlyOnce: { duplicateRows: number; missingRows: number; fillsPerOrderMax: number };
+  /** Rows by business key (the tables' keys make a second row impossible; these catch a missing or a wrong one). */
+  exactlyOnce: { missingRows: number; unexpectedRows: number; fillsPerOrderMax: number };
   reconciliation: { differences: number; accountsChecked: number; vault: string; collateralPlusPools: string };
   ok: boolean;
 }
@@ -117,13 +129,10 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
     processes.monitor = await startServiceProcess('services/risk-monitor/main.ts', env, 'risk monitor following');
     const traders = await Promise.all(Array.from({ length: options.traders }, () => fundedTrader(ln, connection, 0n)));
     // Their collateral, deposited through the workflows (the books must know every deposit).
-    await new Load(temporal, config.temporal.taskQueue, connection, traders, 'setup').fund(
-      traders,
-      200n * QUOTE_PRECISION,
-    );
+    await new Load(temporal, config.temporal.taskQueue, rpc, traders, 'setup').fund(traders, 200n * QUOTE_PRECISION);
     log(`chaos: private stack up, ${traders.length} traders funded`);
     for (const scenario of options.scenarios ?? SCENARIOS) {
-      const load = new Load(temporal, config.temporal.taskQueue, connection, traders, scenario);
+      const load = new Load(temporal, config.temporal.taskQueue, rpc, traders, scenario);
       // Leveraged longs opened before the fault, so that the crash below puts them under water during it.
       const risky = await Promise.all(
         Array.from({ length: options.liquidations }, () => fundedTrader(ln, connection, 0n)),
@@ -208,7 +217,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
       };
       result.ok =
         settled.completed + settled.failed === settled.started &&
-        exactlyOnce.duplicateRows === 0 &&
+        Object.keys(settled.failedByKind).every((kind) => kind === 'deposit') &&
+        exactlyOnce.unexpectedRows === 0 &&
         exactlyOnce.missingRows === 0 &&
         exactlyOnce.fillsPerOrderMax <= 1 &&
         report.differenceCount === 0 &&
@@ -219,6 +229,10 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
       log(`chaos ${scenario}: ${JSON.stringify(result)}`);
     }
   } finally {
+    if (process.env.QD_CHAOS_DEBUG) {
+      console.error('--- worker\n', processes.worker?.output());
+      console.error('--- monitor\n', processes.monitor?.output());
+    }
     await processes.worker?.stop().catch(() => undefined);
     await processes.monitor?.stop().catch(() => undefined);
     await temporal.connection.close().catch(() => undefined);
@@ -231,13 +245,16 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
 
 /** One scenario's workflows: deposits, market orders and probes, started at once; each one's outcome. */
 class Load {
-  private readonly runs = new Map<string, { kind: 'deposit' | 'order' | 'probe'; done?: 'completed' | 'failed' }>();
+  private readonly runs = new Map<
+    string,
+    { kind: 'deposit' | 'order' | 'probe'; done?: 'completed' | 'failed'; why?: string }
+  >();
   private readonly waiting: Promise<void>[] = [];
 
   constructor(
     private readonly temporal: Client,
     private readonly taskQueue: string,
-    private readonly connection: Connection,
+    private readonly rpc: RpcPool,
     private readonly traders: readonly Trader[],
     private readonly scenario: ScenarioName | 'setup',
   ) {}
@@ -291,46 +308,44 @@ class Load {
   }
 
   /** Waits until every workflow of the load has closed (or the deadline): their outcomes. */
-  async settled(withinMs: number): Promise<{ started: number; completed: number; failed: number }> {
+  async settled(withinMs: number): Promise<ScenarioReport['workflows']> {
     await waitUntil(() => this.inFlight() === 0, withinMs).catch(() => undefined);
     await Promise.allSettled(this.waiting);
     const runs = [...this.runs.values()];
+    const failed = runs.filter((r) => r.done === 'failed');
     return {
       started: runs.length,
       completed: runs.filter((r) => r.done === 'completed').length,
-      failed: runs.filter((r) => r.done === 'failed').length,
+      failed: failed.length,
+      failedByKind: Object.fromEntries(
+        [...new Set(failed.map((r) => r.kind))].map((k) => [k, failed.filter((r) => r.kind === k).length]),
+      ),
+      failureReasons: [...new Set(failed.map((r) => `${r.kind}: ${r.why ?? '?'}`))].slice(0, 5),
     };
   }
 
   /** One row per business key in workflow_runs, deposits and orders; at most one fill per order. */
   async checkRows(db: Database) {
     const ids = [...this.runs.keys()];
-    const ofKind = (kind: string) => ids.filter((id) => this.runs.get(id)!.kind === kind);
-    const counted = async (rows: Promise<{ n: number }[]>) => Number((await rows)[0]?.n ?? 0);
-    const runRows = await counted(
-      db
-        .select({ n: sql<number>`count(*)` })
-        .from(workflowRuns)
-        .where(inArray(workflowRuns.businessKey, ids)),
+    const of = (kind: string, done: 'completed' | 'failed') =>
+      ids.filter((id) => this.runs.get(id)!.kind === kind && this.runs.get(id)!.done === done);
+    const count = async <T>(keys: string[], rows: (keys: string[]) => Promise<T[]>) =>
+      keys.length ? (await rows(keys)).length : 0;
+    const runRows = await count(ids, (k) =>
+      db.select({ k: workflowRuns.businessKey }).from(workflowRuns).where(inArray(workflowRuns.businessKey, k)),
     );
-    const orderIds = ofKind('order');
-    const orderRows = orderIds.length
-      ? await counted(
-          db
-            .select({ n: sql<number>`count(*)` })
-            .from(orders)
-            .where(inArray(orders.id, orderIds)),
-        )
-      : 0;
-    const depositIds = ofKind('deposit').map((id) => id.slice('deposit:'.length));
-    const depositRows = depositIds.length
-      ? await counted(
-          db
-            .select({ n: sql<number>`count(*)` })
-            .from(deposits)
-            .where(inArray(deposits.signature, depositIds)),
-        )
-      : 0;
+    const orderIds = of('order', 'completed');
+    const orderRows = await count(orderIds, (k) =>
+      db.select({ k: orders.id }).from(orders).where(inArray(orders.id, k)),
+    );
+    const signatures = (keys: string[]) => keys.map((id) => id.slice('deposit:'.length));
+    const depositRows = (keys: string[]) =>
+      count(signatures(keys), (k) =>
+        db.select({ k: deposits.signature }).from(deposits).where(inArray(deposits.signature, k)),
+      );
+    const booked = of('deposit', 'completed');
+    // A deposit that failed (its signed transaction expired before it could land) must have booked nothing.
+    const failedButBooked = await depositRows(of('deposit', 'failed'));
     const perOrder = orderIds.length
       ? await db
           .select({ n: sql<number>`count(*)` })
@@ -338,11 +353,10 @@ class Load {
           .where(inArray(fills.orderId, orderIds))
           .groupBy(fills.orderId)
       : [];
-    const expected = ids.length + orderIds.length + depositIds.length;
-    const found = runRows + orderRows + depositRows;
     return {
-      duplicateRows: Math.max(0, found - expected),
-      missingRows: Math.max(0, expected - found),
+      // Every run has its workflow_runs row; every completed order its orders row; every completed deposit its row.
+      missingRows: ids.length - runRows + (orderIds.length - orderRows) + (booked.length - (await depositRows(booked))),
+      unexpectedRows: failedButBooked,
       fillsPerOrderMax: Math.max(0, ...perOrder.map((r) => Number(r.n))),
     };
   }
@@ -360,7 +374,8 @@ class Load {
       })
       .transaction();
     tx.feePayer = t.wallet.publicKey;
-    tx.recentBlockhash = (await this.connection.getLatestBlockhash()).blockhash;
+    // Through the pool: the wallet's own RPC may be the provider that is down.
+    tx.recentBlockhash = await this.rpc.recentBlockhash({ fresh: true });
     tx.sign(t.wallet as Keypair);
     return tx.serialize().toString('base64');
   }
@@ -396,14 +411,17 @@ class Load {
         typedSearchAttributes: startAttributes(kind, account, MARKET),
       }),
     );
-    const outcome = retrying(() => handle.result()).then(
-      () => 'completed' as const,
-      () => 'failed' as const,
-    );
+    const run = this.runs.get(workflowId)!;
     this.waiting.push(
-      outcome.then((done) => {
-        this.runs.get(workflowId)!.done = done;
-      }),
+      retrying(() => handle.result()).then(
+        () => {
+          run.done = 'completed';
+        },
+        (err: unknown) => {
+          run.done = 'failed';
+          run.why = failureOf(err);
+        },
+      ),
     );
   }
 }
@@ -447,6 +465,14 @@ async function retrying<T>(call: () => Promise<T>, attempts = 60): Promise<T> {
       await sleep(1_000);
     }
   }
+}
+
+/** A failed workflow's reason: its failure's innermost cause (an ApplicationFailure's type and message). */
+function failureOf(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof Error && cause.cause) cause = cause.cause;
+  const type = (cause as { type?: string }).type;
+  return `${type ? `${type}: ` : ''}${cause instanceof Error ? cause.message : String(cause)}`.slice(0, 200);
 }
 
 async function setPrice(ln: Localnet, price: bigint): Promise<void> {

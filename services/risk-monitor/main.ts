@@ -33,8 +33,11 @@ import {
 const RELOAD_EVERY_MS = 5 * 60_000;
 const ORDERS_POLL_MS = 250;
 /**
- * How often the monitor reads each market's oracle on chain itself, besides the price streams: while Redis
- * is down (or the feed's stream is behind) a price move still reaches the book and starts liquidations.
+ * How often the monitor reads each market's oracle on chain itself and checks the book at that price,
+ * besides the price streams: while Redis is down (or the feed's stream is behind) a price move still
+ * reaches the book, and an account that went under water without a price move (its own trade, or an event
+ * that reached the book after the tick that should have caught it) is liquidated within this time even in
+ * a market whose price stands still. A check that finds nobody under water costs no server call.
  */
 const CHAIN_PRICE_POLL_MS = 1_000;
 
@@ -127,14 +130,12 @@ await runMain('risk-monitor', async (onShutdown) => {
         .catch((err: unknown) => logger.warn({ err }, 'resting orders not read; the next poll retries'));
     }
   })();
-  // Ticks from the streams and from the chain are handled one at a time, each remembered per market.
+  // Ticks from the streams and from the chain are handled one at a time.
   let ticking: Promise<unknown> = Promise.resolve();
-  const lastPrice = new Map<number, bigint>();
   const handleTick = (marketIndex: number, price: bigint, source: TickSource, publishedAt?: number) => {
     const run = ticking.then(async () => {
       const started = performance.now();
       const outcome = await monitor.onTick(marketIndex, price, Date.now());
-      lastPrice.set(marketIndex, price);
       metrics.tick(marketIndex, source, (performance.now() - started) / 1000, outcome, publishedAt);
       return outcome;
     });
@@ -150,7 +151,7 @@ await runMain('risk-monitor', async (onShutdown) => {
           if (!oracles.has(market.marketIndex))
             oracles.set(market.marketIndex, await oracleOf(rpcPool, market.marketIndex));
           const { price } = await readPythPrice(rpcPool, oracles.get(market.marketIndex)!);
-          if (price <= 0n || lastPrice.get(market.marketIndex) === price) continue;
+          if (price <= 0n) continue;
           const outcome = await handleTick(market.marketIndex, price, 'chain');
           if (outcome.liquidations.length)
             logger.info({ market: market.symbol, price: price.toString(), source: 'chain' }, 'liquidations started');

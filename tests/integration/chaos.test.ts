@@ -21,7 +21,7 @@ describe('chaos, short', () => {
     expect(scenarios.map((s) => s.scenario)).toEqual([...SCENARIOS]);
     for (const s of scenarios) {
       expect(s.workflows.completed + s.workflows.failed, s.scenario).toBe(s.workflows.started);
-      expect(s.exactlyOnce, s.scenario).toEqual({ duplicateRows: 0, missingRows: 0, fillsPerOrderMax: 1 });
+      expect(s.exactlyOnce, s.scenario).toEqual({ missingRows: 0, unexpectedRows: 0, fillsPerOrderMax: 1 });
       expect(s.reconciliation.differences, s.scenario).toBe(0);
       expect(s.reconciliation.vault, s.scenario).toBe(s.reconciliation.collateralPlusPools);
       expect(s.liquidations.stillUnderWater, s.scenario).toBe(0);
