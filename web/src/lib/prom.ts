@@ -42,7 +42,7 @@ export function alignSeries(
         if (i !== undefined && Number.isFinite(n)) values[i] = n * (query.scale ?? 1);
       }
       const label = query.legendLabel ? (s.metric[query.legendLabel] ?? query.name) : query.name;
-      series.push({ label: query.legendLabel ? `${query.name} ${label}` : label, values });
+      series.push({ label: query.legendLabel ? [query.name, label].filter(Boolean).join(' ') : label, values });
     }
   }
   return { times, series };
