@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 600,
       trustedProxies: 'loopback',
       instance: 'api-1',
-      healthServices: ['risk-monitor', 'price-feed', 'reconciliation'],
+      healthServices: ['risk-monitor', 'price-feed', 'mikey', 'reconciliation'],
       alertWebhookToken: null,
     });
     expect(config.metrics).toEqual({

@@ -114,14 +114,14 @@ const envSchema = z.object({
    */
   QD_HEALTH_SERVICES: z
     .string()
-    .default('risk-monitor,price-feed,reconciliation')
+    .default('risk-monitor,price-feed,mikey,reconciliation')
     .transform((value) =>
       value
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.enum(['risk-monitor', 'price-feed', 'reconciliation']))),
+    .pipe(z.array(z.enum(['risk-monitor', 'price-feed', 'mikey', 'reconciliation']))),
   /** The bearer token Alertmanager presents to the API's alert webhook (nothing else accepts it). */
   QD_ALERT_WEBHOOK_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
   /** Prometheus' HTTP API, which the operators' dashboard reads through the API. */
@@ -147,7 +147,7 @@ export interface Config {
     /** This instance's name: its consumer group on the event streams (api:<instance>). */
     instance: string;
     /** Services whose heartbeats /health checks (and whether it checks the reconciliation's age). */
-    healthServices: ('risk-monitor' | 'price-feed' | 'reconciliation')[];
+    healthServices: ('risk-monitor' | 'price-feed' | 'mikey' | 'reconciliation')[];
     alertWebhookToken: string | null;
   };
   web: { port: number };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: installs what is missing, starts Postgres, Redis, the Temporal server, Prometheus and
 # Alertmanager (reusing any already running from QD_DATA_DIR), applies migrations, registers the Temporal
-# namespace and search attributes, then runs the localnet, the price feed, the risk monitor, the worker,
+# namespace and search attributes, then runs the localnet, the price feed, the risk monitor, MIKEY, the worker,
 # the API (:3002) and the web app (:3001) until Ctrl-C, which stops everything this command started.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -51,6 +51,7 @@ export QD_KEEPER_KEYPAIR_FILE="${QD_KEEPER_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.j
 export QD_ADMIN_KEYPAIR_FILE="${QD_ADMIN_KEYPAIR_FILE:-$QD_DATA_DIR/localnet.json}"
 launch price-feed npx tsx services/price-feed/main.ts
 launch risk-monitor npx tsx services/risk-monitor/main.ts
+launch mikey npx tsx services/mikey/main.ts
 launch worker npx tsx temporal/worker.ts
 launch api npx tsx api/main.ts
 launch web npx vite --config web/vite.config.ts --port "$QD_WEB_PORT" --strictPort --host 127.0.0.1

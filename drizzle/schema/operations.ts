@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -24,4 +24,23 @@ export const opsAlerts = pgTable(
     updatedAt: at('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.fingerprint, t.startsAt] }), index('ops_alerts_time_idx').on(t.updatedAt)],
+);
+
+/**
+ * MIKEY's insights (services/mikey), one row per insight ID (market, kind, time): a replay of the same
+ * stream writes the same rows. `value` is a statistic (a volatility, a z-score, a count), never an amount.
+ */
+export const insights = pgTable(
+  'insights',
+  {
+    id: text('id').primaryKey(),
+    market: text('market').notNull(),
+    kind: text('kind').notNull(),
+    at: at('at').notNull(),
+    summary: text('summary').notNull(),
+    value: doublePrecision('value').notNull(),
+    /** The formula, window, threshold and inputs that fired it. */
+    workings: jsonb('workings').notNull(),
+  },
+  (t) => [index('insights_market_time_idx').on(t.market, t.at)],
 );

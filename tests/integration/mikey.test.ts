@@ -1,0 +1,83 @@
+// MIKEY on the real Redis and Postgres: ticks on the price stream and liquidations on the firehose become
+// insights in the insights table and on qd:insights:<market>, once each; a restarted MIKEY continues from
+// its consumer group's place, rebuilds its state from what it had read, and writes nothing twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insights } from '../../drizzle/schema';
+import { PRICE_PRECISION } from '../../domain/perp';
+import { firehoseStreamKey } from '../../domain/workflow-events';
+import { liquidationEvent } from '../../workflows/liquidation-events';
+import { insightStreamKey, MikeyRunner } from '../../services/mikey/runner';
+import { startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({}, { worker: false });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const t0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+const tick = (i: number, price: bigint) =>
+  h.redis.xadd(
+    `${h.config.streamPrefix}:prices:SOL-PERP`,
+    '*',
+    'price',
+    price.toString(),
+    'confidence',
+    '1',
+    'slot',
+    '1',
+    'at',
+    new Date(t0 + i * 10_000).toISOString(),
+  );
+
+async function drain(runner: MikeyRunner) {
+  const out = [];
+  for (let i = 0; i < 20; i++) {
+    const got = await runner.step(50);
+    out.push(...got);
+    if (!got.length && i > 2) break;
+  }
+  return out;
+}
+
+describe('MIKEY on the streams', () => {
+  it('writes each insight once to the table and the market stream, and resumes after a restart', async () => {
+    const first = new MikeyRunner(h.redis, h.db, h.config.streamPrefix, 'a');
+    await first.start(t0);
+    // An hour of quiet ticks (every 10 s, a few cents either way), then a 9 % drop.
+    for (let i = 0; i < 360; i++) await tick(i, 150n * PRICE_PRECISION + BigInt(((i * 7) % 13) - 6) * 10_000n);
+    const before = await drain(first);
+    expect(before.map((i) => i.kind)).toContain('volatility-regime');
+
+    // A restart: a new runner rebuilds its state from what the group had read, and goes on.
+    const second = new MikeyRunner(h.redis, h.db, h.config.streamPrefix, 'b');
+    await second.start(t0 + 360 * 10_000);
+    for (let i = 360; i < 375; i++) await tick(i, (150n * PRICE_PRECISION * 91n) / 100n);
+    for (let n = 0; n < 5; n++) {
+      const id = `liq:Acct${n}1111111111111111111111111111111:0:1`;
+      const at = new Date(t0 + 361 * 10_000 + n).toISOString();
+      const event = liquidationEvent(
+        { workflowId: 'liqs:0:x', id, account: `Acct${n}` },
+        'liquidated-0',
+        'completed',
+        at,
+      );
+      await h.redis.xadd(firehoseStreamKey(h.config.streamPrefix), '*', 'event', JSON.stringify(event));
+    }
+    const after = await drain(second);
+    const kinds = after.map((i) => i.kind);
+    expect(kinds).toContain('return-anomaly');
+    expect(kinds).toContain('liquidation-cascade');
+    // The restarted runner did not report the quiet regime again: its state was rebuilt, not started empty.
+    expect(after.find((i) => i.kind === 'volatility-regime' && i.summary.includes('unknown'))).toBeUndefined();
+
+    const rows = await h.db.select().from(insights);
+    expect(rows.map((r) => r.id).sort()).toEqual([...before, ...after].map((i) => i.id).sort());
+    const stream = await h.redis.xrange(insightStreamKey(h.config.streamPrefix, 'SOL-PERP'), '-', '+');
+    expect(stream).toHaveLength(rows.length);
+    const cascade = rows.find((r) => r.kind === 'liquidation-cascade')!;
+    expect(cascade.workings).toMatchObject({ threshold: '>= 5', window: '60 s' });
+  });
+});
