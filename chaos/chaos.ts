@@ -320,7 +320,10 @@ class Load {
       failedByKind: Object.fromEntries(
         [...new Set(failed.map((r) => r.kind))].map((k) => [k, failed.filter((r) => r.kind === k).length]),
       ),
-      failureReasons: [...new Set(failed.map((r) => `${r.kind}: ${r.why ?? '?'}`))].slice(0, 5),
+      // Distinct reasons, with signatures and addresses cut out (one line per kind of failure).
+      failureReasons: [
+        ...new Set(failed.map((r) => `${r.kind}: ${(r.why ?? '?').replace(/[1-9A-HJ-NP-Za-km-z]{32,}/g, '<key>')}`)),
+      ].slice(0, 5),
     };
   }
 
