@@ -30,8 +30,11 @@ import { signedOrderBody } from '../tests/support/orders';
 import { startServiceProcess, type WorkerProcess } from '../tests/support/worker-process';
 import { startPrivateStack } from './stack';
 
-export type ScenarioName = 'worker-kill' | 'temporal-restart' | 'postgres-stop' | 'redis-stop' | 'rpc-flap';
+export type ScenarioName =
+  'baseline' | 'worker-kill' | 'temporal-restart' | 'postgres-stop' | 'redis-stop' | 'rpc-flap';
+/** `baseline` runs the same load and crash without a fault: the other scenarios' times compare with it. */
 export const SCENARIOS: readonly ScenarioName[] = [
+  'baseline',
   'worker-kill',
   'temporal-restart',
   'postgres-stop',
@@ -78,6 +81,8 @@ export interface ScenarioReport {
   /** Workflows in flight when the fault began (worker-kill: when the worker was killed). */
   inFlightAtFault: number;
   faultMs: number;
+  /** From the load's start to its last workflow closing (compare with the baseline's). */
+  loadMs: number;
   /** From the end of the fault to the last workflow of the load closing. */
   recoverMs: number;
   /** Rows by business key (the tables' keys make a second row impossible; these catch a missing or a wrong one). */
@@ -139,11 +144,14 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
       );
       await load.openLeveraged(risky);
       log(`chaos ${scenario}: ${risky.length} leveraged accounts opened`);
+      const loadStart = performance.now();
       load.start(options);
       let inFlightAtFault = load.inFlight();
       const faultStart = performance.now();
       await setPrice(ln, CRASH_PRICE); // the crash: the risk monitor starts liquidations from chain or stream
       switch (scenario) {
+        case 'baseline':
+          break;
         case 'worker-kill': {
           // Killed once enough are in flight (or after a minute, with however many are): the report says how many.
           await waitUntil(() => load.inFlight() >= options.inFlightAtKill, 60_000).catch(() => undefined);
@@ -188,6 +196,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
       }
       const faultEnd = performance.now();
       const settled = await load.settled(options.recoverWithinMs);
+      const loadMs = Math.round(performance.now() - loadStart);
       // The crash's accounts, as the chain holds them: each one liquidated back above maintenance (or closed).
       const underWater = await waitUntilAboveMaintenance(rpc, risky, options.recoverWithinMs);
       const recoverMs = Math.max(0, performance.now() - faultEnd);
@@ -205,6 +214,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
         liquidations: { accounts: risky.length, stillUnderWater: underWater, rows: liquidated },
         inFlightAtFault,
         faultMs: Math.round(faultEnd - faultStart),
+        loadMs,
         recoverMs: Math.round(recoverMs),
         exactlyOnce,
         reconciliation: {
