@@ -3,7 +3,7 @@
 // stops, Redis stops and the RPC providers flap. After each scenario: every workflow closed once (one
 // chain execution, one row per business key), the books reconcile with the chain to the base unit, and
 // vault = collateral + insurance + PnL pool. Reports each scenario's time to recover.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BN from 'bn.js';
@@ -24,7 +24,7 @@ import { createPostgres } from '../platform/postgres';
 import { perpAddresses } from '../solana/perp-program';
 import { runReconciliation } from '../temporal/operations';
 import { startAttributes, workflowIds } from '../workflows/definitions';
-import { setFaults, startLocalnet, type Localnet } from '../tests/support/localnet';
+import { freePort, setFaults, startLocalnet, type Localnet } from '../tests/support/localnet';
 import { fundedTrader, type Trader } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { startServiceProcess, type WorkerProcess } from '../tests/support/worker-process';
@@ -60,6 +60,8 @@ export interface ChaosOptions {
   recoverWithinMs: number;
   scenarios?: readonly ScenarioName[];
   log?: (message: string) => void;
+  /** Where the worker's and the risk monitor's last logs go when a scenario fails. */
+  logsDir?: string;
 }
 
 export interface ScenarioReport {
@@ -103,6 +105,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
   const log = options.log ?? (() => undefined);
   const stack = await startPrivateStack();
   const ln = await startLocalnet(3);
+  const monitorMetricsPort = await freePort();
   const keyDir = mkdtempSync(join(tmpdir(), 'qd-chaos-keys-'));
   const keeperFile = join(keyDir, 'keeper.json');
   writeFileSync(keeperFile, JSON.stringify(ln.bootstrap.keeperKeypair), { mode: 0o600 });
@@ -113,7 +116,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
     QD_KEEPER_KEYPAIR_FILE: keeperFile,
     QD_WORKER_METRICS_PORT: '0',
     QD_WORKER_SDK_METRICS_PORT: '0',
-    QD_RISK_MONITOR_METRICS_PORT: '0',
+    QD_RISK_MONITOR_METRICS_PORT: String(monitorMetricsPort),
   };
   const config = loadConfig(env);
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-chaos' });
@@ -136,6 +139,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
     // Their collateral, deposited through the workflows (the books must know every deposit).
     await new Load(temporal, config.temporal.taskQueue, rpc, traders, 'setup').fund(traders, 200n * QUOTE_PRECISION);
     log(`chaos: private stack up, ${traders.length} traders funded`);
+    let opened = 0;
     for (const scenario of options.scenarios ?? SCENARIOS) {
       const load = new Load(temporal, config.temporal.taskQueue, rpc, traders, scenario);
       // Leveraged longs opened before the fault, so that the crash below puts them under water during it.
@@ -143,7 +147,10 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
         Array.from({ length: options.liquidations }, () => fundedTrader(ln, connection, 0n)),
       );
       await load.openLeveraged(risky);
-      log(`chaos ${scenario}: ${risky.length} leveraged accounts opened`);
+      opened += risky.length;
+      // As in a market, the positions exist before the crash: the monitor's book holds every account first.
+      const bookMs = await waitForBook(monitorMetricsPort, traders.length + opened, 30_000);
+      log(`chaos ${scenario}: ${risky.length} leveraged accounts opened, in the monitor's book after ${bookMs} ms`);
       const loadStart = performance.now();
       load.start(options);
       let inFlightAtFault = load.inFlight();
@@ -239,9 +246,12 @@ export async function runChaos(options: ChaosOptions): Promise<{ scenarios: Scen
       log(`chaos ${scenario}: ${JSON.stringify(result)}`);
     }
   } finally {
-    if (process.env.QD_CHAOS_DEBUG) {
-      console.error('--- worker\n', processes.worker?.output());
-      console.error('--- monitor\n', processes.monitor?.output());
+    // A scenario that failed leaves the processes' last logs for whoever looks into it.
+    if (options.logsDir && reports.some((r) => !r.ok)) {
+      mkdirSync(options.logsDir, { recursive: true });
+      writeFileSync(join(options.logsDir, 'worker.log'), processes.worker?.output() ?? '');
+      writeFileSync(join(options.logsDir, 'risk-monitor.log'), processes.monitor?.output() ?? '');
+      writeFileSync(join(options.logsDir, 'report.json'), JSON.stringify(reports, null, 2));
     }
     await processes.worker?.stop().catch(() => undefined);
     await processes.monitor?.stop().catch(() => undefined);
@@ -436,6 +446,23 @@ class Load {
         },
       ),
     );
+  }
+}
+
+/**
+ * Waits until the risk monitor's book holds `accounts` sub-accounts (its `qd_risk_monitor_accounts` gauge);
+ * returns how long that took (the wait's limit when it never did: the crash then goes ahead regardless).
+ */
+async function waitForBook(port: number, accounts: number, withinMs: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    const held = Number(/^qd_risk_monitor_accounts (\d+)/m.exec(text)?.[1] ?? 0);
+    if (held >= accounts || performance.now() - started > withinMs) return Math.round(performance.now() - started);
+    await sleep(200);
   }
 }
 

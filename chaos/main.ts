@@ -20,6 +20,7 @@ const result = await runChaos({
   recoverWithinMs: 300_000,
   scenarios: (process.env.QD_CHAOS_SCENARIOS?.split(',') as ScenarioName[] | undefined) ?? SCENARIOS,
   log: (message) => console.error(message),
+  logsDir: 'chaos-results/logs',
 });
 const report = { ...result, seconds: Math.round((Date.now() - started) / 1000) };
 const text = `${JSON.stringify(report, null, 2)}\n`;
