@@ -17,15 +17,17 @@ const url = (protocols: string[]) =>
     `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
 
+/** A comma-separated list, items trimmed, empty items dropped. */
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 const wallets = z
   .string()
   .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((w) => w.trim())
-      .filter(Boolean),
-  )
+  .transform(commaList)
   .pipe(z.array(z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'base58 wallet addresses, comma-separated')));
 
 const envSchema = z.object({
@@ -60,27 +62,14 @@ const envSchema = z.object({
   QD_SOLANA_RPC_URLS: z
     .string()
     .default('http://127.0.0.1:8899,http://127.0.0.1:8901,http://127.0.0.1:8903')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((u) => u.trim())
-        .filter(Boolean),
-    )
+    .transform(commaList)
     .pipe(z.array(url(['http:', 'https:'])).min(1, 'at least one RPC URL')),
   QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
   QD_OPERATOR_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
   QD_KEEPER_KEYPAIR_FILE: z.string().min(1).optional(),
   QD_ADMIN_KEYPAIR_FILE: z.string().min(1).optional(),
   QD_PRICE_FEED_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
-  QD_CORS_ORIGINS: z
-    .string()
-    .default('http://127.0.0.1:3001,http://localhost:3001')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
+  QD_CORS_ORIGINS: z.string().default('http://127.0.0.1:3001,http://localhost:3001').transform(commaList),
   QD_SIWS_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a host[:port], as the terminal is served')
@@ -115,12 +104,7 @@ const envSchema = z.object({
   QD_HEALTH_SERVICES: z
     .string()
     .default('risk-monitor,price-feed,mikey,reconciliation')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
+    .transform(commaList)
     .pipe(z.array(z.enum(['risk-monitor', 'price-feed', 'mikey', 'reconciliation']))),
   /** The bearer token Alertmanager presents to the API's alert webhook (nothing else accepts it). */
   QD_ALERT_WEBHOOK_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
