@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { enums } from '../temporal/proto';
+import { recentReconciliations, taskQueuePollers } from '../temporal/operations';
 import { createRegistry, sharedRefresh } from '../platform/metrics';
 import { readHeartbeats } from '../platform/heartbeat';
 import { requireOperator } from './auth/middleware';
@@ -61,22 +61,15 @@ export function registerPlatformMetrics(registry: Registry, deps: ApiDeps): void
     registers: [registry],
     async collect() {
       this.reset();
-      const types = {
-        workflow: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        activity: enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-      };
       const now = Date.now();
       await Promise.all(
         [taskQueue, liquidationTaskQueue].flatMap((queue) =>
-          Object.entries(types).map(async ([type, taskQueueType]) => {
-            const described = await deps.temporal.workflowService
-              .describeTaskQueue({ namespace, taskQueue: { name: queue }, taskQueueType })
-              .catch(() => null);
-            if (!described) return; // Temporal unreachable: no sample (the server's own alert covers it)
-            const live = (described.pollers ?? []).filter((p) => {
-              const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-              return now - seconds * 1000 <= POLLER_SEEN_WITHIN_MS;
-            });
+          (['workflow', 'activity'] as const).map(async (type) => {
+            const pollers = await taskQueuePollers(deps.temporal, namespace, queue, type).catch(() => null);
+            if (!pollers) return; // Temporal unreachable: no sample (the server's own alert covers it)
+            const live = pollers.filter(
+              (p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000 <= POLLER_SEEN_WITHIN_MS,
+            );
             this.set({ queue, type }, live.length);
           }),
         ),
@@ -107,7 +100,7 @@ export function registerPlatformMetrics(registry: Registry, deps: ApiDeps): void
     collect: services,
   });
   const reconciliation = sharedRefresh(async () => {
-    const last = await lastReconciliation(deps.pool).catch(() => null);
+    const [last] = await recentReconciliations(deps.pool, 1).catch(() => []);
     lastRun.reset();
     differences.reset();
     if (!last) return;
@@ -126,14 +119,6 @@ export function registerPlatformMetrics(registry: Registry, deps: ApiDeps): void
     registers: [registry],
     collect: reconciliation,
   });
-}
-
-/** The last reconciliation report's time and difference count (null: none ran yet). */
-export async function lastReconciliation(pool: ApiDeps['pool']): Promise<{ at: Date; differences: number } | null> {
-  const { rows } = await pool.query<{ created_at: Date; differences: number }>(
-    'SELECT created_at, differences FROM reconciliation_reports ORDER BY created_at DESC LIMIT 1',
-  );
-  return rows[0] ? { at: rows[0].created_at, differences: rows[0].differences } : null;
 }
 
 /**

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       workerSdkPort: 9471,
       riskMonitorPort: 9472,
       priceFeedPort: 9473,
+      mikeyPort: 9474,
       prometheusUrl: 'http://127.0.0.1:9090',
     });
     expect(config.web.port).toBe(3001);

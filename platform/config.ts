@@ -97,6 +97,7 @@ const envSchema = z.object({
   QD_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9471),
   QD_RISK_MONITOR_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9472),
   QD_PRICE_FEED_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9473),
+  QD_MIKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9474),
   /**
    * The long-lived services /health reports beside its dependencies (their heartbeats), and the
    * reconciliation's age; an API whose deployment runs none of them (the tests) lists none.
@@ -147,6 +148,7 @@ export interface Config {
     workerSdkPort: number;
     riskMonitorPort: number;
     priceFeedPort: number;
+    mikeyPort: number;
     prometheusUrl: string;
   };
   solana: {
@@ -205,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerSdkPort: e.QD_WORKER_SDK_METRICS_PORT,
       riskMonitorPort: e.QD_RISK_MONITOR_METRICS_PORT,
       priceFeedPort: e.QD_PRICE_FEED_METRICS_PORT,
+      mikeyPort: e.QD_MIKEY_METRICS_PORT,
       prometheusUrl: e.QD_PROMETHEUS_URL,
     },
     solana: {

@@ -4,6 +4,8 @@ import { QdAccount, QdAccounts, QdKind, QdMarket, QdStatus, workflowIds } from '
 import type { ReconciliationReport } from '../activities/reconciliation';
 import { auditFromHistory, type WorkflowAudit } from './audit-report';
 import { WORKFLOWS_PATH } from './worker-factory';
+import { enums } from './proto';
+import type pg from 'pg';
 
 export interface WorkflowFilter {
   account?: string;
@@ -115,4 +117,53 @@ export async function runReconciliation(client: Client, taskQueue: string, now: 
     typedSearchAttributes: [{ key: QdKind, value: 'reconciliation' }],
   });
   return (await handle.result()) as ReconciliationReport;
+}
+
+const TASK_TYPES = {
+  workflow: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  activity: enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+} as const;
+
+/** The pollers the server lists for a task queue and task type, each with when it last polled. */
+export async function taskQueuePollers(
+  client: Client,
+  namespace: string,
+  taskQueue: string,
+  type: keyof typeof TASK_TYPES,
+) {
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: TASK_TYPES[type],
+  });
+  return pollers ?? [];
+}
+
+export interface ReconciliationSummary {
+  reportId: string;
+  slot: string;
+  accountsChecked: number;
+  differences: number;
+  at: Date;
+}
+
+/** The latest reconciliation reports, newest first, without their bodies. */
+export async function recentReconciliations(pool: pg.Pool, limit: number): Promise<ReconciliationSummary[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    slot: string;
+    accounts_checked: number;
+    differences: number;
+    created_at: Date;
+  }>(
+    'SELECT id, slot::text, accounts_checked, differences, created_at FROM reconciliation_reports ORDER BY created_at DESC LIMIT $1',
+    [limit],
+  );
+  return rows.map((r) => ({
+    reportId: r.id,
+    slot: r.slot,
+    accountsChecked: r.accounts_checked,
+    differences: r.differences,
+    at: r.created_at,
+  }));
 }

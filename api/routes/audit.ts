@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ReconciliationReport } from '../../activities/reconciliation';
 import { auditMarkdown, reconciliationMarkdown } from '../../temporal/audit-report';
-import { auditAccount, replayWorkflow } from '../../temporal/operations';
+import { auditAccount, recentReconciliations, replayWorkflow } from '../../temporal/operations';
 import { requireRole } from '../auth/middleware';
 import { HttpError, parseInput } from '../http-error';
 import type { ApiDeps } from '../deps';
@@ -63,25 +63,8 @@ export function createAuditRouter(deps: ApiDeps): Router {
   router.get('/v1/audit/reconciliations', async (req, res) => {
     requireRole(res, 'auditor');
     const { limit } = parseInput(reconciliationsQuery, req.query, 'query');
-    const { rows } = await deps.pool.query<{
-      id: string;
-      slot: string;
-      accounts_checked: number;
-      differences: number;
-      created_at: Date;
-    }>(
-      'SELECT id, slot::text, accounts_checked, differences, created_at FROM reconciliation_reports ORDER BY created_at DESC LIMIT $1',
-      [limit],
-    );
-    res.json({
-      reports: rows.map((r) => ({
-        reportId: r.id,
-        slot: r.slot,
-        accountsChecked: r.accounts_checked,
-        differences: r.differences,
-        at: r.created_at.toISOString(),
-      })),
-    });
+    const reports = await recentReconciliations(deps.pool, limit);
+    res.json({ reports: reports.map((r) => ({ ...r, at: r.at.toISOString() })) });
   });
   router.get('/v1/audit/reconciliations/:reportId', async (req, res) => {
     requireRole(res, 'auditor');

@@ -1,9 +1,8 @@
 import { Router } from 'express';
-import { enums } from '../../temporal/proto';
 import type { ApiDeps } from '../deps';
 import type { RouteSpec } from '../openapi';
 import { readHeartbeats } from '../../platform/heartbeat';
-import { lastReconciliation } from '../metrics';
+import { recentReconciliations, taskQueuePollers } from '../../temporal/operations';
 import { RpcUnavailableError } from '../../solana/rpc-pool';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -58,7 +57,7 @@ export function createHealthRouter(deps: ApiDeps): Router {
   }
   if (services.includes('reconciliation')) {
     checks.reconciliation = async () => {
-      const last = await lastReconciliation(deps.pool);
+      const [last] = await recentReconciliations(deps.pool, 1);
       if (!last) return 'no reconciliation yet (the schedule runs it hourly)';
       const ageS = Math.round((Date.now() - last.at.getTime()) / 1000);
       if (ageS * 1000 > RECONCILIATION_MAX_AGE_MS) throw new Error(`last reconciliation ${ageS} s ago`);
@@ -87,12 +86,7 @@ export function createHealthRouter(deps: ApiDeps): Router {
 }
 
 async function pollersOf(deps: ApiDeps, taskQueue: string): Promise<number> {
-  const { pollers } = await deps.temporal.workflowService.describeTaskQueue({
-    namespace: deps.config.temporal.namespace,
-    taskQueue: { name: taskQueue },
-    taskQueueType: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  return pollers?.length ?? 0;
+  return (await taskQueuePollers(deps.temporal, deps.config.temporal.namespace, taskQueue, 'workflow')).length;
 }
 
 async function runCheck(check: () => Promise<string | undefined>): Promise<CheckResult> {

@@ -9,6 +9,8 @@ import { runMain } from '../../platform/main';
 import { createPostgres } from '../../platform/postgres';
 import { createRedis } from '../../platform/redis';
 import { startHeartbeat } from '../../platform/heartbeat';
+import { createRegistry, serveMetrics } from '../../platform/metrics';
+import { Counter, Histogram } from 'prom-client';
 import { MikeyRunner } from './runner';
 
 await runMain('mikey', async (onShutdown) => {
@@ -17,6 +19,21 @@ await runMain('mikey', async (onShutdown) => {
   const redis = createRedis(config.redis.url, 'quantdesk-mikey');
   const { pool, db } = createPostgres(config.postgres.url, { applicationName: 'quantdesk-mikey', max: 2 });
   const runner = new MikeyRunner(redis, db, config.streamPrefix, `${hostname()}-${process.pid}`);
+  const registry = createRegistry('mikey');
+  const written = new Counter({
+    name: 'qd_mikey_insights_total',
+    help: 'Insights MIKEY wrote, by market and kind',
+    labelNames: ['market', 'kind'] as const,
+    registers: [registry],
+  });
+  const steps = new Histogram({
+    name: 'qd_mikey_step_duration_seconds',
+    help: 'One read of the streams handled and its insights written, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const metricsServer = await serveMetrics(registry, config.metrics.host, config.metrics.mikeyPort);
   let stopping = false;
   onShutdown(() => {
     stopping = true;
@@ -34,14 +51,20 @@ await runMain('mikey', async (onShutdown) => {
   const stopHeartbeat = startHeartbeat(redis, config.streamPrefix, 'mikey', () => Date.now());
   logger.info('MIKEY following prices and workflow events');
   while (!stopping) {
+    const started = performance.now();
     try {
       const insights = await runner.step();
-      for (const i of insights) logger.info({ market: i.market, kind: i.kind, value: i.value }, i.summary);
+      steps.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
+      for (const i of insights) {
+        written.inc({ market: i.market, kind: i.kind });
+        logger.info({ market: i.market, kind: i.kind, value: i.value }, i.summary);
+      }
     } catch (err) {
+      steps.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
       logger.warn({ err }, 'MIKEY step failed; retrying');
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
   stopHeartbeat();
-  await Promise.all([redis.quit(), pool.end()]);
+  await Promise.all([redis.quit(), pool.end(), metricsServer?.close()]);
 });

@@ -33,6 +33,7 @@ describe('monitoring/', () => {
       'worker-sdk': ['QD_WORKER_SDK_METRICS_PORT', defaults.workerSdkPort],
       'risk-monitor': ['QD_RISK_MONITOR_METRICS_PORT', defaults.riskMonitorPort],
       'price-feed': ['QD_PRICE_FEED_METRICS_PORT', defaults.priceFeedPort],
+      mikey: ['QD_MIKEY_METRICS_PORT', defaults.mikeyPort],
       api: ['QD_API_PORT', loadConfig({}).api.port],
     };
     const jobs = (

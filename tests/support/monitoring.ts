@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './localnet';
+import { waitFor } from './harness';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,6 +45,7 @@ export async function startMonitoring(targets: {
     QD_WORKER_SDK_METRICS_PORT: '1',
     QD_RISK_MONITOR_METRICS_PORT: String(targets.riskMonitorMetricsPort),
     QD_PRICE_FEED_METRICS_PORT: '1',
+    QD_MIKEY_METRICS_PORT: '1',
     QD_TEMPORAL_METRICS_PORT: '1',
     QD_PROMETHEUS_PORT: String(prometheusPort),
     QD_ALERTMANAGER_PORT: String(alertmanagerPort),
@@ -120,15 +122,15 @@ function readRepo(name: string): string {
   return readFileSync(join(root, 'monitoring', name), 'utf8');
 }
 
+/** Waits until `url` answers 2xx (Prometheus' and Alertmanager's /-/ready). */
 async function ready(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} not ready within 30 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(
+    url,
+    () =>
+      fetch(url).then(
+        (r) => (r.ok ? true : undefined),
+        () => undefined,
+      ),
+    30_000,
+  );
 }
