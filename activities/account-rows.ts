@@ -1,10 +1,10 @@
-import { PublicKey } from '@solana/web3.js';
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { accountBalances, positions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
 import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { big } from '../solana/margin-account';
 import type { RpcPool } from '../solana/rpc-pool';
+import { fetchAccountsData } from '../solana/accounts';
 
 /** A Drizzle transaction. */
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -22,14 +22,9 @@ export async function readUsers(pool: RpcPool, accounts: readonly string[]): Pro
   let slot: bigint | null = null;
   for (let i = 0; i < unique.length; i += 100) {
     const chunk = unique.slice(i, i + 100);
-    const { context, value } = await pool.call('read sub-accounts', (c) =>
-      c.getMultipleAccountsInfoAndContext(
-        chunk.map((a) => new PublicKey(a)),
-        'confirmed',
-      ),
-    );
-    if (slot === null || BigInt(context.slot) < slot) slot = BigInt(context.slot);
-    value.forEach((info, j) => {
+    const { slot: read, values } = await fetchAccountsData(pool, 'read sub-accounts', chunk);
+    if (slot === null || BigInt(read) < slot) slot = BigInt(read);
+    values.forEach((info, j) => {
       if (info) users.set(chunk[j]!, perpAccountsCoder.decode<DecodedUser>('user', info.data));
     });
   }
@@ -83,7 +78,10 @@ export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promi
  * already hold a newer read is left as it is.
  */
 export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: Date): Promise<void> {
-  for (const [account, user] of users) {
+  // In one order everywhere (by account): two transactions writing overlapping accounts (a crash's
+  // batches, a liquidation and a fill) then wait for each other instead of deadlocking.
+  const ordered = [...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [account, user] of ordered) {
     const newer = await writeBalanceRow(tx, {
       account,
       wallet: user.authority.toBase58(),

@@ -21,12 +21,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PublicKey } from '@solana/web3.js';
 import { count, sum } from 'drizzle-orm';
 import { insuranceFundLedger, liquidations } from '../drizzle/schema';
 import { BASE_PRECISION, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
 import { createLiquidationActivities } from '../activities/liquidation';
-import { fetchInsuranceFund } from '../solana/accounts';
+import { fetchAccountsData, fetchInsuranceFund } from '../solana/accounts';
 import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { RpcPool } from '../solana/rpc-pool';
 import { RiskBook } from '../services/risk-monitor/risk-book';
@@ -177,13 +176,9 @@ class Observer {
     let total = 0;
     for (let i = 0; i < this.watched.length; i += 100) {
       const chunk = this.watched.slice(i, i + 100);
-      const infos = await this.pool.call('observe accounts', (c) =>
-        c.getMultipleAccountsInfo(
-          chunk.map((a) => new PublicKey(a)),
-          'confirmed',
-        ),
-      );
-      infos.forEach((info, j) => {
+      // The platform's own lean read (no web3.js client): the observer shares the machine with the pipeline.
+      const { values } = await fetchAccountsData(this.pool, 'observe accounts', chunk);
+      values.forEach((info, j) => {
         if (!info) return;
         const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
         this.book.upsert(chunk[j]!, user);
@@ -465,13 +460,8 @@ async function liquidationStepsOnChain(pool: RpcPool, accounts: string[]): Promi
   let total = 0;
   for (let i = 0; i < accounts.length; i += 100) {
     const chunk = accounts.slice(i, i + 100);
-    const infos = await pool.call('read accounts', (c) =>
-      c.getMultipleAccountsInfo(
-        chunk.map((a) => new PublicKey(a)),
-        'confirmed',
-      ),
-    );
-    for (const info of infos)
+    const { values } = await fetchAccountsData(pool, 'read accounts', chunk);
+    for (const info of values)
       if (info) total += Number(perpAccountsCoder.decode<DecodedUser>('user', info.data).liquidationSteps.toString());
   }
   return total;

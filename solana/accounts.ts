@@ -12,15 +12,55 @@ import { readPythPrice, type PythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
 
 /** The program's accounts read through the pool and decoded; a missing one is a named, final failure. */
+interface AccountJson {
+  owner: string;
+  data: [string, string];
+}
+
+/** An account's owner (base58) and data. */
+export interface AccountBytes {
+  owner: string;
+  data: Buffer;
+}
+
+const bytesOf = (value: AccountJson | null): AccountBytes | null =>
+  value ? { owner: value.owner, data: Buffer.from(value.data[0], 'base64') } : null;
+
+/** An account's data as the node sends it (base64), without web3.js's client: the keeper's hot reads. */
+async function accountData(pool: RpcPool, what: string, address: string): Promise<Buffer | null> {
+  const { value } = await pool.request<{ value: AccountJson | null }>(what, 'getAccountInfo', [
+    address,
+    { encoding: 'base64', commitment: 'confirmed' },
+  ]);
+  return bytesOf(value)?.data ?? null;
+}
+
+/**
+ * Many accounts in one request (getMultipleAccounts, at most 100), as the node sends them, with the slot
+ * it read them at; null for an absent one. The risk monitor's and the books' frequent reads.
+ */
+export async function fetchAccountsData(
+  pool: RpcPool,
+  what: string,
+  addresses: readonly string[],
+): Promise<{ slot: number; values: (AccountBytes | null)[] }> {
+  const { context, value } = await pool.request<{ context: { slot: number }; value: (AccountJson | null)[] }>(
+    what,
+    'getMultipleAccounts',
+    [addresses, { encoding: 'base64', commitment: 'confirmed' }],
+  );
+  return { slot: context.slot, values: value.map(bytesOf) };
+}
+
 export async function fetchUser(pool: RpcPool, account: string): Promise<DecodedUser> {
-  const info = await pool.call('read a user account', (c) => c.getAccountInfo(new PublicKey(account)));
-  if (!info)
+  const data = await accountData(pool, 'read a user account', new PublicKey(account).toBase58());
+  if (!data)
     throw ApplicationFailure.create({
       type: 'AccountNotFound',
       message: `no sub-account ${account}`,
       nonRetryable: true,
     });
-  return perpAccountsCoder.decode<DecodedUser>('user', info.data);
+  return perpAccountsCoder.decode<DecodedUser>('user', data);
 }
 
 export async function fetchMarket(pool: RpcPool, marketIndex: number): Promise<DecodedMarket> {
@@ -105,13 +145,14 @@ type Decoded = Record<string, { toString(): string }>;
  * pool or the activity retries.
  */
 async function fetchReturned(pool: RpcPool, signature: string, typeName: string): Promise<Decoded> {
-  const tx = await pool.call('read a transaction', (c) =>
-    c.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 }),
-  );
-  // web3.js passes the node's meta.returnData through without declaring it on this type.
-  const returned = (
-    tx?.meta as { returnData?: { programId: string; data: [string, string] } | null } | null | undefined
-  )?.returnData;
+  // The node's answer as it is (the transaction itself as base64, which is not read here).
+  const tx = await pool.request<{
+    meta: { returnData?: { programId: string; data: [string, string] } | null } | null;
+  } | null>('read a transaction', 'getTransaction', [
+    signature,
+    { commitment: 'confirmed', maxSupportedTransactionVersion: 0, encoding: 'base64' },
+  ]);
+  const returned = tx?.meta?.returnData;
   if (!returned || returned.programId !== PERP_PROGRAM_ID.toBase58())
     throw new Error(`transaction ${signature} has no ${typeName} from the program`);
   return perpTypesCoder.decode<Decoded>(typeName, Buffer.from(returned.data[0], 'base64'));

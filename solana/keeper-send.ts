@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { keeperTransactions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
-import { ProgramRejectedError, type RpcPool } from './rpc-pool';
+import { ProgramRejectedError, type RpcPool, type SignedWire } from './rpc-pool';
 import { PROGRAM_REJECTION } from '../workflows/definitions';
 
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
@@ -18,20 +18,19 @@ export interface SendJournal {
    * (base64), which is then sent instead (a second runner of the same work sends the first one's bytes,
    * so the chain sees one transaction), or null when `transaction` was journaled.
    */
-  claim(key: string, transaction: Transaction): Promise<string | null>;
+  claim(key: string, transaction: SignedWire): Promise<string | null>;
   /** Replaces the journaled transaction (re-signed with a fresh blockhash once the old one expired). */
-  replace(key: string, transaction: Transaction): Promise<void>;
+  replace(key: string, transaction: SignedWire): Promise<void>;
 }
 
 /** The journal in Postgres (table keeper_transactions). */
 export function postgresJournal(db: Database): SendJournal {
-  const rowOf = (key: string, tx: Transaction) => {
+  const rowOf = (key: string, tx: SignedWire) => {
     const now = new Date();
-    const wire = tx.serialize({ requireAllSignatures: true, verifySignatures: false });
     return {
       key,
-      signature: bs58.encode(tx.signature!),
-      transaction: wire.toString('base64'),
+      signature: tx.signature,
+      transaction: tx.wire.toString('base64'),
       createdAt: now,
       updatedAt: now,
     };
@@ -111,13 +110,12 @@ export async function sendAsKeeper(
     const tx = new Transaction().add(...ixs);
     tx.feePayer = signer.publicKey;
     tx.recentBlockhash = await pool.recentBlockhash({ fresh });
-    signFast(tx, signer);
-    return tx;
+    return signWire(tx, signer);
   };
   // One round trip to the journal: the claim keeps what is there already (then that is what is sent).
   const fresh = await sign(false);
   const earlier = journal && key ? await journal.claim(key, fresh) : null;
-  const first = earlier ? Transaction.from(Buffer.from(earlier, 'base64')) : fresh;
+  const first = earlier ? wireFrom(earlier) : fresh;
   const resign = async () => {
     const tx = await sign(true);
     if (journal && key) await journal.replace(key, tx);
@@ -152,9 +150,23 @@ function tellSendObservers(outcome: KeeperSendOutcome, started: number): void {
 
 // Ed25519 signing through Node's crypto (OpenSSL) instead of web3.js's pure-JS signer: the same signature
 // (Ed25519 is deterministic), at a fraction of the CPU, which a burst of keeper transactions needs.
-/** Signs a transaction paid by `signer` (its only signer), as `tx.sign(signer)` would. */
-export function signFast(tx: Transaction, signer: Keypair): void {
-  tx.addSignature(signer.publicKey, sign(null, tx.serializeMessage(), privateKeyOf(signer)));
+/**
+ * Signs a transaction whose only signer is `signer` (its fee payer) and returns its wire bytes, the same
+ * bytes `tx.serialize()` gives after `tx.sign(signer)`: the message is compiled once (web3.js compiles it
+ * again for each serialize, base58-encoding every account key each time).
+ */
+export function signWire(tx: Transaction, signer: Keypair): SignedWire {
+  const message = tx.serializeMessage();
+  // A legacy message starts with its count of required signatures: exactly one here.
+  if (message[0] !== 1) throw new RangeError('signWire signs transactions with a single signer');
+  const signature = sign(null, message, privateKeyOf(signer));
+  return { wire: Buffer.concat([Buffer.of(1), signature, message]), signature: bs58.encode(signature) };
+}
+
+/** A journaled transaction (base64 wire bytes of a single-signer transaction) as sent. */
+export function wireFrom(base64: string): SignedWire {
+  const wire = Buffer.from(base64, 'base64');
+  return { wire, signature: bs58.encode(wire.subarray(1, 65)) };
 }
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

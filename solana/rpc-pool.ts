@@ -36,6 +36,29 @@ export class ProgramRejectedError extends Error {
   }
 }
 
+/** An error a provider answered to a JSON-RPC request (the node's message; `logs` of a refused transaction). */
+export class JsonRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly logs: string[],
+  ) {
+    super(message);
+    this.name = 'JsonRpcError';
+  }
+}
+
+/** A signed transaction as the wire bytes and its (first) signature, base58: what is sent and asked after. */
+export interface SignedWire {
+  wire: Buffer;
+  signature: string;
+}
+
+/** A signature's status as the node reports it (getSignatureStatuses). */
+interface SignatureStatus {
+  err: unknown;
+}
+
 export interface RpcPoolOptions {
   /** The clock, injected (milliseconds). */
   now: () => number;
@@ -171,12 +194,26 @@ export class RpcPool {
     op: (connection: Connection) => Promise<T>,
     options: { bulk?: boolean } = {},
   ): Promise<T> {
+    return this.attempt(what, (p) => op(options.bulk ? p.bulkConnection : p.connection), options.bulk);
+  }
+
+  /**
+   * One JSON-RPC method as the node answers it, with the same failover as `call`, but without web3.js's
+   * client stack (its request queue and a schema validation of every response): for the keeper's hot
+   * paths — a liquidation step is a send, a status, a transaction read and an account read, and in a crash
+   * hundreds run each second on the same thread as everything else. Returns the `result` as the node sent it.
+   */
+  async request<T>(what: string, method: string, params: unknown[], options: { bulk?: boolean } = {}): Promise<T> {
+    return this.attempt(what, (p) => this.raw<T>(p, method, params, options.bulk), options.bulk);
+  }
+
+  private async attempt<T>(what: string, op: (p: Provider) => Promise<T>, bulk = false): Promise<T> {
     const causes: string[] = [];
     for (let round = 0; round < this.o.rounds; round++) {
       for (const p of this.ranked()) {
         if (this.circuit(p) === 'open') continue;
         try {
-          return await this.timed(p, () => op(options.bulk ? p.bulkConnection : p.connection), options.bulk);
+          return await this.timed(p, () => op(p), bulk);
         } catch (err) {
           causes.push(`${p.url}: ${describe(err)}`);
         }
@@ -184,6 +221,32 @@ export class RpcPool {
       if (round < this.o.rounds - 1) await this.o.sleep(this.o.backoffMs * 2 ** round);
     }
     throw new RpcUnavailableError(what, causes.slice(-this.providers.length));
+  }
+
+  private requestId = 0;
+
+  /** One JSON-RPC request to one provider, under the request deadline (the bulk one for a `bulk` read). */
+  private async raw<T>(p: Provider, method: string, params: unknown[], bulk = false): Promise<T> {
+    const response = await fetch(p.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.requestId, method, params }),
+      signal: AbortSignal.timeout(bulk ? this.o.bulkTimeoutMs : this.o.requestTimeoutMs),
+    });
+    if (!response.ok) throw new Error(`${method}: HTTP ${response.status} ${response.statusText}`);
+    const body = (await response.json()) as {
+      result?: T;
+      error?: { code: number; message: string; data?: { logs?: string[] | null } | null };
+    };
+    if (body.error) throw new JsonRpcError(body.error.code, body.error.message, body.error.data?.logs ?? []);
+    return body.result as T;
+  }
+
+  private statusOf(p: Provider, signature: string, searchTransactionHistory = false) {
+    return this.raw<{ value: (SignatureStatus | null)[] }>(p, 'getSignatureStatuses', [
+      [signature],
+      { searchTransactionHistory },
+    ]);
   }
 
   private blockhash: { value: string; at: number } | null = null;
@@ -208,8 +271,8 @@ export class RpcPool {
    * final. `resign` (optional) re-signs with a fresh blockhash once the old one can no longer land.
    */
   async sendTransaction(
-    tx: Transaction | VersionedTransaction,
-    resign?: () => Promise<Transaction | VersionedTransaction>,
+    tx: Transaction | VersionedTransaction | SignedWire,
+    resign?: () => Promise<Transaction | VersionedTransaction | SignedWire>,
   ): Promise<{ signature: string; provider: string }> {
     let wire = wireOf(tx);
     let signature = signatureOf(tx);
@@ -219,7 +282,12 @@ export class RpcPool {
         if (this.circuit(p) === 'open') continue;
         try {
           p.sends++;
-          await this.timed(p, () => p.connection.sendRawTransaction(wire, { skipPreflight: false, maxRetries: 0 }));
+          await this.timed(p, () =>
+            this.raw(p, 'sendTransaction', [
+              wire.toString('base64'),
+              { encoding: 'base64', skipPreflight: false, maxRetries: 0, preflightCommitment: this.o.commitment },
+            ]),
+          );
           if (await this.awaitLanding(signature)) return { signature, provider: p.url };
           causes.push(`${p.url}: not seen within the confirmation window`);
         } catch (err) {
@@ -258,9 +326,7 @@ export class RpcPool {
       try {
         ({
           value: [status],
-        } = await this.timed(p, () =>
-          p.connection.getSignatureStatuses([signature], { searchTransactionHistory: true }),
-        ));
+        } = await this.timed(p, () => this.statusOf(p, signature, true)));
       } catch {
         continue;
       }
@@ -308,7 +374,7 @@ export class RpcPool {
       try {
         ({
           value: [status],
-        } = await this.timed(p, () => p.connection.getSignatureStatuses([signature])));
+        } = await this.timed(p, () => this.statusOf(p, signature)));
       } catch {
         continue;
       }
@@ -377,13 +443,15 @@ export class RpcPool {
  * The wire bytes. Signatures are not verified here (web3.js would check each with a pure-JS ed25519, the
  * keeper's largest CPU cost in a liquidation burst): every node verifies them, and a bad one is refused.
  */
-function wireOf(tx: Transaction | VersionedTransaction): Buffer {
+function wireOf(tx: Transaction | VersionedTransaction | SignedWire): Buffer {
+  if ('wire' in tx) return tx.wire;
   return Buffer.from(
     tx instanceof Transaction ? tx.serialize({ requireAllSignatures: true, verifySignatures: false }) : tx.serialize(),
   );
 }
 
-function signatureOf(tx: Transaction | VersionedTransaction): string {
+function signatureOf(tx: Transaction | VersionedTransaction | SignedWire): string {
+  if ('wire' in tx) return tx.signature;
   const sig = 'version' in tx ? tx.signatures[0] : tx.signature;
   if (!sig) throw new RangeError('the transaction is not signed');
   return bs58.encode(sig);

@@ -14,6 +14,7 @@ import {
   fundingRate,
   isBelowMaintenance,
   liquidationFee,
+  liquidationFractionBps,
   liquidationSize,
   marginRequirement,
   poolPayout,
@@ -131,17 +132,27 @@ class Exchange {
     this.fundingIndexShort += delta;
   }
 
+  /** Steps of each user's open liquidation episode (the program's User::episode_steps while being liquidated). */
+  episodeSteps: number[] = [];
+
   liquidate(u: number): { closed: bigint; restored: boolean | null } {
     this.settleFunding(u);
-    const size = liquidationSize(this.account(u), 0);
-    if (size === 0n) return { closed: 0n, restored: null };
+    const step = this.episodeSteps[u] ?? 0;
+    const size = liquidationSize(this.account(u), 0, step);
+    if (size === 0n) {
+      this.episodeSteps[u] = 0;
+      return { closed: 0n, restored: null };
+    }
     const user = this.users[u]!;
     const delta = user.position.base > 0n ? -size : size;
     const fee = liquidationFee(this.account(u), 0, size);
-    const capped = size === (abs(user.position.base) * params.maxLiquidationFractionBps + 9_999n) / 10_000n;
+    const capped =
+      size === (abs(user.position.base) * liquidationFractionBps(params, step) + 9_999n) / 10_000n;
     this.fill(u, delta, this.oracle, fee);
     if (user.position.base === 0n && user.collateral < 0n) this.bankrupt(u);
-    return { closed: size, restored: capped ? null : !isBelowMaintenance(this.account(u)) };
+    const under = user.position.base !== 0n && isBelowMaintenance(this.account(u));
+    this.episodeSteps[u] = under ? step + 1 : 0;
+    return { closed: size, restored: capped ? null : !under };
   }
 
   bankrupt(u: number) {

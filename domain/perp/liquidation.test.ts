@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from './fixed-point';
-import { liquidationSize } from './liquidation';
+import { liquidationFractionBps, liquidationSize } from './liquidation';
 import { DEFAULT_MARKETS } from './market';
 import type { Account } from './margin';
 
@@ -25,12 +25,29 @@ const long = (collateral: bigint, price: bigint): Account => ({
 describe('liquidationSize', () => {
   it('closes at most the market fraction of an account a partial close can restore', () => {
     // Equity 40 on 1,400 notional (maintenance 42): closing 360 of notional would restore it, the cap is 350.
-    const size = liquidationSize(long(140n * QUOTE_PRECISION, 140n * PRICE_PRECISION), 0);
+    const size = liquidationSize(long(140n * QUOTE_PRECISION, 140n * PRICE_PRECISION), 0, 0);
     expect(size).toBe((10n * BASE_PRECISION * sol.maxLiquidationFractionBps) / 10_000n);
   });
 
   it('closes the whole position at once when closing everything would not restore the account', () => {
     // 10 SOL bought at 150 with 50 USDC: at 140 the equity is -50, no partial close can restore it.
-    expect(liquidationSize(long(50n * QUOTE_PRECISION, 140n * PRICE_PRECISION), 0)).toBe(10n * BASE_PRECISION);
+    expect(liquidationSize(long(50n * QUOTE_PRECISION, 140n * PRICE_PRECISION), 0, 0)).toBe(10n * BASE_PRECISION);
+  });
+
+  it('lets each further step of an episode close twice the fraction, the third all that is needed', () => {
+    expect([0, 1, 2, 3, 40].map((step) => liquidationFractionBps(sol, step))).toEqual([
+      2_500n,
+      5_000n,
+      10_000n,
+      10_000n,
+      10_000n,
+    ]);
+    // Equity 20 on 1,400 notional: about 0.83 of the position restores it; steps cap it at 25 %, 50 %, then none.
+    const deep = long(120n * QUOTE_PRECISION, 140n * PRICE_PRECISION);
+    const need = liquidationSize(deep, 0, 2);
+    expect(need).toBeLessThan(10n * BASE_PRECISION);
+    expect(need).toBeGreaterThan(5n * BASE_PRECISION);
+    expect(liquidationSize(deep, 0, 0)).toBe(10n * BASE_PRECISION / 4n);
+    expect(liquidationSize(deep, 0, 1)).toBe(10n * BASE_PRECISION / 2n);
   });
 });

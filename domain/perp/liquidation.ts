@@ -9,20 +9,33 @@ import {
 } from './margin';
 
 /**
- * Base amount (positive) of position `index` to close at `price` in one liquidation step: just enough
- * for equity after the fee to cover the maintenance requirement plus the buffer, and at most
- * maxLiquidationFraction of the position (Drift's partial liquidation). 0 when the account is healthy.
+ * The most of a position step `step` of a liquidation episode may close, in basis points: the market's
+ * fraction (25 %) at the first step, doubling with each further step of the same episode (50 %, then all
+ * of it). Drift ramps the liquidatable fraction with the time since the episode began; ramping it with the
+ * episode's steps does the same with no clock, and bounds an episode to three steps (with the keeper's
+ * cooldown between them) instead of the dozens a fixed quarter takes while the price keeps falling.
+ */
+export function liquidationFractionBps(params: { maxLiquidationFractionBps: bigint }, step: number): bigint {
+  const doubled = params.maxLiquidationFractionBps << BigInt(Math.min(Math.max(step, 0), 16));
+  return doubled < BPS_PRECISION ? doubled : BPS_PRECISION;
+}
+
+/**
+ * Base amount (positive) of position `index` to close at `price` in step `step` of a liquidation episode:
+ * just enough for equity after the fee to cover the maintenance requirement plus the buffer, and at most
+ * the step's fraction of the position (liquidationFractionBps; Drift's partial liquidation). 0 when the
+ * account is healthy.
  *   E - f*cN >= R_other + t*(N - cN)  =>  cN >= (R_other + t*N - E) / (t - f),  t = m + buffer
  * An account that closing the whole position would not restore is beyond a partial rescue: the whole
  * position closes in this step (capped steps of a shrinking remainder would take dozens of transactions
  * while the price keeps moving, and every one of them adds to the loss the insurance fund covers).
  */
-export function liquidationSize(account: Account, index: number): bigint {
+export function liquidationSize(account: Account, index: number, step: number): bigint {
   const target = account.positions[index];
   if (!target || target.position.base === 0n || !isBelowMaintenance(account)) return 0n;
   const { params, price } = target;
   const size = abs(target.position.base);
-  const maxStep = divCeil(size * params.maxLiquidationFractionBps, BPS_PRECISION);
+  const maxStep = divCeil(size * liquidationFractionBps(params, step), BPS_PRECISION);
   const t = maintenanceMarginRatioBps(params, target.position.base) + params.liquidationBufferBps;
   const f = params.liquidationFeeBps;
   if (t <= f) return min(size, maxStep);

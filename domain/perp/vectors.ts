@@ -115,8 +115,8 @@ export function evaluate(c: Pick<VectorCase, 'fn' | 'market' | 'args'>): string[
       );
     }
     case 'liquidation': {
-      const acc = singleAccount(m, a);
-      const size = liquidationSize(acc, 0);
+      const acc = singleAccount(m, a.slice(0, 6));
+      const size = liquidationSize(acc, 0, Number(a[6]));
       return out(size, liquidationFee(acc, 0, size));
     }
     case 'max_order_size': {
@@ -229,7 +229,10 @@ function argsFor(fn: (typeof FNS)[number], r: ReturnType<typeof prng>): string[]
       const notional = ((b < 0n ? -b : b) * p) / BASE_PRECISION;
       const collateral = (notional * r.range(0n, 1_500n)) / 10_000n + r.range(0n, 1_000n);
       const last = index();
-      return [collateral, b, entry, last, last + r.range(-(10n ** 13n), 10n ** 13n), p].map(String);
+      const args = [collateral, b, entry, last, last + r.range(-(10n ** 13n), 10n ** 13n), p];
+      // A liquidation step's index in its episode (its fraction doubles with each).
+      if (fn === 'liquidation') args.push(r.range(0n, 4n));
+      return args.map(String);
     }
     case 'max_order_size': {
       const b = base();

@@ -1,4 +1,3 @@
-import { PublicKey } from '@solana/web3.js';
 import {
   BPS_PRECISION,
   isBelowMaintenance,
@@ -15,7 +14,7 @@ import {
   type DecodedUser,
 } from '../../solana/perp-coders';
 import { PERP_PROGRAM_ID } from '../../solana/perp-program';
-import { fetchPricedMarket, scanUsers } from '../../solana/accounts';
+import { fetchAccountsData, fetchPricedMarket, scanUsers } from '../../solana/accounts';
 import type { RpcPool } from '../../solana/rpc-pool';
 import { big, paramsOf } from '../../solana/margin-account';
 
@@ -132,15 +131,10 @@ export class RiskBook {
     const unique = [...new Set(accounts)];
     for (let i = 0; i < unique.length; i += ACCOUNTS_PER_READ) {
       const chunk = unique.slice(i, i + ACCOUNTS_PER_READ);
-      const infos = await pool.call('read sub-accounts', (c) =>
-        c.getMultipleAccountsInfo(
-          chunk.map((a) => new PublicKey(a)),
-          'confirmed',
-        ),
-      );
-      infos.forEach((info, j) => {
+      const { values } = await fetchAccountsData(pool, 'read sub-accounts', chunk);
+      values.forEach((info, j) => {
         const account = chunk[j]!;
-        if (info && info.owner.equals(PERP_PROGRAM_ID))
+        if (info && info.owner === PERP_PROGRAM_ID.toBase58())
           this.upsert(account, perpAccountsCoder.decode<DecodedUser>('user', info.data));
         else this.remove(account);
       });

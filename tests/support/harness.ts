@@ -142,7 +142,9 @@ export async function startHarness(
       if (worker) await stopWorker(worker, workerRun);
       await deleteKeys(redis, `${config.streamPrefix}:*`);
       await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
-      await adminQuery(base.postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      // QD_KEEP_TEST_DATABASE=1 keeps the run's database for inspection (its name is logged).
+      if (process.env.QD_KEEP_TEST_DATABASE === '1') process.stderr.write(`kept database ${database}\n`);
+      else await adminQuery(base.postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     },
   };
 }

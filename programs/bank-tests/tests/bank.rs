@@ -218,6 +218,38 @@ async fn liquidation_episodes_run_once_and_a_new_one_starts_at_once() {
 }
 
 #[tokio::test]
+async fn each_step_of_an_episode_may_close_twice_the_last_so_an_episode_ends_within_three() {
+    let mut env = Env::start().await;
+    let t = env.trader(1_000 * USDC).await;
+    let w = t.wallet.insecure_clone();
+    env.send(vec![env.deposit_ix(&t, &w.pubkey(), 1_000 * USDC)], &[&w])
+        .await
+        .unwrap();
+    env.fill(&env.order(&t, 50 * BASE, 101 * PRICE, 1, false), &w)
+        .await
+        .unwrap();
+    // At 81 the equity is about 1 % of the notional: about nine tenths of the position must go, far more
+    // than the market's fraction (25 %) of one step.
+    env.advance(2, 1).await;
+    env.set_price(81_0000_0000, 1_000_000).await;
+    let mut sizes = vec![env.account::<User>(&t.user).await.positions[0].base];
+    for _ in 0..3 {
+        env.liquidate_in_episode(&t, 1).await.unwrap();
+        sizes.push(env.account::<User>(&t.user).await.positions[0].base);
+        env.advance(1, 1).await;
+        env.set_price(81_0000_0000, 1_000_000).await;
+    }
+    // 25 % of the position, then 50 % of what is left, then just what restores the account.
+    assert_eq!(sizes[1], sizes[0] - sizes[0] / 4);
+    assert_eq!(sizes[2], sizes[1] - sizes[1] / 2);
+    assert!(sizes[3] > 0 && sizes[3] < sizes[2]);
+    let user: User = env.account(&t.user).await;
+    assert!(!user.being_liquidated, "the third step restored the account");
+    assert_eq!((user.liquidation_seq, user.episode_steps), (1, 3));
+    env.assert_conserved(&[&t]).await;
+}
+
+#[tokio::test]
 async fn deposits_and_withdrawals_need_the_accounts_authority() {
     let mut env = Env::start().await;
     let t = env.trader(1_000 * USDC).await;

@@ -111,8 +111,9 @@ fn evaluate(m: MarketParams, function: &str, a: &[i128]) -> Result<Vec<String>, 
             ]
         }
         "liquidation" => {
-            let acc = single_account(m, a);
-            let size = liquidation_size(&acc, 0)?;
+            let acc = single_account(m, &a[0..6]);
+            let step = u16::try_from(a[6]).map_err(|_| MathError::InvalidInput)?;
+            let size = liquidation_size(&acc, 0, step)?;
             vec![s(size), s(liquidation_fee(&acc, 0, size)?)]
         }
         "max_order_size" => {

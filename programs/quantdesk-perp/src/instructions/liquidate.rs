@@ -66,7 +66,7 @@ pub fn handle_liquidate<'info>(
         .iter()
         .position(|p| p.position == user.positions[index].math())
         .ok_or(ErrorCode::NotLiquidatable)?;
-    let size = liquidation_size(&account, target)?;
+    let size = liquidation_size(&account, target, step)?;
     if size == 0 {
         validate!(user.being_liquidated, ErrorCode::NotLiquidatable);
         user.being_liquidated = false;

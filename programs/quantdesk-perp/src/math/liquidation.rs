@@ -3,10 +3,17 @@ use super::fixed_point::*;
 use super::margin::*;
 use super::Account;
 
-/// Base (positive) to close in one step: enough to restore maintenance plus buffer after the fee, at
-/// most the market's fraction of the position; 0 when the account is healthy. An account that closing
-/// everything would not restore closes everything at once (domain/perp/liquidation.ts says why).
-pub fn liquidation_size(account: &Account, index: usize) -> MathResult<i128> {
+/// The most of a position step `step` of an episode may close (bps): the market's fraction, doubling
+/// with each further step of the same episode, at most all of it (domain/perp/liquidation.ts says why).
+pub fn liquidation_fraction_bps(max_liquidation_fraction_bps: i128, step: u16) -> i128 {
+    let doubled = max_liquidation_fraction_bps << u32::from(step.min(16));
+    doubled.min(BPS_PRECISION)
+}
+
+/// Base (positive) to close in step `step` of an episode: enough to restore maintenance plus buffer after
+/// the fee, at most the step's fraction of the position; 0 when the account is healthy. An account that
+/// closing everything would not restore closes everything at once (domain/perp/liquidation.ts says why).
+pub fn liquidation_size(account: &Account, index: usize, step: u16) -> MathResult<i128> {
     let Some(target) = account.positions.get(index) else {
         return Ok(0);
     };
@@ -16,7 +23,7 @@ pub fn liquidation_size(account: &Account, index: usize) -> MathResult<i128> {
     let params = &target.params;
     let size = target.position.base.abs();
     let max_step = size
-        .safe_mul(params.max_liquidation_fraction_bps)?
+        .safe_mul(liquidation_fraction_bps(params.max_liquidation_fraction_bps, step))?
         .safe_div_ceil(BPS_PRECISION)?;
     let t = maintenance_margin_ratio_bps(params, target.position.base)?.safe_add(params.liquidation_buffer_bps)?;
     let f = params.liquidation_fee_bps;
