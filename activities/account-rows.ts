@@ -1,4 +1,4 @@
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, inArray, sql } from 'drizzle-orm';
 import { accountBalances, positions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
 import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
@@ -72,28 +72,47 @@ export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promi
 }
 
 /**
- * The books of these sub-accounts made what the chain holds: their balances (writeBalanceRow), each open
- * position upserted, every other `positions` row of the account deleted (closed by a fill, a liquidation
- * step or a bankruptcy), so funding is never booked for a position that is gone. An account whose books
- * already hold a newer read is left as it is.
+ * The books of these sub-accounts made what the chain holds: their balances (as writeBalanceRow writes
+ * one), each open position upserted, every other `positions` row of the account deleted (closed by a
+ * fill, a liquidation step or a bankruptcy), so funding is never booked for a position that is gone. An
+ * account whose books already hold a newer read is left as it is. Three statements however many accounts
+ * (a crash's batch books forty at once), each taking its rows in account order: two transactions writing
+ * overlapping accounts (a crash's batches, a liquidation and a fill) wait for each other, never deadlock.
  */
 export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: Date): Promise<void> {
-  // In one order everywhere (by account): two transactions writing overlapping accounts (a crash's
-  // batches, a liquidation and a fill) then wait for each other instead of deadlocking.
   const ordered = [...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [account, user] of ordered) {
-    const newer = await writeBalanceRow(tx, {
-      account,
-      wallet: user.authority.toBase58(),
-      collateral: big(user.collateral),
-      unsettledPnl: big(user.unsettledPnl),
-      slot,
-      at,
-    });
-    if (!newer) continue;
-    const open = user.positions.filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX && big(p.base) !== 0n);
-    for (const p of open) {
-      const row = {
+  if (!ordered.length) return;
+  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+  const written = await tx
+    .insert(accountBalances)
+    .values(
+      ordered.map(([account, user]) => ({
+        account,
+        wallet: user.authority.toBase58(),
+        collateral: big(user.collateral),
+        unsettledPnl: big(user.unsettledPnl),
+        slot,
+        updatedAt: at,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: accountBalances.account,
+      set: {
+        collateral: excluded('collateral'),
+        unsettledPnl: excluded('unsettled_pnl'),
+        slot: excluded('slot'),
+        updatedAt: excluded('updated_at'),
+      },
+      setWhere: sql`${accountBalances.slot} <= excluded.slot`,
+    })
+    .returning({ account: accountBalances.account });
+  const newer = new Set(written.map((r) => r.account));
+  const fresh = ordered.filter(([account]) => newer.has(account));
+  if (!fresh.length) return;
+  const open = fresh.flatMap(([account, user]) =>
+    user.positions
+      .filter((p) => p.marketIndex !== EMPTY_MARKET_INDEX && big(p.base) !== 0n)
+      .map((p) => ({
         account,
         marketIndex: p.marketIndex,
         wallet: user.authority.toBase58(),
@@ -101,19 +120,32 @@ export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: D
         quoteEntry: big(p.quoteEntry),
         lastFundingIndex: p.lastFundingIndex.toString(),
         updatedAt: at,
-      };
-      await tx
-        .insert(positions)
-        .values(row)
-        .onConflictDoUpdate({ target: [positions.account, positions.marketIndex], set: row });
-    }
-    const kept = open.map((p) => p.marketIndex);
+      })),
+  );
+  if (open.length)
     await tx
-      .delete(positions)
-      .where(
-        kept.length
-          ? and(eq(positions.account, account), notInArray(positions.marketIndex, kept))
-          : eq(positions.account, account),
-      );
-  }
+      .insert(positions)
+      .values(open)
+      .onConflictDoUpdate({
+        target: [positions.account, positions.marketIndex],
+        set: {
+          wallet: excluded('wallet'),
+          baseAmount: excluded('base_amount'),
+          quoteEntry: excluded('quote_entry'),
+          lastFundingIndex: excluded('last_funding_index'),
+          updatedAt: excluded('updated_at'),
+        },
+      });
+  const kept = open.map((p) => sql`(${p.account}, ${p.marketIndex})`);
+  await tx.delete(positions).where(
+    and(
+      inArray(
+        positions.account,
+        fresh.map(([account]) => account),
+      ),
+      kept.length
+        ? sql`(${positions.account}, ${positions.marketIndex}) NOT IN (${sql.join(kept, sql`, `)})`
+        : undefined,
+    ),
+  );
 }

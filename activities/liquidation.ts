@@ -46,7 +46,7 @@ import { Semaphore } from '../platform/semaphore';
  */
 export const MAX_LIQUIDATION_STEPS = 100;
 /** A short pause between steps, so each one sees the market after the last. */
-export const LIQUIDATION_COOLDOWN_MS = 200;
+export const LIQUIDATION_COOLDOWN_MS = 100;
 /** Liquidation episodes one worker process runs at once (its keeper's transactions in flight). */
 export const LIQUIDATION_EPISODES_IN_FLIGHT = 64;
 
