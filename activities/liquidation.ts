@@ -41,11 +41,12 @@ import { heartbeatProgress } from './support/heartbeats';
 import { Semaphore } from '../platform/semaphore';
 
 /**
- * Steps continue until the program closes the episode (the account is healthy or flat). Each closes at
- * most the market's fraction (25 %) of what is left, so even a deep shortfall ends within this bound.
+ * Steps continue until the program closes the episode (the account is healthy or flat). The first closes
+ * at most the market's fraction (half) of the position, the next one all that is needed
+ * (liquidationFractionBps), so an episode takes two steps; the bound guards against the unexpected.
  */
 export const MAX_LIQUIDATION_STEPS = 100;
-/** A short pause between steps, so each one sees the market after the last. */
+/** A short pause between steps, so each one sees the market after the last (100 ms: see the README's crash figures). */
 export const LIQUIDATION_COOLDOWN_MS = 100;
 /** Liquidation episodes one worker process runs at once (its keeper's transactions in flight). */
 export const LIQUIDATION_EPISODES_IN_FLIGHT = 64;

@@ -146,8 +146,7 @@ class Exchange {
     const user = this.users[u]!;
     const delta = user.position.base > 0n ? -size : size;
     const fee = liquidationFee(this.account(u), 0, size);
-    const capped =
-      size === (abs(user.position.base) * liquidationFractionBps(params, step) + 9_999n) / 10_000n;
+    const capped = size === (abs(user.position.base) * liquidationFractionBps(params, step) + 9_999n) / 10_000n;
     this.fill(u, delta, this.oracle, fee);
     if (user.position.base === 0n && user.collateral < 0n) this.bankrupt(u);
     const under = user.position.base !== 0n && isBelowMaintenance(this.account(u));
@@ -372,7 +371,7 @@ describe('perp engine invariants over random sequences', () => {
       fc.property(
         fc.bigInt({ min: 1n, max: 5_000n }), // position in whole SOL
         fc.boolean(),
-        // Equity just under maintenance (3 %): close enough that one step (at most 25 %) can restore it,
+        // Equity just under maintenance (3 %): close enough that one step (at most half) can restore it,
         // or, for the lower part of the range, deep enough that the step is capped.
         fc.bigInt({ min: 200n, max: 299n }),
         fc.bigInt({ min: 0n, max: 50n }), // adverse move after opening, bps

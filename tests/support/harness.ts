@@ -77,6 +77,13 @@ export async function startHarness(
     QD_ALERT_WEBHOOK_TOKEN: HARNESS_ALERT_WEBHOOK_TOKEN,
     // No risk monitor, price feed or reconciliation schedule serves a harness: /health lists its dependencies.
     QD_HEALTH_SERVICES: '',
+    // The processes a test starts serve no metrics unless it asks (test files run two at a time, and two
+    // workers on the default ports would collide: the SDK's exporter failing to bind is fatal).
+    QD_WORKER_METRICS_PORT: '0',
+    QD_WORKER_SDK_METRICS_PORT: '0',
+    QD_RISK_MONITOR_METRICS_PORT: '0',
+    QD_PRICE_FEED_METRICS_PORT: '0',
+    QD_MIKEY_METRICS_PORT: '0',
     ...overrides,
   };
   const config = loadConfig(env);

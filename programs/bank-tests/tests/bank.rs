@@ -218,7 +218,8 @@ async fn liquidation_episodes_run_once_and_a_new_one_starts_at_once() {
 }
 
 #[tokio::test]
-async fn each_step_of_an_episode_may_close_twice_the_last_so_an_episode_ends_within_three() {
+async fn each_step_of_an_episode_may_close_twice_the_last() {
+    // This bank's market closes at most a quarter at a first step (the listed markets: half).
     let mut env = Env::start().await;
     let t = env.trader(1_000 * USDC).await;
     let w = t.wallet.insecure_clone();
@@ -228,8 +229,7 @@ async fn each_step_of_an_episode_may_close_twice_the_last_so_an_episode_ends_wit
     env.fill(&env.order(&t, 50 * BASE, 101 * PRICE, 1, false), &w)
         .await
         .unwrap();
-    // At 81 the equity is about 1 % of the notional: about nine tenths of the position must go, far more
-    // than the market's fraction (25 %) of one step.
+    // At 81 the equity is about 1 % of the notional: about nine tenths of the position must go.
     env.advance(2, 1).await;
     env.set_price(81_0000_0000, 1_000_000).await;
     let mut sizes = vec![env.account::<User>(&t.user).await.positions[0].base];
@@ -239,13 +239,17 @@ async fn each_step_of_an_episode_may_close_twice_the_last_so_an_episode_ends_wit
         env.advance(1, 1).await;
         env.set_price(81_0000_0000, 1_000_000).await;
     }
-    // 25 % of the position, then 50 % of what is left, then just what restores the account.
+    // A quarter of the position, then half of what is left, then just what restores the account.
     assert_eq!(sizes[1], sizes[0] - sizes[0] / 4);
     assert_eq!(sizes[2], sizes[1] - sizes[1] / 2);
     assert!(sizes[3] > 0 && sizes[3] < sizes[2]);
     let user: User = env.account(&t.user).await;
     assert!(!user.being_liquidated, "the third step restored the account");
     assert_eq!((user.liquidation_seq, user.episode_steps), (1, 3));
+    assert_eq!(
+        program_error(env.liquidate_in_episode(&t, 1).await.unwrap_err()),
+        custom(ErrorCode::StaleLiquidation)
+    );
     env.assert_conserved(&[&t]).await;
 }
 
