@@ -273,6 +273,44 @@ describe('RiskBook', () => {
     expect(book.size).toBe(0);
   });
 
+  it('keeps its index when a market is read again unchanged but for its price or pause, rebuilds it when a funding index moved', () => {
+    const book = new RiskBook();
+    const state = { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 150n * PRICE_PRECISION };
+    book.setMarket(sol.marketIndex, state);
+    const accounts = ['a', 'b', 'c'];
+    accounts.forEach((a, i) =>
+      book.upsert(
+        a,
+        user({
+          collateral: BigInt(60 + 20 * i) * QUOTE_PRECISION,
+          positions: [{ market: 0, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+        }),
+      ),
+    );
+    const exactly = () => accounts.filter((a) => isBelowMaintenance(book.marginAccount(a)!)).sort();
+    const found = () =>
+      book
+        .underwater(sol.marketIndex)
+        .map((u) => u.account)
+        .sort();
+    expect(found()).toEqual([]);
+    expect(book.indexBuilds).toBe(1);
+
+    // A bankruptcy the insurance fund covered, a pause and its end: the market is read again, nothing moved.
+    book.setMarket(sol.marketIndex, { ...state, price: 146n * PRICE_PRECISION, paused: true });
+    book.setMarket(sol.marketIndex, { ...state, price: 146n * PRICE_PRECISION, params: { ...sol } });
+    expect(found()).toEqual(exactly());
+    expect(found().length).toBeGreaterThan(0);
+    expect(book.indexBuilds).toBe(1);
+
+    // A socialized loss charged to longs (30 on 10 SOL) moves their funding index: every long's trigger moves.
+    const before = found();
+    book.setMarket(sol.marketIndex, { ...state, price: 146n * PRICE_PRECISION, fundingIndexLong: 3n * 10n ** 15n });
+    expect(found()).toEqual(exactly());
+    expect(found().length).toBeGreaterThan(before.length);
+    expect(book.indexBuilds).toBe(2);
+  });
+
   it("names the chain's liquidation episode: the open one while it runs, the next one after it ended", () => {
     const book = new RiskBook();
     book.setMarket(sol.marketIndex, {

@@ -83,6 +83,11 @@ export interface Underwater {
 const TRIGGER_SLACK_BPS = 10n;
 /** Quote base units that rounding may move an account's equity by (each position's value and entry round). */
 const DUST_QUOTE_UNITS = 8n;
+
+function sameParams(a: MarketParams, b: MarketParams): boolean {
+  const keys = Object.keys(a) as (keyof MarketParams)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
 const ACCOUNTS_PER_READ = 100;
 
 /**
@@ -95,6 +100,9 @@ export class RiskBook {
   private readonly holders = new Map<string, Holder>();
   private readonly markets = new Map<number, MarketState>();
   private readonly indexes = new Map<number, MarketIndex>();
+
+  /** How many times a market's index was built whole (each values every holder again). */
+  indexBuilds = 0;
 
   get size(): number {
     return this.holders.size;
@@ -121,9 +129,22 @@ export class RiskBook {
     });
   }
 
+  /**
+   * A market's state. Its holders' triggers depend on its parameters and funding indexes only, not on its
+   * price or pause: the index is rebuilt (every holder valued again, the monitor's largest cost in a
+   * crash at 100,000 accounts) only when one of those moved. A crash's bankruptcies re-read the market each time, and an insurance-covered one
+   * moves nothing.
+   */
   setMarket(marketIndex: number, state: MarketState): void {
+    const before = this.markets.get(marketIndex);
     this.markets.set(marketIndex, { ...state });
-    this.indexes.delete(marketIndex);
+    if (
+      !before ||
+      before.fundingIndexLong !== state.fundingIndexLong ||
+      before.fundingIndexShort !== state.fundingIndexShort ||
+      !sameParams(before.params, state.params)
+    )
+      this.indexes.delete(marketIndex);
   }
 
   /** Re-reads the given sub-accounts (after deposits, fills, liquidations...); closed ones are dropped. */
@@ -279,6 +300,7 @@ export class RiskBook {
     const built = this.indexes.get(marketIndex);
     if (built) return built;
     const index: MarketIndex = { longs: [], shorts: [], multi: new Set(), placed: new Map() };
+    this.indexBuilds++;
     for (const account of this.holders.keys()) this.place(index, marketIndex, account, false);
     index.longs.sort((a, b) => (a.price === b.price ? 0 : a.price > b.price ? -1 : 1));
     index.shorts.sort((a, b) => (a.price === b.price ? 0 : a.price < b.price ? -1 : 1));
