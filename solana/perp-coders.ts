@@ -38,6 +38,7 @@ export interface DecodedMarket {
   cumulativeFundingIndexShort: Num;
   longOpenInterest: Num;
   shortOpenInterest: Num;
+  markTwap: Num;
   oracleTwap: Num;
   lastFundingRate: Num;
   lastFundingTs: Num;

@@ -12,6 +12,14 @@ import { startHeartbeat } from '../../platform/heartbeat';
 import { createRegistry, serveMetrics } from '../../platform/metrics';
 import { Counter, Histogram } from 'prom-client';
 import { MikeyRunner } from './runner';
+import { DEFAULT_MARKETS } from '../../domain/perp';
+import { measuredRpcPool } from '../../solana/rpc-metrics';
+import { RiskBook } from '../risk-monitor/risk-book';
+import { sampleMarket } from './market-state';
+
+/** How often MIKEY samples each market from the chain, and how often it re-reads every account for the liquidation map. */
+const SAMPLE_MS = Number(process.env.QD_MIKEY_SAMPLE_MS ?? 60_000);
+const BOOK_MS = Number(process.env.QD_MIKEY_BOOK_MS ?? 300_000);
 
 await runMain('mikey', async (onShutdown) => {
   const config = loadConfig();
@@ -49,6 +57,31 @@ await runMain('mikey', async (onShutdown) => {
     }
   }
   const stopHeartbeat = startHeartbeat(redis, config.streamPrefix, 'mikey', () => Date.now());
+  // The chain's side of the markets, sampled into MIKEY's own input streams (replayable like the rest).
+  const rpcPool = measuredRpcPool(registry, config.solana.rpcUrls, { now: () => Date.now() });
+  let book: { value: RiskBook; at: number } | null = null;
+  const sample = async () => {
+    const now = Date.now();
+    if (!book || now - book.at >= BOOK_MS) {
+      const value = new RiskBook();
+      await value.load(
+        rpcPool,
+        DEFAULT_MARKETS.map((m) => m.marketIndex),
+      );
+      book = { value, at: now };
+    }
+    for (const m of DEFAULT_MARKETS)
+      await runner.recordSample(await sampleMarket(rpcPool, book.value, m.marketIndex, new Date(now)));
+  };
+  let sampling = false;
+  const sampler = setInterval(() => {
+    if (sampling) return; // a slow read (a large book) skips a turn rather than piling up
+    sampling = true;
+    sample()
+      .catch((err: unknown) => logger.warn({ err }, 'MIKEY could not sample the markets; next time'))
+      .finally(() => (sampling = false));
+  }, SAMPLE_MS);
+  onShutdown(() => clearInterval(sampler));
   logger.info('MIKEY following prices and workflow events');
   while (!stopping) {
     const started = performance.now();

@@ -14,9 +14,23 @@ import {
   REGIME_BOUNDS,
   regimeOf,
   robustZ,
+  basisBps,
+  BASIS_BPS,
+  CLUSTER_SHARE,
+  CROWDED_SHARE,
+  fundingApr,
+  FUNDING_Z,
+  longShare,
+  MAP_BUCKET_BPS,
+  MAP_RANGE_BPS,
+  quadrantOf,
+  QUADRANT_MIN_OI_CHANGE,
+  QUADRANT_MIN_PRICE_CHANGE,
   type Candle,
+  type Quadrant,
   type Regime,
 } from './signals';
+import { FUNDING_RATE_PRECISION, type MarketSample } from './market-state';
 
 /**
  * One insight: what fired, with everything needed to check it by hand — its inputs, the formula, the
@@ -25,7 +39,15 @@ import {
 export interface Insight {
   id: string;
   market: string;
-  kind: 'volatility-regime' | 'return-anomaly' | 'liquidation-cascade';
+  kind:
+    | 'volatility-regime'
+    | 'return-anomaly'
+    | 'liquidation-cascade'
+    | 'funding-extreme'
+    | 'basis'
+    | 'oi-quadrant'
+    | 'crowding'
+    | 'liquidation-cluster';
   at: string;
   summary: string;
   value: number;
@@ -38,6 +60,10 @@ export interface Insight {
 /** Candles kept per market (two hours), and the returns window of the anomaly check. */
 const CANDLES_KEPT = 120;
 const ANOMALY_WINDOW = 60;
+/** Market samples kept (one a minute: two hours), the funding z-score's window and the quadrant's lookback. */
+const SAMPLES_KEPT = 120;
+const FUNDING_WINDOW = 60;
+const QUADRANT_LOOKBACK = 5;
 
 interface MarketState {
   candles: Candle[];
@@ -45,6 +71,15 @@ interface MarketState {
   liquidations: number[];
   /** The end of the last cascade reported, so one cascade is one insight. */
   cascadeUntil: number;
+  samples: MarketSample[];
+  /** What was last said of each market-state signal, so that each change is one insight. */
+  said: {
+    funding: boolean;
+    basis: -1 | 0 | 1;
+    quadrant: Quadrant | null;
+    crowded: 'long' | 'short' | null;
+    cluster: string | null;
+  };
 }
 
 /**
@@ -58,7 +93,18 @@ export class Mikey {
 
   private state(marketIndex: number): MarketState {
     let s = this.markets.get(marketIndex);
-    if (!s) this.markets.set(marketIndex, (s = { candles: [], regime: null, liquidations: [], cascadeUntil: 0 }));
+    if (!s)
+      this.markets.set(
+        marketIndex,
+        (s = {
+          candles: [],
+          regime: null,
+          liquidations: [],
+          cascadeUntil: 0,
+          samples: [],
+          said: { funding: false, basis: 0, quadrant: null, crowded: null, cluster: null },
+        }),
+      );
     return s;
   }
 
@@ -100,6 +146,127 @@ export class Mikey {
         inputs: { liquidations: count, last: event.detail?.liquidation ?? '' },
       },
     ];
+  }
+
+  /**
+   * A market sample (once a minute, from the chain): funding against its own history, basis, the open
+   * interest / price quadrant, crowding and the liquidation map's clusters; each says something when it
+   * starts (or changes), not every minute it holds.
+   */
+  onMarketState(sample: MarketSample): Insight[] {
+    const s = this.state(sample.marketIndex);
+    const market = this.symbol(sample.marketIndex);
+    const at = sample.at;
+    const history = s.samples.slice(-FUNDING_WINDOW);
+    s.samples.push(sample);
+    if (s.samples.length > SAMPLES_KEPT) s.samples.splice(0, s.samples.length - SAMPLES_KEPT);
+    const out: Insight[] = [];
+    const insight = (kind: Insight['kind'], i: Omit<Insight, 'id' | 'market' | 'kind' | 'at'>) =>
+      out.push({ id: `${market}:${kind}:${at}`, market, kind, at, ...i });
+
+    // Funding: its APR, and how unusual it is against its own recent history (robust z).
+    const apr = fundingApr(sample.fundingRate, FUNDING_RATE_PRECISION);
+    const z = robustZ(
+      apr,
+      history.map((h) => fundingApr(h.fundingRate, FUNDING_RATE_PRECISION)),
+    );
+    const extreme = z !== null && Math.abs(z) >= FUNDING_Z;
+    if (extreme && !s.said.funding)
+      insight('funding-extreme', {
+        summary: `${market} funding ${(apr * 100).toFixed(1)} % a year (${sample.fundingRate > 0n ? 'longs pay' : 'shorts pay'}), ${z!.toFixed(1)} robust deviations from its last ${history.length} readings`,
+        value: z!,
+        formula: 'APR = rate per hour x 24 x 365; z = (APR - median) / (1.4826 x MAD)',
+        window: `${history.length} one-minute samples`,
+        threshold: `|z| >= ${FUNDING_Z}`,
+        inputs: { fundingRatePerHour: sample.fundingRate.toString(), apr },
+      });
+    s.said.funding = extreme;
+
+    // Basis: the mark TWAP against the oracle TWAP.
+    const basis = basisBps(sample.markTwap, sample.oracleTwap);
+    const side = basis === null || Math.abs(basis) < BASIS_BPS ? 0 : basis > 0 ? 1 : -1;
+    if (side !== 0 && side !== s.said.basis)
+      insight('basis', {
+        summary: `${market} trades ${Math.abs(basis!).toFixed(0)} bps ${side > 0 ? 'above' : 'below'} its oracle (TWAPs)`,
+        value: basis!,
+        formula: '(mark TWAP - oracle TWAP) / oracle TWAP x 10,000',
+        window: "the program's TWAPs",
+        threshold: `|basis| >= ${BASIS_BPS} bps`,
+        inputs: { markTwap: sample.markTwap.toString(), oracleTwap: sample.oracleTwap.toString() },
+      });
+    s.said.basis = side;
+
+    // Open interest against price over the lookback: who is moving the market.
+    const then = s.samples.at(-1 - QUADRANT_LOOKBACK);
+    if (then) {
+      const oiThen = then.longOi + then.shortOi;
+      const oiNow = sample.longOi + sample.shortOi;
+      const priceChange = then.price > 0n ? Number(sample.price - then.price) / Number(then.price) : 0;
+      const oiChange = oiThen > 0n ? Number(oiNow - oiThen) / Number(oiThen) : 0;
+      const quadrant = quadrantOf(priceChange, oiChange);
+      if (quadrant && quadrant !== s.said.quadrant)
+        insight('oi-quadrant', {
+          summary: `${market}: ${quadrant.replace('-', ' ')} (price ${(priceChange * 100).toFixed(2)} %, open interest ${(oiChange * 100).toFixed(1)} % over ${QUADRANT_LOOKBACK} min)`,
+          value: oiChange,
+          formula: 'sign of the price change and of the open interest change over the window',
+          window: `${QUADRANT_LOOKBACK} one-minute samples`,
+          threshold: `|price change| >= ${QUADRANT_MIN_PRICE_CHANGE * 100} % and |open interest change| >= ${QUADRANT_MIN_OI_CHANGE * 100} %`,
+          inputs: {
+            priceThen: then.price.toString(),
+            priceNow: sample.price.toString(),
+            openInterestThen: oiThen.toString(),
+            openInterestNow: oiNow.toString(),
+          },
+        });
+      s.said.quadrant = quadrant;
+    }
+
+    // Crowding: one side's share of the open interest.
+    const share = longShare(sample.longOi, sample.shortOi);
+    const crowded =
+      share === null ? null : share >= CROWDED_SHARE ? 'long' : share <= 1 - CROWDED_SHARE ? 'short' : null;
+    if (crowded && crowded !== s.said.crowded)
+      insight('crowding', {
+        summary: `${market} ${crowded}s crowded: ${((crowded === 'long' ? share! : 1 - share!) * 100).toFixed(0)} % of open interest`,
+        value: share!,
+        formula: 'long open interest / (long + short open interest)',
+        window: 'now',
+        threshold: `>= ${CROWDED_SHARE * 100} % on one side`,
+        inputs: { longOpenInterest: sample.longOi.toString(), shortOpenInterest: sample.shortOi.toString() },
+      });
+    s.said.crowded = crowded;
+
+    // The liquidation map's heaviest bucket near the price, from every account's exact liquidation price.
+    const openInterest = sample.longOi > sample.shortOi ? sample.longOi : sample.shortOi;
+    const heaviest = sample.map.reduce<(typeof sample.map)[number] | null>(
+      (best, b) => (best === null || b.long + b.short > best.long + best.short ? b : best),
+      null,
+    );
+    const weight = heaviest && openInterest > 0n ? Number(heaviest.long + heaviest.short) / Number(openInterest) : 0;
+    const cluster = heaviest && weight >= CLUSTER_SHARE ? `${heaviest.from}-${heaviest.to}` : null;
+    if (cluster && cluster !== s.said.cluster)
+      insight('liquidation-cluster', {
+        summary: `${market}: ${(weight * 100).toFixed(0)} % of open interest liquidates between ${heaviest!.from} and ${heaviest!.to} (oracle ${sample.price})`,
+        value: weight,
+        formula:
+          "Σ base liquidated in the bucket (each account's exact liquidation price) / the larger side's open interest",
+        window: `buckets of ${MAP_BUCKET_BPS} bps within ${MAP_RANGE_BPS} bps of the price`,
+        threshold: `>= ${CLUSTER_SHARE * 100} % of open interest in one bucket`,
+        inputs: {
+          from: heaviest!.from.toString(),
+          to: heaviest!.to.toString(),
+          long: heaviest!.long.toString(),
+          short: heaviest!.short.toString(),
+          price: sample.price.toString(),
+        },
+      });
+    s.said.cluster = cluster;
+    return out;
+  }
+
+  /** The market's last sample as MIKEY handled it (the panel's current state), or null before the first. */
+  latestSample(marketIndex: number): MarketSample | null {
+    return this.markets.get(marketIndex)?.samples.at(-1) ?? null;
   }
 
   private symbol(marketIndex: number): string {

@@ -4,6 +4,7 @@ import { firehoseStreamKey, type WorkflowEvent } from '../../domain/workflow-eve
 import { insights as insightsTable } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { Mikey, type Insight } from './mikey';
+import { decodeSample, encodeSample, marketStateStreamKey, type MarketSample } from './market-state';
 
 export const MIKEY_GROUP = 'mikey';
 /** How far back a restarted MIKEY re-reads what it had already handled, to rebuild its state (two hours of candles). */
@@ -33,6 +34,7 @@ export class MikeyRunner {
   readonly mikey = new Mikey();
   private readonly streams: string[];
   private readonly marketOfStream: Map<string, number>;
+  private readonly stateStreams: Set<string>;
   private pendingFirst = true;
 
   constructor(
@@ -42,7 +44,8 @@ export class MikeyRunner {
     private readonly consumer: string,
   ) {
     this.marketOfStream = new Map(DEFAULT_MARKETS.map((m) => [`${prefix}:prices:${m.symbol}`, m.marketIndex]));
-    this.streams = [...this.marketOfStream.keys(), firehoseStreamKey(prefix)];
+    this.stateStreams = new Set(DEFAULT_MARKETS.map((m) => marketStateStreamKey(prefix, m.symbol)));
+    this.streams = [...this.marketOfStream.keys(), ...this.stateStreams, firehoseStreamKey(prefix)];
   }
 
   /** Creates the group where missing (at the start of each stream) and rebuilds the state from what it handled. */
@@ -85,8 +88,29 @@ export class MikeyRunner {
     return out;
   }
 
+  /**
+   * Records a market sample (read from the chain by the sampler) in the market's state stream: an input like
+   * any other, handled in stream order when the group reads it.
+   */
+  async recordSample(sample: MarketSample): Promise<void> {
+    const symbol = DEFAULT_MARKETS.find((m) => m.marketIndex === sample.marketIndex)?.symbol;
+    if (!symbol) return;
+    await this.redis.xadd(
+      marketStateStreamKey(this.prefix, symbol),
+      'MAXLEN',
+      '~',
+      '10000',
+      '*',
+      ...encodeSample(sample),
+    );
+  }
+
   private handle(stream: string, [, fields]: Entry): Insight[] {
     const get = (k: string) => fields[fields.indexOf(k) + 1];
+    if (this.stateStreams.has(stream)) {
+      const sample = get('sample');
+      return sample ? this.mikey.onMarketState(decodeSample(sample)) : [];
+    }
     const market = this.marketOfStream.get(stream);
     if (market !== undefined) {
       const at = Date.parse(get('at') ?? '');

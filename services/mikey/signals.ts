@@ -94,3 +94,81 @@ export function robustZ(x: number, window: readonly number[]): number | null {
 export function cascadeAt(liquidationTimes: readonly number[], nowMs: number): number {
   return liquidationTimes.filter((t) => t > nowMs - CASCADE_WINDOW_MS && t <= nowMs).length;
 }
+
+// --- market state (sampled from the chain: open interest, funding, TWAPs, the liquidation map) ---------
+
+const HOURS_PER_YEAR = 365 * 24;
+/** A funding rate this many robust deviations from its own recent history is extreme. */
+export const FUNDING_Z = 3;
+/** Basis (mark TWAP against oracle TWAP) beyond which MIKEY speaks, in basis points. */
+export const BASIS_BPS = 50;
+/** Long share of open interest beyond which one side is crowded (and its mirror for shorts). */
+export const CROWDED_SHARE = 0.7;
+/** Open interest and price changes over the quadrant's window below which nothing is said. */
+export const QUADRANT_MIN_OI_CHANGE = 0.05;
+export const QUADRANT_MIN_PRICE_CHANGE = 0.005;
+/** Width of a liquidation map bucket, in basis points of the price. */
+export const MAP_BUCKET_BPS = 50n;
+/** The map looks this far either side of the price (bps), and a bucket holding this share of open interest is a cluster. */
+export const MAP_RANGE_BPS = 1_000n;
+export const CLUSTER_SHARE = 0.1;
+
+/** A funding rate per hour (FUNDING_RATE_PRECISION) as a yearly rate: rate x 24 x 365 (a fraction, e.g. 0.11 = 11 %). */
+export function fundingApr(ratePerHour: bigint, precision: bigint): number {
+  return (Number(ratePerHour) / Number(precision)) * HOURS_PER_YEAR;
+}
+
+/** (mark - oracle) / oracle in basis points. */
+export function basisBps(mark: bigint, oracle: bigint): number | null {
+  return oracle > 0n ? (Number(mark - oracle) / Number(oracle)) * 10_000 : null;
+}
+
+/** Long share of the open interest (null without any). */
+export function longShare(longOi: bigint, shortOi: bigint): number | null {
+  const total = longOi + shortOi;
+  return total > 0n ? Number(longOi) / Number(total) : null;
+}
+
+export type Quadrant = 'new-longs' | 'new-shorts' | 'short-covering' | 'deleveraging';
+
+/**
+ * The open interest / price quadrant of a change: price and open interest up, new longs; price down and
+ * open interest up, new shorts; price up and open interest down, shorts covering; both down, longs
+ * deleveraging. Null when either change is below its threshold.
+ */
+export function quadrantOf(priceChange: number, oiChange: number): Quadrant | null {
+  if (Math.abs(priceChange) < QUADRANT_MIN_PRICE_CHANGE || Math.abs(oiChange) < QUADRANT_MIN_OI_CHANGE) return null;
+  if (oiChange > 0) return priceChange > 0 ? 'new-longs' : 'new-shorts';
+  return priceChange > 0 ? 'short-covering' : 'deleveraging';
+}
+
+/** One bucket of a liquidation map: base that liquidates at a price in [from, to), by side. */
+export interface MapBucket {
+  from: bigint;
+  to: bigint;
+  long: bigint;
+  short: bigint;
+}
+
+/**
+ * The liquidation map: every level (an account's exact liquidation price and the base liquidated there)
+ * within MAP_RANGE_BPS of `price`, summed in buckets of MAP_BUCKET_BPS of the price; buckets in price order.
+ */
+export function liquidationMap(
+  levels: readonly { side: 'long' | 'short'; price: bigint; base: bigint }[],
+  price: bigint,
+): MapBucket[] {
+  const width = (price * MAP_BUCKET_BPS) / 10_000n;
+  if (width <= 0n) return [];
+  const low = price - (price * MAP_RANGE_BPS) / 10_000n;
+  const high = price + (price * MAP_RANGE_BPS) / 10_000n;
+  const buckets = new Map<bigint, MapBucket>();
+  for (const l of levels) {
+    if (l.price <= 0n || l.price < low || l.price >= high || l.base === 0n) continue;
+    const k = (l.price - low) / width;
+    let b = buckets.get(k);
+    if (!b) buckets.set(k, (b = { from: low + k * width, to: low + (k + 1n) * width, long: 0n, short: 0n }));
+    b[l.side] += l.base;
+  }
+  return [...buckets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, b]) => b);
+}

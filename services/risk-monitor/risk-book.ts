@@ -214,6 +214,23 @@ export class RiskBook {
     return out;
   }
 
+  /**
+   * Every single-market holder's exact liquidation price in `marketIndex` with the size that would be
+   * liquidated there (|base|), longs and shorts apart: the input of MIKEY's liquidation map. Holders of
+   * several markets are left out (their price here moves with the others').
+   */
+  liquidationLevels(marketIndex: number): { side: 'long' | 'short'; price: bigint; base: bigint }[] {
+    const index = this.indexOf(marketIndex);
+    const sizeOf = (account: string) => {
+      const p = this.holders.get(account)?.positions.find((x) => x.marketIndex === marketIndex);
+      return p ? (p.base < 0n ? -p.base : p.base) : 0n;
+    };
+    return [
+      ...index.longs.map((t) => ({ side: 'long' as const, price: t.price, base: sizeOf(t.account) })),
+      ...index.shorts.map((t) => ({ side: 'short' as const, price: t.price, base: sizeOf(t.account) })),
+    ];
+  }
+
   /** A sub-account as decoded from the chain; its entries in the markets it held and holds move. */
   upsert(account: string, user: DecodedUser): void {
     const held = this.marketsOf(account);

@@ -8,6 +8,10 @@ import { firehoseStreamKey } from '../../domain/workflow-events';
 import { liquidationEvent } from '../../workflows/liquidation-events';
 import { insightStreamKey, MikeyRunner } from '../../services/mikey/runner';
 import { startHarness, type Harness } from '../support/harness';
+import { RpcPool } from '../../solana/rpc-pool';
+import { fetchPricedMarket } from '../../solana/accounts';
+import { RiskBook } from '../../services/risk-monitor/risk-book';
+import { sampleMarket } from '../../services/mikey/market-state';
 
 let h: Harness;
 beforeAll(async () => {
@@ -79,5 +83,26 @@ describe('MIKEY on the streams', () => {
     expect(stream).toHaveLength(rows.length);
     const cascade = rows.find((r) => r.kind === 'liquidation-cascade')!;
     expect(cascade.workings).toMatchObject({ threshold: '>= 5', window: '60 s' });
+  });
+
+  it('samples a market from the chain into its own input stream and reads it back through the group', async () => {
+    const pool = new RpcPool(h.config.solana.rpcUrls, { now: () => Date.now() });
+    const book = new RiskBook();
+    await book.load(pool, [0]);
+    const runner = new MikeyRunner(h.redis, h.db, h.config.streamPrefix, 'sampler');
+    await runner.start(Date.now());
+    const sample = await sampleMarket(pool, book, 0, new Date());
+    const { market, reading } = await fetchPricedMarket(pool, 0);
+    expect(sample.price).toBe(reading.price);
+    expect(sample.longOi).toBe(BigInt(market.longOpenInterest.toString()));
+    expect(sample.shortOi).toBe(BigInt(market.shortOpenInterest.toString()));
+    // The map holds only levels within 10 % of the price, in buckets of 0.5 %.
+    for (const b of sample.map) {
+      expect(b.from).toBeGreaterThanOrEqual((sample.price * 9n) / 10n - 1n);
+      expect(b.to).toBeLessThanOrEqual((sample.price * 11n) / 10n + 1n);
+    }
+    await runner.recordSample(sample);
+    await drain(runner);
+    expect(runner.mikey.latestSample(0)).toEqual(sample);
   });
 });

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
+import { Mikey, type Insight } from './mikey';
+import { decodeSample, encodeSample, type MarketSample } from './market-state';
+import { basisBps, fundingApr, liquidationMap, longShare, quadrantOf } from './signals';
+
+const P = PRICE_PRECISION;
+const B = BASE_PRECISION;
+
+describe('market-state signals', () => {
+  it('turns an hourly funding rate into a yearly one and a mark/oracle gap into basis points', () => {
+    // 0.01 % an hour is 87.6 % a year.
+    expect(fundingApr(FUNDING_RATE_PRECISION / 10_000n, FUNDING_RATE_PRECISION)).toBeCloseTo(0.876, 10);
+    expect(basisBps(101n * P, 100n * P)).toBeCloseTo(100, 10);
+    expect(basisBps(1n, 0n)).toBeNull();
+    expect(longShare(3n, 1n)).toBe(0.75);
+    expect(longShare(0n, 0n)).toBeNull();
+  });
+
+  it('names the open interest / price quadrant, and nothing below the thresholds', () => {
+    expect(quadrantOf(0.01, 0.1)).toBe('new-longs');
+    expect(quadrantOf(-0.01, 0.1)).toBe('new-shorts');
+    expect(quadrantOf(0.01, -0.1)).toBe('short-covering');
+    expect(quadrantOf(-0.01, -0.1)).toBe('deleveraging');
+    expect(quadrantOf(0.001, 0.1)).toBeNull();
+    expect(quadrantOf(0.01, 0.01)).toBeNull();
+  });
+
+  it('sums every exact liquidation level near the price into buckets by side, and leaves the rest out', () => {
+    const map = liquidationMap(
+      [
+        { side: 'long', price: 95n * P, base: 2n * B },
+        { side: 'long', price: 95n * P + 1n, base: 3n * B },
+        { side: 'short', price: 105n * P, base: 1n * B },
+        { side: 'long', price: 50n * P, base: 9n * B }, // beyond 10 % of the price
+        { side: 'short', price: 0n, base: 9n * B }, // no positive liquidation price
+      ],
+      100n * P,
+    );
+    expect(map).toEqual([
+      { from: 95n * P, to: 95n * P + P / 2n, long: 5n * B, short: 0n },
+      { from: 105n * P, to: 105n * P + P / 2n, long: 0n, short: 1n * B },
+    ]);
+  });
+
+  it('keeps every integer of a sample through its stream encoding', () => {
+    const s = sample(0, { fundingRate: -123n, map: [{ from: 1n, to: 2n, long: 3n, short: 4n }] });
+    const [, , , json] = encodeSample(s);
+    expect(decodeSample(json!)).toEqual(s);
+  });
+});
+
+function sample(minute: number, over: Partial<MarketSample> = {}): MarketSample {
+  return {
+    marketIndex: 0,
+    at: new Date(Date.UTC(2026, 10, 27, 0, minute)).toISOString(),
+    price: 100n * P,
+    longOi: 1_000n * B,
+    shortOi: 1_000n * B,
+    fundingRate: FUNDING_RATE_PRECISION / 1_000_000n,
+    markTwap: 100n * P,
+    oracleTwap: 100n * P,
+    map: [],
+    ...over,
+  };
+}
+
+/** Two hours of samples: quiet, then funding spikes, the mark runs above the oracle, longs pile in, and a cluster forms. */
+function recorded(): MarketSample[] {
+  const out: MarketSample[] = [];
+  for (let m = 0; m < 120; m++) {
+    const late = m >= 90;
+    const jitter = BigInt((m * 7919) % 5) - 2n;
+    out.push(
+      sample(m, {
+        fundingRate: late ? FUNDING_RATE_PRECISION / 2_000n : FUNDING_RATE_PRECISION / 1_000_000n + jitter,
+        markTwap: late ? 101n * P : 100n * P,
+        price: late ? 100n * P + BigInt(m - 89) * (P / 2n) : 100n * P,
+        longOi: late ? 1_000n * B + BigInt(m - 89) * 200n * B : 1_000n * B,
+        map: late ? [{ from: 95n * P, to: 95n * P + P / 2n, long: 400n * B, short: 0n }] : [],
+      }),
+    );
+  }
+  return out;
+}
+
+const replay = (samples: readonly MarketSample[]): Insight[] => {
+  const mikey = new Mikey();
+  return samples.flatMap((s) => mikey.onMarketState(s));
+};
+
+describe('Mikey on market samples', () => {
+  it('says each change once, with its workings, and the same for the same samples every time', () => {
+    const first = replay(recorded());
+    expect(replay(recorded())).toEqual(first);
+    const at90 = new Date(Date.UTC(2026, 10, 27, 1, 30)).toISOString();
+    const kinds = (kind: Insight['kind']) => first.filter((i) => i.kind === kind);
+    expect(kinds('funding-extreme')).toHaveLength(1);
+    expect(kinds('funding-extreme')[0]).toMatchObject({ at: at90, threshold: '|z| >= 3' });
+    expect(kinds('basis')).toEqual([expect.objectContaining({ at: at90, value: 100 })]);
+    expect(kinds('liquidation-cluster')).toEqual([
+      expect.objectContaining({ at: at90, inputs: expect.objectContaining({ long: (400n * B).toString() }) }),
+    ]);
+    // Longs piling in while the price rises: new longs, then crowded longs once they hold 70 %.
+    expect(kinds('oi-quadrant')[0]).toMatchObject({ summary: expect.stringContaining('new longs') });
+    expect(kinds('crowding')).toHaveLength(1);
+    expect(kinds('crowding')[0]!.value).toBeGreaterThanOrEqual(0.7);
+    for (const i of first) expect(i.formula && i.window && i.threshold && Object.keys(i.inputs).length).toBeTruthy();
+    expect(first.every((i) => i.at >= at90)).toBe(true); // the quiet hour says nothing
+  });
+});
