@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { DEFAULT_MARKETS, type MarketParams } from '../../domain/perp';
-import { fundingRates, oraclePrices } from '../../drizzle/schema';
+import { fundingRates, insights, oraclePrices } from '../../drizzle/schema';
+import { marketStateStreamKey } from '../../services/mikey/market-state';
 import * as schema from '../../drizzle/schema';
 import { fetchMarket } from '../../solana/accounts';
 import { HttpError, parseInput } from '../http-error';
@@ -21,6 +22,16 @@ const candleQuery = z
     from: z.iso.datetime().optional(),
     to: z.iso.datetime().optional(),
     limit: z.coerce.number().int().min(1).max(1_000).default(300),
+  })
+  .strict();
+
+const intelligenceQuery = z
+  .object({
+    kind: z
+      .string()
+      .regex(/^[a-z-]{1,40}$/)
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
 
@@ -147,6 +158,36 @@ export function createMarketRouter(deps: ApiDeps): Router {
       })),
     });
   });
+  // MIKEY's view of a market: its latest sample from the chain (open interest, funding, TWAPs, the
+  // liquidation map) and its recent insights with their workings, newest first.
+  router.get('/v1/markets/:symbol/intelligence', async (req, res) => {
+    const { symbol } = parseInput(symbolParams, req.params, 'params');
+    const q = parseInput(intelligenceQuery, req.query, 'query');
+    const [[latest], rows] = await Promise.all([
+      deps.redis.xrevrange(marketStateStreamKey(deps.config.streamPrefix, symbol), '+', '-', 'COUNT', 1),
+      db
+        .select()
+        .from(insights)
+        .where(and(eq(insights.market, symbol), q.kind ? eq(insights.kind, q.kind) : undefined))
+        .orderBy(desc(insights.at))
+        .limit(q.limit),
+    ]);
+    const fields = latest?.[1];
+    const sample = fields ? fields[fields.indexOf('sample') + 1] : undefined;
+    res.json({
+      symbol,
+      // The sample as MIKEY recorded it (integers as decimal strings), or null before its first.
+      state: sample ? (JSON.parse(sample) as unknown) : null,
+      insights: rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        at: r.at.toISOString(),
+        summary: r.summary,
+        value: r.value,
+        workings: r.workings,
+      })),
+    });
+  });
   return router;
 }
 
@@ -173,5 +214,15 @@ export const marketRoutes: RouteSpec[] = [
     params: symbolParams,
     query: candleQuery,
     responses: { 200: 'candles, oldest first', 400: 'invalid input', 429: 'rate limited' },
+  },
+  {
+    method: 'get',
+    path: '/v1/markets/:symbol/intelligence',
+    summary:
+      "MIKEY's latest sample of the market (open interest, funding, TWAPs, liquidation map) and its recent insights",
+    auth: 'public',
+    params: symbolParams,
+    query: intelligenceQuery,
+    responses: { 200: 'state and insights, newest first', 400: 'invalid input', 429: 'rate limited' },
   },
 ];

@@ -1,7 +1,7 @@
 // MIKEY on the real Redis and Postgres: ticks on the price stream and liquidations on the firehose become
 // insights in the insights table and on qd:insights:<market>, once each; a restarted MIKEY continues from
 // its consumer group's place, rebuilds its state from what it had read, and writes nothing twice.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { insights } from '../../drizzle/schema';
 import { PRICE_PRECISION } from '../../domain/perp';
 import { firehoseStreamKey } from '../../domain/workflow-events';
@@ -12,6 +12,8 @@ import { RpcPool } from '../../solana/rpc-pool';
 import { fetchPricedMarket } from '../../solana/accounts';
 import { RiskBook } from '../../services/risk-monitor/risk-book';
 import { sampleMarket } from '../../services/mikey/market-state';
+import { BASE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
+import { startLocalnet } from '../support/localnet';
 
 let h: Harness;
 beforeAll(async () => {
@@ -86,7 +88,22 @@ describe('MIKEY on the streams', () => {
   });
 
   it('samples a market from the chain into its own input stream and reads it back through the group', async () => {
-    const pool = new RpcPool(h.config.solana.rpcUrls, { now: () => Date.now() });
+    const ln = await startLocalnet(1);
+    onTestFinished(() => ln.stop());
+    // Twenty longs at 12.5x and ten shorts at 4x, at 150: the longs' liquidation prices lie about 5 % below it.
+    const price = 150n * PRICE_PRECISION;
+    const seed = (count: number, base: bigint, collateral: bigint) =>
+      ln.control('/seed-traders', {
+        marketIndex: 0,
+        count,
+        collateral: collateral.toString(),
+        baseAmount: base.toString(),
+        limitPrice: (base > 0n ? 2n * price : 1n).toString(),
+        oraclePrice: price.toString(),
+      });
+    await seed(20, BASE_PRECISION, 12n * QUOTE_PRECISION);
+    await seed(10, -(BASE_PRECISION * 4n) / 5n, 30n * QUOTE_PRECISION);
+    const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
     const book = new RiskBook();
     await book.load(pool, [0]);
     const runner = new MikeyRunner(h.redis, h.db, h.config.streamPrefix, 'sampler');
@@ -96,7 +113,9 @@ describe('MIKEY on the streams', () => {
     expect(sample.price).toBe(reading.price);
     expect(sample.longOi).toBe(BigInt(market.longOpenInterest.toString()));
     expect(sample.shortOi).toBe(BigInt(market.shortOpenInterest.toString()));
-    // The map holds only levels within 10 % of the price, in buckets of 0.5 %.
+    expect(sample.longOi).toBe(20n * BASE_PRECISION);
+    // The longs' levels (each account's exact liquidation price) are in the map, within 10 % of the price.
+    expect(sample.map.reduce((sum, b) => sum + b.long, 0n)).toBe(20n * BASE_PRECISION);
     for (const b of sample.map) {
       expect(b.from).toBeGreaterThanOrEqual((sample.price * 9n) / 10n - 1n);
       expect(b.to).toBeLessThanOrEqual((sample.price * 11n) / 10n + 1n);
@@ -104,5 +123,38 @@ describe('MIKEY on the streams', () => {
     await runner.recordSample(sample);
     await drain(runner);
     expect(runner.mikey.latestSample(0)).toEqual(sample);
+
+    // The API serves it with the market's insights (the first test's), newest first; bad input is a 400.
+    const res = await fetch(`${h.apiUrl}/v1/markets/SOL-PERP/intelligence?limit=500`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      state: { price: string; longOi: string; map: unknown[] } | null;
+      insights: { id: string; kind: string; at: string; workings: { formula: string } }[];
+    };
+    expect(body.state).toMatchObject({ price: sample.price.toString(), longOi: sample.longOi.toString() });
+    const rows = await h.db.select().from(insights);
+    expect(body.insights.map((i) => i.id).sort()).toEqual(
+      rows
+        .filter((r) => r.market === 'SOL-PERP')
+        .map((r) => r.id)
+        .sort(),
+    );
+    expect(body.insights.map((i) => i.at)).toEqual(
+      body.insights
+        .map((i) => i.at)
+        .sort()
+        .reverse(),
+    );
+    expect(body.insights.every((i) => i.workings.formula.length > 0)).toBe(true);
+    const cascades = (await (
+      await fetch(`${h.apiUrl}/v1/markets/SOL-PERP/intelligence?kind=liquidation-cascade`)
+    ).json()) as { insights: { kind: string }[] };
+    expect(cascades.insights.map((i) => i.kind)).toEqual(['liquidation-cascade']);
+    for (const bad of [
+      '/v1/markets/DOGE-PERP/intelligence',
+      '/v1/markets/SOL-PERP/intelligence?limit=0',
+      '/v1/markets/SOL-PERP/intelligence?kind=DROP%20TABLE',
+    ])
+      expect((await fetch(`${h.apiUrl}${bad}`)).status, bad).toBe(400);
   });
 });
