@@ -46,53 +46,23 @@ export interface BalanceRow {
  * returns false.
  */
 export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promise<boolean> {
-  const values = {
-    account: row.account,
-    wallet: row.wallet,
-    collateral: row.collateral,
-    unsettledPnl: row.unsettledPnl,
-    slot: row.slot,
-    updatedAt: row.at,
-  };
-  const written = await tx
-    .insert(accountBalances)
-    .values(values)
-    .onConflictDoUpdate({
-      target: accountBalances.account,
-      set: {
-        collateral: values.collateral,
-        unsettledPnl: values.unsettledPnl,
-        slot: values.slot,
-        updatedAt: values.updatedAt,
-      },
-      setWhere: sql`${accountBalances.slot} <= ${values.slot}`,
-    })
-    .returning({ account: accountBalances.account });
-  return written.length === 1;
+  return (await writeBalanceRows(tx, [row])).has(row.account);
 }
 
-/**
- * The books of these sub-accounts made what the chain holds: their balances (as writeBalanceRow writes
- * one), each open position upserted, every other `positions` row of the account deleted (closed by a
- * fill, a liquidation step or a bankruptcy), so funding is never booked for a position that is gone. An
- * account whose books already hold a newer read is left as it is. Three statements however many accounts
- * (a crash's batch books forty at once), each taking its rows in account order: two transactions writing
- * overlapping accounts (a crash's batches, a liquidation and a fill) wait for each other, never deadlock.
- */
-export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: Date): Promise<void> {
-  const ordered = [...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (!ordered.length) return;
-  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+const excluded = (column: string) => sql.raw(`excluded.${column}`);
+
+/** Balance rows in one statement, in the order given (writeBalanceRow's rule for each); returns the accounts written. */
+async function writeBalanceRows(tx: Tx | Database, rows: readonly BalanceRow[]): Promise<Set<string>> {
   const written = await tx
     .insert(accountBalances)
     .values(
-      ordered.map(([account, user]) => ({
-        account,
-        wallet: user.authority.toBase58(),
-        collateral: big(user.collateral),
-        unsettledPnl: big(user.unsettledPnl),
-        slot,
-        updatedAt: at,
+      rows.map((row) => ({
+        account: row.account,
+        wallet: row.wallet,
+        collateral: row.collateral,
+        unsettledPnl: row.unsettledPnl,
+        slot: row.slot,
+        updatedAt: row.at,
       })),
     )
     .onConflictDoUpdate({
@@ -106,7 +76,31 @@ export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: D
       setWhere: sql`${accountBalances.slot} <= excluded.slot`,
     })
     .returning({ account: accountBalances.account });
-  const newer = new Set(written.map((r) => r.account));
+  return new Set(written.map((r) => r.account));
+}
+
+/**
+ * The books of these sub-accounts made what the chain holds: their balances (as writeBalanceRow writes
+ * one), each open position upserted, every other `positions` row of the account deleted (closed by a
+ * fill, a liquidation step or a bankruptcy), so funding is never booked for a position that is gone. An
+ * account whose books already hold a newer read is left as it is. Three statements however many accounts
+ * (a crash's batch books forty at once), each taking its rows in account order: two transactions writing
+ * overlapping accounts (a crash's batches, a liquidation and a fill) wait for each other, never deadlock.
+ */
+export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: Date): Promise<void> {
+  const ordered = [...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!ordered.length) return;
+  const newer = await writeBalanceRows(
+    tx,
+    ordered.map(([account, user]) => ({
+      account,
+      wallet: user.authority.toBase58(),
+      collateral: big(user.collateral),
+      unsettledPnl: big(user.unsettledPnl),
+      slot,
+      at,
+    })),
+  );
   const fresh = ordered.filter(([account]) => newer.has(account));
   if (!fresh.length) return;
   const open = fresh.flatMap(([account, user]) =>

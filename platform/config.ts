@@ -98,6 +98,8 @@ const envSchema = z.object({
   QD_RISK_MONITOR_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9472),
   QD_PRICE_FEED_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9473),
   QD_MIKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9474),
+  QD_MIKEY_SAMPLE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  QD_MIKEY_BOOK_MS: z.coerce.number().int().min(1_000).default(300_000),
   /**
    * The long-lived services /health reports beside its dependencies (their heartbeats), and the
    * reconciliation's age; an API whose deployment runs none of them (the tests) lists none.
@@ -140,6 +142,8 @@ export interface Config {
   redis: { url: string };
   temporal: { address: string; namespace: string; taskQueue: string; liquidationTaskQueue: string; uiUrl: string };
   streamPrefix: string;
+  /** How often MIKEY samples each market from the chain, and re-reads every account for the liquidation map. */
+  mikey: { sampleMs: number; bookMs: number };
   metrics: {
     host: string;
     /** Per process; 0 serves none. */
@@ -201,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
+    mikey: { sampleMs: e.QD_MIKEY_SAMPLE_MS, bookMs: e.QD_MIKEY_BOOK_MS },
     metrics: {
       host: e.QD_METRICS_HOST,
       workerPort: e.QD_WORKER_METRICS_PORT,

@@ -17,10 +17,6 @@ import { measuredRpcPool } from '../../solana/rpc-metrics';
 import { RiskBook } from '../risk-monitor/risk-book';
 import { sampleMarket } from './market-state';
 
-/** How often MIKEY samples each market from the chain, and how often it re-reads every account for the liquidation map. */
-const SAMPLE_MS = Number(process.env.QD_MIKEY_SAMPLE_MS ?? 60_000);
-const BOOK_MS = Number(process.env.QD_MIKEY_BOOK_MS ?? 300_000);
-
 await runMain('mikey', async (onShutdown) => {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'mikey' });
@@ -62,7 +58,7 @@ await runMain('mikey', async (onShutdown) => {
   let book: { value: RiskBook; at: number } | null = null;
   const sample = async () => {
     const now = Date.now();
-    if (!book || now - book.at >= BOOK_MS) {
+    if (!book || now - book.at >= config.mikey.bookMs) {
       const value = new RiskBook();
       await value.load(
         rpcPool,
@@ -80,7 +76,7 @@ await runMain('mikey', async (onShutdown) => {
     sample()
       .catch((err: unknown) => logger.warn({ err }, 'MIKEY could not sample the markets; next time'))
       .finally(() => (sampling = false));
-  }, SAMPLE_MS);
+  }, config.mikey.sampleMs);
   onShutdown(() => clearInterval(sampler));
   logger.info('MIKEY following prices and workflow events');
   while (!stopping) {
