@@ -1,4 +1,4 @@
-import { DEFAULT_MARKETS } from '../../domain/perp';
+import { DEFAULT_MARKETS, PRICE_PRECISION } from '../../domain/perp';
 import type { WorkflowEvent } from '../../domain/workflow-events';
 import { parseWorkflowId } from '../../workflows/definitions';
 import {
@@ -56,6 +56,12 @@ export interface Insight {
   threshold: string;
   inputs: Record<string, string | number>;
 }
+
+/** A price (PRICE_PRECISION) as a decimal with two places, for a summary; the inputs keep the integers. */
+const priceText = (p: bigint) => {
+  const cents = (p * 100n) / PRICE_PRECISION;
+  return `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
+};
 
 /** Candles kept per market (two hours), and the returns window of the anomaly check. */
 const CANDLES_KEPT = 120;
@@ -246,7 +252,7 @@ export class Mikey {
     const cluster = heaviest && weight >= CLUSTER_SHARE ? `${heaviest.from}-${heaviest.to}` : null;
     if (cluster && cluster !== s.said.cluster)
       insight('liquidation-cluster', {
-        summary: `${market}: ${(weight * 100).toFixed(0)} % of open interest liquidates between ${heaviest!.from} and ${heaviest!.to} (oracle ${sample.price})`,
+        summary: `${market}: ${(weight * 100).toFixed(0)} % of open interest liquidates between ${priceText(heaviest!.from)} and ${priceText(heaviest!.to)} (oracle ${priceText(sample.price)})`,
         value: weight,
         formula:
           "Σ base liquidated in the bucket (each account's exact liquidation price) / the larger side's open interest",

@@ -1,0 +1,123 @@
+// The terminal's Intelligence panel in real Chromium on the real API, Redis and Postgres: MIKEY (its runner,
+// as the process runs it) reads two hours of market samples from its own input stream and writes its
+// insights; the panel shows the market's current signals, the liquidation map as bars and the insights
+// with their workings. Screenshots go to test-results/intelligence/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
+import type { MarketSample } from '../../services/mikey/market-state';
+import { MikeyRunner } from '../../services/mikey/runner';
+import { startHarness, type Harness } from '../support/harness';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const shots = join(root, 'test-results', 'intelligence');
+const P = PRICE_PRECISION;
+const B = BASE_PRECISION;
+
+let h: Harness;
+let vite: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let webUrl: string;
+
+beforeAll(async () => {
+  h = await startHarness({}, { worker: false });
+  process.env.QD_API_URL = h.apiUrl;
+  vite = await createServer({
+    configFile: join(root, 'web/vite.config.ts'),
+    server: { port: 0, strictPort: false, host: '127.0.0.1' },
+    logLevel: 'error',
+  });
+  await vite.listen();
+  webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.QD_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+  mkdirSync(shots, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
+  await h?.close();
+});
+
+/** Two hours of SOL samples a minute apart: quiet, then funding spikes, longs pile in and a cluster forms at 95-95.5 (map buckets in price order, as MIKEY builds them). */
+function samples(t0: number): MarketSample[] {
+  return Array.from({ length: 120 }, (_, m) => {
+    const late = m >= 90;
+    return {
+      marketIndex: 0,
+      at: new Date(t0 + m * 60_000).toISOString(),
+      price: late ? 100n * P + BigInt(m - 89) * (P / 2n) : 100n * P,
+      longOi: late ? 1_000n * B + BigInt(m - 89) * 200n * B : 1_000n * B,
+      shortOi: 1_000n * B,
+      fundingRate: late ? FUNDING_RATE_PRECISION / 2_000n : FUNDING_RATE_PRECISION / 1_000_000n + BigInt(m % 3),
+      markTwap: late ? 101n * P : 100n * P,
+      oracleTwap: 100n * P,
+      map: late
+        ? [
+            { from: 92n * P, to: 92n * P + P / 2n, long: 100n * B, short: 0n },
+            { from: 95n * P, to: 95n * P + P / 2n, long: 400n * B, short: 0n },
+            { from: 112n * P, to: 112n * P + P / 2n, long: 0n, short: 50n * B },
+          ]
+        : [],
+    };
+  });
+}
+
+describe('the Intelligence panel', () => {
+  it("shows MIKEY's current signals, the liquidation map and the insights with their workings", async () => {
+    const runner = new MikeyRunner(h.redis, h.db, h.config.streamPrefix, 'browser-test');
+    const t0 = Date.now() - 2 * 3_600_000;
+    await runner.start(t0);
+    for (const s of samples(t0)) await runner.recordSample(s);
+    const written = [];
+    for (let i = 0; i < 10; i++) {
+      const got = await runner.step(50);
+      written.push(...got);
+      if (!got.length && i > 2) break;
+    }
+    expect(new Set(written.map((i) => i.kind))).toEqual(
+      new Set(['funding-extreme', 'basis', 'oi-quadrant', 'crowding', 'liquidation-cluster']),
+    );
+
+    await page.goto(`${webUrl}/#panel=intelligence`);
+    const panel = page.getByTestId('intelligence');
+    await panel.getByTestId('intelligence-signals').waitFor({ timeout: 30_000 });
+    // 0.05 % an hour is 438 % a year; the mark TWAP 1 % over the oracle's; longs hold 7,000 of 8,000.
+    expect(await panel.getByTestId('signal-funding').textContent()).toBe('438.00 %');
+    expect(await panel.getByTestId('signal-basis').textContent()).toBe('100 bps');
+    expect(await panel.getByTestId('signal-crowding').textContent()).toBe('87 % long');
+    // Three buckets, highest price first; the cluster's bar is the longest.
+    const bars = panel.locator('[data-testid=liquidation-map] li');
+    expect(await bars.count()).toBe(3);
+    expect(await bars.nth(0).getAttribute('data-from')).toBe((112n * P).toString());
+    const widths = await bars
+      .locator('.bar.long')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    expect(widths[1]).toBeGreaterThan(widths[2]!);
+    expect(widths[1]).toBeGreaterThan(0);
+    // Every insight written, newest first, each opening onto its formula, window, threshold and inputs.
+    const items = panel.locator('[data-testid=insights] > li');
+    expect(await items.count()).toBe(written.length);
+    const cluster = panel.locator('[data-testid=insights] > li[data-kind=liquidation-cluster]');
+    await cluster.locator('summary').click();
+    await cluster.getByText("each account's exact liquidation price").waitFor();
+    await cluster.getByText('>= 10 % of open interest in one bucket').waitFor();
+    await page.screenshot({ path: join(shots, '01-intelligence.png'), fullPage: true });
+
+    // In the full terminal too, beside the other panels.
+    await page.goto(webUrl);
+    await page.getByTestId('intelligence-signals').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, '02-terminal.png'), fullPage: true });
+  });
+});
