@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
+import { insightStreamKey } from '../services/mikey/streams';
 import { DEFAULT_MARKETS } from '../domain/perp';
 import {
   accountStreamKey,
@@ -27,6 +28,8 @@ export interface ServerEvents {
   }) => void;
   funding: (e: { symbol: string; marketIndex: number; event: WorkflowEvent }) => void;
   workflow: (e: { account: string; id: string; event: WorkflowEvent }) => void;
+  /** To a market's room: an insight MIKEY wrote (its stream `<prefix>:insights:<symbol>`), with its workings. */
+  insight: (i: { symbol: string; id: string; insight: Record<string, unknown> }) => void;
   /** To operators only: an alert raised, resolved or acknowledged (the ops_alerts row), or a platform alert. */
   alert: (a: Record<string, unknown>) => void;
 }
@@ -246,6 +249,7 @@ export class StreamRelay {
   /** Price stream key -> its market, and the firehose's funding account (market-N) -> its market. */
   private readonly marketOfStream: Map<string, (typeof DEFAULT_MARKETS)[number]>;
   private readonly marketOfFundingAccount: Map<string, (typeof DEFAULT_MARKETS)[number]>;
+  private readonly marketOfInsightStream: Map<string, (typeof DEFAULT_MARKETS)[number]>;
 
   constructor(
     private readonly io: Server<Record<string, never>, ServerEvents>,
@@ -257,7 +261,13 @@ export class StreamRelay {
     this.group = `api:${instance}`;
     this.marketOfStream = new Map(DEFAULT_MARKETS.map((m) => [`${prefix}:prices:${m.symbol}`, m]));
     this.marketOfFundingAccount = new Map(DEFAULT_MARKETS.map((m) => [marketAccountOf(m.marketIndex), m]));
-    this.streams = [firehoseStreamKey(prefix), alertStreamKey(prefix), ...this.marketOfStream.keys()];
+    this.marketOfInsightStream = new Map(DEFAULT_MARKETS.map((m) => [insightStreamKey(prefix, m.symbol), m]));
+    this.streams = [
+      firehoseStreamKey(prefix),
+      alertStreamKey(prefix),
+      ...this.marketOfStream.keys(),
+      ...this.marketOfInsightStream.keys(),
+    ];
   }
 
   async start(): Promise<void> {
@@ -347,6 +357,12 @@ export class StreamRelay {
       this.io
         .to(accountRoom(event.account))
         .emit('workflow', { account: event.account, id: get('accountEventId') ?? id, event });
+      return;
+    }
+    const insightMarket = this.marketOfInsightStream.get(stream);
+    if (insightMarket) {
+      const insight = JSON.parse(get('insight')!) as Record<string, unknown>;
+      this.io.to(marketRoom(insightMarket.symbol)).emit('insight', { symbol: insightMarket.symbol, id, insight });
       return;
     }
     if (stream === alertStreamKey(this.prefix)) {

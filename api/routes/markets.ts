@@ -4,7 +4,7 @@ import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { DEFAULT_MARKETS, type MarketParams } from '../../domain/perp';
 import { fundingRates, insights, oraclePrices } from '../../drizzle/schema';
-import { marketStateStreamKey } from '../../services/mikey/market-state';
+import { marketStateStreamKey } from '../../services/mikey/streams';
 import * as schema from '../../drizzle/schema';
 import { fetchMarket } from '../../solana/accounts';
 import { HttpError, parseInput } from '../http-error';

@@ -24,8 +24,6 @@ export interface MarketSample {
   map: MapBucket[];
 }
 
-export const marketStateStreamKey = (prefix: string, symbol: string) => `${prefix}:market-state:${symbol}`;
-
 export { FUNDING_RATE_PRECISION };
 
 /** The stream fields of a sample (every integer as a decimal string). */

@@ -4,15 +4,16 @@ import { firehoseStreamKey, type WorkflowEvent } from '../../domain/workflow-eve
 import { insights as insightsTable } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { Mikey, type Insight } from './mikey';
-import { decodeSample, encodeSample, marketStateStreamKey, type MarketSample } from './market-state';
+import { decodeSample, encodeSample, type MarketSample } from './market-state';
+import { insightStreamKey, marketStateStreamKey } from './streams';
+
+export { insightStreamKey };
 
 export const MIKEY_GROUP = 'mikey';
 /** How far back a restarted MIKEY re-reads what it had already handled, to rebuild its state (two hours of candles). */
 const WARM_UP_MS = 2 * 3_600_000;
 const INSIGHTS_MAX_LENGTH = 100_000;
 const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
-
-export const insightStreamKey = (prefix: string, market: string) => `${prefix}:insights:${market}`;
 
 // SET NX + XADD: an insight written again after a crash (before its entries were acknowledged) adds nothing.
 const ADD_ONCE = `

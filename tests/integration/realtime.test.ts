@@ -1,3 +1,4 @@
+import { insightStreamKey } from '../../services/mikey/streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +100,18 @@ describe('socket.io gateway', () => {
     );
     expect(await pa).toMatchObject({ symbol: 'SOL-PERP', price: '151250000' });
     expect(await pb).toMatchObject({ symbol: 'SOL-PERP', price: '151250000' });
+  });
+
+  it("relays MIKEY's insights to the market's room", async () => {
+    const token = await tokenOf(h.apiUrl, wallet);
+    const a = await open(h.apiUrl, token);
+    expect(await subscribe(a, { market: 'ETH-PERP' })).toEqual({ ok: true });
+    const got = new Promise<{ symbol: string; insight: { id: string; kind: string } }>((resolve) =>
+      a.once('insight', resolve),
+    );
+    const insight = { id: 'ETH-PERP:basis:2026-11-27T12:00:00.000Z', market: 'ETH-PERP', kind: 'basis', value: 75 };
+    await h.redis.xadd(insightStreamKey(h.config.streamPrefix, 'ETH-PERP'), '*', 'insight', JSON.stringify(insight));
+    expect(await got).toMatchObject({ symbol: 'ETH-PERP', insight: { id: insight.id, kind: 'basis' } });
   });
 
   it("delivers an account's workflow events only to its wallet, and resumes after a disconnect without gaps or duplicates", async () => {
