@@ -132,8 +132,8 @@ export class RiskBook {
   /**
    * A market's state. Its holders' triggers depend on its parameters and funding indexes only, not on its
    * price or pause: the index is rebuilt (every holder valued again, the monitor's largest cost in a
-   * crash at 100,000 accounts) only when one of those moved. A crash's bankruptcies re-read the market each time, and an insurance-covered one
-   * moves nothing.
+   * crash at 100,000 accounts) only when one of those moved. A crash's bankruptcies re-read the market
+   * each time, and one the insurance fund covered moves nothing.
    */
   setMarket(marketIndex: number, state: MarketState): void {
     const before = this.markets.get(marketIndex);
