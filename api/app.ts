@@ -58,6 +58,19 @@ export const API_ROUTES: readonly RouteSpec[] = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
+/**
+ * Every Temporal call a request makes ends by one deadline (gRPC, through the client's call context), so
+ * with Temporal down a trader gets the 503 and its retry hint within seconds, not after the client's own
+ * retries (about 20 s). An auditor's replay reads whole histories and gets fifteen times as long.
+ */
+function temporalDeadline(deps: ApiDeps): express.RequestHandler {
+  const { temporalDeadlineMs } = deps.config.api;
+  return (req, _res, next) => {
+    const ms = req.path.startsWith('/v1/audit') ? 15 * temporalDeadlineMs : temporalDeadlineMs;
+    void deps.temporal.connection.withDeadline(Date.now() + ms, async () => next());
+  };
+}
+
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -87,6 +100,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(helmet());
   app.use(corsFor(deps.config.api.corsOrigins));
   app.use(express.json({ limit: '64kb', strict: true }));
+  app.use(temporalDeadline(deps));
   app.use(createHealthRouter(deps));
   const sessions = new SessionStore(deps.redis, deps.config.streamPrefix);
   app.use(readSession(sessions));

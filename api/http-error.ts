@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 
 /** The one error shape every route answers with: { error: { code, message, requestId, details? } }. */
 export class HttpError extends Error {
@@ -45,9 +45,12 @@ const UNREACHABLE = new Set([14 /* UNAVAILABLE */, 4 /* DEADLINE_EXCEEDED */]);
 
 /** Whether a Temporal client call failed because the server is down or unreachable (not a refusal). */
 export function isTemporalUnavailable(err: unknown): boolean {
+  // The gRPC error itself, or the cause of the client's wrapper (a ServiceError; an update's
+  // WorkflowUpdateRPCTimeoutOrCancelledError when the request's deadline passed).
   const grpc = isGrpcServiceError(err)
     ? err
-    : err instanceof ServiceError && isGrpcServiceError(err.cause)
+    : (err instanceof ServiceError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) &&
+        isGrpcServiceError(err.cause)
       ? err.cause
       : null;
   return grpc !== null && UNREACHABLE.has(grpc.code);

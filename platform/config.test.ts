@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       sessionTtlSeconds: 900,
       roleWallets: { operator: [], admin: [], auditor: [] },
       rateLimitPerMinute: 600,
+      temporalDeadlineMs: 8_000,
       trustedProxies: 'loopback',
       instance: 'api-1',
       healthServices: ['risk-monitor', 'price-feed', 'mikey', 'reconciliation'],

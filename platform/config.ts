@@ -83,6 +83,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"')
     .default('api-1'),
   QD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+  QD_API_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(8_000),
   /**
    * The proxies whose X-Forwarded-For the API believes (Express's trust proxy list: addresses, CIDRs or
    * loopback / linklocal / uniquelocal): behind them, each client is limited by its own address.
@@ -129,6 +130,8 @@ export interface Config {
     roleWallets: { operator: string[]; admin: string[]; auditor: string[] };
     /** Requests per minute: per wallet once signed in, per client address before. */
     rateLimitPerMinute: number;
+    /** How long a request's Temporal calls may take in all (an auditor's replay gets 15 times as long). */
+    temporalDeadlineMs: number;
     /** Proxies whose X-Forwarded-For names the client (Express's trust proxy). */
     trustedProxies: string;
     /** This instance's name: its consumer group on the event streams (api:<instance>). */
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionTtlSeconds: e.QD_SESSION_TTL_SECONDS,
       roleWallets: { operator: e.QD_OPERATOR_WALLETS, admin: e.QD_ADMIN_WALLETS, auditor: e.QD_AUDITOR_WALLETS },
       rateLimitPerMinute: e.QD_RATE_LIMIT_PER_MINUTE,
+      temporalDeadlineMs: e.QD_API_TEMPORAL_DEADLINE_MS,
       trustedProxies: e.QD_TRUSTED_PROXIES,
       instance: e.QD_API_INSTANCE,
       healthServices: e.QD_HEALTH_SERVICES,

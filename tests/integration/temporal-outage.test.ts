@@ -14,7 +14,11 @@ beforeAll(async () => {
   // The API reaches Temporal through a proxy the test can cut, as a Temporal outage would.
   const [host, port] = loadConfig().temporal.address.split(':');
   proxy = await switchableProxy({ host: host!, port: Number(port) });
-  h = await startHarness({ QD_TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` }, { worker: false });
+  // Each request's Temporal calls end by a 3 s deadline (8 s by default).
+  h = await startHarness(
+    { QD_TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`, QD_API_TEMPORAL_DEADLINE_MS: '3000' },
+    { worker: false },
+  );
   await tokenOf(h.apiUrl, trader); // signed in before the outage (sessions live in Redis)
 }, 120_000);
 
@@ -29,10 +33,13 @@ describe('a Temporal outage, seen from the API', () => {
     proxy.off();
     try {
       const order = `order:${perpAddresses.user(trader.publicKey, 0).toBase58()}:outage-${h.id}`;
+      const asked = Date.now();
       const amend = await asWallet(h.apiUrl, trader, `/v1/orders/${encodeURIComponent(order)}/amend`, {
         body: { triggerPrice: '150000000' },
       });
       expect(amend.status).toBe(503);
+      // Answered by the request's deadline, not after the Temporal client's own retries (about 20 s).
+      expect(Date.now() - asked).toBeLessThan(10_000);
       expect(amend.headers.get('retry-after')).toBe('5');
       expect(((await amend.json()) as { error: { code: string } }).error.code).toBe('temporal_unavailable');
 
