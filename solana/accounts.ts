@@ -10,48 +10,11 @@ import {
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
 import { readPythPrice, type PythPrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
+import { accountData } from './account-data';
+
+export { fetchAccountsData, type AccountBytes } from './account-data';
 
 /** The program's accounts read through the pool and decoded; a missing one is a named, final failure. */
-interface AccountJson {
-  owner: string;
-  data: [string, string];
-}
-
-/** An account's owner (base58) and data. */
-export interface AccountBytes {
-  owner: string;
-  data: Buffer;
-}
-
-const bytesOf = (value: AccountJson | null): AccountBytes | null =>
-  value ? { owner: value.owner, data: Buffer.from(value.data[0], 'base64') } : null;
-
-/** An account's data as the node sends it (base64), without web3.js's client: the keeper's hot reads. */
-async function accountData(pool: RpcPool, what: string, address: string): Promise<Buffer | null> {
-  const { value } = await pool.request<{ value: AccountJson | null }>(what, 'getAccountInfo', [
-    address,
-    { encoding: 'base64', commitment: 'confirmed' },
-  ]);
-  return bytesOf(value)?.data ?? null;
-}
-
-/**
- * Many accounts in one request (getMultipleAccounts, at most 100), as the node sends them, with the slot
- * it read them at; null for an absent one. The risk monitor's and the books' frequent reads.
- */
-export async function fetchAccountsData(
-  pool: RpcPool,
-  what: string,
-  addresses: readonly string[],
-): Promise<{ slot: number; values: (AccountBytes | null)[] }> {
-  const { context, value } = await pool.request<{ context: { slot: number }; value: (AccountJson | null)[] }>(
-    what,
-    'getMultipleAccounts',
-    [addresses, { encoding: 'base64', commitment: 'confirmed' }],
-  );
-  return { slot: context.slot, values: value.map(bytesOf) };
-}
-
 export async function fetchUser(pool: RpcPool, account: string): Promise<DecodedUser> {
   const data = await accountData(pool, 'read a user account', new PublicKey(account).toBase58());
   if (!data)
@@ -64,10 +27,10 @@ export async function fetchUser(pool: RpcPool, account: string): Promise<Decoded
 }
 
 export async function fetchMarket(pool: RpcPool, marketIndex: number): Promise<DecodedMarket> {
-  const info = await pool.call('read a market', (c) => c.getAccountInfo(perpAddresses.market(marketIndex)));
-  if (!info)
+  const data = await accountData(pool, 'read a market', perpAddresses.market(marketIndex).toBase58());
+  if (!data)
     throw ApplicationFailure.create({ type: 'UnknownMarket', message: `no market ${marketIndex}`, nonRetryable: true });
-  return perpAccountsCoder.decode<DecodedMarket>('market', info.data);
+  return perpAccountsCoder.decode<DecodedMarket>('market', data);
 }
 
 /** Every sub-account of the program, decoded, by address: one program-account scan (seconds on a large book). */
@@ -99,11 +62,11 @@ export async function fetchInsuranceFund(pool: RpcPool): Promise<bigint> {
 
 /** The insurance fund and the PnL pool (QUOTE_PRECISION; the pool may be negative while it fronts a socialized loss). */
 export async function fetchPools(pool: RpcPool): Promise<{ insuranceFund: bigint; pnlPool: bigint }> {
-  const info = await pool.call('read the global state', (c) => c.getAccountInfo(perpAddresses.global()));
-  if (!info) throw new Error('the program has no global state');
+  const data = await accountData(pool, 'read the global state', perpAddresses.global().toBase58());
+  if (!data) throw new Error('the program has no global state');
   const global = perpAccountsCoder.decode<{ insuranceFund: { toString(): string }; pnlPool: { toString(): string } }>(
     'globalState',
-    info.data,
+    data,
   );
   return { insuranceFund: BigInt(global.insuranceFund.toString()), pnlPool: BigInt(global.pnlPool.toString()) };
 }

@@ -1,3 +1,4 @@
+import { accountData } from './account-data';
 import { parsePriceData, PriceStatus } from '@pythnetwork/client';
 import type { PublicKey } from '@solana/web3.js';
 import {
@@ -27,9 +28,9 @@ export function decodePythPrice(data: Buffer): PythPrice {
 
 /** Reads an oracle account through the pool. */
 export async function readPythPrice(pool: RpcPool, oracle: PublicKey): Promise<PythPrice> {
-  const account = await pool.call('read a Pyth price account', (c) => c.getAccountInfo(oracle));
-  if (!account) throw new Error(`Pyth price account ${oracle.toBase58()} does not exist`);
-  return decodePythPrice(account.data);
+  const data = await accountData(pool, 'read a Pyth price account', oracle.toBase58());
+  if (!data) throw new Error(`Pyth price account ${oracle.toBase58()} does not exist`);
+  return decodePythPrice(data);
 }
 
 /** The guards a risk-increasing action must pass, with a non-trading feed counted as stale. */

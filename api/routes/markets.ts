@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { DEFAULT_MARKETS, type MarketParams } from '../../domain/perp';
 import { fundingRates, insights, oraclePrices } from '../../drizzle/schema';
 import { marketStateStreamKey } from '../../services/mikey/streams';
+import type { InsightView, InsightWorkings } from '../../domain/insights';
 import * as schema from '../../drizzle/schema';
 import { fetchMarket } from '../../solana/accounts';
 import { HttpError, parseInput } from '../http-error';
@@ -178,13 +179,13 @@ export function createMarketRouter(deps: ApiDeps): Router {
       symbol,
       // The sample as MIKEY recorded it (integers as decimal strings), or null before its first.
       state: sample ? (JSON.parse(sample) as unknown) : null,
-      insights: rows.map((r) => ({
+      insights: rows.map((r): InsightView => ({
         id: r.id,
         kind: r.kind,
         at: r.at.toISOString(),
         summary: r.summary,
         value: r.value,
-        workings: r.workings,
+        workings: r.workings as InsightWorkings,
       })),
     });
   });

@@ -1,4 +1,3 @@
-import { FUNDING_RATE_PRECISION } from '../../domain/perp';
 import { fetchPricedMarket } from '../../solana/accounts';
 import type { RpcPool } from '../../solana/rpc-pool';
 import type { RiskBook } from '../risk-monitor/risk-book';
@@ -24,11 +23,9 @@ export interface MarketSample {
   map: MapBucket[];
 }
 
-export { FUNDING_RATE_PRECISION };
-
 /** The stream fields of a sample (every integer as a decimal string). */
 export function encodeSample(s: MarketSample): string[] {
-  return ['at', s.at, 'sample', JSON.stringify(s, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))];
+  return ['sample', JSON.stringify(s, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))];
 }
 
 const BIG_KEYS = new Set([

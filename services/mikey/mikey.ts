@@ -1,4 +1,4 @@
-import { DEFAULT_MARKETS, PRICE_PRECISION } from '../../domain/perp';
+import { DEFAULT_MARKETS, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import type { WorkflowEvent } from '../../domain/workflow-events';
 import { parseWorkflowId } from '../../workflows/definitions';
 import {
@@ -30,32 +30,10 @@ import {
   type Quadrant,
   type Regime,
 } from './signals';
-import { FUNDING_RATE_PRECISION, type MarketSample } from './market-state';
+import type { MarketSample } from './market-state';
+import type { Insight } from '../../domain/insights';
 
-/**
- * One insight: what fired, with everything needed to check it by hand — its inputs, the formula, the
- * window and the threshold. `id` is deterministic (market, kind, time), so a replay writes the same rows.
- */
-export interface Insight {
-  id: string;
-  market: string;
-  kind:
-    | 'volatility-regime'
-    | 'return-anomaly'
-    | 'liquidation-cascade'
-    | 'funding-extreme'
-    | 'basis'
-    | 'oi-quadrant'
-    | 'crowding'
-    | 'liquidation-cluster';
-  at: string;
-  summary: string;
-  value: number;
-  formula: string;
-  window: string;
-  threshold: string;
-  inputs: Record<string, string | number>;
-}
+export type { Insight };
 
 /** A price (PRICE_PRECISION) as a decimal with two places, for a summary; the inputs keep the integers. */
 const priceText = (p: bigint) => {

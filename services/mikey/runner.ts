@@ -3,7 +3,8 @@ import { DEFAULT_MARKETS } from '../../domain/perp';
 import { firehoseStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { insights as insightsTable } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
-import { Mikey, type Insight } from './mikey';
+import { Mikey } from './mikey';
+import { workingsOf, type Insight } from '../../domain/insights';
 import { decodeSample, encodeSample, type MarketSample } from './market-state';
 import { insightStreamKey, marketStateStreamKey } from './streams';
 
@@ -134,7 +135,7 @@ export class MikeyRunner {
           at: new Date(i.at),
           summary: i.summary,
           value: i.value,
-          workings: { formula: i.formula, window: i.window, threshold: i.threshold, inputs: i.inputs },
+          workings: workingsOf(i),
         })),
       )
       .onConflictDoNothing();

@@ -5,6 +5,7 @@
 // Chromium: its panels drawn from Prometheus, an alert arriving live, acknowledged, resolved
 // (screenshots in test-results/operations/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTerminal, type Terminal } from '../support/terminal';
 import { Keypair } from '@solana/web3.js';
 import { eq } from 'drizzle-orm';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -19,9 +20,6 @@ import { asWallet, tokenOf } from '../support/auth';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
 
 const operator = Keypair.generate();
 let env: Awaited<ReturnType<typeof startChainHarness>>;
@@ -32,8 +30,7 @@ let monitor: WorkerProcess;
 let socket: Socket;
 let workerEnv: NodeJS.ProcessEnv;
 const pushed: { name: string; status: string; labels: Record<string, string> }[] = [];
-let vite: ViteDevServer | undefined;
-let browser: Browser | undefined;
+let terminal: Terminal | undefined;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const shots = join(root, 'test-results', 'operations');
 
@@ -78,8 +75,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await vite?.close();
+  await terminal?.close();
   socket?.disconnect();
   await monitoring?.stop();
   await worker?.stop();
@@ -191,20 +187,9 @@ describe('alerts from real faults', () => {
 
 describe("the operators' dashboard in Chromium", () => {
   it('draws its panels from Prometheus and shows an alert live: firing, acknowledged, resolved', async () => {
-    process.env.QD_API_URL = h.apiUrl; // the terminal's dev server proxies /v1 and /socket.io to this API
-    vite = await createServer({
-      configFile: join(root, 'web/vite.config.ts'),
-      server: { port: 0, strictPort: false, host: '127.0.0.1' },
-      logLevel: 'error',
-    });
-    await vite.listen();
-    const webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: process.env.QD_CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.on('pageerror', (e) => console.error('[browser error]', e.message));
+    // The terminal's dev server, proxying /v1 and /socket.io to this API, and Chromium.
+    terminal = await openTerminal(h.apiUrl, { width: 1600, height: 1000 });
+    const { webUrl, page } = terminal;
     mkdirSync(shots, { recursive: true });
     const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
     // The dev wallet holds the operator's key: signing in gives an operator session.

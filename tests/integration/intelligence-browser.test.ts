@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import type { MarketSample } from '../../services/mikey/market-state';
 import { MikeyRunner } from '../../services/mikey/runner';
 import { startHarness, type Harness } from '../support/harness';
+import { openTerminal, type Terminal } from '../support/terminal';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const shots = join(root, 'test-results', 'intelligence');
@@ -20,33 +19,19 @@ const P = PRICE_PRECISION;
 const B = BASE_PRECISION;
 
 let h: Harness;
-let vite: ViteDevServer;
-let browser: Browser;
+let terminal: Terminal | undefined;
 let page: Page;
 let webUrl: string;
 
 beforeAll(async () => {
   h = await startHarness({}, { worker: false });
-  process.env.QD_API_URL = h.apiUrl;
-  vite = await createServer({
-    configFile: join(root, 'web/vite.config.ts'),
-    server: { port: 0, strictPort: false, host: '127.0.0.1' },
-    logLevel: 'error',
-  });
-  await vite.listen();
-  webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.QD_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+  terminal = await openTerminal(h.apiUrl, { width: 1400, height: 1000 });
+  ({ webUrl, page } = terminal);
   mkdirSync(shots, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await vite?.close();
+  await terminal?.close();
   await h?.close();
 });
 

@@ -6,25 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ed25519 } from '@noble/curves/ed25519';
 import { Keypair, Transaction } from '@solana/web3.js';
-import { createServer, type ViteDevServer } from 'vite';
 import { oraclePrices } from '../../drizzle/schema';
 import { PRICE_PRECISION } from '../../domain/perp';
 import { RpcPool } from '../../solana/rpc-pool';
 import { scanMarketForLiquidations } from '../../services/risk-monitor/risk-monitor';
 import { startChainHarness } from '../support/perp-fixtures';
 import type { Harness } from '../support/harness';
+import { openTerminal, type Terminal } from '../support/terminal';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const shots = join(root, 'test-results', 'terminal');
-const CHROMIUM = process.env.QD_CHROMIUM ?? '/usr/bin/chromium';
 
 let env: Awaited<ReturnType<typeof startChainHarness>>;
 let h: Harness;
-let vite: ViteDevServer;
+let terminal: Terminal | undefined;
 let browser: Browser;
 let page: Page;
 let webUrl: string;
@@ -32,29 +30,16 @@ let webUrl: string;
 beforeAll(async () => {
   env = await startChainHarness(0n);
   h = env.h;
-  // The terminal's dev server, proxying /v1 and /socket.io to this test's API.
-  process.env.QD_API_URL = h.apiUrl;
-  vite = await createServer({
-    configFile: join(root, 'web/vite.config.ts'),
-    server: { port: 0, strictPort: false, host: '127.0.0.1' },
-    logLevel: 'error',
-  });
-  await vite.listen();
-  webUrl = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-  page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.error('[browser]', m.text());
-  });
-  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+  // The terminal's dev server, proxying /v1 and /socket.io to this test's API, and Chromium.
+  terminal = await openTerminal(h.apiUrl, { width: 1600, height: 1100 });
+  ({ webUrl, browser, page } = terminal);
   mkdirSync(shots, { recursive: true });
   await publishPrice(150n * PRICE_PRECISION);
 }, 240_000);
 
 afterAll(async () => {
   if (page) await shot('last').catch(() => undefined); // what the page showed when the test ended
-  await browser?.close();
-  await vite?.close();
+  await terminal?.close();
   await env?.stop();
 });
 
