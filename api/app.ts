@@ -30,6 +30,7 @@ import { workflowRoutes } from './routes/workflows';
 import { authRoutes } from './routes/auth';
 import { createFundsRouter, fundsRoutes } from './routes/funds';
 import { auditRoutes, createAuditRouter } from './routes/audit';
+import { alertRoutes, createAlertRouter } from './routes/alerts';
 
 /** Every route the API serves, as documented in /v1/openapi.json (a test checks none is missing). */
 export const API_ROUTES: readonly RouteSpec[] = [
@@ -45,6 +46,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...authRoutes,
   ...marketRoutes,
   ...accountRoutes,
+  ...alertRoutes,
   ...fundsRoutes,
   ...depositRoutes,
   ...withdrawalRoutes,
@@ -117,6 +119,7 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.use(createMarketRouter(deps));
   app.use(createAccountRouter(deps));
+  app.use(createAlertRouter(deps));
   app.use(createFundsRouter(deps));
   app.use(createAuditRouter(deps));
   app.use(createProbeRouter(deps));

@@ -12,6 +12,7 @@ import {
   marketAccountOf,
   type WorkflowEvent,
 } from '../domain/workflow-events';
+import { traderAlertStreamKey, type TraderAlert } from '../domain/alerts';
 import { ownsSubAccount } from './auth/middleware';
 import type { Logger } from '../platform/logger';
 import { SessionStore, type Session } from './auth/sessions';
@@ -30,6 +31,8 @@ export interface ServerEvents {
   workflow: (e: { account: string; id: string; event: WorkflowEvent }) => void;
   /** To a market's room: an insight MIKEY wrote (its stream `<prefix>:insights:<symbol>`), with its workings. */
   insight: (i: { symbol: string; id: string; insight: Record<string, unknown> }) => void;
+  /** To an account's room: an alert MIKEY fired for one of its subscriptions (domain/alerts.ts). */
+  'trader-alert': (a: { account: string; id: string; alert: TraderAlert }) => void;
   /** To operators only: an alert raised, resolved or acknowledged (the ops_alerts row), or a platform alert. */
   alert: (a: Record<string, unknown>) => void;
 }
@@ -161,11 +164,10 @@ export function attachRealtime(
           ? (await deps.redis.xrevrange(stream, '+', '-', 'COUNT', m.recent)).reverse()
           : [];
       for (const [id, fields] of backlog) {
-        socket.emit('workflow', {
-          account: m.account,
-          id,
-          event: JSON.parse(fields[fields.indexOf('event') + 1]!) as WorkflowEvent,
-        });
+        const field = (k: string) => (fields.includes(k) ? fields[fields.indexOf(k) + 1] : undefined);
+        const alert = field('alert');
+        if (alert) socket.emit('trader-alert', { account: m.account, id, alert: JSON.parse(alert) as TraderAlert });
+        else socket.emit('workflow', { account: m.account, id, event: JSON.parse(field('event')!) as WorkflowEvent });
         replayed++;
       }
       reply({ ok: true, replayed });
@@ -265,6 +267,7 @@ export class StreamRelay {
     this.streams = [
       firehoseStreamKey(prefix),
       alertStreamKey(prefix),
+      traderAlertStreamKey(prefix),
       ...this.marketOfStream.keys(),
       ...this.marketOfInsightStream.keys(),
     ];
@@ -363,6 +366,13 @@ export class StreamRelay {
     if (insightMarket) {
       const insight = JSON.parse(get('insight')!) as Record<string, unknown>;
       this.io.to(marketRoom(insightMarket.symbol)).emit('insight', { symbol: insightMarket.symbol, id, insight });
+      return;
+    }
+    if (stream === traderAlertStreamKey(this.prefix)) {
+      const alert = JSON.parse(get('alert')!) as TraderAlert;
+      this.io
+        .to(accountRoom(alert.account))
+        .emit('trader-alert', { account: alert.account, id: get('accountEventId') ?? id, alert });
       return;
     }
     if (stream === alertStreamKey(this.prefix)) {

@@ -101,6 +101,7 @@ const envSchema = z.object({
   QD_MIKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9474),
   QD_MIKEY_SAMPLE_MS: z.coerce.number().int().min(1_000).default(60_000),
   QD_MIKEY_BOOK_MS: z.coerce.number().int().min(1_000).default(300_000),
+  QD_MIKEY_ALERT_MS: z.coerce.number().int().min(100).default(2_000),
   /**
    * The long-lived services /health reports beside its dependencies (their heartbeats), and the
    * reconciliation's age; an API whose deployment runs none of them (the tests) lists none.
@@ -146,7 +147,7 @@ export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string; liquidationTaskQueue: string; uiUrl: string };
   streamPrefix: string;
   /** How often MIKEY samples each market from the chain, and re-reads every account for the liquidation map. */
-  mikey: { sampleMs: number; bookMs: number };
+  mikey: { sampleMs: number; bookMs: number; alertMs: number };
   metrics: {
     host: string;
     /** Per process; 0 serves none. */
@@ -209,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.QD_TEMPORAL_UI_URL,
     },
     streamPrefix: e.QD_STREAM_PREFIX,
-    mikey: { sampleMs: e.QD_MIKEY_SAMPLE_MS, bookMs: e.QD_MIKEY_BOOK_MS },
+    mikey: { sampleMs: e.QD_MIKEY_SAMPLE_MS, bookMs: e.QD_MIKEY_BOOK_MS, alertMs: e.QD_MIKEY_ALERT_MS },
     metrics: {
       host: e.QD_METRICS_HOST,
       workerPort: e.QD_WORKER_METRICS_PORT,

@@ -29,13 +29,30 @@ export async function runMigrations(db: Database): Promise<void> {
  * Runs `read` in a transaction as role quantdesk_reader with qd.wallet set: Row Level Security then
  * limits every wallet-owned table to that wallet's rows, whatever the query says.
  */
-export async function readAsWallet<T>(pool: pg.Pool, wallet: string, read: (db: Database) => Promise<T>): Promise<T> {
+export function readAsWallet<T>(pool: pg.Pool, wallet: string, read: (db: Database) => Promise<T>): Promise<T> {
+  return asWallet(pool, wallet, 'READ ONLY', read);
+}
+
+/**
+ * The same for a wallet's own writes (its alert subscriptions): the policies' WITH CHECK refuses a row
+ * that names another wallet, and a wallet can change or delete only its own rows.
+ */
+export function writeAsWallet<T>(pool: pg.Pool, wallet: string, write: (db: Database) => Promise<T>): Promise<T> {
+  return asWallet(pool, wallet, 'READ WRITE', write);
+}
+
+async function asWallet<T>(
+  pool: pg.Pool,
+  wallet: string,
+  mode: 'READ ONLY' | 'READ WRITE',
+  run: (db: Database) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN READ ONLY');
+    await client.query(`BEGIN ${mode}`);
     await client.query('SET LOCAL ROLE quantdesk_reader');
     await client.query("SELECT set_config('qd.wallet', $1, true)", [wallet]);
-    const result = await read(drizzle(client, { schema }));
+    const result = await run(drizzle(client, { schema }));
     await client.query('COMMIT');
     return result;
   } catch (err) {

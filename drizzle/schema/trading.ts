@@ -10,6 +10,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -254,4 +255,58 @@ export const reconciliationReports = pgTable(
     createdAt: at('created_at').notNull(),
   },
   (t) => [index('reconciliation_reports_time_idx').on(t.createdAt)],
+);
+
+/**
+ * A trader's alert subscriptions (domain/alerts.ts), written by the API as the wallet itself under Row
+ * Level Security and checked by MIKEY. `firing` holds the markets where the condition fired and is not yet
+ * clear again. One row per (account, kind, market, threshold): subscribing twice finds the first.
+ */
+export const alertSubscriptions = pgTable(
+  'alert_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    wallet: text('wallet').notNull(),
+    account: text('account').notNull(),
+    kind: text('kind').notNull(), // liquidation-distance | funding-apr | liquidation-cascade
+    marketIndex: integer('market_index'), // null: every market the account holds
+    thresholdBps: integer('threshold_bps'),
+    firing: integer('firing')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    unique('alert_subscriptions_key').on(t.account, t.kind, t.marketIndex, t.thresholdBps).nullsNotDistinct(),
+    index('alert_subscriptions_wallet_idx').on(t.wallet),
+  ],
+);
+
+/**
+ * Alerts MIKEY fired for a subscription, one row per alert ID (a retried write adds nothing). A row is
+ * written with its subscription's new state in one transaction, then published to the account's stream:
+ * `published` stays false until it is, so an alert fired just before a crash is published after it.
+ */
+export const traderAlerts = pgTable(
+  'trader_alerts',
+  {
+    id: text('id').primaryKey(),
+    subscriptionId: text('subscription_id').notNull(),
+    wallet: text('wallet').notNull(),
+    account: text('account').notNull(),
+    kind: text('kind').notNull(),
+    market: text('market').notNull(),
+    at: at('at').notNull(),
+    summary: text('summary').notNull(),
+    /** The formula, window, threshold and inputs that fired it. */
+    workings: jsonb('workings').notNull(),
+    published: boolean('published').notNull().default(false),
+  },
+  (t) => [
+    index('trader_alerts_account_time_idx').on(t.account, t.at),
+    index('trader_alerts_unpublished_idx')
+      .on(t.at)
+      .where(sql`not ${t.published}`),
+  ],
 );

@@ -16,6 +16,7 @@ import { DEFAULT_MARKETS } from '../../domain/perp';
 import { measuredRpcPool } from '../../solana/rpc-metrics';
 import { RiskBook } from '../risk-monitor/risk-book';
 import { sampleMarket } from './market-state';
+import { AlertDesk } from './trader-alerts';
 
 await runMain('mikey', async (onShutdown) => {
   const config = loadConfig();
@@ -78,11 +79,31 @@ await runMain('mikey', async (onShutdown) => {
       .finally(() => (sampling = false));
   }, config.mikey.sampleMs);
   onShutdown(() => clearInterval(sampler));
+  // Traders' alerts: every subscribed account checked against the chain each QD_MIKEY_ALERT_MS.
+  const desk = new AlertDesk(db, redis, rpcPool, config.streamPrefix);
+  const traderAlerts = new Counter({
+    name: 'qd_mikey_trader_alerts_total',
+    help: "Alerts MIKEY fired for traders' subscriptions, by kind",
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const fired = (alerts: { kind: string }[]) => alerts.forEach((a) => traderAlerts.inc({ kind: a.kind }));
+  let checking = false;
+  const checker = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    desk
+      .check(new Date())
+      .then(fired)
+      .catch((err: unknown) => logger.warn({ err }, "MIKEY could not check traders' alerts; next time"))
+      .finally(() => (checking = false));
+  }, config.mikey.alertMs);
+  onShutdown(() => clearInterval(checker));
   logger.info('MIKEY following prices and workflow events');
   while (!stopping) {
     const started = performance.now();
     try {
-      const insights = await runner.step();
+      const insights = await runner.step(1_000, async (i) => fired(await desk.onInsights(i)));
       steps.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
       for (const i of insights) {
         written.inc({ market: i.market, kind: i.kind });

@@ -65,8 +65,11 @@ export class MikeyRunner {
     }
   }
 
-  /** Reads and handles one batch (pending entries first, after a restart); returns the insights it wrote. */
-  async step(blockMs = 1_000): Promise<Insight[]> {
+  /**
+   * Reads and handles one batch (pending entries first, after a restart); returns the insights it wrote.
+   * `then` runs on them before the batch is acknowledged (the traders' cascade alerts).
+   */
+  async step(blockMs = 1_000, then?: (insights: Insight[]) => Promise<void>): Promise<Insight[]> {
     const from = this.pendingFirst ? '0' : '>';
     const read = (await this.redis.call(
       'XREADGROUP',
@@ -85,6 +88,7 @@ export class MikeyRunner {
     batch.sort((a, b) => compareIds(a.entry[0], b.entry[0]));
     const out = batch.flatMap(({ stream, entry }) => this.handle(stream, entry));
     await this.write(out);
+    if (then) await then(out);
     for (const [stream, entries] of read ?? [])
       if (entries.length) await this.redis.xack(stream, MIKEY_GROUP, ...entries.map(([id]) => id));
     return out;

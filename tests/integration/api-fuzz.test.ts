@@ -47,7 +47,7 @@ afterAll(async () => {
 async function written(): Promise<string> {
   const workflows = await h.temporal.workflow.count(`TaskQueue = "${h.config.temporal.taskQueue}"`);
   const rows = await h.db.execute(
-    sql`select (select count(*) from orders) + (select count(*) from deposits) + (select count(*) from withdrawals) + (select count(*) from workflow_runs) as n`,
+    sql`select (select count(*) from orders) + (select count(*) from deposits) + (select count(*) from withdrawals) + (select count(*) from workflow_runs) + (select count(*) from alert_subscriptions) as n`,
   );
   const events = await h.redis.keys(`${h.config.streamPrefix}:events:*`);
   return JSON.stringify({ workflows: workflows.count, rows: rows.rows[0], events: events.length });
