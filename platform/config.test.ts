@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       mikeyPort: 9474,
       prometheusUrl: 'http://127.0.0.1:9090',
     });
-    expect(config.mikey).toEqual({ sampleMs: 60_000, bookMs: 300_000 });
+    expect(config.mikey).toEqual({ sampleMs: 60_000, bookMs: 300_000, alertMs: 2_000 });
     expect(config.web.port).toBe(3001);
     expect(config.temporal).toMatchObject({
       address: '127.0.0.1:7233',
