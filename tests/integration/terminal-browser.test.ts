@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { ed25519 } from '@noble/curves/ed25519';
 import { Keypair, Transaction } from '@solana/web3.js';
-import { oraclePrices } from '../../drizzle/schema';
-import { PRICE_PRECISION } from '../../domain/perp';
+import { alertSubscriptions, oraclePrices } from '../../drizzle/schema';
+import { liquidationPrice, PRICE_PRECISION } from '../../domain/perp';
+import { loadMarginAccount } from '../../solana/margin-account';
+import { AlertDesk } from '../../services/mikey/trader-alerts';
 import { RpcPool } from '../../solana/rpc-pool';
 import { scanMarketForLiquidations } from '../../services/risk-monitor/risk-monitor';
 import { startChainHarness } from '../support/perp-fixtures';
@@ -108,6 +110,14 @@ describe('the terminal in Chromium', () => {
     );
     await shot('03-position-open');
 
+    // An alert on the position: its liquidation price within 5 % (at 150 it is further away).
+    const alerts = page.getByTestId('alerts');
+    await alerts.getByTestId('alert-kind').selectOption('liquidation-distance');
+    await alerts.getByTestId('alert-threshold').fill('5');
+    await alerts.getByTestId('alert-market').selectOption('SOL-PERP');
+    await alerts.getByTestId('alert-add').click();
+    await alerts.locator('[data-testid=alert-subscriptions] li[data-kind=liquidation-distance]').waitFor();
+
     // The price moves: the board follows the live tick.
     await publishPrice(152n * PRICE_PRECISION);
     await page
@@ -127,10 +137,23 @@ describe('the terminal in Chromium', () => {
     await page.locator('[data-testid=funds-history] td', { hasText: 'funding' }).first().waitFor({ timeout: 30_000 });
     await shot('04-funding');
 
+    // The price comes within 3 % of the liquidation price: MIKEY's alert desk fires, the panel shows it live.
+    const pool = new RpcPool(env.ln.rpcUrls, { now: () => Date.now() });
+    const [subscription] = await h.db.select().from(alertSubscriptions);
+    const liquidation = liquidationPrice(await loadMarginAccount(pool, subscription!.account), 0)!;
+    await publishPrice((liquidation * 103n) / 100n);
+    const desk = new AlertDesk(h.db, h.redis, pool, h.config.streamPrefix);
+    expect(await desk.check(new Date())).toHaveLength(1);
+    await alerts.locator('[data-testid=alert-list] li[data-kind=liquidation-distance]').waitFor({ timeout: 15_000 });
+    await alerts.getByTestId('alert-firing').filter({ hasText: 'SOL-PERP' }).waitFor({ timeout: 15_000 });
+    await alerts.locator('[data-testid=alert-list] summary').first().click();
+    await alerts.getByText("the account's exact liquidation price", { exact: false }).waitFor();
+    await alerts.screenshot({ path: join(shots, '04b-alert.png') });
+
     // The price falls through maintenance: the risk monitor's pass starts the liquidation, shown live.
     await publishPrice(135n * PRICE_PRECISION);
     const monitor = {
-      pool: new RpcPool(env.ln.rpcUrls, { now: () => Date.now() }),
+      pool,
       temporal: h.temporal,
       taskQueue: h.config.temporal.taskQueue,
     };

@@ -40,9 +40,14 @@ export const useWorkflowStore = defineStore('workflows', () => {
   const ordered = computed(() => Object.values(byId.value).sort((a, b) => (afterId(a.lastId, b.lastId) ? -1 : 1)));
   const listeners = new Set<(e: TimelineEvent) => void>();
 
+  /** An entry of the account's stream was shown (a workflow event or an alert): resume after it. */
+  function seen(account: string, id: string): void {
+    const last = lastSeen.value[account];
+    if (!last || afterId(id, last)) lastSeen.value[account] = id;
+  }
+
   function receive(e: TimelineEvent): void {
-    const seen = lastSeen.value[e.account];
-    if (!seen || afterId(e.id, seen)) lastSeen.value[e.account] = e.id;
+    seen(e.account, e.id);
     const entry =
       byId.value[e.event.workflowId] ??
       (byId.value[e.event.workflowId] = {
@@ -72,6 +77,7 @@ export const useWorkflowStore = defineStore('workflows', () => {
     ordered,
     lastSeen,
     receive,
+    seen,
     subscription,
     onEvent: (l: (e: TimelineEvent) => void) => listeners.add(l),
   };
