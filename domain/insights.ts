@@ -8,7 +8,9 @@ export type InsightKind =
   | 'basis'
   | 'oi-quadrant'
   | 'crowding'
-  | 'liquidation-cluster';
+  | 'liquidation-cluster'
+  | 'volume-anomaly'
+  | 'spread-anomaly';
 
 /** What made an insight fire, enough to check it by hand. */
 export interface InsightWorkings {

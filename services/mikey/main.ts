@@ -15,7 +15,7 @@ import { MikeyRunner } from './runner';
 import { DEFAULT_MARKETS } from '../../domain/perp';
 import { measuredRpcPool } from '../../solana/rpc-metrics';
 import { RiskBook } from '../risk-monitor/risk-book';
-import { sampleMarket } from './market-state';
+import { marketFlow, sampleMarket } from './market-state';
 import { AlertDesk } from './trader-alerts';
 
 await runMain('mikey', async (onShutdown) => {
@@ -67,9 +67,16 @@ await runMain('mikey', async (onShutdown) => {
       );
       book = { value, at: now };
     }
-    for (const m of DEFAULT_MARKETS)
-      await runner.recordSample(await sampleMarket(rpcPool, book.value, m.marketIndex, new Date(now)));
+    for (const m of DEFAULT_MARKETS) {
+      // The fills since the previous sample (the first looks back one interval).
+      const from = sampledAt.get(m.marketIndex) ?? new Date(now - config.mikey.sampleMs);
+      const to = new Date(now);
+      const flow = await marketFlow(db, m.marketIndex, from, to);
+      await runner.recordSample(await sampleMarket(rpcPool, book.value, m.marketIndex, to, flow));
+      sampledAt.set(m.marketIndex, to);
+    }
   };
+  const sampledAt = new Map<number, Date>();
   let sampling = false;
   const sampler = setInterval(() => {
     if (sampling) return; // a slow read (a large book) skips a turn rather than piling up

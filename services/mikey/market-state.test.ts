@@ -61,6 +61,8 @@ function sample(minute: number, over: Partial<MarketSample> = {}): MarketSample 
     markTwap: 100n * P,
     oracleTwap: 100n * P,
     map: [],
+    volume: 0n,
+    premium: 0n,
     ...over,
   };
 }
@@ -90,6 +92,35 @@ const replay = (samples: readonly MarketSample[]): Insight[] => {
 };
 
 describe('Mikey on market samples', () => {
+  it('finds a burst of volume and a widening spread once each, against the last hour', () => {
+    const usdc = (n: bigint) => n * 1_000_000n;
+    // An hour of steady trading (about 10,000 USDC a minute at 2-3 bps over the oracle), then a minute of
+    // 500,000 at 3 bps, then 12,000 at 40 bps, then back to normal.
+    const samples = Array.from({ length: 63 }, (_, m) => {
+      const volume = m === 60 ? usdc(500_000n) : m === 61 ? usdc(12_000n) : usdc(10_000n + BigInt((m * 37) % 7) * 100n);
+      const bps = m === 61 ? 40n : 2n + BigInt(m % 2);
+      return sample(m, { volume, premium: (volume * bps) / 10_000n });
+    });
+    const out = replay(samples);
+    expect(replay(samples)).toEqual(out);
+    const volume = out.filter((i) => i.kind === 'volume-anomaly');
+    const spread = out.filter((i) => i.kind === 'spread-anomaly');
+    expect(volume).toEqual([
+      expect.objectContaining({ at: samples[60]!.at, inputs: { volume: usdc(500_000n).toString() } }),
+    ]);
+    expect(volume[0]!.value).toBeGreaterThanOrEqual(4);
+    expect(spread).toEqual([expect.objectContaining({ at: samples[61]!.at })]);
+    expect(spread[0]!.summary).toContain('40.0 bps');
+  });
+
+  it('scores a flat funding history against a floor of 1 % a year, not a zero deviation', () => {
+    const flat = Array.from({ length: 30 }, (_, m) => sample(m));
+    // 0.001 % an hour more than the flat history is 8.76 % a year more: 8.8 floors, not millions.
+    const spike = sample(30, { fundingRate: FUNDING_RATE_PRECISION / 1_000_000n + FUNDING_RATE_PRECISION / 100_000n });
+    const [funding] = replay([...flat, spike]).filter((i) => i.kind === 'funding-extreme');
+    expect(funding!.value).toBeCloseTo(8.76, 1);
+  });
+
   it('says each change once, with its workings, and the same for the same samples every time', () => {
     const first = replay(recorded());
     expect(replay(recorded())).toEqual(first);

@@ -1,3 +1,6 @@
+import { sql } from 'drizzle-orm';
+import { abs, quoteValueFloor } from '../../domain/perp';
+import type { Database } from '../../platform/postgres';
 import { fetchPricedMarket } from '../../solana/accounts';
 import type { RpcPool } from '../../solana/rpc-pool';
 import type { RiskBook } from '../risk-monitor/risk-book';
@@ -21,6 +24,10 @@ export interface MarketSample {
   markTwap: bigint;
   oracleTwap: bigint;
   map: MapBucket[];
+  /** Traders' fills since the previous sample (QUOTE_PRECISION): Σ |base| x price. */
+  volume: bigint;
+  /** Their premium over the oracle (QUOTE_PRECISION): Σ |base| x |fill price - oracle price at the fill|. */
+  premium: bigint;
 }
 
 /** The stream fields of a sample (every integer as a decimal string). */
@@ -39,21 +46,56 @@ const BIG_KEYS = new Set([
   'to',
   'long',
   'short',
+  'volume',
+  'premium',
 ]);
 
-/** A sample from its stream fields' JSON. */
+/** A sample from its stream fields' JSON (one recorded before volume was sampled has none). */
 export function decodeSample(json: string): MarketSample {
-  return JSON.parse(json, (k, v: unknown) =>
+  const sample = JSON.parse(json, (k, v: unknown) =>
     BIG_KEYS.has(k) && typeof v === 'string' ? BigInt(v) : v,
   ) as MarketSample;
+  return { ...sample, volume: sample.volume ?? 0n, premium: sample.premium ?? 0n };
 }
 
-/** Reads a market from the chain now; `book` (loaded by the caller) gives the liquidation map. */
+/**
+ * The market's traded flow in (from, to]: the volume of traders' fills and their premium over the oracle
+ * price recorded at or before each fill (oracle_prices), both in QUOTE_PRECISION.
+ */
+export async function marketFlow(
+  db: Database,
+  marketIndex: number,
+  from: Date,
+  to: Date,
+): Promise<{ volume: bigint; premium: bigint }> {
+  const { rows } = await db.execute<{ base: string; price: string; oracle: string | null }>(sql`
+    select f.base_amount as base, f.price,
+      (select o.price from oracle_prices o
+        where o.market_index = f.market_index and o.published_at <= f.filled_at
+        order by o.published_at desc limit 1) as oracle
+    from fills f
+    where f.market_index = ${marketIndex} and f.filled_at > ${from.toISOString()} and f.filled_at <= ${to.toISOString()}`);
+  let volume = 0n;
+  let premium = 0n;
+  for (const r of rows) {
+    const base = abs(BigInt(r.base));
+    const price = BigInt(r.price);
+    volume += quoteValueFloor(base, price);
+    if (r.oracle !== null) premium += quoteValueFloor(base, abs(price - BigInt(r.oracle)));
+  }
+  return { volume, premium };
+}
+
+/**
+ * Reads a market from the chain now; `book` (loaded by the caller) gives the liquidation map, `flow` the fills
+ * since the previous sample (marketFlow).
+ */
 export async function sampleMarket(
   pool: RpcPool,
   book: RiskBook,
   marketIndex: number,
   at: Date,
+  flow: { volume: bigint; premium: bigint } = { volume: 0n, premium: 0n },
 ): Promise<MarketSample> {
   const { market, reading } = await fetchPricedMarket(pool, marketIndex);
   const big = (v: { toString(): string }) => BigInt(v.toString());
@@ -67,5 +109,6 @@ export async function sampleMarket(
     markTwap: big(market.markTwap),
     oracleTwap: big(market.oracleTwap),
     map: liquidationMap(book.liquidationLevels(marketIndex), reading.price),
+    ...flow,
   };
 }

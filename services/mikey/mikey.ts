@@ -1,4 +1,4 @@
-import { DEFAULT_MARKETS, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
+import { DEFAULT_MARKETS, FUNDING_RATE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import type { WorkflowEvent } from '../../domain/workflow-events';
 import { parseWorkflowId } from '../../workflows/definitions';
 import {
@@ -19,7 +19,14 @@ import {
   CLUSTER_SHARE,
   CROWDED_SHARE,
   fundingApr,
+  FUNDING_MIN_SCALE,
   FUNDING_Z,
+  logVolume,
+  spreadBps,
+  SPREAD_MIN_SCALE,
+  SPREAD_Z,
+  VOLUME_MIN_SCALE,
+  VOLUME_Z,
   longShare,
   MAP_BUCKET_BPS,
   MAP_RANGE_BPS,
@@ -63,6 +70,8 @@ interface MarketState {
     quadrant: Quadrant | null;
     crowded: 'long' | 'short' | null;
     cluster: string | null;
+    volume: boolean;
+    spread: boolean;
   };
 }
 
@@ -86,7 +95,15 @@ export class Mikey {
           liquidations: [],
           cascadeUntil: 0,
           samples: [],
-          said: { funding: false, basis: 0, quadrant: null, crowded: null, cluster: null },
+          said: {
+            funding: false,
+            basis: 0,
+            quadrant: null,
+            crowded: null,
+            cluster: null,
+            volume: false,
+            spread: false,
+          },
         }),
       );
     return s;
@@ -153,18 +170,57 @@ export class Mikey {
     const z = robustZ(
       apr,
       history.map((h) => fundingApr(h.fundingRate, FUNDING_RATE_PRECISION)),
+      FUNDING_MIN_SCALE,
     );
     const extreme = z !== null && Math.abs(z) >= FUNDING_Z;
     if (extreme && !s.said.funding)
       insight('funding-extreme', {
         summary: `${market} funding ${(apr * 100).toFixed(1)} % a year (${sample.fundingRate > 0n ? 'longs pay' : 'shorts pay'}), ${z!.toFixed(1)} robust deviations from its last ${history.length} readings`,
         value: z!,
-        formula: 'APR = rate per hour x 24 x 365; z = (APR - median) / (1.4826 x MAD)',
+        formula: `APR = rate per hour x 24 x 365; z = (APR - median) / max(1.4826 x MAD, ${FUNDING_MIN_SCALE * 100} %)`,
         window: `${history.length} one-minute samples`,
         threshold: `|z| >= ${FUNDING_Z}`,
         inputs: { fundingRatePerHour: sample.fundingRate.toString(), apr },
       });
     s.said.funding = extreme;
+
+    // Volume: the minute's traded volume against its last hour (log scale), upward only.
+    const volume = logVolume(sample.volume, QUOTE_PRECISION);
+    const vz = robustZ(
+      volume,
+      history.map((h) => logVolume(h.volume, QUOTE_PRECISION)),
+      VOLUME_MIN_SCALE,
+    );
+    const busy = vz !== null && vz >= VOLUME_Z;
+    if (busy && !s.said.volume)
+      insight('volume-anomaly', {
+        summary: `${market} traded ${priceText(sample.volume)} USDC since the last sample, ${vz.toFixed(1)} robust deviations above its last ${history.length} readings`,
+        value: vz,
+        formula: `x = ln(1 + volume in USDC); z = (x - median) / max(1.4826 x MAD, ${VOLUME_MIN_SCALE})`,
+        window: `${history.length} one-minute samples`,
+        threshold: `z >= ${VOLUME_Z}`,
+        inputs: { volume: sample.volume.toString() },
+      });
+    s.said.volume = busy;
+
+    // Effective spread: the premium fills paid over the oracle, against the last hour's minutes that traded.
+    const spread = spreadBps(sample.premium, sample.volume);
+    const spreads = history.flatMap((h) => {
+      const v = spreadBps(h.premium, h.volume);
+      return v === null ? [] : [v];
+    });
+    const sz = spread === null ? null : robustZ(spread, spreads, SPREAD_MIN_SCALE);
+    const wide = sz !== null && sz >= SPREAD_Z;
+    if (wide && !s.said.spread)
+      insight('spread-anomaly', {
+        summary: `${market} fills paid ${spread!.toFixed(1)} bps over the oracle, ${sz.toFixed(1)} robust deviations above the last ${spreads.length} traded minutes`,
+        value: sz,
+        formula: `spread = Σ |base| x |fill - oracle| / Σ |base| x fill x 10,000; z = (spread - median) / max(1.4826 x MAD, ${SPREAD_MIN_SCALE} bps)`,
+        window: `${spreads.length} one-minute samples with fills`,
+        threshold: `z >= ${SPREAD_Z}`,
+        inputs: { volume: sample.volume.toString(), premium: sample.premium.toString() },
+      });
+    if (spread !== null) s.said.spread = wide;
 
     // Basis: the mark TWAP against the oracle TWAP.
     const basis = basisBps(sample.markTwap, sample.oracleTwap);

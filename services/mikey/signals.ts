@@ -81,12 +81,13 @@ const median = (xs: readonly number[]) => {
 
 /**
  * Robust z-score of `x` against `window`: (x - median) / (1.4826 x MAD), the MAD scaled to a normal's
- * standard deviation. Null when the window is too short or flat.
+ * standard deviation, and at least `minScale` (so a flat history gives a finite, meaningful z rather than
+ * a huge one). Null when the window is too short, or flat without a floor.
  */
-export function robustZ(x: number, window: readonly number[]): number | null {
+export function robustZ(x: number, window: readonly number[], minScale = 0): number | null {
   if (window.length < 10) return null;
   const m = median(window);
-  const mad = median(window.map((v) => Math.abs(v - m))) * 1.4826;
+  const mad = Math.max(median(window.map((v) => Math.abs(v - m))) * 1.4826, minScale);
   return mad > 0 ? (x - m) / mad : null;
 }
 
@@ -100,6 +101,25 @@ export function cascadeAt(liquidationTimes: readonly number[], nowMs: number): n
 const HOURS_PER_YEAR = 365 * 24;
 /** A funding rate this many robust deviations from its own recent history is extreme. */
 export const FUNDING_Z = 3;
+/** The least deviation of funding APR the z-score scales by (1 % a year): a flat history is not a zero one. */
+export const FUNDING_MIN_SCALE = 0.01;
+/**
+ * A minute's traded volume this many robust deviations above its last hour is an anomaly; volumes are compared as
+ * ln(1 + volume in USDC), with a least deviation of 0.5 (about 65 %), so a quiet market's first burst counts.
+ */
+export const VOLUME_Z = 4;
+export const VOLUME_MIN_SCALE = 0.5;
+/** The same for the effective spread (volume-weighted |fill - oracle| / oracle, bps), least deviation 1 bps. */
+export const SPREAD_Z = 4;
+export const SPREAD_MIN_SCALE = 1;
+
+/** ln(1 + volume in whole USDC): how volumes are compared. */
+export const logVolume = (volumeQuote: bigint, quotePrecision: bigint): number =>
+  Math.log1p(Number(volumeQuote) / Number(quotePrecision));
+
+/** Effective spread in bps: the premium paid over the oracle per unit of volume (null without volume). */
+export const spreadBps = (premiumQuote: bigint, volumeQuote: bigint): number | null =>
+  volumeQuote > 0n ? (Number(premiumQuote) / Number(volumeQuote)) * 10_000 : null;
 /** Basis (mark TWAP against oracle TWAP) beyond which MIKEY speaks, in basis points. */
 export const BASIS_BPS = 50;
 /** Long share of open interest beyond which one side is crowded (and its mirror for shorts). */

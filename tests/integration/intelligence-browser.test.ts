@@ -55,6 +55,9 @@ function samples(t0: number): MarketSample[] {
             { from: 112n * P, to: 112n * P + P / 2n, long: 0n, short: 50n * B },
           ]
         : [],
+      // 10,000 USDC a minute at 3 bps over the oracle.
+      volume: 10_000n * 1_000_000n,
+      premium: 3n * 1_000_000n,
     };
   });
 }
@@ -82,6 +85,8 @@ describe('the Intelligence panel', () => {
     expect(await panel.getByTestId('signal-funding').textContent()).toBe('438.00 %');
     expect(await panel.getByTestId('signal-basis').textContent()).toBe('100 bps');
     expect(await panel.getByTestId('signal-crowding').textContent()).toBe('87 % long');
+    expect(await panel.getByTestId('signal-volume').textContent()).toBe('10,000');
+    expect(await panel.getByTestId('signal-spread').textContent()).toBe('3.00 bps');
     // Three buckets, highest price first; the cluster's bar is the longest.
     const bars = panel.locator('[data-testid=liquidation-map] li');
     expect(await bars.count()).toBe(3);

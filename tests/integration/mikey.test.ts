@@ -11,7 +11,8 @@ import { startHarness, type Harness } from '../support/harness';
 import { RpcPool } from '../../solana/rpc-pool';
 import { fetchPricedMarket } from '../../solana/accounts';
 import { RiskBook } from '../../services/risk-monitor/risk-book';
-import { sampleMarket } from '../../services/mikey/market-state';
+import { marketFlow, sampleMarket } from '../../services/mikey/market-state';
+import { fills, oraclePrices } from '../../drizzle/schema';
 import { BASE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { startLocalnet } from '../support/localnet';
 
@@ -156,5 +157,35 @@ describe('MIKEY on the streams', () => {
       '/v1/markets/SOL-PERP/intelligence?kind=DROP%20TABLE',
     ])
       expect((await fetch(`${h.apiUrl}${bad}`)).status, bad).toBe(400);
+  });
+
+  it("measures a market's traded volume and its premium over the oracle from the fills and recorded prices", async () => {
+    const t = Date.UTC(2026, 10, 27, 15, 0, 0);
+    await h.db.insert(oraclePrices).values([
+      { marketIndex: 2, publishedAt: new Date(t - 20_000), price: 100n * PRICE_PRECISION, confidence: 1n, slot: 1n },
+      { marketIndex: 2, publishedAt: new Date(t - 8_000), price: 101n * PRICE_PRECISION, confidence: 1n, slot: 2n },
+    ]);
+    const fill = (n: number, atMs: number, base: bigint, price: bigint) => ({
+      signature: `flow-${n}`,
+      orderId: `order:x:${n}`,
+      account: 'x',
+      wallet: 'w',
+      marketIndex: 2,
+      baseAmount: base,
+      price,
+      fee: 0n,
+      realizedPnl: 0n,
+      filledAt: new Date(atMs),
+    });
+    await h.db.insert(fills).values([
+      // 2 bought at 100.50 against 100: 201 traded, 1 of premium.
+      fill(1, t - 10_000, 2n * BASE_PRECISION, 100_500_000n),
+      // 1 sold at 100.90 against 101: 100.90 traded, 0.10 of premium.
+      fill(2, t - 5_000, -BASE_PRECISION, 100_900_000n),
+      // Outside the window.
+      fill(3, t - 60_000, BASE_PRECISION, 100n * PRICE_PRECISION),
+    ]);
+    const flow = await marketFlow(h.db, 2, new Date(t - 30_000), new Date(t));
+    expect(flow).toEqual({ volume: 301_900_000n, premium: 1_100_000n });
   });
 });
