@@ -10,7 +10,8 @@ export type InsightKind =
   | 'crowding'
   | 'liquidation-cluster'
   | 'volume-anomaly'
-  | 'spread-anomaly';
+  | 'spread-anomaly'
+  | 'outside-basis';
 
 /** What made an insight fire, enough to check it by hand. */
 export interface InsightWorkings {

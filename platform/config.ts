@@ -103,6 +103,17 @@ const envSchema = z.object({
   QD_MIKEY_BOOK_MS: z.coerce.number().int().min(1_000).default(300_000),
   QD_MIKEY_ALERT_MS: z.coerce.number().int().min(100).default(2_000),
   /**
+   * Third-party venues MIKEY reads through ccxt (comma-separated ccxt ids; empty: none), how (`replay`: the
+   * committed recordings, for machines that reach no exchange; `live`: the venues' public APIs), how often.
+   */
+  QD_OUTSIDE_VENUES: z
+    .string()
+    .default('binanceusdm,bybit')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['binanceusdm', 'bybit']))),
+  QD_OUTSIDE_MODE: z.enum(['replay', 'live']).default('replay'),
+  QD_OUTSIDE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /**
    * The long-lived services /health reports beside its dependencies (their heartbeats), and the
    * reconciliation's age; an API whose deployment runs none of them (the tests) lists none.
    */
@@ -148,6 +159,7 @@ export interface Config {
   streamPrefix: string;
   /** How often MIKEY samples each market from the chain, and re-reads every account for the liquidation map. */
   mikey: { sampleMs: number; bookMs: number; alertMs: number };
+  outside: { venues: ('binanceusdm' | 'bybit')[]; mode: 'replay' | 'live'; everyMs: number };
   metrics: {
     host: string;
     /** Per process; 0 serves none. */
@@ -211,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     streamPrefix: e.QD_STREAM_PREFIX,
     mikey: { sampleMs: e.QD_MIKEY_SAMPLE_MS, bookMs: e.QD_MIKEY_BOOK_MS, alertMs: e.QD_MIKEY_ALERT_MS },
+    outside: { venues: e.QD_OUTSIDE_VENUES, mode: e.QD_OUTSIDE_MODE, everyMs: e.QD_OUTSIDE_MS },
     metrics: {
       host: e.QD_METRICS_HOST,
       workerPort: e.QD_WORKER_METRICS_PORT,

@@ -4,6 +4,7 @@ import type { RouteSpec } from '../openapi';
 import { readHeartbeats } from '../../platform/heartbeat';
 import { recentReconciliations, taskQueuePollers } from '../../temporal/operations';
 import { RpcUnavailableError } from '../../solana/rpc-pool';
+import { OUTSIDE_STATUS_MAX_AGE_MS, readOutsideStatus } from '../../services/mikey/outside/source';
 
 const CHECK_TIMEOUT_MS = 2_000;
 /** The reconciliation schedule runs hourly: a last report older than two runs means it stopped. */
@@ -80,7 +81,11 @@ export function createHealthRouter(deps: ApiDeps): Router {
     const results = await Promise.all(names.map((name) => runCheck(checks[name]!)));
     const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
     const ok = results.every((r) => r.ok);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: report });
+    // Third-party data is optional: reported (live, replay or unavailable), never a reason for a 503.
+    const outside = await readOutsideStatus(deps.redis, deps.config.streamPrefix, Date.now(), OUTSIDE_STATUS_MAX_AGE_MS)
+      .then((all) => Object.fromEntries(all.map(({ venue, ...s }) => [venue, s])))
+      .catch(() => ({}));
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: report, outside });
   });
   return router;
 }

@@ -5,6 +5,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { DEFAULT_MARKETS, type MarketParams } from '../../domain/perp';
 import { fundingRates, insights, oraclePrices } from '../../drizzle/schema';
 import { marketStateStreamKey } from '../../services/mikey/streams';
+import { OUTSIDE_STATUS_MAX_AGE_MS, outsideStreamKey, readOutsideStatus } from '../../services/mikey/outside/source';
+
 import type { InsightView, InsightWorkings } from '../../domain/insights';
 import * as schema from '../../drizzle/schema';
 import { fetchMarket } from '../../solana/accounts';
@@ -164,21 +166,32 @@ export function createMarketRouter(deps: ApiDeps): Router {
   router.get('/v1/markets/:symbol/intelligence', async (req, res) => {
     const { symbol } = parseInput(symbolParams, req.params, 'params');
     const q = parseInput(intelligenceQuery, req.query, 'query');
-    const [[latest], rows] = await Promise.all([
-      deps.redis.xrevrange(marketStateStreamKey(deps.config.streamPrefix, symbol), '+', '-', 'COUNT', 1),
+    const prefix = deps.config.streamPrefix;
+    const [[latest], rows, recent, statuses] = await Promise.all([
+      deps.redis.xrevrange(marketStateStreamKey(prefix, symbol), '+', '-', 'COUNT', 1),
       db
         .select()
         .from(insights)
         .where(and(eq(insights.market, symbol), q.kind ? eq(insights.kind, q.kind) : undefined))
         .orderBy(desc(insights.at))
         .limit(q.limit),
+      deps.redis.xrevrange(outsideStreamKey(prefix, symbol), '+', '-', 'COUNT', 20),
+      readOutsideStatus(deps.redis, prefix, Date.now(), OUTSIDE_STATUS_MAX_AGE_MS),
     ]);
+    // Each venue's latest reading of the market (integers as strings), beside its status: a source that is
+    // not answering is shown unavailable, a replayed one as replay, never as live.
+    const readings = new Map<string, unknown>();
+    for (const [, f] of recent) {
+      const reading = JSON.parse(f[f.indexOf('reading') + 1]!) as { venue: string };
+      if (!readings.has(reading.venue)) readings.set(reading.venue, { ...reading, readAt: f[f.indexOf('at') + 1] });
+    }
     const fields = latest?.[1];
     const sample = fields ? fields[fields.indexOf('sample') + 1] : undefined;
     res.json({
       symbol,
       // The sample as MIKEY recorded it (integers as decimal strings), or null before its first.
       state: sample ? (JSON.parse(sample) as unknown) : null,
+      outside: statuses.map((s) => ({ ...s, reading: readings.get(s.venue) ?? null })),
       insights: rows.map((r): InsightView => ({
         id: r.id,
         kind: r.kind,

@@ -17,6 +17,7 @@ import { measuredRpcPool } from '../../solana/rpc-metrics';
 import { RiskBook } from '../risk-monitor/risk-book';
 import { marketFlow, sampleMarket } from './market-state';
 import { AlertDesk } from './trader-alerts';
+import { outsideSources, pollOutside } from './outside/feed';
 
 await runMain('mikey', async (onShutdown) => {
   const config = loadConfig();
@@ -86,6 +87,29 @@ await runMain('mikey', async (onShutdown) => {
       .finally(() => (sampling = false));
   }, config.mikey.sampleMs);
   onShutdown(() => clearInterval(sampler));
+  // Other venues' prices, funding and open interest (ccxt; replayed from recordings unless QD_OUTSIDE_MODE=live).
+  const sources = outsideSources(config.outside.venues, config.outside.mode);
+  let polling = false;
+  const poll = () => {
+    if (polling || !sources.length) return;
+    polling = true;
+    pollOutside(
+      redis,
+      config.streamPrefix,
+      sources,
+      DEFAULT_MARKETS.map((m) => m.symbol),
+      new Date(),
+    )
+      .then((statuses) => {
+        for (const s of statuses.filter((x) => x.state === 'unavailable'))
+          logger.warn({ venue: s.venue, error: s.error }, 'outside source unavailable');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'MIKEY could not read the outside sources; next time'))
+      .finally(() => (polling = false));
+  };
+  poll();
+  const poller = setInterval(poll, config.outside.everyMs);
+  onShutdown(() => clearInterval(poller));
   // Traders' alerts: every subscribed account checked against the chain each QD_MIKEY_ALERT_MS.
   const desk = new AlertDesk(db, redis, rpcPool, config.streamPrefix);
   const traderAlerts = new Counter({

@@ -16,6 +16,7 @@ import {
   robustZ,
   basisBps,
   BASIS_BPS,
+  OUTSIDE_BASIS_BPS,
   CLUSTER_SHARE,
   CROWDED_SHARE,
   fundingApr,
@@ -38,6 +39,7 @@ import {
   type Regime,
 } from './signals';
 import type { MarketSample } from './market-state';
+import type { OutsideReading } from './outside/source';
 import type { Insight } from '../../domain/insights';
 
 export type { Insight };
@@ -72,7 +74,10 @@ interface MarketState {
     cluster: string | null;
     volume: boolean;
     spread: boolean;
+    outside: -1 | 0 | 1;
   };
+  /** Each venue's latest reading of this market (services/mikey/outside). */
+  outside: Map<string, OutsideReading>;
 }
 
 /**
@@ -103,7 +108,9 @@ export class Mikey {
             cluster: null,
             volume: false,
             spread: false,
+            outside: 0,
           },
+          outside: new Map(),
         }),
       );
     return s;
@@ -302,6 +309,55 @@ export class Mikey {
       });
     s.said.cluster = cluster;
     return out;
+  }
+
+  /**
+   * A venue's reading of a market (read at `at` by MIKEY): our oracle price against the outside reference
+   * (the median of every venue's last price), said when it moves beyond OUTSIDE_BASIS_BPS or changes side.
+   */
+  onOutside(reading: OutsideReading, at: string): Insight[] {
+    const marketIndex = DEFAULT_MARKETS.find((m) => m.symbol === reading.market)?.marketIndex;
+    if (marketIndex === undefined) return [];
+    const s = this.state(marketIndex);
+    s.outside.set(reading.venue, reading);
+    const ours = s.candles.at(-1)?.close ?? s.samples.at(-1)?.price;
+    if (ours === undefined) return [];
+    const readings = [...s.outside.values()].sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : 0));
+    const mid = readings.length >> 1;
+    const reference =
+      readings.length % 2 ? readings[mid]!.price : (readings[mid - 1]!.price + readings[mid]!.price) / 2n;
+    if (reference <= 0n) return [];
+    const basis = (Number(ours - reference) / Number(reference)) * 10_000;
+    const side = Math.abs(basis) < OUTSIDE_BASIS_BPS ? 0 : basis > 0 ? 1 : -1;
+    const out: Insight[] = [];
+    const market = reading.market;
+    const replayed = readings.some((r) => r.mode === 'replay');
+    if (side !== 0 && side !== s.said.outside)
+      out.push({
+        id: `${market}:outside-basis:${at}`,
+        market,
+        kind: 'outside-basis',
+        at,
+        summary: `${market} oracle ${priceText(ours)} is ${Math.abs(basis).toFixed(0)} bps ${side > 0 ? 'above' : 'below'} the outside reference ${priceText(reference)} (${readings.map((r) => r.venue).join(', ')}${replayed ? '; replayed recordings, not live' : ''})`,
+        value: basis,
+        formula: "(our oracle price - median of the venues' last prices) / that median x 10,000",
+        window: "each venue's last reading",
+        threshold: `|basis| >= ${OUTSIDE_BASIS_BPS} bps`,
+        inputs: {
+          ours: ours.toString(),
+          reference: reference.toString(),
+          ...Object.fromEntries(
+            readings.map((r) => [`${r.venue}${r.mode === 'replay' ? ' (replay)' : ''}`, r.price.toString()]),
+          ),
+        },
+      });
+    s.said.outside = side;
+    return out;
+  }
+
+  /** Each venue's latest reading of a market as MIKEY handled it. */
+  outsideReadings(marketIndex: number): OutsideReading[] {
+    return [...(this.markets.get(marketIndex)?.outside.values() ?? [])];
   }
 
   /** The market's last sample as MIKEY handled it (the panel's current state), or null before the first. */

@@ -7,6 +7,7 @@ import { Mikey } from './mikey';
 import { workingsOf, type Insight } from '../../domain/insights';
 import { decodeSample, encodeSample, type MarketSample } from './market-state';
 import { insightStreamKey, marketStateStreamKey } from './streams';
+import { decodeReading, outsideStreamKey } from './outside/source';
 
 export { insightStreamKey };
 
@@ -37,6 +38,7 @@ export class MikeyRunner {
   private readonly streams: string[];
   private readonly marketOfStream: Map<string, number>;
   private readonly stateStreams: Set<string>;
+  private readonly outsideStreams: Set<string>;
   private pendingFirst = true;
 
   constructor(
@@ -47,7 +49,13 @@ export class MikeyRunner {
   ) {
     this.marketOfStream = new Map(DEFAULT_MARKETS.map((m) => [`${prefix}:prices:${m.symbol}`, m.marketIndex]));
     this.stateStreams = new Set(DEFAULT_MARKETS.map((m) => marketStateStreamKey(prefix, m.symbol)));
-    this.streams = [...this.marketOfStream.keys(), ...this.stateStreams, firehoseStreamKey(prefix)];
+    this.outsideStreams = new Set(DEFAULT_MARKETS.map((m) => outsideStreamKey(prefix, m.symbol)));
+    this.streams = [
+      ...this.marketOfStream.keys(),
+      ...this.stateStreams,
+      ...this.outsideStreams,
+      firehoseStreamKey(prefix),
+    ];
   }
 
   /** Creates the group where missing (at the start of each stream) and rebuilds the state from what it handled. */
@@ -116,6 +124,11 @@ export class MikeyRunner {
     if (this.stateStreams.has(stream)) {
       const sample = get('sample');
       return sample ? this.mikey.onMarketState(decodeSample(sample)) : [];
+    }
+    if (this.outsideStreams.has(stream)) {
+      const reading = get('reading');
+      const at = get('at');
+      return reading && at ? this.mikey.onOutside(decodeReading(reading), at) : [];
     }
     const market = this.marketOfStream.get(stream);
     if (market !== undefined) {

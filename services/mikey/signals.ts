@@ -122,6 +122,8 @@ export const spreadBps = (premiumQuote: bigint, volumeQuote: bigint): number | n
   volumeQuote > 0n ? (Number(premiumQuote) / Number(volumeQuote)) * 10_000 : null;
 /** Basis (mark TWAP against oracle TWAP) beyond which MIKEY speaks, in basis points. */
 export const BASIS_BPS = 50;
+/** Our oracle against the outside venues' reference price: beyond this (bps) MIKEY speaks. */
+export const OUTSIDE_BASIS_BPS = 100;
 /** Long share of open interest beyond which one side is crowded (and its mirror for shorts). */
 export const CROWDED_SHARE = 0.7;
 /** Open interest and price changes over the quadrant's window below which nothing is said. */

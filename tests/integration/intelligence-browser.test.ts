@@ -10,6 +10,8 @@ import type { Page } from 'playwright-core';
 import { BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import type { MarketSample } from '../../services/mikey/market-state';
 import { MikeyRunner } from '../../services/mikey/runner';
+import { outsideSources, pollOutside } from '../../services/mikey/outside/feed';
+import { CcxtSource } from '../../services/mikey/outside/ccxt-source';
 import { startHarness, type Harness } from '../support/harness';
 import { openTerminal, type Terminal } from '../support/terminal';
 
@@ -78,6 +80,18 @@ describe('the Intelligence panel', () => {
       new Set(['funding-extreme', 'basis', 'oi-quadrant', 'crowding', 'liquidation-cluster']),
     );
 
+    // One venue replayed from its recording, one not answering.
+    await pollOutside(
+      h.redis,
+      h.config.streamPrefix,
+      [
+        ...outsideSources(['binanceusdm'], 'replay'),
+        new CcxtSource('bybit', { venue: 'bybit', provenance: 'nothing recorded', responses: {} }),
+      ],
+      ['SOL-PERP'],
+      new Date(),
+    );
+
     await page.goto(`${webUrl}/#panel=intelligence`);
     const panel = page.getByTestId('intelligence');
     await panel.getByTestId('intelligence-signals').waitFor({ timeout: 30_000 });
@@ -103,6 +117,13 @@ describe('the Intelligence panel', () => {
     await cluster.locator('summary').click();
     await cluster.getByText("each account's exact liquidation price").waitFor();
     await cluster.getByText('>= 10 % of open interest in one bucket').waitFor();
+    // Other venues: the replayed one says so, with its price; the silent one is unavailable, with no price.
+    const venue = (v: string) => panel.locator(`[data-testid=outside] tr[data-venue=${v}]`);
+    expect(await venue('binanceusdm').getAttribute('data-state')).toBe('replay');
+    expect(await venue('binanceusdm').textContent()).toContain('replay (recorded, not live)');
+    expect(await venue('binanceusdm').textContent()).toContain('150.42');
+    expect(await venue('bybit').getAttribute('data-state')).toBe('unavailable');
+    expect(await venue('bybit').textContent()).toContain('no recorded response');
     await page.screenshot({ path: join(shots, '01-intelligence.png'), fullPage: true });
 
     // In the full terminal too, beside the other panels.

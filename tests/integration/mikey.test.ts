@@ -12,6 +12,9 @@ import { RpcPool } from '../../solana/rpc-pool';
 import { fetchPricedMarket } from '../../solana/accounts';
 import { RiskBook } from '../../services/risk-monitor/risk-book';
 import { marketFlow, sampleMarket } from '../../services/mikey/market-state';
+import { outsideSources, pollOutside } from '../../services/mikey/outside/feed';
+import { CcxtSource } from '../../services/mikey/outside/ccxt-source';
+import { OUTSIDE_STATUS_MAX_AGE_MS, readOutsideStatus } from '../../services/mikey/outside/source';
 import { fills, oraclePrices } from '../../drizzle/schema';
 import { BASE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { startLocalnet } from '../support/localnet';
@@ -187,5 +190,49 @@ describe('MIKEY on the streams', () => {
     ]);
     const flow = await marketFlow(h.db, 2, new Date(t - 30_000), new Date(t));
     expect(flow).toEqual({ volume: 301_900_000n, premium: 1_100_000n });
+  });
+
+  it('records outside venues as MIKEY inputs, reports a replayed source as replay and a failing one as unavailable', async () => {
+    const prefix = h.config.streamPrefix;
+    const sources = [
+      ...outsideSources(['binanceusdm'], 'replay'),
+      new CcxtSource('bybit', { venue: 'bybit', provenance: 'test: nothing recorded', responses: {} }),
+    ];
+    const now = new Date();
+    const statuses = await pollOutside(h.redis, prefix, sources, ['SOL-PERP'], now);
+    expect(statuses.map((s) => [s.venue, s.state])).toEqual([
+      ['binanceusdm', 'replay'],
+      ['bybit', 'unavailable'],
+    ]);
+    expect(statuses[1]!.error).toMatch(/no recorded response/);
+    // MIKEY reads the reading through its group like any input.
+    const runner = new MikeyRunner(h.redis, h.db, prefix, 'outside');
+    await runner.start(now.getTime());
+    await drain(runner);
+    expect(runner.mikey.outsideReadings(0)).toEqual([
+      expect.objectContaining({ venue: 'binanceusdm', mode: 'replay', price: 150_420_000n }),
+    ]);
+    // /health reports each source without failing on them; the panel's route serves the reading beside its status.
+    const health = (await (await fetch(`${h.apiUrl}/health`)).json()) as { outside: Record<string, { state: string }> };
+    expect(health.outside).toMatchObject({ binanceusdm: { state: 'replay' }, bybit: { state: 'unavailable' } });
+    const intelligence = (await (await fetch(`${h.apiUrl}/v1/markets/SOL-PERP/intelligence`)).json()) as {
+      outside: { venue: string; state: string; reading: { price: string } | null }[];
+    };
+    expect(intelligence.outside).toEqual([
+      expect.objectContaining({
+        venue: 'binanceusdm',
+        state: 'replay',
+        reading: expect.objectContaining({ price: '150420000' }),
+      }),
+      expect.objectContaining({ venue: 'bybit', state: 'unavailable', reading: null }),
+    ]);
+    // A source MIKEY stopped reading is unavailable, never shown as it last was.
+    const later = await readOutsideStatus(
+      h.redis,
+      prefix,
+      now.getTime() + OUTSIDE_STATUS_MAX_AGE_MS + 1,
+      OUTSIDE_STATUS_MAX_AGE_MS,
+    );
+    expect(later.map((s) => s.state)).toEqual(['unavailable', 'unavailable']);
   });
 });
