@@ -109,7 +109,12 @@ const envSchema = z.object({
   QD_OUTSIDE_VENUES: z
     .string()
     .default('binanceusdm,bybit')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['binanceusdm', 'bybit']))),
   QD_OUTSIDE_MODE: z.enum(['replay', 'live']).default('replay'),
   QD_OUTSIDE_MS: z.coerce.number().int().min(1_000).default(60_000),
