@@ -8,7 +8,7 @@ import {
   type DecodedUser,
 } from './perp-coders';
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
-import { readPythPrice, type PythPrice } from './pyth-reader';
+import { oracleKindOf, readOraclePrice, type OracleKind, type OraclePrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
 import { accountData } from './account-data';
 
@@ -46,14 +46,14 @@ export async function scanUsers(pool: RpcPool): Promise<Map<string, DecodedUser>
   );
 }
 
-/** A market with its oracle's current Pyth reading. */
+/** A market with its oracle's current reading (Pyth or Switchboard, as the market names). */
 export async function fetchPricedMarket(
   pool: RpcPool,
   marketIndex: number,
-): Promise<{ market: DecodedMarket; oracle: PublicKey; reading: PythPrice }> {
+): Promise<{ market: DecodedMarket; oracle: PublicKey; reading: OraclePrice }> {
   const market = await fetchMarket(pool, marketIndex);
   const oracle = new PublicKey(market.oracle.toBase58());
-  return { market, oracle, reading: await readPythPrice(pool, oracle) };
+  return { market, oracle, reading: await readOraclePrice(pool, oracle, oracleKindOf(market)) };
 }
 
 export async function fetchInsuranceFund(pool: RpcPool): Promise<bigint> {
@@ -161,18 +161,29 @@ export async function fetchBankruptcyReport(pool: RpcPool, signature: string): P
   };
 }
 
-/** Each pool's markets' oracles: a market's oracle is fixed when it is created, so it is read once. */
-const oracleCache = new WeakMap<RpcPool, Map<number, PublicKey>>();
+/**
+ * Each pool's markets' oracles and their kinds, read once: a market's oracle changes only by the admin's
+ * set_market_oracle (a process started before such a change reads the old one until it restarts).
+ */
+const oracleCache = new WeakMap<RpcPool, Map<number, { oracle: PublicKey; kind: OracleKind }>>();
 
-export async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {
+export async function marketOracleOf(
+  pool: RpcPool,
+  marketIndex: number,
+): Promise<{ oracle: PublicKey; kind: OracleKind }> {
   let known = oracleCache.get(pool);
   if (!known) oracleCache.set(pool, (known = new Map()));
-  let oracle = known.get(marketIndex);
-  if (!oracle) {
-    oracle = new PublicKey((await fetchMarket(pool, marketIndex)).oracle.toBase58());
-    known.set(marketIndex, oracle);
+  let entry = known.get(marketIndex);
+  if (!entry) {
+    const market = await fetchMarket(pool, marketIndex);
+    entry = { oracle: new PublicKey(market.oracle.toBase58()), kind: oracleKindOf(market) };
+    known.set(marketIndex, entry);
   }
-  return oracle;
+  return entry;
+}
+
+export async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {
+  return (await marketOracleOf(pool, marketIndex)).oracle;
 }
 
 /**

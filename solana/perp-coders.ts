@@ -46,6 +46,8 @@ export interface DecodedMarket {
   lastFundingDelta: Num;
   paused: boolean;
   config: Record<string, Num>;
+  /** What `oracle` is: `{ pyth: {} }` or `{ switchboardOnDemand: {} }` (pyth-reader oracleKindOf). */
+  oracleSource: { pyth?: object; switchboardOnDemand?: object };
 }
 
 export const EMPTY_MARKET_INDEX = 65_535;

@@ -4,7 +4,7 @@ import { BPS_PRECISION, FUNDING_RATE_PRECISION, type MarketParams } from '../dom
 import { sharedRefresh } from '../platform/metrics';
 import { fetchMarket, fetchPools } from './accounts';
 import { paramsOf } from './margin-account';
-import { readPythPrice } from './pyth-reader';
+import { oracleKindOf, readOraclePrice } from './pyth-reader';
 import type { RpcPool } from './rpc-pool';
 
 /**
@@ -71,7 +71,7 @@ export function registerProtocolMetrics(
         openInterest.set({ market, side: 'short' }, Number(BigInt(decoded.shortOpenInterest.toString())));
         funding.set({ market }, Number(BigInt(decoded.lastFundingRate.toString())) / Number(FUNDING_RATE_PRECISION));
         paused.set({ market }, decoded.paused ? 1 : 0);
-        const reading = await readPythPrice(pool, new PublicKey(decoded.oracle.toBase58()));
+        const reading = await readOraclePrice(pool, new PublicKey(decoded.oracle.toBase58()), oracleKindOf(decoded));
         oracleAge.set({ market }, Math.max(0, slot - Number(reading.publishSlot)));
         oracleMaxAge.set({ market }, Number(params.oracleMaxStaleSlots));
         // bps rounded up, as the program's guard compares: a confidence past the limit never reads as at it.

@@ -9,10 +9,13 @@ import {
   type OracleVerdict,
 } from '../domain/perp';
 import type { RpcPool } from './rpc-pool';
+import { decodeSwitchboardFeed } from './switchboard-reader';
 
-export interface PythPrice extends OracleReading {
+/** An oracle's reading in PRICE_PRECISION; `trading` false when its publisher says not to use it (stale). */
+export interface OraclePrice extends OracleReading {
   trading: boolean;
 }
+export type PythPrice = OraclePrice;
 
 /** Decodes a Pyth v2 price account with @pythnetwork/client's parser; amounts in PRICE_PRECISION. */
 export function decodePythPrice(data: Buffer): PythPrice {
@@ -26,17 +29,28 @@ export function decodePythPrice(data: Buffer): PythPrice {
   };
 }
 
-/** Reads an oracle account through the pool. */
-export async function readPythPrice(pool: RpcPool, oracle: PublicKey): Promise<PythPrice> {
-  const data = await accountData(pool, 'read a Pyth price account', oracle.toBase58());
-  if (!data) throw new Error(`Pyth price account ${oracle.toBase58()} does not exist`);
-  return decodePythPrice(data);
+/** The oracle kinds a market may name (the program's OracleSource). */
+export type OracleKind = 'pyth' | 'switchboard';
+
+/** A decoded market's oracle kind (Anchor decodes the enum as `{ pyth: {} }` or `{ switchboardOnDemand: {} }`). */
+export const oracleKindOf = (market: { oracleSource: object }): OracleKind =>
+  'switchboardOnDemand' in market.oracleSource ? 'switchboard' : 'pyth';
+
+/** Reads a market's oracle account of `kind` through the pool (a Pyth price account by default). */
+export async function readOraclePrice(
+  pool: RpcPool,
+  oracle: PublicKey,
+  kind: OracleKind = 'pyth',
+): Promise<OraclePrice> {
+  const data = await accountData(pool, `read a ${kind} oracle account`, oracle.toBase58());
+  if (!data) throw new Error(`${kind} oracle account ${oracle.toBase58()} does not exist`);
+  return kind === 'switchboard' ? decodeSwitchboardFeed(data) : decodePythPrice(data);
 }
 
-/** The guards a risk-increasing action must pass, with a non-trading feed counted as stale. */
+/** The guards a risk-increasing action must pass, with a non-trading (or unsampled) feed counted as stale. */
 export function oracleVerdict(
   params: MarketParams,
-  reading: PythPrice,
+  reading: OraclePrice,
   currentSlot: bigint,
   twap: bigint,
 ): OracleVerdict {

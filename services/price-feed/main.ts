@@ -1,5 +1,5 @@
 // The local price feed (started by `npm start`): moves SOL, BTC and ETH along a random walk with jumps,
-// writing each price to the localnet's Pyth accounts and to the Redis Streams qd:prices:<symbol>.
+// writing each price to the localnet's oracle accounts (Pyth, or Switchboard for a market listed on it) and to the Redis Streams qd:prices:<symbol>.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PATH, localnetSink, PriceFeed, seededRandom, type PublishedPrice } from './price-feed';
 import { oraclePrices } from '../../drizzle/schema';
@@ -27,7 +27,7 @@ await runMain('price-feed', async (onShutdown) => {
   const registry = createRegistry('price-feed');
   const steps = new Histogram({
     name: 'qd_price_feed_step_duration_seconds',
-    help: 'Price steps (every market written to Pyth, the stream and oracle_prices), by outcome',
+    help: 'Price steps (every market written to its oracle, the stream and oracle_prices), by outcome',
     labelNames: ['outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],

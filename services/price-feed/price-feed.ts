@@ -47,12 +47,12 @@ export interface PublishedPrice {
 }
 
 export interface PriceSink {
-  /** Writes the market's Pyth account (the localnet's dev control). */
+  /** Writes the market's oracle, Pyth or Switchboard as the market names (the localnet's dev control). */
   publish(marketIndex: number, price: bigint, confidence: bigint): Promise<{ slot: number }>;
 }
 
 /**
- * The local price feed: moves every market one step, writes each new price to its Pyth account and to
+ * The local price feed: moves every market one step, writes each new price to its oracle account (Pyth or Switchboard) and to
  * the Redis Stream `<prefix>:prices:<symbol>` that the API and the risk monitor read.
  */
 export class PriceFeed {
@@ -102,7 +102,7 @@ export class PriceFeed {
 export function localnetSink(controlUrl: string): PriceSink {
   return {
     async publish(marketIndex, price, confidence) {
-      const res = await fetch(`${controlUrl}/pyth`, {
+      const res = await fetch(`${controlUrl}/oracle`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ marketIndex, price: price.toString(), confidence: confidence.toString() }),

@@ -17,9 +17,8 @@ import { registerProtocolMetrics } from '../../solana/protocol-metrics';
 import { createRegistry, serveMetrics } from '../../platform/metrics';
 import { startHeartbeat } from '../../platform/heartbeat';
 import { createMonitorMetrics, type TickSource } from './metrics';
-import { oracleOf } from '../../solana/accounts';
-import { readPythPrice } from '../../solana/pyth-reader';
-import type { PublicKey } from '@solana/web3.js';
+import { marketOracleOf } from '../../solana/accounts';
+import { readOraclePrice } from '../../solana/pyth-reader';
 import { loadKeeperKeypair } from '../../solana/keeper-key';
 import { RiskMonitor } from './risk-monitor';
 import { Client } from '@temporalio/client';
@@ -143,14 +142,15 @@ await runMain('risk-monitor', async (onShutdown) => {
     return run;
   };
   const fromChain = (async () => {
-    const oracles = new Map<number, PublicKey>();
+    const oracles = new Map<number, Awaited<ReturnType<typeof marketOracleOf>>>();
     while (!stopping) {
       await new Promise((r) => setTimeout(r, CHAIN_PRICE_POLL_MS));
       for (const market of DEFAULT_MARKETS) {
         try {
           if (!oracles.has(market.marketIndex))
-            oracles.set(market.marketIndex, await oracleOf(rpcPool, market.marketIndex));
-          const { price } = await readPythPrice(rpcPool, oracles.get(market.marketIndex)!);
+            oracles.set(market.marketIndex, await marketOracleOf(rpcPool, market.marketIndex));
+          const { oracle, kind } = oracles.get(market.marketIndex)!;
+          const { price } = await readOraclePrice(rpcPool, oracle, kind);
           if (price <= 0n) continue;
           const outcome = await handleTick(market.marketIndex, price, 'chain');
           if (outcome.liquidations.length)

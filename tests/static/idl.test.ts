@@ -27,6 +27,7 @@ describe('the committed quantdesk-perp IDL', () => {
       'liquidate',
       'resolve_bankruptcy',
       'set_authorities',
+      'set_market_oracle',
       'set_market_paused',
       'update_funding',
       'update_market_params',

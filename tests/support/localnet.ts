@@ -10,7 +10,13 @@ export interface LocalnetBootstrap {
   global: string;
   vault: string;
   pythProgram: string;
-  markets: { marketIndex: number; symbol: string; market: string; oracle: string }[];
+  markets: {
+    marketIndex: number;
+    symbol: string;
+    market: string;
+    oracle: string;
+    oracleSource: 'pyth' | 'switchboard';
+  }[];
   adminKeypair: number[];
   keeperKeypair: number[];
 }

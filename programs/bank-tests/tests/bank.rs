@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use quantdesk_perp::errors::ErrorCode;
 use quantdesk_perp::math::trading::{fill_price, taker_fee};
-use quantdesk_perp::state::{GlobalState, Market, User};
+use quantdesk_perp::state::{GlobalState, Market, OracleSource, User};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -480,6 +480,95 @@ async fn a_stale_or_unconfident_oracle_blocks_every_fill_and_a_far_twap_blocks_a
         ),
         custom(ErrorCode::OracleTwapDeviation)
     );
+}
+
+#[tokio::test]
+async fn a_market_on_a_switchboard_feed_is_priced_and_guarded_by_it() {
+    let mut env = Env::start().await;
+    let (t, w) = env.funded_trader(100 * USDC).await;
+    let admin = env.admin.insecure_clone();
+    let feed = solana_sdk::pubkey::Pubkey::new_unique();
+    env.advance(40, 16).await; // room for a feed result 30 slots old below
+    env.set_price(100_0000_0000, 1_000_000).await;
+    let slot = env.clock().await.slot;
+    env.set_feed(feed, 100 * PRICE, PRICE / 10, slot, 3);
+    let sb = OracleSource::SwitchboardOnDemand;
+
+    // Only the admin moves the market, and only to an account that reads as the kind it names.
+    assert_eq!(
+        program_error(env.set_market_oracle(&w, feed, sb).await.unwrap_err()),
+        custom(ErrorCode::Unauthorized)
+    );
+    let pyth = env.oracle;
+    assert_eq!(
+        program_error(env.set_market_oracle(&admin, pyth, sb).await.unwrap_err()),
+        custom(ErrorCode::InvalidOracle)
+    );
+    assert_eq!(
+        program_error(
+            env.set_market_oracle(&admin, feed, OracleSource::Pyth)
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::InvalidOracle)
+    );
+    env.set_market_oracle(&admin, feed, sb).await.unwrap();
+    let market_key = env.market;
+    let market = env.account::<Market>(&market_key).await;
+    assert_eq!((market.oracle, market.oracle_source), (feed, sb));
+    env.oracle = feed;
+
+    // Fills price off the feed: 5 long at 100 on 100 USDC.
+    env.fill(&env.order(&t, 5 * BASE, 101 * PRICE, 1, false), &w)
+        .await
+        .unwrap();
+    // The Pyth account the market left is refused now.
+    env.oracle = pyth;
+    assert_eq!(
+        program_error(
+            env.fill(&env.order(&t, BASE, 101 * PRICE, 2, false), &w)
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::InvalidOracle)
+    );
+    env.oracle = feed;
+    // Its standard deviation is the confidence the guard checks (5 % > the market's 2 %).
+    let slot = env.clock().await.slot;
+    env.set_feed(feed, 100 * PRICE, 5 * PRICE, slot, 3);
+    assert_eq!(
+        program_error(
+            env.fill(&env.order(&t, BASE, 101 * PRICE, 3, false), &w)
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::OracleLowConfidence)
+    );
+    // A result 30 slots old, or one without samples, is stale.
+    env.set_feed(feed, 100 * PRICE, PRICE / 10, slot - 30, 3);
+    assert_eq!(
+        program_error(
+            env.fill(&env.order(&t, BASE, 101 * PRICE, 4, false), &w)
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::OracleStale)
+    );
+    let slot = env.clock().await.slot;
+    env.set_feed(feed, 100 * PRICE, PRICE / 10, slot, 0);
+    assert_eq!(
+        program_error(
+            env.fill(&env.order(&t, BASE, 101 * PRICE, 5, false), &w)
+                .await
+                .unwrap_err()
+        ),
+        custom(ErrorCode::OracleStale)
+    );
+    // The feed falls to 80: the account is below maintenance and the keeper liquidates it at the feed's price.
+    env.set_feed(feed, 80 * PRICE, PRICE / 10, slot, 3);
+    env.liquidate(&t).await.unwrap();
+    let user = env.account::<User>(&t.user).await;
+    assert!(user.liquidation_steps > 0);
 }
 
 #[tokio::test]

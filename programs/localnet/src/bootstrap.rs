@@ -1,12 +1,13 @@
 //! A fresh chain made ready to trade: a USDC mint, the program's global state and vault, and the listed
-//! markets with their Pyth price accounts.
+//! markets with their oracles (Pyth price accounts, or Switchboard on-demand pull feeds).
 use crate::chain::{Chain, SendError};
 use crate::markets::listed_markets;
-use crate::pyth;
+use crate::{pyth, switchboard};
 use anchor_lang::{InstructionData, ToAccountMetas};
 use anchor_spl::associated_token::{get_associated_token_address, spl_associated_token_account};
 use anchor_spl::token::spl_token;
-use quantdesk_perp::state::{GLOBAL_SEED, MARKET_SEED, VAULT_SEED};
+use quantdesk_perp::controller::oracle::SWITCHBOARD_ON_DEMAND_ID;
+use quantdesk_perp::state::{OracleSource, GLOBAL_SEED, MARKET_SEED, VAULT_SEED};
 use serde::Serialize;
 use solana_sdk::{
     account::Account,
@@ -28,6 +29,8 @@ pub struct MarketAddresses {
     pub symbol: String,
     pub market: String,
     pub oracle: String,
+    /// `pyth` or `switchboard`.
+    pub oracle_source: String,
 }
 
 /// What clients need to find everything. The keypairs are development keys of this localnet only.
@@ -48,7 +51,7 @@ pub struct Dev {
     pub mint: Keypair,
     pub admin: Keypair,
     pub keeper: Keypair,
-    pub oracles: Vec<(u16, Pubkey)>,
+    pub oracles: Vec<(u16, Pubkey, OracleSource)>,
     pub bootstrap: Bootstrap,
 }
 
@@ -117,32 +120,50 @@ pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
     let mut oracles = Vec::new();
     for listed in listed_markets() {
         let oracle = Keypair::new().pubkey();
-        oracles.push((listed.market_index, oracle));
-        write_price(chain, oracle, listed.initial_price, listed.initial_price / 2_000).await;
+        let source = listed.oracle_source;
+        oracles.push((listed.market_index, oracle, source));
+        write_price(
+            chain,
+            oracle,
+            source,
+            listed.initial_price,
+            listed.initial_price / 2_000,
+            0,
+        )
+        .await;
         let market = pda(&[MARKET_SEED, &listed.market_index.to_le_bytes()]);
-        chain
-            .execute(
-                &[program_ix(
-                    quantdesk_perp::accounts::InitMarket {
-                        admin: admin.pubkey(),
-                        global,
-                        market,
-                        oracle,
-                        system_program: solana_sdk::system_program::ID,
-                    },
-                    quantdesk_perp::instruction::InitMarket {
-                        market_index: listed.market_index,
-                        config: listed.config,
-                    },
-                )],
-                &[&admin],
-            )
-            .await?;
+        let mut ixs = vec![program_ix(
+            quantdesk_perp::accounts::InitMarket {
+                admin: admin.pubkey(),
+                global,
+                market,
+                oracle,
+                system_program: solana_sdk::system_program::ID,
+            },
+            quantdesk_perp::instruction::InitMarket {
+                market_index: listed.market_index,
+                config: listed.config,
+            },
+        )];
+        // A market is listed on Pyth; one on Switchboard is then pointed at its feed (the program reads it first).
+        if source != OracleSource::Pyth {
+            ixs.push(program_ix(
+                quantdesk_perp::accounts::SetMarketOracle {
+                    admin: admin.pubkey(),
+                    global,
+                    market,
+                    oracle,
+                },
+                quantdesk_perp::instruction::SetMarketOracle { source },
+            ));
+        }
+        chain.execute(&ixs, &[&admin]).await?;
         markets.push(MarketAddresses {
             market_index: listed.market_index,
             symbol: listed.symbol,
             market: market.to_string(),
             oracle: oracle.to_string(),
+            oracle_source: source_name(source).to_string(),
         });
     }
     let bootstrap = Bootstrap {
@@ -164,22 +185,49 @@ pub async fn bootstrap(chain: &mut Chain) -> Result<Dev, SendError> {
     })
 }
 
-/// Publishes a price (PRICE_PRECISION, 1e-6 USD) to a Pyth account at the current slot, as Pyth would.
-pub async fn write_price(chain: &mut Chain, oracle: Pubkey, price_e6: u64, confidence_e6: u64) {
+pub fn source_name(source: OracleSource) -> &'static str {
+    match source {
+        OracleSource::Pyth => "pyth",
+        OracleSource::SwitchboardOnDemand => "switchboard",
+    }
+}
+
+/// Publishes a price (PRICE_PRECISION, 1e-6 USD) with its confidence to an oracle account of `source`,
+/// `age_slots` in the past (0: now), as its publishers would: a Pyth aggregate (expo -8), or a Switchboard
+/// pull feed's current result (18 decimals, the confidence as its standard deviation).
+pub async fn write_price(
+    chain: &mut Chain,
+    oracle: Pubkey,
+    source: OracleSource,
+    price_e6: u64,
+    confidence_e6: u64,
+    age_slots: u64,
+) {
     let clock = chain.clock().await;
-    let data = pyth::price_account_data(
-        (price_e6 as i64) * 100,
-        confidence_e6 * 100,
-        clock.slot,
-        clock.unix_timestamp,
-    );
+    let slot = clock.slot.saturating_sub(age_slots);
+    let (data, owner) = match source {
+        OracleSource::Pyth => (
+            pyth::price_account_data((price_e6 as i64) * 100, confidence_e6 * 100, slot, clock.unix_timestamp),
+            PYTH_ORACLE_PROGRAM,
+        ),
+        OracleSource::SwitchboardOnDemand => (
+            switchboard::feed_account_data(
+                i128::from(price_e6) * switchboard::FROM_PRICE,
+                i128::from(confidence_e6) * switchboard::FROM_PRICE,
+                slot,
+                1,
+                clock.unix_timestamp,
+            ),
+            SWITCHBOARD_ON_DEMAND_ID,
+        ),
+    };
     let lamports = chain.rent_exempt_minimum(data.len()).await;
     chain.set_account(
         &oracle,
         Account {
             lamports,
             data,
-            owner: PYTH_ORACLE_PROGRAM,
+            owner,
             executable: false,
             rent_epoch: 0,
         },

@@ -1,5 +1,5 @@
 //! Development controls (never part of a real cluster): provider faults, Pyth prices, time, faucets.
-use crate::bootstrap::{mint_usdc, write_price, Dev};
+use crate::bootstrap::{mint_usdc, source_name, write_price, Dev};
 use crate::faults::{FaultConfig, PortState};
 use crate::rpc::SharedChain;
 use axum::{
@@ -9,6 +9,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use quantdesk_perp::state::OracleSource;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use solana_sdk::{pubkey::Pubkey, signature::Signer};
@@ -26,7 +27,9 @@ pub fn router(state: ControlState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/bootstrap", get(bootstrap))
         .route("/faults", get(faults).post(set_fault))
-        .route("/pyth", post(set_pyth))
+        // The market's oracle, of its kind (`/pyth` is the older name of the same control).
+        .route("/oracle", post(set_oracle))
+        .route("/pyth", post(set_oracle))
         .route("/advance", post(advance))
         .route("/airdrop", post(airdrop))
         .route("/mint-usdc", post(mint))
@@ -68,10 +71,12 @@ async fn set_fault(State(s): State<ControlState>, Json(body): Json<SetFault>) ->
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SetPyth {
+struct SetOracle {
     market_index: Option<u16>,
     /// Any account to write instead of a listed market's oracle (e.g. for a market a test lists).
     oracle: Option<String>,
+    /// With `oracle`: `pyth` (the default) or `switchboard`; a listed market's oracle is written as its kind.
+    kind: Option<String>,
     /// PRICE_PRECISION (1e-6 USD), as a decimal string.
     price: String,
     confidence: Option<String>,
@@ -80,19 +85,20 @@ struct SetPyth {
     age_slots: u64,
 }
 
-async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> Response {
-    let oracle = match (&body.oracle, body.market_index) {
-        (Some(key), _) => match pubkey(key) {
-            Ok(k) => k,
-            Err(e) => return bad(e),
+async fn set_oracle(State(s): State<ControlState>, Json(body): Json<SetOracle>) -> Response {
+    let (oracle, source) = match (&body.oracle, body.market_index) {
+        (Some(key), _) => match (pubkey(key), body.kind.as_deref()) {
+            (Ok(k), None | Some("pyth")) => (k, OracleSource::Pyth),
+            (Ok(k), Some("switchboard")) => (k, OracleSource::SwitchboardOnDemand),
+            (Ok(_), Some(other)) => return bad(format!("kind {other} is neither pyth nor switchboard")),
+            (Err(e), _) => return bad(e),
         },
-        (None, Some(index)) => match s.dev.oracles.iter().find(|(i, _)| *i == index) {
-            Some((_, oracle)) => *oracle,
+        (None, Some(index)) => match s.dev.oracles.iter().find(|(i, _, _)| *i == index) {
+            Some((_, oracle, source)) => (*oracle, *source),
             None => return bad(format!("no market {index}")),
         },
         (None, None) => return bad("give marketIndex or oracle"),
     };
-    let oracle = &oracle;
     let Ok(price) = body.price.parse::<u64>() else {
         return bad("price must be a positive integer string (1e-6 USD)");
     };
@@ -102,30 +108,16 @@ async fn set_pyth(State(s): State<ControlState>, Json(body): Json<SetPyth>) -> R
         Some(Err(_)) => return bad("confidence must be an integer string"),
     };
     let mut chain = s.chain.lock().await;
-    if body.age_slots == 0 {
-        write_price(&mut chain, *oracle, price, confidence).await;
-    } else {
-        let clock = chain.clock().await;
-        let data = crate::pyth::price_account_data(
-            price as i64 * 100,
-            confidence * 100,
-            clock.slot.saturating_sub(body.age_slots),
-            clock.unix_timestamp,
-        );
-        let lamports = chain.rent_exempt_minimum(data.len()).await;
-        chain.set_account(
-            oracle,
-            solana_sdk::account::Account {
-                lamports,
-                data,
-                owner: crate::bootstrap::PYTH_ORACLE_PROGRAM,
-                executable: false,
-                rent_epoch: 0,
-            },
-        );
-    }
+    write_price(&mut chain, oracle, source, price, confidence, body.age_slots).await;
     let slot = chain.slot().await;
-    Json(json!({"marketIndex": body.market_index, "oracle": oracle.to_string(), "price": price.to_string(), "slot": slot})).into_response()
+    Json(json!({
+        "marketIndex": body.market_index,
+        "oracle": oracle.to_string(),
+        "kind": source_name(source),
+        "price": price.to_string(),
+        "slot": slot
+    }))
+    .into_response()
 }
 
 #[derive(Deserialize)]

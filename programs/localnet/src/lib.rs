@@ -8,3 +8,4 @@ pub mod markets;
 pub mod pyth;
 pub mod rpc;
 pub mod seed;
+pub mod switchboard;

@@ -1,5 +1,5 @@
 //! The listed markets, read from domain/perp/markets.json (the same file the TypeScript domain reads).
-use quantdesk_perp::state::MarketConfig;
+use quantdesk_perp::state::{MarketConfig, OracleSource};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -8,6 +8,9 @@ use std::collections::HashMap;
 struct Listing {
     market_index: u16,
     symbol: String,
+    /// `pyth` (the default) or `switchboard`.
+    #[serde(default)]
+    oracle: Option<String>,
     initial_price_e6: String,
     imf_bps_per_sqrt_unit: String,
     skew_scale_base: String,
@@ -27,6 +30,7 @@ pub struct ListedMarket {
     /// PRICE_PRECISION (1e-6 USD).
     pub initial_price: u64,
     pub config: MarketConfig,
+    pub oracle_source: OracleSource,
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> T {
@@ -49,6 +53,11 @@ pub fn listed_markets() -> Vec<ListedMarket> {
             market_index: m.market_index,
             symbol: m.symbol.clone(),
             initial_price: num(&m.initial_price_e6),
+            oracle_source: match m.oracle.as_deref() {
+                None | Some("pyth") => OracleSource::Pyth,
+                Some("switchboard") => OracleSource::SwitchboardOnDemand,
+                Some(other) => panic!("markets.json: oracle {other} is neither pyth nor switchboard"),
+            },
             config: MarketConfig {
                 initial_margin_bps: num(major("initialMarginBps")),
                 maintenance_margin_bps: num(major("maintenanceMarginBps")),

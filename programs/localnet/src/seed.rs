@@ -51,11 +51,11 @@ fn program_ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Inst
 }
 
 pub async fn seed_traders(chain: &mut Chain, dev: &Dev, spec: &SeedSpec) -> Result<Vec<Seeded>, SendError> {
-    let oracle = dev
+    let (oracle, source) = dev
         .oracles
         .iter()
-        .find(|(i, _)| *i == spec.market_index)
-        .map(|(_, o)| *o)
+        .find(|(i, _, _)| *i == spec.market_index)
+        .map(|(_, o, source)| (*o, *source))
         .ok_or_else(|| SendError::Malformed(format!("no market {}", spec.market_index)))?;
     let payer = chain.payer();
     let (global, vault, market) = (
@@ -67,7 +67,7 @@ pub async fn seed_traders(chain: &mut Chain, dev: &Dev, spec: &SeedSpec) -> Resu
     let mut seeded = Vec::with_capacity(spec.count);
     for i in 0..spec.count {
         if i % BATCH == 0 {
-            write_price(chain, oracle, spec.oracle_price, spec.oracle_price / 2_000).await;
+            write_price(chain, oracle, source, spec.oracle_price, spec.oracle_price / 2_000, 0).await;
         }
         let wallet = Keypair::new();
         let owner = wallet.pubkey();

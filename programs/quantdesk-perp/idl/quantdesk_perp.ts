@@ -746,6 +746,86 @@ export type QuantdeskPerp = {
       ]
     },
     {
+      "name": "setMarketOracle",
+      "discriminator": [
+        181,
+        227,
+        15,
+        65,
+        140,
+        150,
+        146,
+        2
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "signer": true,
+          "relations": [
+            "global"
+          ]
+        },
+        {
+          "name": "global",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  103,
+                  108,
+                  111,
+                  98,
+                  97,
+                  108
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "market",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  109,
+                  97,
+                  114,
+                  107,
+                  101,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "market.marketIndex",
+                "account": "market"
+              }
+            ]
+          }
+        },
+        {
+          "name": "oracle",
+          "docs": [
+            "account is refused)."
+          ]
+        }
+      ],
+      "args": [
+        {
+          "name": "source",
+          "type": {
+            "defined": {
+              "name": "oracleSource"
+            }
+          }
+        }
+      ]
+    },
+    {
       "name": "setMarketPaused",
       "discriminator": [
         233,
@@ -1414,6 +1494,17 @@ export type QuantdeskPerp = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "name": "oracleSource",
+            "docs": [
+              "What `oracle` is (read by controller::oracle::read_oracle)."
+            ],
+            "type": {
+              "defined": {
+                "name": "oracleSource"
+              }
+            }
           }
         ]
       }
@@ -1478,6 +1569,24 @@ export type QuantdeskPerp = {
           {
             "name": "oracleMaxTwapDeviationBps",
             "type": "u32"
+          }
+        ]
+      }
+    },
+    {
+      "name": "oracleSource",
+      "docs": [
+        "The oracle program a market's `oracle` account belongs to (issue 14): a Pyth v2 price account, or a",
+        "Switchboard on-demand pull feed. Set at listing as Pyth; the admin may move a market to another oracle."
+      ],
+      "type": {
+        "kind": "enum",
+        "variants": [
+          {
+            "name": "pyth"
+          },
+          {
+            "name": "switchboardOnDemand"
           }
         ]
       }

@@ -12,7 +12,7 @@ pub mod math;
 pub mod state;
 
 use instructions::*;
-use state::{BankruptcyReport, LiquidationReport, MarketConfig, TradeReport};
+use state::{BankruptcyReport, LiquidationReport, MarketConfig, OracleSource, TradeReport};
 
 declare_id!("56moPzxQWA5Ykk2thb8XU1YwSeEgfR4hFWAFHEPr9dAf");
 
@@ -30,6 +30,10 @@ pub mod quantdesk_perp {
 
     pub fn update_market_params(ctx: Context<AdminMarket>, config: MarketConfig) -> Result<()> {
         handle_update_market_params(ctx, config)
+    }
+
+    pub fn set_market_oracle(ctx: Context<SetMarketOracle>, source: OracleSource) -> Result<()> {
+        handle_set_market_oracle(ctx, source)
     }
 
     pub fn set_market_paused(ctx: Context<AdminMarket>, paused: bool) -> Result<()> {

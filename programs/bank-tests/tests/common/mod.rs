@@ -399,6 +399,46 @@ impl Env {
         self.send(vec![ix], &[&admin]).await
     }
 
+    /// Writes a Switchboard on-demand pull feed (owned by the on-demand program, as the localnet writes it): a
+    /// current result of `price` with standard deviation `std_dev` (PRICE_PRECISION) from `samples` samples
+    /// at `slot`.
+    pub fn set_feed(&mut self, feed: Pubkey, price: u64, std_dev: u64, slot: u64, samples: u8) {
+        use quantdesk_localnet::switchboard::{feed_account_data, FROM_PRICE};
+        let account = Account {
+            lamports: 1_000_000_000,
+            data: feed_account_data(
+                i128::from(price) * FROM_PRICE,
+                i128::from(std_dev) * FROM_PRICE,
+                slot,
+                samples,
+                0,
+            ),
+            owner: quantdesk_perp::controller::oracle::SWITCHBOARD_ON_DEMAND_ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.ctx.set_account(&feed, &AccountSharedData::from(account));
+    }
+
+    /// `signer` (the admin, or someone who is not) points the market at `oracle`, read as `source`.
+    pub async fn set_market_oracle(
+        &mut self,
+        signer: &Keypair,
+        oracle: Pubkey,
+        source: OracleSource,
+    ) -> Result<(), BanksClientError> {
+        let ix = self.ix(
+            accounts::SetMarketOracle {
+                admin: signer.pubkey(),
+                global: self.global,
+                market: self.market,
+                oracle,
+            },
+            instruction::SetMarketOracle { source },
+        );
+        self.send(vec![ix], &[signer]).await
+    }
+
     /// `signer` (the admin, or someone who is not) names the next admin and keeper.
     pub async fn set_authorities(
         &mut self,

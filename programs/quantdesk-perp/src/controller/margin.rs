@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::oracle::{read_pyth, OracleReading};
+use super::oracle::{read_oracle, OracleReading};
 use crate::errors::ErrorCode;
 use crate::math::{Account as MarginAccount, PricedPosition};
 use crate::state::{Market, User};
@@ -19,7 +19,7 @@ pub fn load_priced_markets<'info>(remaining: &'info [AccountInfo<'info>]) -> Res
         .chunks(2)
         .map(|pair| {
             let market = Account::<Market>::try_from(&pair[0])?.into_inner();
-            let reading = read_pyth(&pair[1], &market)?;
+            let reading = read_oracle(&pair[1], &market)?;
             Ok(PricedMarket { market, reading })
         })
         .collect()

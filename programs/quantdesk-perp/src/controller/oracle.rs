@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::ErrorCode;
 use crate::math::oracle::{check_oracle, OracleVerdict};
 use crate::math::*;
-use crate::state::Market;
+use crate::state::{Market, OracleSource};
 
 // Pyth v2 price account layout (the one @pythnetwork/client parses).
 const PYTH_MAGIC: u32 = 0xa1b2_c3d4;
@@ -28,20 +28,63 @@ fn i64_at(d: &[u8], at: usize) -> i64 {
     i64::from_le_bytes(d[at..at + 8].try_into().unwrap())
 }
 
-/// Reads the aggregate price of a Pyth v2 price account, normalised to PRICE_PRECISION.
-pub fn read_pyth(oracle: &AccountInfo, market: &Market) -> Result<OracleReading> {
+// Switchboard on-demand pull feed (`PullFeedAccountData` of the switchboard-on-demand crate, repr(C) after
+// Anchor's 8-byte discriminator): the current result's value and standard deviation are i128 with 18
+// decimals; its slot is the slot of the oracle samples it aggregates.
+pub const SWITCHBOARD_ON_DEMAND_ID: Pubkey = pubkey!("SBondMDrcV3K4kxZR1HNVT7osZxAHVHgYXL5Ze1oMUv");
+pub const SWITCHBOARD_DISCRIMINATOR: [u8; 8] = [196, 27, 108, 196, 10, 215, 219, 40];
+pub const SWITCHBOARD_FEED_LEN: usize = 8 + 3200;
+const SB_RESULT_VALUE: usize = 8 + 2256;
+const SB_RESULT_STD_DEV: usize = 8 + 2272;
+const SB_RESULT_NUM_SAMPLES: usize = 8 + 2352;
+const SB_RESULT_SLOT: usize = 8 + 2360;
+/// 18 decimals to PRICE_PRECISION's 6.
+const SB_TO_PRICE: i128 = 1_000_000_000_000;
+
+fn i128_at(d: &[u8], at: usize) -> i128 {
+    i128::from_le_bytes(d[at..at + 16].try_into().unwrap())
+}
+
+/// Reads the market's oracle, of the kind the market names, normalised to PRICE_PRECISION: the account
+/// must be the market's, and a Switchboard feed must belong to the Switchboard on-demand program.
+pub fn read_oracle(oracle: &AccountInfo, market: &Market) -> Result<OracleReading> {
     validate!(oracle.key() == market.oracle, ErrorCode::InvalidOracle);
     let data = oracle.try_borrow_data()?;
+    match market.oracle_source {
+        OracleSource::Pyth => pyth_reading(&data),
+        OracleSource::SwitchboardOnDemand => {
+            validate!(*oracle.owner == SWITCHBOARD_ON_DEMAND_ID, ErrorCode::InvalidOracle);
+            switchboard_reading(&data)
+        }
+    }
+}
+
+/// The current result of a Switchboard on-demand pull feed: value floored, standard deviation (its
+/// confidence) rounded up, both to PRICE_PRECISION; a feed without samples is stale.
+pub fn switchboard_reading(data: &[u8]) -> Result<OracleReading> {
+    validate!(data.len() >= SWITCHBOARD_FEED_LEN, ErrorCode::InvalidOracle);
+    validate!(data[..8] == SWITCHBOARD_DISCRIMINATOR, ErrorCode::InvalidOracle);
+    let slot = u64::from_le_bytes(data[SB_RESULT_SLOT..SB_RESULT_SLOT + 8].try_into().unwrap());
+    validate!(slot > 0 && data[SB_RESULT_NUM_SAMPLES] > 0, ErrorCode::OracleStale);
+    Ok(OracleReading {
+        price: i128_at(data, SB_RESULT_VALUE).safe_div_floor(SB_TO_PRICE)?,
+        confidence: i128_at(data, SB_RESULT_STD_DEV).abs().safe_div_ceil(SB_TO_PRICE)?,
+        publish_slot: i128::from(slot),
+    })
+}
+
+/// The aggregate price of a Pyth v2 price account, normalised to PRICE_PRECISION.
+pub fn pyth_reading(data: &[u8]) -> Result<OracleReading> {
     validate!(data.len() >= PYTH_MIN_LEN, ErrorCode::InvalidOracle);
     validate!(
-        u32_at(&data, 0) == PYTH_MAGIC && u32_at(&data, 4) == PYTH_VERSION,
+        u32_at(data, 0) == PYTH_MAGIC && u32_at(data, 4) == PYTH_VERSION,
         ErrorCode::InvalidOracle
     );
-    validate!(u32_at(&data, 8) == PYTH_PRICE_ACCOUNT, ErrorCode::InvalidOracle);
+    validate!(u32_at(data, 8) == PYTH_PRICE_ACCOUNT, ErrorCode::InvalidOracle);
     let expo = i32::from_le_bytes(data[20..24].try_into().unwrap());
-    let price = i128::from(i64_at(&data, 208));
+    let price = i128::from(i64_at(data, 208));
     let confidence = i128::from(u64::from_le_bytes(data[216..224].try_into().unwrap()));
-    let status = u32_at(&data, 224);
+    let status = u32_at(data, 224);
     let publish_slot = i128::from(u64::from_le_bytes(data[232..240].try_into().unwrap()));
     validate!(status == PYTH_STATUS_TRADING, ErrorCode::OracleStale);
     validate!((-18..=6).contains(&expo), ErrorCode::InvalidOracle);
@@ -125,11 +168,80 @@ mod tests {
     }
 
     fn read(data: &mut [u8], oracle: Pubkey, market_oracle: Pubkey) -> Result<OracleReading> {
-        let (owner, mut lamports) = (Pubkey::new_unique(), 1u64);
+        read_as(data, oracle, market_oracle, OracleSource::Pyth, Pubkey::new_unique())
+    }
+
+    fn read_as(
+        data: &mut [u8],
+        oracle: Pubkey,
+        market_oracle: Pubkey,
+        source: OracleSource,
+        owner: Pubkey,
+    ) -> Result<OracleReading> {
+        let mut lamports = 1u64;
         let info = AccountInfo::new(&oracle, false, false, &mut lamports, data, &owner, false, 0);
         let mut market: Market = Market::deserialize(&mut &[0u8; 1024][..]).unwrap();
         market.oracle = market_oracle;
-        read_pyth(&info, &market)
+        market.oracle_source = source;
+        read_oracle(&info, &market)
+    }
+
+    /// A pull feed with a current result of 150 (18 decimals), std dev 0.075, sampled at `slot`.
+    fn switchboard(slot: u64) -> Vec<u8> {
+        let mut d = vec![0u8; SWITCHBOARD_FEED_LEN];
+        d[..8].copy_from_slice(&SWITCHBOARD_DISCRIMINATOR);
+        d[SB_RESULT_VALUE..SB_RESULT_VALUE + 16].copy_from_slice(&(150 * 10i128.pow(18)).to_le_bytes());
+        d[SB_RESULT_STD_DEV..SB_RESULT_STD_DEV + 16].copy_from_slice(&(75 * 10i128.pow(15)).to_le_bytes());
+        d[SB_RESULT_NUM_SAMPLES] = 3;
+        d[SB_RESULT_SLOT..SB_RESULT_SLOT + 8].copy_from_slice(&slot.to_le_bytes());
+        d
+    }
+
+    #[test]
+    fn reads_a_switchboard_feed_only_from_the_switchboard_program_and_only_for_a_switchboard_market() {
+        let key = Pubkey::new_unique();
+        let sb = OracleSource::SwitchboardOnDemand;
+        let reading = read_as(&mut switchboard(9), key, key, sb, SWITCHBOARD_ON_DEMAND_ID).unwrap();
+        assert_eq!(
+            reading,
+            OracleReading {
+                price: 150_000_000,
+                confidence: 75_000,
+                publish_slot: 9
+            }
+        );
+        let refused = |r: Result<OracleReading>| r.unwrap_err();
+        // Another owner (a look-alike account), or a Pyth market handed the feed.
+        assert_eq!(
+            refused(read_as(&mut switchboard(9), key, key, sb, Pubkey::new_unique())),
+            ErrorCode::InvalidOracle.into()
+        );
+        assert_eq!(
+            refused(read_as(
+                &mut switchboard(9),
+                key,
+                key,
+                OracleSource::Pyth,
+                SWITCHBOARD_ON_DEMAND_ID
+            )),
+            ErrorCode::InvalidOracle.into()
+        );
+        // A Switchboard market handed a Pyth account.
+        assert_eq!(
+            refused(read_as(
+                &mut pyth(1, 0, 1, PYTH_STATUS_TRADING),
+                key,
+                key,
+                sb,
+                SWITCHBOARD_ON_DEMAND_ID
+            )),
+            ErrorCode::InvalidOracle.into()
+        );
+        // Never sampled.
+        assert_eq!(
+            refused(read_as(&mut switchboard(0), key, key, sb, SWITCHBOARD_ON_DEMAND_ID)),
+            ErrorCode::OracleStale.into()
+        );
     }
 
     #[test]

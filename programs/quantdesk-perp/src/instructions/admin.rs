@@ -27,6 +27,7 @@ pub fn handle_init_market(ctx: Context<InitMarket>, market_index: u16, config: M
     market.last_funding_ts = now;
     market.twap_ts = now;
     market.bump = ctx.bumps.market;
+    market.oracle_source = OracleSource::Pyth;
     Ok(())
 }
 
@@ -42,6 +43,29 @@ pub struct AdminMarket<'info> {
 pub fn handle_update_market_params(ctx: Context<AdminMarket>, config: MarketConfig) -> Result<()> {
     validate!(config.is_valid(), ErrorCode::InvalidMarketParams);
     ctx.accounts.market.config = config;
+    Ok(())
+}
+
+#[derive(Accounts)]
+pub struct SetMarketOracle<'info> {
+    pub admin: Signer<'info>,
+    #[account(seeds = [GLOBAL_SEED], bump = global.bump, has_one = admin @ ErrorCode::Unauthorized)]
+    pub global: Account<'info, GlobalState>,
+    #[account(mut, seeds = [MARKET_SEED, &market.market_index.to_le_bytes()], bump = market.bump)]
+    pub market: Account<'info, Market>,
+    /// CHECK: read as an oracle of `source` before the market takes it (a wrong kind or an unreadable
+    /// account is refused).
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Points a market at another oracle (a Pyth price account or a Switchboard on-demand pull feed): the
+/// account must read as a positive price of that kind now.
+pub fn handle_set_market_oracle(ctx: Context<SetMarketOracle>, source: OracleSource) -> Result<()> {
+    let market = &mut ctx.accounts.market;
+    market.oracle = ctx.accounts.oracle.key();
+    market.oracle_source = source;
+    let reading = crate::controller::oracle::read_oracle(&ctx.accounts.oracle, market)?;
+    validate!(reading.price > 0, ErrorCode::OracleNonPositive);
     Ok(())
 }
 

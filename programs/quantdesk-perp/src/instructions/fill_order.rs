@@ -4,7 +4,7 @@ use anchor_lang::solana_program::sysvar::instructions::{
 };
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
-use crate::controller::oracle::{oracle_refusal, read_pyth};
+use crate::controller::oracle::{oracle_refusal, read_oracle};
 use crate::controller::position::{execute_fill, position_slot, settle_funding, trade_report, update_twaps, Executed};
 use crate::errors::ErrorCode;
 use crate::math::margin::{equity, margin_requirement, MarginKind};
@@ -49,7 +49,7 @@ pub fn handle_fill_order<'info>(ctx: Context<'_, '_, 'info, 'info, FillOrder<'in
     );
     let global = &mut ctx.accounts.global;
 
-    let reading = read_pyth(&ctx.accounts.oracle, market)?;
+    let reading = read_oracle(&ctx.accounts.oracle, market)?;
     let slot = position_slot(user, market)?;
     // The pre-trade rule (math::trading::plan_fill, shared with the TypeScript domain through the vectors):
     // reduce-only clamp, risk, oracle guards on the TWAP before this fill, limit price, open-interest cap.

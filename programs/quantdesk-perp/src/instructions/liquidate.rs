@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::controller::margin::{load_priced_markets, margin_account, PricedMarket};
-use crate::controller::oracle::{read_pyth, require_fresh};
+use crate::controller::oracle::{read_oracle, require_fresh};
 use crate::controller::position::{execute_fill, settle_funding, trade_report, Executed};
 use crate::errors::ErrorCode;
 use crate::math::liquidation::{liquidation_fee, liquidation_size};
@@ -38,7 +38,7 @@ pub fn handle_liquidate<'info>(
 ) -> Result<LiquidationReport> {
     let slot = Clock::get()?.slot;
     let market = &mut ctx.accounts.market;
-    let reading = read_pyth(&ctx.accounts.oracle, market)?;
+    let reading = read_oracle(&ctx.accounts.oracle, market)?;
     require_fresh(&reading, market, slot)?;
     // A paused market's price is not trusted: nobody is liquidated at it.
     validate!(!market.paused, ErrorCode::MarketPaused);

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::controller::oracle::{read_pyth, require_fresh};
+use crate::controller::oracle::{read_oracle, require_fresh};
 use crate::controller::position::{to_i64, update_twaps};
 use crate::errors::ErrorCode;
 use crate::math::funding::{funding_index_delta, funding_rate};
@@ -24,7 +24,7 @@ pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
         clock.unix_timestamp - market.last_funding_ts >= FUNDING_PERIOD_SECS,
         ErrorCode::FundingNotDue
     );
-    let reading = read_pyth(&ctx.accounts.oracle, market)?;
+    let reading = read_oracle(&ctx.accounts.oracle, market)?;
     require_fresh(&reading, market, clock.slot)?;
     update_twaps(market, &reading, clock.unix_timestamp)?;
     let rate = funding_rate(

@@ -54,6 +54,15 @@ impl MarketConfig {
     }
 }
 
+/// The oracle program a market's `oracle` account belongs to (issue 14): a Pyth v2 price account, or a
+/// Switchboard on-demand pull feed. Set at listing as Pyth; the admin may move a market to another oracle.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace)]
+pub enum OracleSource {
+    #[default]
+    Pyth,
+    SwitchboardOnDemand,
+}
+
 #[account]
 #[derive(InitSpace)]
 pub struct Market {
@@ -78,6 +87,8 @@ pub struct Market {
     pub twap_ts: i64,
     pub paused: bool,
     pub bump: u8,
+    /// What `oracle` is (read by controller::oracle::read_oracle).
+    pub oracle_source: OracleSource,
 }
 
 impl Market {
