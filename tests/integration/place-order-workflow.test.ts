@@ -35,12 +35,12 @@ function signedOrder(
   baseAmount: bigint,
   limitPrice: bigint,
   kind: OrderKind,
-  extra: { triggerPrice?: bigint; expiryTs?: bigint; reduceOnly?: boolean; nonce?: bigint } = {},
+  extra: { triggerPrice?: bigint; expiryTs?: bigint; reduceOnly?: boolean; nonce?: bigint; marketIndex?: number } = {},
 ) {
   nonce += 1n;
   const order: OrderWire = {
     user: trader.user.toBase58(),
-    marketIndex: 0,
+    marketIndex: extra.marketIndex ?? 0,
     baseAmount: baseAmount.toString(),
     limitPrice: limitPrice.toString(),
     reduceOnly: extra.reduceOnly ?? false,
@@ -443,5 +443,30 @@ describe('placeOrderWorkflow on the real stack', () => {
       status: 'rejected',
       reason: 'InsufficientCollateral',
     });
+  });
+});
+
+describe('a market on a Switchboard feed', () => {
+  it('fills an ETH-PERP order at the price of its on-demand pull feed, through the same workflow', async () => {
+    // ETH-PERP is listed on Switchboard: the localnet publishes its feed, the keeper and the program read it.
+    const { kind } = await env.ln.control<{ kind: string }>('/oracle', {
+      marketIndex: 2,
+      price: (3_210n * PRICE_PRECISION).toString(),
+    });
+    expect(kind).toBe('switchboard');
+    const base = BASE_PRECISION / 10n;
+    const workflowId = await place(signedOrder(base, 3_300n * PRICE_PRECISION, 'market', { marketIndex: 2 }));
+    const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string; price: string };
+    expect(result.status).toBe('filled');
+    // At the feed's price plus the skew premium of a small order: within 1 % above it.
+    expect(BigInt(result.price)).toBeGreaterThanOrEqual(3_210n * PRICE_PRECISION);
+    expect(BigInt(result.price)).toBeLessThan((3_210n * PRICE_PRECISION * 101n) / 100n);
+    const onChain = await trader.program.account.user.fetch(trader.user);
+    expect(onChain.positions.find((p) => p.marketIndex === 2)?.base.toString()).toBe(base.toString());
+    // A feed 30 slots old stops it like a stale Pyth price: the order ends rejected with the program's reason.
+    await env.ln.control('/oracle', { marketIndex: 2, price: (3_210n * PRICE_PRECISION).toString(), ageSlots: 30 });
+    const stale = await place(signedOrder(base, 3_300n * PRICE_PRECISION, 'market', { marketIndex: 2 }));
+    const refused = (await h.temporal.workflow.getHandle(stale).result()) as { status: string; reason?: string };
+    expect(refused).toMatchObject({ status: 'rejected', reason: 'OracleStale' });
   });
 });

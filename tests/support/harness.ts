@@ -151,7 +151,7 @@ export async function startHarness(
       await Promise.all([pool.end(), redis.quit(), temporal.connection.close()]);
       // QD_KEEP_TEST_DATABASE=1 keeps the run's database for inspection (its name is logged).
       if (process.env.QD_KEEP_TEST_DATABASE === '1') process.stderr.write(`kept database ${database}\n`);
-      else await adminQuery(base.postgres.url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      else await dropDatabase(base.postgres.url, database);
     },
   };
 }
@@ -163,6 +163,22 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Drops a test database with its connections. FORCE cannot end an autovacuum worker that happens to be in
+ * it (its backend has no role the test's user belongs to: "must be a member of the role whose process is
+ * being terminated"); such a worker finishes in moments, so that refusal is retried.
+ */
+async function dropDatabase(url: string, database: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await adminQuery(url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    } catch (err) {
+      if (attempt >= 20 || !String(err).includes('member of the role whose process is being terminated')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 
