@@ -11,7 +11,8 @@ export type InsightKind =
   | 'liquidation-cluster'
   | 'volume-anomaly'
   | 'spread-anomaly'
-  | 'outside-basis';
+  | 'outside-basis'
+  | 'oracle-health';
 
 /** What made an insight fire, enough to check it by hand. */
 export interface InsightWorkings {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASE_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
+import { BASE_PRECISION, DEFAULT_MARKETS, FUNDING_RATE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import { Mikey, type Insight } from './mikey';
 import { decodeSample, encodeSample, type MarketSample } from './market-state';
 import { basisBps, fundingApr, liquidationMap, longShare, quadrantOf } from './signals';
@@ -63,6 +63,8 @@ function sample(minute: number, over: Partial<MarketSample> = {}): MarketSample 
     map: [],
     volume: 0n,
     premium: 0n,
+    oracleConfidence: (100n * P) / 2_000n,
+    oracleAgeSlots: 1n,
     ...over,
   };
 }
@@ -111,6 +113,35 @@ describe('Mikey on market samples', () => {
     expect(volume[0]!.value).toBeGreaterThanOrEqual(4);
     expect(spread).toEqual([expect.objectContaining({ at: samples[61]!.at })]);
     expect(spread[0]!.summary).toContain('40.0 bps');
+  });
+
+  it("says when the oracle degrades toward the program's guards, when they refuse it, and when it recovers", () => {
+    const sol = DEFAULT_MARKETS[0]!;
+    const ages = [
+      1n,
+      2n,
+      sol.oracleMaxStaleSlots / 2n + 1n,
+      sol.oracleMaxStaleSlots + 1n,
+      sol.oracleMaxStaleSlots + 5n,
+      1n,
+    ];
+    const out = replay(ages.map((age, m) => sample(m, { oracleAgeSlots: age }))).filter(
+      (i) => i.kind === 'oracle-health',
+    );
+    expect(out.map((i) => i.summary.split(':')[0])).toEqual([
+      'SOL-PERP oracle degraded',
+      'SOL-PERP oracle refused',
+      'SOL-PERP oracle healthy',
+    ]);
+    expect(out[1]!.inputs).toMatchObject({ ageSlots: (sol.oracleMaxStaleSlots + 1n).toString() });
+    // A wide confidence degrades it too (5 bps is healthy: the market allows far more).
+    const wide = replay([
+      sample(0),
+      sample(1, { oracleConfidence: (100n * P * sol.oracleMaxConfidenceBps) / 10_000n }),
+    ]);
+    expect(wide.filter((i) => i.kind === 'oracle-health').map((i) => i.summary.split(':')[0])).toEqual([
+      'SOL-PERP oracle degraded',
+    ]);
   });
 
   it('scores a flat funding history against a floor of 1 % a year, not a zero deviation', () => {

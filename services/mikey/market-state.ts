@@ -28,6 +28,9 @@ export interface MarketSample {
   volume: bigint;
   /** Their premium over the oracle (QUOTE_PRECISION): Σ |base| x |fill price - oracle price at the fill|. */
   premium: bigint;
+  /** The oracle's confidence (PRICE_PRECISION) and how many slots old its price was when sampled. */
+  oracleConfidence: bigint;
+  oracleAgeSlots: bigint;
 }
 
 /** The stream fields of a sample (every integer as a decimal string). */
@@ -48,6 +51,8 @@ const BIG_KEYS = new Set([
   'short',
   'volume',
   'premium',
+  'oracleConfidence',
+  'oracleAgeSlots',
 ]);
 
 /** A sample from its stream fields' JSON (one recorded before volume was sampled has none). */
@@ -55,7 +60,13 @@ export function decodeSample(json: string): MarketSample {
   const sample = JSON.parse(json, (k, v: unknown) =>
     BIG_KEYS.has(k) && typeof v === 'string' ? BigInt(v) : v,
   ) as MarketSample;
-  return { ...sample, volume: sample.volume ?? 0n, premium: sample.premium ?? 0n };
+  return {
+    ...sample,
+    volume: sample.volume ?? 0n,
+    premium: sample.premium ?? 0n,
+    oracleConfidence: sample.oracleConfidence ?? 0n,
+    oracleAgeSlots: sample.oracleAgeSlots ?? 0n,
+  };
 }
 
 /**
@@ -98,6 +109,7 @@ export async function sampleMarket(
   flow: { volume: bigint; premium: bigint } = { volume: 0n, premium: 0n },
 ): Promise<MarketSample> {
   const { market, reading } = await fetchPricedMarket(pool, marketIndex);
+  const slot = BigInt(await pool.request<number>('read the slot', 'getSlot', [{ commitment: 'confirmed' }]));
   const big = (v: { toString(): string }) => BigInt(v.toString());
   return {
     marketIndex,
@@ -110,5 +122,7 @@ export async function sampleMarket(
     oracleTwap: big(market.oracleTwap),
     map: liquidationMap(book.liquidationLevels(marketIndex), reading.price),
     ...flow,
+    oracleConfidence: reading.confidence,
+    oracleAgeSlots: slot > reading.publishSlot ? slot - reading.publishSlot : 0n,
   };
 }

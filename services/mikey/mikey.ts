@@ -17,6 +17,8 @@ import {
   basisBps,
   BASIS_BPS,
   OUTSIDE_BASIS_BPS,
+  oracleHealthOf,
+  type OracleHealth,
   CLUSTER_SHARE,
   CROWDED_SHARE,
   fundingApr,
@@ -75,6 +77,7 @@ interface MarketState {
     volume: boolean;
     spread: boolean;
     outside: -1 | 0 | 1;
+    oracle: OracleHealth;
   };
   /** Each venue's latest reading of this market (services/mikey/outside). */
   outside: Map<string, OutsideReading>;
@@ -109,6 +112,7 @@ export class Mikey {
             volume: false,
             spread: false,
             outside: 0,
+            oracle: 'healthy',
           },
           outside: new Map(),
         }),
@@ -190,6 +194,29 @@ export class Mikey {
         inputs: { fundingRatePerHour: sample.fundingRate.toString(), apr },
       });
     s.said.funding = extreme;
+
+    // Oracle health: its age, confidence and distance from its TWAP against the market's own guards, said
+    // when it degrades (past half a limit: the program is about to refuse) and when it recovers.
+    const params = DEFAULT_MARKETS.find((m) => m.marketIndex === sample.marketIndex);
+    if (params) {
+      const health = oracleHealthOf(sample, params);
+      if (health.state !== s.said.oracle)
+        insight('oracle-health', {
+          summary: `${market} oracle ${health.state}: ${sample.oracleAgeSlots} of ${params.oracleMaxStaleSlots} slots old, confidence ${health.confidenceBps.toFixed(1)} of ${params.oracleMaxConfidenceBps} bps, ${health.deviationBps.toFixed(0)} of ${params.oracleMaxTwapDeviationBps} bps from its TWAP`,
+          value: health.worst,
+          formula:
+            'each of age / max stale slots, (confidence / price) / max confidence, |price - oracle TWAP| / TWAP / max deviation; the largest of the three',
+          window: 'the sample',
+          threshold: '> 0.5 of a limit: degraded; > 1: refused by the program; healthy again below 0.5',
+          inputs: {
+            ageSlots: sample.oracleAgeSlots.toString(),
+            confidence: sample.oracleConfidence.toString(),
+            price: sample.price.toString(),
+            oracleTwap: sample.oracleTwap.toString(),
+          },
+        });
+      s.said.oracle = health.state;
+    }
 
     // Volume: the minute's traded volume against its last hour (log scale), upward only.
     const volume = logVolume(sample.volume, QUOTE_PRECISION);

@@ -113,6 +113,27 @@ export const VOLUME_MIN_SCALE = 0.5;
 export const SPREAD_Z = 4;
 export const SPREAD_MIN_SCALE = 1;
 
+export type OracleHealth = 'healthy' | 'degraded' | 'refused';
+
+/**
+ * An oracle reading against the market's guards (the program's check_oracle): each measure as a share of its
+ * limit, the largest deciding: above 1 the program refuses risk-increasing fills, above 0.5 it is degraded.
+ */
+export function oracleHealthOf(
+  s: { price: bigint; oracleTwap: bigint; oracleConfidence: bigint; oracleAgeSlots: bigint },
+  limits: { oracleMaxStaleSlots: bigint; oracleMaxConfidenceBps: bigint; oracleMaxTwapDeviationBps: bigint },
+): { state: OracleHealth; worst: number; confidenceBps: number; deviationBps: number } {
+  const confidenceBps = s.price > 0n ? (Number(s.oracleConfidence) / Number(s.price)) * 10_000 : Infinity;
+  const deviationBps =
+    s.oracleTwap > 0n ? (Math.abs(Number(s.price - s.oracleTwap)) / Number(s.oracleTwap)) * 10_000 : 0;
+  const worst = Math.max(
+    Number(s.oracleAgeSlots) / Number(limits.oracleMaxStaleSlots),
+    confidenceBps / Number(limits.oracleMaxConfidenceBps),
+    deviationBps / Number(limits.oracleMaxTwapDeviationBps),
+  );
+  return { state: worst > 1 ? 'refused' : worst > 0.5 ? 'degraded' : 'healthy', worst, confidenceBps, deviationBps };
+}
+
 /** ln(1 + volume in whole USDC): how volumes are compared. */
 export const logVolume = (volumeQuote: bigint, quotePrecision: bigint): number =>
   Math.log1p(Number(volumeQuote) / Number(quotePrecision));

@@ -60,6 +60,8 @@ function samples(t0: number): MarketSample[] {
       // 10,000 USDC a minute at 3 bps over the oracle.
       volume: 10_000n * 1_000_000n,
       premium: 3n * 1_000_000n,
+      oracleConfidence: P / 20n,
+      oracleAgeSlots: 1n,
     };
   });
 }
@@ -77,7 +79,8 @@ describe('the Intelligence panel', () => {
       if (!got.length && i > 2) break;
     }
     expect(new Set(written.map((i) => i.kind))).toEqual(
-      new Set(['funding-extreme', 'basis', 'oi-quadrant', 'crowding', 'liquidation-cluster']),
+      // The price runs 15 % above its oracle TWAP: the oracle degrades, then the program would refuse it.
+      new Set(['funding-extreme', 'basis', 'oi-quadrant', 'crowding', 'liquidation-cluster', 'oracle-health']),
     );
 
     // One venue replayed from its recording, one not answering.
@@ -101,6 +104,8 @@ describe('the Intelligence panel', () => {
     expect(await panel.getByTestId('signal-crowding').textContent()).toBe('87 % long');
     expect(await panel.getByTestId('signal-volume').textContent()).toBe('10,000');
     expect(await panel.getByTestId('signal-spread').textContent()).toBe('3.00 bps');
+    // 0.05 of confidence on the last sample's 115.00: 4.3 bps; one slot old.
+    expect(await panel.getByTestId('signal-oracle').textContent()).toBe('1 slots · ±4.3 bps');
     // Three buckets, highest price first; the cluster's bar is the longest.
     const bars = panel.locator('[data-testid=liquidation-map] li');
     expect(await bars.count()).toBe(3);

@@ -115,6 +115,8 @@ describe('MIKEY on the streams', () => {
     const sample = await sampleMarket(pool, book, 0, new Date());
     const { market, reading } = await fetchPricedMarket(pool, 0);
     expect(sample.price).toBe(reading.price);
+    expect(sample.oracleConfidence).toBe(reading.confidence);
+    expect(sample.oracleAgeSlots).toBeLessThan(5n); // the seeding published it moments ago
     expect(sample.longOi).toBe(BigInt(market.longOpenInterest.toString()));
     expect(sample.shortOi).toBe(BigInt(market.shortOpenInterest.toString()));
     expect(sample.longOi).toBe(20n * BASE_PRECISION);
