@@ -23,6 +23,9 @@ export interface RouteSpec {
   responses: Record<number, string>;
 }
 
+/** The errors every signed-in route may answer, for its `responses`. */
+export const SESSION_ERRORS = { 400: 'invalid input', 401: 'not signed in', 429: 'rate limited' } as const;
+
 const errorResponse = z.object({
   error: z.object({
     code: z.string().describe('machine-readable, e.g. invalid_request, unauthenticated, rate_limited'),

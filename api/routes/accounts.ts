@@ -19,7 +19,7 @@ import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
 import { HttpError, parseInput } from '../http-error';
 import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
-import type { RouteSpec } from '../openapi';
+import { SESSION_ERRORS, type RouteSpec } from '../openapi';
 import { base58Key } from '../schemas';
 import { getOrderQuery, runningOrdersQuery } from '../../workflows/definitions';
 
@@ -157,7 +157,7 @@ export function stringifyBigints(row: object): Record<string, unknown> {
 }
 
 const HISTORIES = ['positions', 'orders', 'fills', 'funding', 'deposits', 'withdrawals', 'liquidations'] as const;
-const E = { 400: 'invalid input', 401: 'not signed in', 429: 'rate limited' } as const;
+const E = SESSION_ERRORS;
 export const accountRoutes: RouteSpec[] = [
   {
     method: 'get',

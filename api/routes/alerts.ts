@@ -9,7 +9,7 @@ import { readAsWallet, writeAsWallet } from '../../platform/postgres';
 import { HttpError, parseInput } from '../http-error';
 import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
-import type { RouteSpec } from '../openapi';
+import { SESSION_ERRORS, type RouteSpec } from '../openapi';
 import { base58Key } from '../schemas';
 
 const market = z.enum(DEFAULT_MARKETS.map((m) => m.symbol) as [string, ...string[]]);
@@ -160,7 +160,7 @@ export function createAlertRouter(deps: ApiDeps): Router {
   return router;
 }
 
-const E = { 400: 'invalid input', 401: 'not signed in', 429: 'rate limited' } as const;
+const E = SESSION_ERRORS;
 export const alertRoutes: RouteSpec[] = [
   {
     method: 'get',
