@@ -99,7 +99,11 @@ export const fills = pgTable(
     realizedPnl: amount('realized_pnl').notNull(),
     filledAt: at('filled_at').notNull(),
   },
-  (t) => [index('fills_account_time_idx').on(t.account, t.filledAt)],
+  (t) => [
+    index('fills_account_time_idx').on(t.account, t.filledAt),
+    // MIKEY's traded flow per market and minute (services/mikey/market-state.ts marketFlow).
+    index('fills_market_time_idx').on(t.marketIndex, t.filledAt),
+  ],
 );
 
 export const positions = pgTable(

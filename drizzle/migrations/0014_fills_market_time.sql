@@ -1,0 +1,1 @@
+CREATE INDEX "fills_market_time_idx" ON "fills" USING btree ("market_index","filled_at");
