@@ -38,6 +38,18 @@ export interface TraderAlert extends InsightWorkings {
   summary: string;
 }
 
+/** An alert as the API serves it and the terminal shows it: its workings grouped. */
+export interface TraderAlertView {
+  id: string;
+  subscriptionId: string;
+  account: string;
+  kind: string;
+  market: string;
+  at: string;
+  summary: string;
+  workings: InsightWorkings;
+}
+
 /** A market as the checks need it: its symbol, oracle price and last funding rate (per hour). */
 export interface AlertMarket {
   symbol: string;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { desc, eq, sql } from 'drizzle-orm';
 import { DEFAULT_MARKETS } from '../../domain/perp';
-import { MAX_SUBSCRIPTIONS_PER_ACCOUNT, type AlertKind } from '../../domain/alerts';
+import { MAX_SUBSCRIPTIONS_PER_ACCOUNT, type AlertKind, type TraderAlertView } from '../../domain/alerts';
 import type { InsightWorkings } from '../../domain/insights';
 import { alertSubscriptions, traderAlerts } from '../../drizzle/schema';
 import { readAsWallet, writeAsWallet } from '../../platform/postgres';
@@ -145,7 +145,7 @@ export function createAlertRouter(deps: ApiDeps): Router {
         .limit(q.limit),
     );
     res.json({
-      alerts: rows.map((r) => ({
+      alerts: rows.map((r): TraderAlertView => ({
         id: r.id,
         subscriptionId: r.subscriptionId,
         account: r.account,

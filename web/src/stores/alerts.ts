@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { AlertKind, TraderAlert } from '@domain/alerts';
-import type { InsightWorkings } from '@domain/insights';
+import type { AlertKind, TraderAlert, TraderAlertView } from '@domain/alerts';
+import { workingsOf } from '@domain/insights';
 import { api } from '../lib/api';
 import { useRealtime } from '../composables/realtime';
 import { useWorkflowStore } from './workflows';
@@ -16,15 +16,6 @@ export interface Subscription {
   firing: string[];
   createdAt: string;
 }
-export interface AlertView {
-  id: string;
-  account: string;
-  kind: string;
-  market: string;
-  at: string;
-  summary: string;
-  workings: InsightWorkings;
-}
 
 const KEPT = 50;
 
@@ -35,7 +26,7 @@ const KEPT = 50;
 export const useAlertStore = defineStore('alerts', () => {
   const account = ref<string | null>(null);
   const subscriptions = ref<Subscription[]>([]);
-  const alerts = ref<AlertView[]>([]);
+  const alerts = ref<TraderAlertView[]>([]);
   const workflows = useWorkflowStore();
 
   async function load(address: string | null): Promise<void> {
@@ -47,7 +38,7 @@ export const useAlertStore = defineStore('alerts', () => {
     }
     const [subs, fired] = await Promise.all([
       api<{ subscriptions: Subscription[] }>(`/v1/alerts/subscriptions?account=${address}`),
-      api<{ alerts: AlertView[] }>(`/v1/alerts?account=${address}&limit=${KEPT}`),
+      api<{ alerts: TraderAlertView[] }>(`/v1/alerts?account=${address}&limit=${KEPT}`),
     ]);
     subscriptions.value = subs.subscriptions;
     alerts.value = fired.alerts;
@@ -74,8 +65,18 @@ export const useAlertStore = defineStore('alerts', () => {
   useRealtime().on('trader-alert', (e: { account: string; id: string; alert: TraderAlert }) => {
     workflows.seen(e.account, e.id);
     if (e.account !== account.value || alerts.value.some((a) => a.id === e.alert.id)) return;
-    const { formula, window, threshold, inputs } = e.alert;
-    alerts.value = [{ ...e.alert, workings: { formula, window, threshold, inputs } }, ...alerts.value].slice(0, KEPT);
+    const a = e.alert;
+    const view: TraderAlertView = {
+      id: a.id,
+      subscriptionId: a.subscriptionId,
+      account: a.account,
+      kind: a.kind,
+      market: a.market,
+      at: a.at,
+      summary: a.summary,
+      workings: workingsOf(a),
+    };
+    alerts.value = [view, ...alerts.value].slice(0, KEPT);
     // A fired subscription's state changed: read it again.
     void load(account.value).catch(() => undefined);
   });
