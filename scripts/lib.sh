@@ -146,9 +146,17 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$
 # Where the cluster lives. As root, Postgres runs as user postgres, which cannot enter a checkout in a
 # private home (mode 700, as Debian makes root's): the cluster then lives under /var/lib/quantdesk, one
 # per data directory, and .data/logs/postgres.log links to its log.
+# Where a cluster already is wins: whether user postgres can enter QD_DATA_DIR changes once it exists (a
+# checkout in /tmp: not yet at the first start, then yes), and stop must find what start made.
 pg_home() {
-  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$QD_DATA_DIR" 2>/dev/null; then
-    echo "/var/lib/quantdesk/$(printf %s "$QD_DATA_DIR" | sha256sum | cut -c1-16)"
+  local hashed
+  hashed="/var/lib/quantdesk/$(printf %s "$QD_DATA_DIR" | sha256sum | cut -c1-16)"
+  if [ -f "$hashed/postgres/PG_VERSION" ]; then
+    echo "$hashed"
+  elif [ -f "$QD_DATA_DIR/postgres/PG_VERSION" ]; then
+    echo "$QD_DATA_DIR"
+  elif [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$QD_DATA_DIR" 2>/dev/null; then
+    echo "$hashed"
   else
     echo "$QD_DATA_DIR"
   fi
