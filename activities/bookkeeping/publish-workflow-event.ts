@@ -10,16 +10,43 @@ export const STREAM_MAX_LENGTH = 10_000;
 export const FIREHOSE_MAX_LENGTH = 200_000;
 const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
 
-// SET NX + XADD in one script: a retried activity finds the dedupe key and adds nothing. The event goes
-// to its account's stream and to the firehose, which carries the account stream's entry ID so that live
-// and replayed events share one ordering (clients resume by it).
+// SET NX + XADD in one script: a retried publish finds the dedupe key and adds nothing. The entry goes to
+// its account's stream and to a stream of every account's entries (the firehose for workflow events,
+// qd:trader-alerts for alerts), which carries the account stream's entry ID so that live and replayed
+// entries share one ordering (clients resume by it). ARGV[5] names the entry's field (event, alert).
 const PUBLISH_ONCE = `
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
-  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[3])
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'event', ARGV[3], 'accountEventId', id)
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[5], ARGV[3])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', ARGV[5], ARGV[3], 'accountEventId', id)
   return id
 end
 return false`;
+
+/**
+ * The EVAL arguments that add one entry (`field`: its JSON) to an account's stream and to `allStream` once
+ * per `dedupeKey`; the script answers the account stream's entry ID, or nothing when already added.
+ */
+export function publishOnceArgs(e: {
+  accountStream: string;
+  dedupeKey: string;
+  allStream: string;
+  allMaxLength: number;
+  field: 'event' | 'alert';
+  json: string;
+}) {
+  return [
+    PUBLISH_ONCE,
+    3,
+    e.accountStream,
+    e.dedupeKey,
+    e.allStream,
+    DEDUPE_TTL_SECONDS,
+    STREAM_MAX_LENGTH,
+    e.json,
+    e.allMaxLength,
+    e.field,
+  ] as const;
+}
 
 /** How long a publish may wait for Redis before its events go to the outbox instead. */
 export const PUBLISH_TIMEOUT_MS = 2_000;
@@ -29,17 +56,14 @@ const DRAIN_BATCH = 500;
 /** Adds each event to its account stream and the firehose once (dedupe keys); fails if any one failed. */
 function publisher(redis: Redis, streamPrefix: string) {
   const args = (event: WorkflowEvent) =>
-    [
-      PUBLISH_ONCE,
-      3,
-      accountStreamKey(streamPrefix, event.account),
-      `${streamPrefix}:event-keys:${event.eventKey}`,
-      firehoseStreamKey(streamPrefix),
-      DEDUPE_TTL_SECONDS,
-      STREAM_MAX_LENGTH,
-      JSON.stringify(event),
-      FIREHOSE_MAX_LENGTH,
-    ] as const;
+    publishOnceArgs({
+      accountStream: accountStreamKey(streamPrefix, event.account),
+      dedupeKey: `${streamPrefix}:event-keys:${event.eventKey}`,
+      allStream: firehoseStreamKey(streamPrefix),
+      allMaxLength: FIREHOSE_MAX_LENGTH,
+      field: 'event',
+      json: JSON.stringify(event),
+    });
   const idOf = (id: unknown) => (typeof id === 'string' ? id : null);
   // Several events in order, in one round trip (a pipeline keeps their order).
   return async (events: readonly WorkflowEvent[]): Promise<(string | null)[]> => {

@@ -11,7 +11,7 @@ import {
 } from '../../domain/alerts';
 import { workingsOf, type Insight } from '../../domain/insights';
 import { accountStreamKey } from '../../domain/workflow-events';
-import { STREAM_MAX_LENGTH } from '../../activities/bookkeeping/publish-workflow-event';
+import { publishOnceArgs } from '../../activities/bookkeeping/publish-workflow-event';
 import { alertSubscriptions, traderAlerts } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
 import { fetchAccountsData } from '../../solana/account-data';
@@ -22,18 +22,7 @@ import type { RpcPool } from '../../solana/rpc-pool';
 
 /** Entries kept in the stream of every account's alerts (the API relays it to the account rooms). */
 const ALERTS_MAX_LENGTH = 100_000;
-const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
 const ACCOUNTS_PER_READ = 100;
-
-// SET NX + two XADDs: the alert goes to its account's stream (the terminal resumes from it) and to the
-// stream of all alerts with that entry's ID; published again after a crash, it adds nothing.
-const PUBLISH_ONCE = `
-if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1]) then
-  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'alert', ARGV[4])
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[4], 'accountEventId', id)
-  return id
-end
-return false`;
 
 type SubscriptionRow = typeof alertSubscriptions.$inferSelect;
 
@@ -199,6 +188,9 @@ export class AlertDesk {
       .where(not(traderAlerts.published))
       .orderBy(asc(traderAlerts.at), asc(traderAlerts.id))
       .limit(1_000);
+    if (!rows.length) return 0;
+    // Once each (dedupe keys), in order, in one round trip: to the account's stream and qd:trader-alerts.
+    const pipeline = this.redis.pipeline();
     for (const r of rows) {
       const alert: TraderAlert = {
         id: r.id,
@@ -211,28 +203,28 @@ export class AlertDesk {
         summary: r.summary,
         ...(r.workings as ReturnType<typeof workingsOf>),
       };
-      await this.redis.eval(
-        PUBLISH_ONCE,
-        3,
-        accountStreamKey(this.prefix, r.account),
-        traderAlertStreamKey(this.prefix),
-        `${this.prefix}:trader-alert-keys:${r.id}`,
-        DEDUPE_TTL_SECONDS,
-        STREAM_MAX_LENGTH,
-        ALERTS_MAX_LENGTH,
-        JSON.stringify(alert),
+      pipeline.eval(
+        ...publishOnceArgs({
+          accountStream: accountStreamKey(this.prefix, r.account),
+          dedupeKey: `${this.prefix}:trader-alert-keys:${r.id}`,
+          allStream: traderAlertStreamKey(this.prefix),
+          allMaxLength: ALERTS_MAX_LENGTH,
+          field: 'alert',
+          json: JSON.stringify(alert),
+        }),
       );
     }
-    if (rows.length)
-      await this.db
-        .update(traderAlerts)
-        .set({ published: true })
-        .where(
-          inArray(
-            traderAlerts.id,
-            rows.map((r) => r.id),
-          ),
-        );
+    const failed = (await pipeline.exec())?.find(([err]) => err);
+    if (failed) throw failed[0];
+    await this.db
+      .update(traderAlerts)
+      .set({ published: true })
+      .where(
+        inArray(
+          traderAlerts.id,
+          rows.map((r) => r.id),
+        ),
+      );
     return rows.length;
   }
 }
