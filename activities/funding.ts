@@ -7,7 +7,7 @@ import type { Database } from '../platform/postgres';
 import { fetchMarket } from '../solana/accounts';
 import { createPerpProgram, perpAddresses } from '../solana/perp-program';
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
-import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper } from '../solana/keeper-send';
+import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper, type SendJournal } from '../solana/keeper-send';
 
 export interface FundingUpdate {
   /** null when the period had already been cranked (by anyone): the index is read, not moved twice. */
@@ -20,7 +20,12 @@ export interface FundingUpdate {
   crankTs?: string;
 }
 
-export function createFundingActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
+export function createFundingActivities(
+  pool: RpcPool,
+  db: Database,
+  keeper: Keypair | null,
+  journal: SendJournal = postgresJournal(db),
+) {
   let program: ReturnType<typeof createPerpProgram> | null = null;
   return {
     /** The market's cumulative funding index now (before this period's crank): the longs' (funding moves both sides alike). */
@@ -51,7 +56,7 @@ export function createFundingActivities(pool: RpcPool, db: Database, keeper: Key
         .instruction();
       let signature: string | null = null;
       try {
-        signature = await sendAsKeeper(pool, signer, [ix], postgresJournal(db));
+        signature = await sendAsKeeper(pool, signer, [ix], journal);
       } catch (err) {
         if (!(err instanceof ProgramRejectedError && err.errorName === 'FundingNotDue')) throw finalIfRejected(err);
       }

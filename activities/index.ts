@@ -14,6 +14,7 @@ import { createOrderActivities } from './orders';
 import { createFundingActivities } from './funding';
 import { createLiquidationActivities } from './liquidation';
 import { createReconciliationActivities } from './reconciliation';
+import { journalWithFallback } from '../solana/send-journal';
 import { withHeartbeats } from './support/heartbeats';
 import type { RunStatus, WorkflowKind } from '../domain/workflow-events';
 
@@ -40,6 +41,8 @@ export interface ActivityDeps {
 /** Every activity, built from its dependencies, heartbeating while it runs; workflows see only the type of this object. */
 export function createActivities(deps: ActivityDeps) {
   const events = createEventActivities(deps.redis, deps.streamPrefix, deps.db);
+  // The keeper's send journal: Postgres, Redis while Postgres is unreachable (the chain work goes on).
+  const journal = journalWithFallback(deps.db, deps.redis, deps.streamPrefix);
   const observer = deps.observer;
   return withHeartbeats(
     {
@@ -49,10 +52,11 @@ export function createActivities(deps: ActivityDeps) {
       ...createLedgerActivities(deps.db),
       ...createWithdrawalActivities(deps.db),
       ...createRiskActivities(deps.rpcPool),
-      ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper),
-      ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper),
+      ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper, journal),
+      ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper, journal),
       ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, {
         publish: events.publishWorkflowEvents,
+        journal,
       }),
       ...createChainActivities(deps.rpcPool),
       ...createReconciliationActivities(deps.rpcPool, deps.db, deps.redis, deps.streamPrefix),

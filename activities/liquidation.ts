@@ -32,6 +32,7 @@ import {
   finalIfRejected,
   journaled,
   postgresJournal,
+  type SendJournal,
   requireKeeper,
   sendAsKeeper,
   type JournalPlace,
@@ -104,6 +105,8 @@ export interface LiquidationDeps {
    * episode ends, so the trader and the risk monitor hear of it before the whole batch is done.
    */
   publish?: (events: WorkflowEvent[]) => Promise<unknown>;
+  /** Where the keeper's transactions are journaled (default: Postgres only). */
+  journal?: SendJournal;
 }
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
@@ -136,9 +139,11 @@ export function createLiquidationActivities(
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const keeperOrFail = () => requireKeeper(keeper, 'liquidate');
-  const journal = postgresJournal(db);
+  const journal = deps.journal ?? postgresJournal(db);
+  // Without the node's preflight: the program re-checks every step (a refused one lands failed, its refusal
+  // read from the status), and the node executes each transaction once instead of simulating it first.
   const send = (ixs: TransactionInstruction[], place?: JournalPlace) =>
-    sendAsKeeper(pool, keeperOrFail(), ixs, journal, place);
+    sendAsKeeper(pool, keeperOrFail(), ixs, journal, place, { skipPreflight: true });
   // Builds instructions only (sends go through the pool): one per process.
   let built: ReturnType<typeof createPerpProgram> | null = null;
   const program = () => (built ??= createPerpProgram(pool.primary, new Wallet(keeperOrFail())));

@@ -18,7 +18,7 @@ import {
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../solana/perp-program';
 import type { RpcPool } from '../solana/rpc-pool';
 import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
-import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper } from '../solana/keeper-send';
+import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper, type SendJournal } from '../solana/keeper-send';
 import { PROGRAM_REJECTION } from '../workflows/definitions';
 
 export { toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
@@ -94,8 +94,12 @@ const fail = (type: string, message: string) => ApplicationFailure.create({ type
 const refuse = (type: string, message: string) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, details: [PROGRAM_REJECTION] });
 
-export function createOrderActivities(pool: RpcPool, db: Database, keeper: Keypair | null) {
-  const journal = postgresJournal(db);
+export function createOrderActivities(
+  pool: RpcPool,
+  db: Database,
+  keeper: Keypair | null,
+  journal: SendJournal = postgresJournal(db),
+) {
   let fillProgram: ReturnType<typeof createPerpProgram> | null = null;
   return {
     /** The wallet signed exactly this order, for its own sub-account. */

@@ -273,9 +273,10 @@ async function run(n: number) {
     processes.push(await startServiceProcess('temporal/worker.ts', env, 'worker polling'));
     const t1 = performance.now();
     // QD_BENCH_PROFILE=<dir>: a V8 CPU profile of the risk monitor (and its liquidation worker) per run.
-    const profile = process.env.QD_BENCH_PROFILE
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`]
-      : [];
+    const profile = [
+      ...(process.env.QD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QD_BENCH_PROFILE}`] : []),
+      ...(process.env.QD_BENCH_MONITOR_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ];
     const monitor = await startServiceProcess(
       'services/risk-monitor/main.ts',
       env,

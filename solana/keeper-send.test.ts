@@ -19,7 +19,7 @@ describe('signWire', () => {
       const reference = Transaction.populate(tx.compileMessage());
       reference.sign(keeper);
 
-      const signed = signWire(tx, keeper);
+      const signed = signWire(tx.serializeMessage(), keeper);
       expect(signed.wire).toEqual(reference.serialize());
       expect(signed.signature).toBe(bs58.encode(reference.signature!));
       expect(Transaction.from(signed.wire).verifySignatures()).toBe(true);
@@ -34,6 +34,6 @@ describe('signWire', () => {
     );
     tx.feePayer = payer.publicKey;
     tx.recentBlockhash = Keypair.generate().publicKey.toBase58();
-    expect(() => signWire(tx, payer)).toThrow(/single signer/);
+    expect(() => signWire(tx.serializeMessage(), payer)).toThrow(/single signer/);
   });
 });

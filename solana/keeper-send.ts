@@ -1,70 +1,14 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import type { Keypair, TransactionInstruction } from '@solana/web3.js';
-import { Transaction } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { eq } from 'drizzle-orm';
-import { keeperTransactions } from '../drizzle/schema';
-import type { Database } from '../platform/postgres';
-import { ProgramRejectedError, type RpcPool, type SignedWire } from './rpc-pool';
+import { ProgramRejectedError, type RpcPool, type SendOptions, type SignedWire } from './rpc-pool';
 import { PROGRAM_REJECTION } from '../workflows/definitions';
+import { compileLegacyMessage } from './legacy-message';
+import { wireFrom, type SendJournal } from './send-journal';
 
-/** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
-export interface SendJournal {
-  load(key: string): Promise<string | null>;
-  /**
-   * Journals `transaction` under `key` unless one is there already; returns the one already there
-   * (base64), which is then sent instead (a second runner of the same work sends the first one's bytes,
-   * so the chain sees one transaction), or null when `transaction` was journaled.
-   */
-  claim(key: string, transaction: SignedWire): Promise<string | null>;
-  /** Replaces the journaled transaction (re-signed with a fresh blockhash once the old one expired). */
-  replace(key: string, transaction: SignedWire): Promise<void>;
-}
-
-/** The journal in Postgres (table keeper_transactions). */
-export function postgresJournal(db: Database): SendJournal {
-  const rowOf = (key: string, tx: SignedWire) => {
-    const now = new Date();
-    return {
-      key,
-      signature: tx.signature,
-      transaction: tx.wire.toString('base64'),
-      createdAt: now,
-      updatedAt: now,
-    };
-  };
-  const load = async (key: string) => {
-    const [row] = await db
-      .select({ transaction: keeperTransactions.transaction })
-      .from(keeperTransactions)
-      .where(eq(keeperTransactions.key, key));
-    return row?.transaction ?? null;
-  };
-  return {
-    load,
-    async claim(key, tx) {
-      const row = rowOf(key, tx);
-      const [inserted] = await db
-        .insert(keeperTransactions)
-        .values(row)
-        .onConflictDoNothing()
-        .returning({ key: keeperTransactions.key });
-      return inserted ? null : await load(key);
-    },
-    async replace(key, tx) {
-      const row = rowOf(key, tx);
-      await db
-        .insert(keeperTransactions)
-        .values(row)
-        .onConflictDoUpdate({
-          target: keeperTransactions.key,
-          set: { signature: row.signature, transaction: row.transaction, updatedAt: row.updatedAt },
-        });
-    },
-  };
-}
+export { postgresJournal, wireFrom, type SendJournal } from './send-journal';
 
 /**
  * Where a transaction is journaled: `part` names one of several transactions of the running activity
@@ -104,14 +48,11 @@ export async function sendAsKeeper(
   ixs: TransactionInstruction[],
   journal?: SendJournal,
   place?: JournalPlace,
+  options: SendOptions = {},
 ): Promise<string> {
   const key = journal ? journalKey(place) : null;
-  const sign = async (fresh: boolean) => {
-    const tx = new Transaction().add(...ixs);
-    tx.feePayer = signer.publicKey;
-    tx.recentBlockhash = await pool.recentBlockhash({ fresh });
-    return signWire(tx, signer);
-  };
+  const sign = async (fresh: boolean) =>
+    signWire(compileLegacyMessage(signer.publicKey, ixs, await pool.recentBlockhash({ fresh })), signer);
   // One round trip to the journal: the claim keeps what is there already (then that is what is sent).
   const fresh = await sign(false);
   const earlier = journal && key ? await journal.claim(key, fresh) : null;
@@ -123,7 +64,7 @@ export async function sendAsKeeper(
   };
   const started = performance.now();
   try {
-    const { signature } = await pool.sendTransaction(first, resign);
+    const { signature } = await pool.sendTransaction(first, resign, options);
     tellSendObservers('landed', started);
     return signature;
   } catch (err) {
@@ -151,22 +92,15 @@ function tellSendObservers(outcome: KeeperSendOutcome, started: number): void {
 // Ed25519 signing through Node's crypto (OpenSSL) instead of web3.js's pure-JS signer: the same signature
 // (Ed25519 is deterministic), at a fraction of the CPU, which a burst of keeper transactions needs.
 /**
- * Signs a transaction whose only signer is `signer` (its fee payer) and returns its wire bytes, the same
- * bytes `tx.serialize()` gives after `tx.sign(signer)`: the message is compiled once (web3.js compiles it
- * again for each serialize, base58-encoding every account key each time).
+ * Signs a compiled legacy message (compileLegacyMessage; or web3.js's `tx.serializeMessage()`) whose only
+ * signer is `signer`, its fee payer, and returns the transaction's wire bytes: for web3.js's message, the
+ * same bytes `tx.serialize()` gives after `tx.sign(signer)`.
  */
-export function signWire(tx: Transaction, signer: Keypair): SignedWire {
-  const message = tx.serializeMessage();
+export function signWire(message: Buffer, signer: Keypair): SignedWire {
   // A legacy message starts with its count of required signatures: exactly one here.
   if (message[0] !== 1) throw new RangeError('signWire signs transactions with a single signer');
   const signature = sign(null, message, privateKeyOf(signer));
   return { wire: Buffer.concat([Buffer.of(1), signature, message]), signature: bs58.encode(signature) };
-}
-
-/** A journaled transaction (base64 wire bytes of a single-signer transaction) as sent. */
-export function wireFrom(base64: string): SignedWire {
-  const wire = Buffer.from(base64, 'base64');
-  return { wire, signature: bs58.encode(wire.subarray(1, 65)) };
 }
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

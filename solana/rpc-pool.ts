@@ -56,6 +56,16 @@ export interface SignedWire {
   signature: string;
 }
 
+/**
+ * How a transaction is sent. `skipPreflight`: the node does not simulate it first, so a transaction the
+ * program refuses lands as failed (its fee paid) and the refusal is read from its status, still as a
+ * ProgramRejectedError; the node executes it once instead of twice. For senders whose program re-checks
+ * everything anyway (the keeper's liquidations).
+ */
+export interface SendOptions {
+  skipPreflight?: boolean;
+}
+
 /** A signature's status as the node reports it (getSignatureStatuses). */
 interface SignatureStatus {
   err: unknown;
@@ -105,9 +115,13 @@ interface Provider {
   latencyEwmaMs: number;
   slot: number | null;
   openedAt: number | null;
+  /** The status checks gathering for this provider's next getSignatureStatuses (recentStatus). */
+  statusBatch: { signatures: string[]; answer: Promise<{ value: (SignatureStatus | null)[] }> } | null;
 }
 
 const EWMA_WEIGHT = 0.2;
+/** getSignatureStatuses takes at most this many signatures per request. */
+const MAX_SIGNATURES_PER_STATUS_REQUEST = 256;
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -152,6 +166,7 @@ export class RpcPool {
       latencyEwmaMs: 0,
       slot: null,
       openedAt: null,
+      statusBatch: null,
     }));
   }
 
@@ -251,6 +266,31 @@ export class RpcPool {
     ]);
   }
 
+  /**
+   * A signature's recent status from one provider (timed as one request): the checks of every send waiting
+   * on the same provider in the same turn of the event loop go out as one getSignatureStatuses (up to the
+   * node's 256 signatures), so a burst of keeper transactions costs one status request per turn, not one each.
+   */
+  private recentStatus(p: Provider, signature: string): Promise<SignatureStatus | null> {
+    let batch = p.statusBatch;
+    if (!batch) {
+      const signatures: string[] = [];
+      const answer = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (p.statusBatch?.signatures === signatures) p.statusBatch = null;
+        return this.timed(p, () =>
+          this.raw<{ value: (SignatureStatus | null)[] }>(p, 'getSignatureStatuses', [
+            signatures,
+            { searchTransactionHistory: false },
+          ]),
+        );
+      });
+      batch = p.statusBatch = { signatures, answer };
+    }
+    const i = batch.signatures.push(signature) - 1;
+    if (batch.signatures.length === MAX_SIGNATURES_PER_STATUS_REQUEST) p.statusBatch = null;
+    return batch.answer.then(({ value }) => value[i] ?? null);
+  }
+
   private blockhash: { value: string; at: number } | null = null;
 
   /**
@@ -275,6 +315,7 @@ export class RpcPool {
   async sendTransaction(
     tx: Transaction | VersionedTransaction | SignedWire,
     resign?: () => Promise<Transaction | VersionedTransaction | SignedWire>,
+    options: SendOptions = {},
   ): Promise<{ signature: string; provider: string }> {
     let wire = wireOf(tx);
     let signature = signatureOf(tx);
@@ -287,12 +328,19 @@ export class RpcPool {
           await this.timed(p, () =>
             this.raw(p, 'sendTransaction', [
               wire.toString('base64'),
-              { encoding: 'base64', skipPreflight: false, maxRetries: 0, preflightCommitment: this.o.commitment },
+              {
+                encoding: 'base64',
+                skipPreflight: options.skipPreflight ?? false,
+                maxRetries: 0,
+                preflightCommitment: this.o.commitment,
+              },
             ]),
           );
           if (await this.awaitLanding(signature)) return { signature, provider: p.url };
           causes.push(`${p.url}: not seen within the confirmation window`);
         } catch (err) {
+          // A refusal found by the preflight (the send's answer) or, without one, by the landed status.
+          if (err instanceof ProgramRejectedError) throw err;
           const name = programErrorName(err);
           if (name) throw new ProgramRejectedError(name, err);
           causes.push(`${p.url}: ${describe(err)}`);
@@ -374,9 +422,7 @@ export class RpcPool {
       if (this.circuit(p) === 'open') continue;
       let status;
       try {
-        ({
-          value: [status],
-        } = await this.timed(p, () => this.statusOf(p, signature)));
+        status = await this.recentStatus(p, signature);
       } catch {
         continue;
       }

@@ -11,6 +11,7 @@ import { createRegistry, serveMetrics } from '../platform/metrics';
 import { createWorkerMetrics } from './worker-metrics';
 import { startEventOutboxDrain } from '../activities/bookkeeping/publish-workflow-event';
 import { loadKeeperKeypair } from '../solana/keeper-key';
+import { startJournalDrain } from '../solana/send-journal';
 import { createTemporalClient } from './client';
 
 await runMain('worker', async (onShutdown) => {
@@ -76,8 +77,13 @@ await runMain('worker', async (onShutdown) => {
   const stopDrain = startEventOutboxDrain(redis, config.streamPrefix, db, (err) =>
     logger.warn({ err }, 'event outbox not drained yet; retrying'),
   );
+  // Keeper transactions journaled in Redis while Postgres was unreachable reach keeper_transactions.
+  const stopJournalDrain = startJournalDrain(redis, config.streamPrefix, db, (err) =>
+    logger.warn({ err }, 'keeper journal entries made in Redis not copied to Postgres yet; retrying'),
+  );
   onShutdown(() => {
     stopDrain();
+    stopJournalDrain();
     workers.forEach((w) => w.shutdown());
   });
   const metricsServer = await serveMetrics(registry, metrics.host, metrics.workerPort);

@@ -3,6 +3,8 @@ import { asc, inArray } from 'drizzle-orm';
 import { accountStreamKey, firehoseStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
 import { eventOutbox } from '../../drizzle/schema';
 import type { Database } from '../../platform/postgres';
+import { withTimeout } from '../../platform/timeout';
+import { startDrain } from '../../platform/drain';
 
 /** Entries kept per account stream; older ones are trimmed (Postgres holds the durable history). */
 export const STREAM_MAX_LENGTH = 10_000;
@@ -107,7 +109,7 @@ export function createEventActivities(redis: Redis, streamPrefix: string, db?: D
     // since: not connected means parked now.
     if (redis.status !== 'ready') return park(events);
     try {
-      return await withTimeout(publish(events), PUBLISH_TIMEOUT_MS);
+      return await withTimeout(publish(events), PUBLISH_TIMEOUT_MS, 'Redis');
     } catch {
       return park(events);
     }
@@ -134,7 +136,11 @@ export async function drainEventOutbox(redis: Redis, streamPrefix: string, db: D
   const rows = await db.select().from(eventOutbox).orderBy(asc(eventOutbox.seq)).limit(DRAIN_BATCH);
   if (!rows.length) return 0;
   if (redis.status !== 'ready') throw new Error(`${rows.length}+ events wait in the outbox: Redis is not connected`);
-  await withTimeout(publisher(redis, streamPrefix)(rows.map((r) => r.event as WorkflowEvent)), PUBLISH_TIMEOUT_MS);
+  await withTimeout(
+    publisher(redis, streamPrefix)(rows.map((r) => r.event as WorkflowEvent)),
+    PUBLISH_TIMEOUT_MS,
+    'Redis',
+  );
   await db.delete(eventOutbox).where(
     inArray(
       eventOutbox.seq,
@@ -152,32 +158,5 @@ export function startEventOutboxDrain(
   onError: (err: unknown) => void,
   everyMs = 1_000,
 ): () => void {
-  let stopped = false;
-  let warnedAt = 0;
-  const loop = async () => {
-    while (!stopped) {
-      const moved = await drainEventOutbox(redis, streamPrefix, db).catch((err: unknown) => {
-        // Once when it starts, then every 30 s while it lasts.
-        if (Date.now() - warnedAt >= 30_000) {
-          warnedAt = Date.now();
-          onError(err);
-        }
-        return 0;
-      });
-      // A full batch: more are waiting; otherwise wait for the next round.
-      if (moved < DRAIN_BATCH) await new Promise((r) => setTimeout(r, everyMs));
-    }
-  };
-  void loop();
-  return () => {
-    stopped = true;
-  };
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return startDrain(() => drainEventOutbox(redis, streamPrefix, db), DRAIN_BATCH, onError, everyMs);
 }

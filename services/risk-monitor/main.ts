@@ -20,6 +20,7 @@ import { createMonitorMetrics, type TickSource } from './metrics';
 import { marketOracleOf } from '../../solana/accounts';
 import { readOraclePrice } from '../../solana/pyth-reader';
 import { loadKeeperKeypair } from '../../solana/keeper-key';
+import { startJournalDrain } from '../../solana/send-journal';
 import { RiskMonitor } from './risk-monitor';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -96,8 +97,16 @@ await runMain('risk-monitor', async (onShutdown) => {
   registerProtocolMetrics(registry, rpcPool, DEFAULT_MARKETS, keeper?.publicKey ?? null);
   const metricsServer = await serveMetrics(registry, config.metrics.host, config.metrics.riskMonitorPort);
   const stopHeartbeat = startHeartbeat(redis, config.streamPrefix, 'risk-monitor', () => Date.now());
+  // Its keeper's transactions journaled in Redis while Postgres was unreachable reach keeper_transactions
+  // (the main worker drains the same entries; a copy made twice is kept once).
+  const stopJournalDrain = activityRedis
+    ? startJournalDrain(activityRedis, config.streamPrefix, pg.db, (err) =>
+        logger.warn({ err }, 'keeper journal entries made in Redis not copied to Postgres yet; retrying'),
+      )
+    : () => undefined;
   onShutdown(() => {
     stopping = true;
+    stopJournalDrain();
     worker?.shutdown();
   });
   const firehose = firehoseStreamKey(config.streamPrefix);

@@ -3,8 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublicKey } from '@solana/web3.js';
 import { Redis } from 'ioredis';
-import { inArray, sum } from 'drizzle-orm';
-import { eventOutbox, insuranceFundLedger, liquidations, positions } from '../../drizzle/schema';
+import { eq, inArray, like, sum } from 'drizzle-orm';
+import { eventOutbox, insuranceFundLedger, keeperTransactions, liquidations, positions } from '../../drizzle/schema';
+import { createPostgres } from '../../platform/postgres';
+import { drainJournalFallback, journalFallbackPending } from '../../solana/send-journal';
 import { drainEventOutbox } from '../../activities/bookkeeping/publish-workflow-event';
 import { BASE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
 import { fetchInsuranceFund } from '../../solana/accounts';
@@ -209,5 +211,62 @@ describe('liquidation books under concurrency', () => {
     expect(row!.steps).toBe(Number((await users([account!]))[0]!.liquidationSteps.toString()));
     const events = await h.redis.xrange(accountStreamKey(h.config.streamPrefix, account!), '-', '+');
     expect(events.map(([, f]) => (JSON.parse(f[1]!) as WorkflowEvent).step)).toContain('recorded');
+  }, 120_000);
+
+  it('executes the chain step while Postgres is unreachable (the keeper journals in Redis); the books catch up once it is back', async () => {
+    const [account] = await seed(1, 1_800_000n, SIZE);
+    await ln.control('/pyth', { marketIndex: SOL, price: (135n * PRICE_PRECISION).toString() });
+    const queue = `${h.config.temporal.taskQueue}-pg-blink`;
+    // The worker reaches Postgres through a proxy that goes down before the liquidation starts (Temporal
+    // keeps its own database connection): the keeper's journal, the rows and the run records all fail there.
+    const pgUrl = new URL(h.config.postgres.url);
+    const proxy = await switchableProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+    pgUrl.port = String(proxy.port);
+    const blinking = createPostgres(pgUrl.toString(), { max: 8 });
+    const worker = await createWorker(
+      { ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() },
+      {
+        pool: blinking.pool,
+        db: blinking.db,
+        redis: h.redis,
+        streamPrefix: h.config.streamPrefix,
+        rpcPool: pool,
+        keeper: keeperOf(ln),
+        temporal: h.temporal,
+      },
+    );
+    const wallet = (await users([account!]))[0]!.authority.toBase58();
+    proxy.off();
+    const [result] = await worker.runUntil(async () => {
+      const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [
+        { account: account!, wallet, seq: '1' },
+      ]);
+      const handle = h.temporal.workflow.getHandle(batch!.workflowId);
+      await waitFor(
+        'the chain step',
+        async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined),
+        15_000,
+      );
+      // Journaled in Redis, not in Postgres: nothing reached Postgres while it was gone.
+      expect(await journalFallbackPending(h.redis, h.config.streamPrefix)).toBeGreaterThan(0);
+      expect(await h.db.select().from(liquidations).where(eq(liquidations.account, account!))).toEqual([]);
+      proxy.on();
+      const liquidated = ((await handle.result()) as LiquidationBatchResult).liquidations;
+      while ((await drainJournalFallback(h.redis, h.config.streamPrefix, h.db)) > 0);
+      return liquidated;
+    });
+    await blinking.pool.end();
+    await proxy.close();
+    expect(result!.status).toBe('liquidated');
+    const onChain = Number((await users([account!]))[0]!.liquidationSteps.toString());
+    const [row] = await h.db.select().from(liquidations).where(eq(liquidations.id, result!.id));
+    expect(row!.steps).toBe(onChain);
+    // Every step the chain executed is in the journal, with the signature the row names.
+    const journaled = await h.db
+      .select()
+      .from(keeperTransactions)
+      .where(like(keeperTransactions.key, `${result!.id}:%`));
+    expect(journaled.length).toBeGreaterThanOrEqual(onChain);
+    expect(journaled.map((j) => j.signature)).toContain(row!.signature);
   }, 120_000);
 });
