@@ -162,10 +162,12 @@ export async function fetchBankruptcyReport(pool: RpcPool, signature: string): P
 }
 
 /**
- * Each pool's markets' oracles and their kinds, read once: a market's oracle changes only by the admin's
- * set_market_oracle (a process started before such a change reads the old one until it restarts).
+ * Each pool's markets' oracles and their kinds, re-read after ORACLE_CACHE_MS (by the pool's clock): a
+ * market's oracle changes only by the admin's set_market_oracle, which running keepers and monitors then
+ * follow within that time.
  */
-const oracleCache = new WeakMap<RpcPool, Map<number, { oracle: PublicKey; kind: OracleKind }>>();
+const oracleCache = new WeakMap<RpcPool, Map<number, { oracle: PublicKey; kind: OracleKind; readAt: number }>>();
+export const ORACLE_CACHE_MS = 10_000;
 
 export async function marketOracleOf(
   pool: RpcPool,
@@ -174,12 +176,13 @@ export async function marketOracleOf(
   let known = oracleCache.get(pool);
   if (!known) oracleCache.set(pool, (known = new Map()));
   let entry = known.get(marketIndex);
-  if (!entry) {
+  const now = pool.now();
+  if (!entry || now - entry.readAt >= ORACLE_CACHE_MS) {
     const market = await fetchMarket(pool, marketIndex);
-    entry = { oracle: new PublicKey(market.oracle.toBase58()), kind: oracleKindOf(market) };
+    entry = { oracle: new PublicKey(market.oracle.toBase58()), kind: oracleKindOf(market), readAt: now };
     known.set(marketIndex, entry);
   }
-  return entry;
+  return { oracle: entry.oracle, kind: entry.kind };
 }
 
 export async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Connection, Transaction, type Commitment, type VersionedTransaction } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { programErrorName, transactionErrorName } from './program-errors';
+import { turnBatcher } from '../platform/turn-batcher';
 
 /** Every provider failed: retry later (the caller's retry policy decides when). Nothing was executed. */
 export class RpcUnavailableError extends Error {
@@ -115,8 +116,8 @@ interface Provider {
   latencyEwmaMs: number;
   slot: number | null;
   openedAt: number | null;
-  /** The status checks gathering for this provider's next getSignatureStatuses (recentStatus). */
-  statusBatch: { signatures: string[]; answer: Promise<{ value: (SignatureStatus | null)[] }> } | null;
+  /** This provider's recent status of a signature, batched per turn (recentStatus). */
+  statusOf?: (signature: string) => Promise<SignatureStatus | null>;
 }
 
 const EWMA_WEIGHT = 0.2;
@@ -166,8 +167,12 @@ export class RpcPool {
       latencyEwmaMs: 0,
       slot: null,
       openedAt: null,
-      statusBatch: null,
     }));
+  }
+
+  /** The pool's clock (injected; milliseconds), for callers that keep what they read for a while. */
+  now(): number {
+    return this.o.now();
   }
 
   /** The connection of the currently best provider, for read paths that want a plain Connection. */
@@ -267,28 +272,21 @@ export class RpcPool {
   }
 
   /**
-   * A signature's recent status from one provider (timed as one request): the checks of every send waiting
-   * on the same provider in the same turn of the event loop go out as one getSignatureStatuses (up to the
+   * A signature's recent status from one provider: the checks of every send waiting on the same provider
+   * in the same turn of the event loop go out as one getSignatureStatuses (timed as one request, up to the
    * node's 256 signatures), so a burst of keeper transactions costs one status request per turn, not one each.
    */
   private recentStatus(p: Provider, signature: string): Promise<SignatureStatus | null> {
-    let batch = p.statusBatch;
-    if (!batch) {
-      const signatures: string[] = [];
-      const answer = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        if (p.statusBatch?.signatures === signatures) p.statusBatch = null;
-        return this.timed(p, () =>
-          this.raw<{ value: (SignatureStatus | null)[] }>(p, 'getSignatureStatuses', [
-            signatures,
-            { searchTransactionHistory: false },
-          ]),
-        );
-      });
-      batch = p.statusBatch = { signatures, answer };
-    }
-    const i = batch.signatures.push(signature) - 1;
-    if (batch.signatures.length === MAX_SIGNATURES_PER_STATUS_REQUEST) p.statusBatch = null;
-    return batch.answer.then(({ value }) => value[i] ?? null);
+    p.statusOf ??= turnBatcher(async (signatures: string[]) => {
+      const { value } = await this.timed(p, () =>
+        this.raw<{ value: (SignatureStatus | null)[] }>(p, 'getSignatureStatuses', [
+          signatures,
+          { searchTransactionHistory: false },
+        ]),
+      );
+      return signatures.map((_, i) => value[i] ?? null);
+    }, MAX_SIGNATURES_PER_STATUS_REQUEST);
+    return p.statusOf(signature);
   }
 
   private blockhash: { value: string; at: number } | null = null;

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import bs58 from 'bs58';
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { keeperTransactions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
 import { withTimeout } from '../platform/timeout';
 import { startDrain } from '../platform/drain';
+import { turnBatcher } from '../platform/turn-batcher';
 import type { SignedWire } from './rpc-pool';
 
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
@@ -25,6 +26,9 @@ const rowOf = (key: string, transaction: string, signature: string) => {
   return { key, signature, transaction, createdAt: now, updatedAt: now };
 };
 
+/** Claims journaled in one statement at most. */
+const CLAIMS_PER_STATEMENT = 200;
+
 /** The journal in Postgres (table keeper_transactions). */
 export function postgresJournal(db: Database): SendJournal {
   const load = async (key: string) => {
@@ -34,16 +38,46 @@ export function postgresJournal(db: Database): SendJournal {
       .where(eq(keeperTransactions.key, key));
     return row?.transaction ?? null;
   };
+  // The claims of one turn of the event loop in one statement (a burst of keeper sends claims together).
+  const claim = turnBatcher(async (claims: { key: string; tx: SignedWire }[]): Promise<(string | null)[]> => {
+    const first = new Map<string, string>();
+    for (const { key, tx } of claims) if (!first.has(key)) first.set(key, tx.wire.toString('base64'));
+    const inserted = await db
+      .insert(keeperTransactions)
+      .values(
+        [...first].map(([key, transaction]) =>
+          rowOf(key, transaction, signatureText(Buffer.from(transaction, 'base64'))),
+        ),
+      )
+      .onConflictDoNothing()
+      .returning({ key: keeperTransactions.key });
+    const mine = new Set(inserted.map((r) => r.key));
+    const taken = [...first.keys()].filter((key) => !mine.has(key));
+    const earlier = new Map(
+      taken.length
+        ? (
+            await db
+              .select({ key: keeperTransactions.key, transaction: keeperTransactions.transaction })
+              .from(keeperTransactions)
+              .where(inArray(keeperTransactions.key, taken))
+          ).map((r) => [r.key, r.transaction])
+        : [],
+    );
+    // Journaled by this batch: null for the claim that journaled it, its bytes for a second one in the batch.
+    const claimedHere = new Set<string>();
+    return claims.map(({ key, tx }) => {
+      if (!mine.has(key)) return earlier.get(key) ?? null;
+      const journaled = first.get(key)!;
+      if (!claimedHere.has(key) && journaled === tx.wire.toString('base64')) {
+        claimedHere.add(key);
+        return null;
+      }
+      return journaled;
+    });
+  }, CLAIMS_PER_STATEMENT);
   return {
     load,
-    async claim(key, tx) {
-      const [inserted] = await db
-        .insert(keeperTransactions)
-        .values(rowOf(key, tx.wire.toString('base64'), tx.signature))
-        .onConflictDoNothing()
-        .returning({ key: keeperTransactions.key });
-      return inserted ? null : await load(key);
-    },
+    claim: (key, tx) => claim({ key, tx }),
     async replace(key, tx) {
       const row = rowOf(key, tx.wire.toString('base64'), tx.signature);
       await db

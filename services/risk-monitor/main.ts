@@ -151,14 +151,12 @@ await runMain('risk-monitor', async (onShutdown) => {
     return run;
   };
   const fromChain = (async () => {
-    const oracles = new Map<number, Awaited<ReturnType<typeof marketOracleOf>>>();
     while (!stopping) {
       await new Promise((r) => setTimeout(r, CHAIN_PRICE_POLL_MS));
       for (const market of DEFAULT_MARKETS) {
         try {
-          if (!oracles.has(market.marketIndex))
-            oracles.set(market.marketIndex, await marketOracleOf(rpcPool, market.marketIndex));
-          const { oracle, kind } = oracles.get(market.marketIndex)!;
+          // Cached for a few seconds: an admin's set_market_oracle reaches the monitor without a restart.
+          const { oracle, kind } = await marketOracleOf(rpcPool, market.marketIndex);
           const { price } = await readOraclePrice(rpcPool, oracle, kind);
           if (price <= 0n) continue;
           const outcome = await handleTick(market.marketIndex, price, 'chain');

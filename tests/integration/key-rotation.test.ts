@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, Keypair } from '@solana/web3.js';
+import { Wallet } from '@coral-xyz/anchor';
+import { Connection, Keypair, type PublicKey } from '@solana/web3.js';
+import { marketOracleOf, ORACLE_CACHE_MS } from '../../solana/accounts';
+import { sendAsKeeper } from '../../solana/keeper-send';
 import { rotateAuthorities } from '../../solana/admin';
-import { perpAddresses } from '../../solana/perp-program';
+import { createPerpProgram, perpAddresses } from '../../solana/perp-program';
 import { perpAccountsCoder } from '../../solana/perp-coders';
 import { ProgramRejectedError, RpcPool } from '../../solana/rpc-pool';
 import { startLocalnet, type Localnet } from '../support/localnet';
@@ -46,5 +49,34 @@ describe('key rotation on the real program (npm run ops -- rotate-keys)', () => 
     // The new admin rotates back.
     await rotateAuthorities(pool, nextAdmin, { admin: admin.publicKey, keeper: nextKeeper.publicKey });
     expect((await authorities()).admin).toBe(admin.publicKey.toBase58());
+  });
+
+  it("moves a market to another oracle; a running keeper's cached oracle follows within ORACLE_CACHE_MS", async () => {
+    const admin = Keypair.fromSecretKey(Uint8Array.from(ln.bootstrap.adminKeypair));
+    let now = 1_000_000;
+    const clocked = new RpcPool(ln.rpcUrls, { now: () => now });
+    const sol = await marketOracleOf(clocked, 0);
+    const btc = await marketOracleOf(clocked, 1);
+    const setOracle = async (oracle: PublicKey) => {
+      const program = createPerpProgram(pool.primary, new Wallet(admin));
+      const ix = await program.methods
+        .setMarketOracle({ pyth: {} })
+        .accountsStrict({
+          admin: admin.publicKey,
+          global: perpAddresses.global(),
+          market: perpAddresses.market(0),
+          oracle,
+        })
+        .instruction();
+      await sendAsKeeper(pool, admin, [ix]);
+    };
+    await setOracle(btc.oracle); // another Pyth price account
+    now += ORACLE_CACHE_MS - 1;
+    expect((await marketOracleOf(clocked, 0)).oracle.equals(sol.oracle)).toBe(true); // still the cached one
+    now += 1;
+    expect(await marketOracleOf(clocked, 0)).toEqual({ oracle: btc.oracle, kind: 'pyth' });
+    await setOracle(sol.oracle);
+    now += ORACLE_CACHE_MS;
+    expect((await marketOracleOf(clocked, 0)).oracle.equals(sol.oracle)).toBe(true);
   });
 });
