@@ -63,6 +63,20 @@ async function users(accounts: string[]): Promise<DecodedUser[]> {
   return infos.map((info) => perpAccountsCoder.decode<DecodedUser>('user', info!.data));
 }
 
+/** Starts one account's liquidation (a batch of one) on `queue` and waits until its chain step has landed. */
+async function liquidateOne(queue: string, account: string) {
+  const wallet = (await users([account]))[0]!.authority.toBase58();
+  const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [
+    { account, wallet, seq: '1' },
+  ]);
+  await waitFor(
+    'the chain step',
+    async () => ((await users([account]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined),
+    15_000,
+  );
+  return h.temporal.workflow.getHandle(batch!.workflowId);
+}
+
 describe('liquidation books under concurrency', () => {
   it('books every step and every bankruptcy exactly as the program executed them', async () => {
     // At 135 (-10 %): 1.8 USDC on a 0.1 SOL long is under maintenance with equity left (partial steps);
@@ -181,17 +195,8 @@ describe('liquidation books under concurrency', () => {
       },
     );
     proxy.off();
-    const wallet = (await users([account!]))[0]!.authority.toBase58();
     const [result] = await worker.runUntil(async () => {
-      const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [
-        { account: account!, wallet, seq: '1' },
-      ]);
-      const handle = h.temporal.workflow.getHandle(batch!.workflowId);
-      await waitFor(
-        'the chain step',
-        async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined),
-        15_000,
-      );
+      const handle = await liquidateOne(queue, account!);
       // The whole run completes with Redis still gone: its events wait in the outbox.
       const liquidated = ((await handle.result()) as LiquidationBatchResult).liquidations;
       expect((await h.db.select().from(eventOutbox)).length).toBeGreaterThan(0);
@@ -235,18 +240,9 @@ describe('liquidation books under concurrency', () => {
         temporal: h.temporal,
       },
     );
-    const wallet = (await users([account!]))[0]!.authority.toBase58();
     proxy.off();
     const [result] = await worker.runUntil(async () => {
-      const [batch] = await startLiquidations({ pool, temporal: h.temporal, taskQueue: queue }, SOL, [
-        { account: account!, wallet, seq: '1' },
-      ]);
-      const handle = h.temporal.workflow.getHandle(batch!.workflowId);
-      await waitFor(
-        'the chain step',
-        async () => ((await users([account!]))[0]!.liquidationSteps.toString() !== '0' ? true : undefined),
-        15_000,
-      );
+      const handle = await liquidateOne(queue, account!);
       // Journaled in Redis, not in Postgres: nothing reached Postgres while it was gone.
       expect(await journalFallbackPending(h.redis, h.config.streamPrefix)).toBeGreaterThan(0);
       expect(await h.db.select().from(liquidations).where(eq(liquidations.account, account!))).toEqual([]);
