@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ProgramRejectedError, type RpcPool, type SendOptions, type SignedWire } from './rpc-pool';
 import { PROGRAM_REJECTION } from '../workflows/definitions';
 import { compileLegacyMessage } from './legacy-message';
-import { wireFrom, type SendJournal } from './send-journal';
+import { wireFrom, type JournalContext, type SendJournal } from './send-journal';
 
 export { postgresJournal, wireFrom, type SendJournal } from './send-journal';
 
@@ -29,10 +29,19 @@ function journalKey(place: JournalPlace = {}): string | null {
   }
 }
 
+/** Whether the running activity is a retried attempt (its earlier attempt may have journaled and sent). */
+function journalContext(): JournalContext {
+  try {
+    return { retried: Context.current().info.attempt > 1 };
+  } catch {
+    return {};
+  }
+}
+
 /** Whether a transaction is journaled at `place` (an earlier attempt, or another runner, sent it). */
 export async function journaled(journal: SendJournal, place?: JournalPlace): Promise<boolean> {
   const key = journalKey(place);
-  return key !== null && (await journal.load(key)) !== null;
+  return key !== null && (await journal.load(key, journalContext())) !== null;
 }
 
 /**
@@ -55,7 +64,7 @@ export async function sendAsKeeper(
     signWire(compileLegacyMessage(signer.publicKey, ixs, await pool.recentBlockhash({ fresh })), signer);
   // One round trip to the journal: the claim keeps what is there already (then that is what is sent).
   const fresh = await sign(false);
-  const earlier = journal && key ? await journal.claim(key, fresh) : null;
+  const earlier = journal && key ? await journal.claim(key, fresh, journalContext()) : null;
   const first = earlier ? wireFrom(earlier) : fresh;
   const resign = async () => {
     const tx = await sign(true);

@@ -10,15 +10,21 @@ import type { SignedWire } from './rpc-pool';
 
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
 export interface SendJournal {
-  load(key: string): Promise<string | null>;
+  /** The transaction journaled under `key`, or null. `retried`: asked by a retried attempt (see journalWithFallback). */
+  load(key: string, context?: JournalContext): Promise<string | null>;
   /**
    * Journals `transaction` under `key` unless one is there already; returns the one already there
    * (base64), which is then sent instead (a second runner of the same work sends the first one's bytes,
    * so the chain sees one transaction), or null when `transaction` was journaled.
    */
-  claim(key: string, transaction: SignedWire): Promise<string | null>;
+  claim(key: string, transaction: SignedWire, context?: JournalContext): Promise<string | null>;
   /** Replaces the journaled transaction (re-signed with a fresh blockhash once the old one expired). */
   replace(key: string, transaction: SignedWire): Promise<void>;
+}
+
+/** Who asks: a retried activity attempt may have journaled (and sent) under the same key before. */
+export interface JournalContext {
+  retried?: boolean;
 }
 
 const rowOf = (key: string, transaction: string, signature: string) => {
@@ -162,8 +168,10 @@ const FALLBACK_READ_TIMEOUT_MS = 250;
  * entries made in Redis reach Postgres with drainJournalFallback once it is back. An entry in Redis is
  * newer than Postgres's at the same key (written during an outage, removed once drained): every claim and
  * load also reads it (skipped while Redis is not connected), and it wins, so a runner that comes after an
- * outage sends what was journaled during it, drained yet or not. Only when both stores fail does a send
- * fail (and its activity is retried). What it cannot see: an entry journaled in Postgres only (Redis down
+ * outage sends what was journaled during it, drained yet or not. A retried attempt never journals in
+ * Redis (its earlier attempt may have journaled, and sent, under the same key in Postgres before the
+ * outage): without Postgres it sends only what Redis already holds, or fails and is retried. Only when
+ * both stores fail does a first attempt's send fail (and its activity is retried). What it cannot see: an entry journaled in Postgres only (Redis down
  * then) by a runner whose successor finds Postgres down in turn; the program's own dedupe (a liquidation
  * step executes once per episode and index, an order's nonce once) still keeps the chain exact then.
  */
@@ -191,22 +199,36 @@ export function journalWithFallback(
       return { answered: false as const, value: await onUnreachable() };
     }
   };
+  /** Without Postgres, only Redis's entry can answer; a retried attempt's earlier entry may be in Postgres alone. */
+  const unknownWithoutPostgres = (key: string) =>
+    new Error(
+      `Postgres does not answer and Redis holds no journal entry for ${key}: an earlier attempt may have journaled ` +
+        'it in Postgres, so this retry waits for Postgres',
+    );
   return {
     async load(key) {
       const [outage, stored] = await Promise.all([
         inRedis(key),
         inPostgres(
           () => primary.load(key),
-          async () => null,
+          async () => undefined,
         ),
       ]);
-      return outage ?? stored.value;
+      if (outage !== null) return outage;
+      if (!stored.answered) throw unknownWithoutPostgres(key);
+      return stored.value ?? null;
     },
-    async claim(key, tx) {
+    async claim(key, tx, context = {}) {
       const outageRead = inRedis(key);
       const claimed = await inPostgres(
         () => primary.claim(key, tx),
-        () => fallback.claim(key, tx),
+        async () => {
+          // A first attempt journals in Redis; a retry only finds what an earlier attempt journaled there.
+          if (!context.retried) return fallback.claim(key, tx);
+          const earlier = await outageRead;
+          if (earlier === null) throw unknownWithoutPostgres(key);
+          return earlier;
+        },
       );
       // Journaled in Redis now (or found there): that answer is the newest there is.
       if (!claimed.answered) return claimed.value;

@@ -96,6 +96,24 @@ describe('the keeper journal through a Postgres outage', () => {
     expect((await rowOf(key))?.transaction).toBe(base64(afterOutage));
   }, 60_000);
 
+  it('never lets a retried attempt journal anew without Postgres: it sends only what Redis already holds, or waits', async () => {
+    const key = `journal-test:${Date.now()}:retry`;
+    const first = signed();
+    expect(await journal.claim(key, first)).toBeNull(); // the first attempt, in Postgres
+    proxy.off();
+    // Its retry cannot see Postgres, and Redis has nothing: it must not sign and send other bytes.
+    await expect(journal.claim(key, signed(), { retried: true })).rejects.toThrow(/waits for Postgres/);
+    await expect(journal.load(key, { retried: true })).rejects.toThrow(/waits for Postgres/);
+    // A first attempt's entry made in Redis during the outage is what a retry then sends.
+    const other = `journal-test:${Date.now()}:retry-redis`;
+    const inRedis = signed();
+    expect(await journal.claim(other, inRedis)).toBeNull();
+    expect(await journal.claim(other, signed(), { retried: true })).toBe(base64(inRedis));
+    proxy.on();
+    expect(await journal.claim(key, signed(), { retried: true })).toBe(base64(first));
+    while ((await drainJournalFallback(h.redis, h.config.streamPrefix, h.db)) > 0);
+  }, 60_000);
+
   it('fails only when neither store answers', async () => {
     const key = `journal-test:${Date.now()}:both`;
     proxy.off();
