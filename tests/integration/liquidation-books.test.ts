@@ -5,7 +5,8 @@ import { PublicKey } from '@solana/web3.js';
 import { Redis } from 'ioredis';
 import { eq, inArray, like, sum } from 'drizzle-orm';
 import { eventOutbox, insuranceFundLedger, keeperTransactions, liquidations, positions } from '../../drizzle/schema';
-import { createPostgres } from '../../platform/postgres';
+import { createPostgres, type Database } from '../../platform/postgres';
+import type pg from 'pg';
 import { drainJournalFallback, journalFallbackPending } from '../../solana/send-journal';
 import { drainEventOutbox } from '../../activities/bookkeeping/publish-workflow-event';
 import { BASE_PRECISION, PRICE_PRECISION } from '../../domain/perp';
@@ -61,6 +62,14 @@ async function users(accounts: string[]): Promise<DecodedUser[]> {
     ),
   );
   return infos.map((info) => perpAccountsCoder.decode<DecodedUser>('user', info!.data));
+}
+
+/** A worker with the keeper on `queue`, reaching Postgres and Redis through the given clients (a proxy to blink). */
+async function keeperWorker(queue: string, stores: { pool: pg.Pool; db: Database; redis: Redis }) {
+  return createWorker(
+    { ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() },
+    { ...stores, streamPrefix: h.config.streamPrefix, rpcPool: pool, keeper: keeperOf(ln), temporal: h.temporal },
+  );
 }
 
 /** Starts one account's liquidation (a batch of one) on `queue` and waits until its chain step has landed. */
@@ -182,18 +191,7 @@ describe('liquidation books under concurrency', () => {
       retryStrategy: () => 100,
     });
     blinking.on('error', () => undefined);
-    const worker = await createWorker(
-      { ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() },
-      {
-        pool: h.pool,
-        db: h.db,
-        redis: blinking,
-        streamPrefix: h.config.streamPrefix,
-        rpcPool: pool,
-        keeper: keeperOf(ln),
-        temporal: h.temporal,
-      },
-    );
+    const worker = await keeperWorker(queue, { pool: h.pool, db: h.db, redis: blinking });
     proxy.off();
     const [result] = await worker.runUntil(async () => {
       const handle = await liquidateOne(queue, account!);
@@ -228,18 +226,7 @@ describe('liquidation books under concurrency', () => {
     const proxy = await switchableProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
     pgUrl.port = String(proxy.port);
     const blinking = createPostgres(pgUrl.toString(), { max: 8 });
-    const worker = await createWorker(
-      { ...h.config.temporal, taskQueue: queue, workflowBundle: await workflowBundle() },
-      {
-        pool: blinking.pool,
-        db: blinking.db,
-        redis: h.redis,
-        streamPrefix: h.config.streamPrefix,
-        rpcPool: pool,
-        keeper: keeperOf(ln),
-        temporal: h.temporal,
-      },
-    );
+    const worker = await keeperWorker(queue, { pool: blinking.pool, db: blinking.db, redis: h.redis });
     proxy.off();
     const [result] = await worker.runUntil(async () => {
       const handle = await liquidateOne(queue, account!);
