@@ -166,7 +166,10 @@ export async function fetchBankruptcyReport(pool: RpcPool, signature: string): P
  * market's oracle changes only by the admin's set_market_oracle, which running keepers and monitors then
  * follow within that time.
  */
-const oracleCache = new WeakMap<RpcPool, Map<number, { oracle: PublicKey; kind: OracleKind; readAt: number }>>();
+const oracleCache = new WeakMap<
+  RpcPool,
+  Map<number, { reading: Promise<{ oracle: PublicKey; kind: OracleKind }>; readAt: number }>
+>();
 export const ORACLE_CACHE_MS = 10_000;
 
 export async function marketOracleOf(
@@ -178,11 +181,19 @@ export async function marketOracleOf(
   let entry = known.get(marketIndex);
   const now = pool.now();
   if (!entry || now - entry.readAt >= ORACLE_CACHE_MS) {
-    const market = await fetchMarket(pool, marketIndex);
-    entry = { oracle: new PublicKey(market.oracle.toBase58()), kind: oracleKindOf(market), readAt: now };
+    // One read however many callers ask at once (a burst of liquidations); a failed read is not kept.
+    const reading = fetchMarket(pool, marketIndex).then((market) => ({
+      oracle: new PublicKey(market.oracle.toBase58()),
+      kind: oracleKindOf(market),
+    }));
+    entry = { reading, readAt: now };
     known.set(marketIndex, entry);
+    const cached = entry;
+    reading.catch(() => {
+      if (known.get(marketIndex) === cached) known.delete(marketIndex);
+    });
   }
-  return { oracle: entry.oracle, kind: entry.kind };
+  return entry.reading;
 }
 
 export async function oracleOf(pool: RpcPool, marketIndex: number): Promise<PublicKey> {

@@ -17,31 +17,28 @@ export { postgresJournal, wireFrom, type SendJournal } from './send-journal';
  */
 export type JournalPlace = { part?: string } | { key: string };
 
-/** The journal key of `place` inside the running activity, or null outside one (nothing is journaled there). */
-function journalKey(place: JournalPlace = {}): string | null {
+/**
+ * The journal key of `place` inside the running activity, and whether the activity is a retried attempt
+ * (its earlier attempt may have journaled and sent); null outside an activity (nothing is journaled there).
+ */
+function journalPlace(place: JournalPlace = {}): { key: string; context: JournalContext } | null {
   try {
-    const { workflowExecution, activityId, isLocal } = Context.current().info;
+    const { workflowExecution, activityId, isLocal, attempt } = Context.current().info;
     if (isLocal || !workflowExecution) return null;
-    if ('key' in place) return place.key;
-    return `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}${place.part ? `:${place.part}` : ''}`;
+    const key =
+      'key' in place
+        ? place.key
+        : `${workflowExecution.workflowId}:${workflowExecution.runId}:${activityId}${place.part ? `:${place.part}` : ''}`;
+    return { key, context: { retried: attempt > 1 } };
   } catch {
     return null;
   }
 }
 
-/** Whether the running activity is a retried attempt (its earlier attempt may have journaled and sent). */
-function journalContext(): JournalContext {
-  try {
-    return { retried: Context.current().info.attempt > 1 };
-  } catch {
-    return {};
-  }
-}
-
 /** Whether a transaction is journaled at `place` (an earlier attempt, or another runner, sent it). */
 export async function journaled(journal: SendJournal, place?: JournalPlace): Promise<boolean> {
-  const key = journalKey(place);
-  return key !== null && (await journal.load(key, journalContext())) !== null;
+  const at = journalPlace(place);
+  return at !== null && (await journal.load(at.key, at.context)) !== null;
 }
 
 /**
@@ -59,16 +56,16 @@ export async function sendAsKeeper(
   place?: JournalPlace,
   options: SendOptions = {},
 ): Promise<string> {
-  const key = journal ? journalKey(place) : null;
+  const at = journal ? journalPlace(place) : null;
   const sign = async (fresh: boolean) =>
     signWire(compileLegacyMessage(signer.publicKey, ixs, await pool.recentBlockhash({ fresh })), signer);
   // One round trip to the journal: the claim keeps what is there already (then that is what is sent).
   const fresh = await sign(false);
-  const earlier = journal && key ? await journal.claim(key, fresh, journalContext()) : null;
+  const earlier = journal && at ? await journal.claim(at.key, fresh, at.context) : null;
   const first = earlier ? wireFrom(earlier) : fresh;
   const resign = async () => {
     const tx = await sign(true);
-    if (journal && key) await journal.replace(key, tx);
+    if (journal && at) await journal.replace(at.key, tx);
     return tx;
   };
   const started = performance.now();

@@ -16,15 +16,17 @@ export function compileLegacyMessage(
   instructions: readonly TransactionInstruction[],
   recentBlockhash: string,
 ): Buffer {
-  const keys = new Map<string, { bytes: Buffer; signer: boolean; writable: boolean }>();
+  // Each key once (by its bytes), with the union of its roles; each PublicKey object read once.
+  const keys = new Map<string, { bytes: Buffer; signer: boolean; writable: boolean; index: number }>();
+  const idOf = new Map<PublicKey, string>();
   const add = (key: PublicKey, signer: boolean, writable: boolean) => {
-    const bytes = key.toBuffer();
-    const id = bytes.toString('latin1');
+    let id = idOf.get(key);
+    if (id === undefined) idOf.set(key, (id = key.toBuffer().toString('latin1')));
     const known = keys.get(id);
     if (known) {
       known.signer ||= signer;
       known.writable ||= writable;
-    } else keys.set(id, { bytes, signer, writable });
+    } else keys.set(id, { bytes: Buffer.from(id, 'latin1'), signer, writable, index: -1 });
   };
   add(payer, true, true);
   for (const ix of instructions) {
@@ -32,23 +34,21 @@ export function compileLegacyMessage(
     add(ix.programId, false, false);
   }
   const all = [...keys.values()];
-  const ordered = [
-    ...all.filter((k) => k.signer && k.writable),
-    ...all.filter((k) => k.signer && !k.writable),
-    ...all.filter((k) => !k.signer && k.writable),
-    ...all.filter((k) => !k.signer && !k.writable),
+  const [signedWritable, signedReadonly, writable, readonly] = [
+    all.filter((k) => k.signer && k.writable),
+    all.filter((k) => k.signer && !k.writable),
+    all.filter((k) => !k.signer && k.writable),
+    all.filter((k) => !k.signer && !k.writable),
   ];
-  const index = new Map(ordered.map((k, i) => [k.bytes.toString('latin1'), i]));
-  const indexOf = (key: PublicKey) => index.get(key.toBuffer().toString('latin1'))!;
+  const ordered = [...signedWritable, ...signedReadonly, ...writable, ...readonly];
+  if (ordered.length > 256) throw new RangeError('a legacy message holds at most 256 account keys');
+  ordered.forEach((k, i) => (k.index = i));
+  const indexOf = (key: PublicKey) => keys.get(idOf.get(key)!)!.index;
   const blockhash = Buffer.from(bs58.decode(recentBlockhash));
   if (blockhash.length !== 32) throw new RangeError(`a blockhash is 32 bytes, not ${blockhash.length}`);
 
   const parts: Buffer[] = [
-    Buffer.of(
-      ordered.filter((k) => k.signer).length,
-      ordered.filter((k) => k.signer && !k.writable).length,
-      ordered.filter((k) => !k.signer && !k.writable).length,
-    ),
+    Buffer.of(signedWritable.length + signedReadonly.length, signedReadonly.length, readonly.length),
     shortVec(ordered.length),
     ...ordered.map((k) => k.bytes),
     blockhash,
@@ -63,7 +63,6 @@ export function compileLegacyMessage(
       ix.data,
     );
   }
-  if (ordered.length > 256) throw new RangeError('a legacy message holds at most 256 account keys');
   return Buffer.concat(parts);
 }
 

@@ -116,8 +116,8 @@ interface Provider {
   latencyEwmaMs: number;
   slot: number | null;
   openedAt: number | null;
-  /** This provider's recent status of a signature, batched per turn (recentStatus). */
-  statusOf?: (signature: string) => Promise<SignatureStatus | null>;
+  /** This provider's recent status checks, gathered per turn of the event loop (recentStatus). */
+  statusBatcher?: (signature: string) => Promise<SignatureStatus | null>;
 }
 
 const EWMA_WEIGHT = 0.2;
@@ -277,7 +277,7 @@ export class RpcPool {
    * node's 256 signatures), so a burst of keeper transactions costs one status request per turn, not one each.
    */
   private recentStatus(p: Provider, signature: string): Promise<SignatureStatus | null> {
-    p.statusOf ??= turnBatcher(async (signatures: string[]) => {
+    p.statusBatcher ??= turnBatcher(async (signatures: string[]) => {
       const { value } = await this.timed(p, () =>
         this.raw<{ value: (SignatureStatus | null)[] }>(p, 'getSignatureStatuses', [
           signatures,
@@ -286,7 +286,7 @@ export class RpcPool {
       );
       return signatures.map((_, i) => value[i] ?? null);
     }, MAX_SIGNATURES_PER_STATUS_REQUEST);
-    return p.statusOf(signature);
+    return p.statusBatcher(signature);
   }
 
   private blockhash: { value: string; at: number } | null = null;

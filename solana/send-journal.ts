@@ -46,15 +46,11 @@ export function postgresJournal(db: Database): SendJournal {
   };
   // The claims of one turn of the event loop in one statement (a burst of keeper sends claims together).
   const claim = turnBatcher(async (claims: { key: string; tx: SignedWire }[]): Promise<(string | null)[]> => {
-    const first = new Map<string, string>();
-    for (const { key, tx } of claims) if (!first.has(key)) first.set(key, tx.wire.toString('base64'));
+    const first = new Map<string, { tx: SignedWire; base64: string }>();
+    for (const { key, tx } of claims) if (!first.has(key)) first.set(key, { tx, base64: tx.wire.toString('base64') });
     const inserted = await db
       .insert(keeperTransactions)
-      .values(
-        [...first].map(([key, transaction]) =>
-          rowOf(key, transaction, signatureText(Buffer.from(transaction, 'base64'))),
-        ),
-      )
+      .values([...first].map(([key, { tx, base64 }]) => rowOf(key, base64, tx.signature)))
       .onConflictDoNothing()
       .returning({ key: keeperTransactions.key });
     const mine = new Set(inserted.map((r) => r.key));
@@ -69,32 +65,35 @@ export function postgresJournal(db: Database): SendJournal {
           ).map((r) => [r.key, r.transaction])
         : [],
     );
-    // Journaled by this batch: null for the claim that journaled it, its bytes for a second one in the batch.
-    const claimedHere = new Set<string>();
+    // Journaled by this batch: null for the claim that journaled it, its bytes for a later one in the batch.
     return claims.map(({ key, tx }) => {
       if (!mine.has(key)) return earlier.get(key) ?? null;
       const journaled = first.get(key)!;
-      if (!claimedHere.has(key) && journaled === tx.wire.toString('base64')) {
-        claimedHere.add(key);
-        return null;
-      }
-      return journaled;
+      return journaled.tx === tx ? null : journaled.base64;
     });
   }, CLAIMS_PER_STATEMENT);
   return {
     load,
     claim: (key, tx) => claim({ key, tx }),
     async replace(key, tx) {
-      const row = rowOf(key, tx.wire.toString('base64'), tx.signature);
-      await db
-        .insert(keeperTransactions)
-        .values(row)
-        .onConflictDoUpdate({
-          target: keeperTransactions.key,
-          set: { signature: row.signature, transaction: row.transaction, updatedAt: row.updatedAt },
-        });
+      await upsertRows(db, [rowOf(key, tx.wire.toString('base64'), tx.signature)]);
     },
   };
+}
+
+/** Journal rows written over whatever their keys held (a re-signed transaction; entries drained from Redis). */
+function upsertRows(db: Database, rows: ReturnType<typeof rowOf>[]) {
+  return db
+    .insert(keeperTransactions)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: keeperTransactions.key,
+      set: {
+        signature: sql`excluded.signature`,
+        transaction: sql`excluded.transaction`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+    });
 }
 
 /** How long a journal entry made in Redis stays there if it is never drained (the drain removes it). */
@@ -171,9 +170,11 @@ const FALLBACK_READ_TIMEOUT_MS = 250;
  * outage sends what was journaled during it, drained yet or not. A retried attempt never journals in
  * Redis (its earlier attempt may have journaled, and sent, under the same key in Postgres before the
  * outage): without Postgres it sends only what Redis already holds, or fails and is retried. Only when
- * both stores fail does a first attempt's send fail (and its activity is retried). What it cannot see: an entry journaled in Postgres only (Redis down
- * then) by a runner whose successor finds Postgres down in turn; the program's own dedupe (a liquidation
- * step executes once per episode and index, an order's nonce once) still keeps the chain exact then.
+ * both stores fail does a first attempt's send fail (and its activity is retried). What it cannot see: an
+ * entry journaled in Postgres only (Redis down then) by a runner whose successor finds Postgres down in
+ * turn, and (liquidations, whose key every runner of an episode shares) a second runner that first claims
+ * during an outage while the first one's entry is in Postgres; the program's own dedupe (a liquidation step
+ * executes once per episode and index, an order's nonce once) still keeps the chain exact then.
  */
 export function journalWithFallback(
   db: Database,
@@ -235,9 +236,9 @@ export function journalWithFallback(
       const outage = await outageRead;
       if (outage === null) return claimed.value;
       // Journaled during an outage, not drained yet: those are the bytes; Postgres takes them now.
-      if (outage !== (claimed.value ?? tx.wire.toString('base64')))
-        await primary.replace(key, wireFrom(outage)).catch(() => undefined);
-      return outage === tx.wire.toString('base64') ? null : outage;
+      const mine = tx.wire.toString('base64');
+      if (outage !== (claimed.value ?? mine)) await primary.replace(key, wireFrom(outage)).catch(() => undefined);
+      return outage === mine ? null : outage;
     },
     async replace(key, tx) {
       const replaced = await inPostgres(
@@ -288,18 +289,7 @@ export async function drainJournalFallback(redis: Redis, streamPrefix: string, d
     const transaction = values[i];
     return transaction ? [rowOf(key, transaction, signatureText(Buffer.from(transaction, 'base64')))] : [];
   });
-  if (rows.length)
-    await db
-      .insert(keeperTransactions)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: keeperTransactions.key,
-        set: {
-          signature: sql`excluded.signature`,
-          transaction: sql`excluded.transaction`,
-          updatedAt: sql`excluded.updated_at`,
-        },
-      });
+  if (rows.length) await upsertRows(db, rows);
   const pipeline = redis.pipeline();
   keys.forEach((key, i) =>
     pipeline.eval(DRAINED, 2, entryOf(streamPrefix, key), pendingSetOf(streamPrefix), values[i] ?? '', key),
