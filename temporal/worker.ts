@@ -11,7 +11,7 @@ import { createRegistry, serveMetrics } from '../platform/metrics';
 import { createWorkerMetrics } from './worker-metrics';
 import { startEventOutboxDrain } from '../activities/bookkeeping/publish-workflow-event';
 import { loadKeeperKeypair } from '../solana/keeper-key';
-import { startJournalDrain } from '../solana/send-journal';
+import { journalFallbackPending, startJournalDrain } from '../solana/send-journal';
 import { createTemporalClient } from './client';
 
 await runMain('worker', async (onShutdown) => {
@@ -37,13 +37,13 @@ await runMain('worker', async (onShutdown) => {
       : {}),
   });
   const registry = createRegistry('worker');
-  const workerMetrics = createWorkerMetrics(registry);
   logger.info({ config: describeConfig(config) }, 'starting worker');
   const { pool, db } = createPostgres(config.postgres.url, {
     applicationName: 'quantdesk-worker',
     max: LIQUIDATION_BURST_PG_CONNECTIONS,
   });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
+  const workerMetrics = createWorkerMetrics(registry, () => journalFallbackPending(redis, config.streamPrefix));
   const rpcPool = measuredRpcPool(registry, config.solana.rpcUrls, { now: () => Date.now() });
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   logger.info({ keeper: keeper?.publicKey.toBase58() ?? null }, 'keeper');

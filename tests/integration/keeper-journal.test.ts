@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import bs58 from 'bs58';
 import { eq } from 'drizzle-orm';
+import { Registry } from 'prom-client';
 import { keeperTransactions } from '../../drizzle/schema';
+import { createWorkerMetrics } from '../../temporal/worker-metrics';
 import { createPostgres } from '../../platform/postgres';
 import {
   drainJournalFallback,
@@ -60,12 +62,20 @@ describe('the keeper journal through a Postgres outage', () => {
     expect(await journal.load(key)).toBe(base64(first));
     expect(await journalFallbackPending(h.redis, h.config.streamPrefix)).toBeGreaterThan(0);
     expect(await rowOf(key)).toBeUndefined();
+    // The worker's metric (and its KeeperJournalInRedis alert) sees the entries waiting.
+    const registry = new Registry();
+    const metrics = createWorkerMetrics(registry, () => journalFallbackPending(h.redis, h.config.streamPrefix));
+    const pendingMetric = async () =>
+      Number((await registry.getSingleMetricAsString('qd_keeper_journal_redis_pending')).trim().split(' ').at(-1));
+    expect(await pendingMetric()).toBeGreaterThan(0);
 
     proxy.on();
     // Postgres is back before the drain ran: a runner now still finds the outage's entry.
     expect(await journal.claim(key, signed())).toBe(base64(first));
     while ((await drainJournalFallback(h.redis, h.config.streamPrefix, h.db)) > 0);
     expect(await journalFallbackPending(h.redis, h.config.streamPrefix)).toBe(0);
+    expect(await pendingMetric()).toBe(0);
+    metrics.stop();
     const row = await rowOf(key);
     expect(row?.transaction).toBe(base64(first));
     expect(row?.signature).toBe(first.signature);
