@@ -45,6 +45,19 @@ describe('RiskMonitor.onEvents', () => {
   });
 });
 
+describe('RiskMonitor.onEvents after the chain work', () => {
+  it("re-reads nothing for a liquidation's bookkeeping steps (its chain steps' events did)", async () => {
+    const { monitor, refreshAccounts } = monitorWithSpies();
+    await monitor.onEvents([
+      liquidationEvent(episode, 'recorded', 'completed', at),
+      liquidationEvent(episode, 'orders-cancelled', 'completed', at),
+    ]);
+    expect(refreshAccounts).not.toHaveBeenCalled();
+    await monitor.onEvents([liquidationEvent(episode, 'liquidated', 'failed', at, { error: 'gave up' })]);
+    expect(refreshAccounts.mock.calls.map((c) => c[1])).toEqual([['Acct1111']]);
+  });
+});
+
 describe('RiskMonitor.backlog', () => {
   it('ages each account under water from the first call that saw it, and forgets it once it is not', () => {
     const { monitor } = monitorWithSpies();

@@ -52,6 +52,14 @@ export const RESTART_QUIET_MS = 10_000;
 /** How long the monitor remembers a liquidation it asked for (so that asking again first re-reads the account). */
 const ASKED_MEMORY_MS = 10 * 60_000;
 
+/**
+ * A liquidation's steps after its chain work (its row written, its resting orders cancelled) change nothing
+ * on chain: its account was read again when the chain steps' events came (they come first, and a batch
+ * that gave up says `failed`).
+ */
+const LIQUIDATION_BOOKKEEPING_STEPS = new Set(['recorded', 'orders-cancelled']);
+const bookkeepingOnly = (e: WorkflowEvent) => e.kind === 'liquidation' && LIQUIDATION_BOOKKEEPING_STEPS.has(e.step);
+
 /** Names a set of (account, episode) pairs, whatever their order: the same set gets the same batch ID. */
 export function liquidationBatchDigest(accounts: readonly { account: string; seq: string }[]): string {
   const pairs = accounts.map((a) => `${a.account}:${a.seq}`).sort();
@@ -274,7 +282,7 @@ export class RiskMonitor {
       if (e.kind === 'funding') {
         const m = this.marketIndexes.find((i) => marketAccountOf(i) === e.account);
         if (m !== undefined) markets.add(m);
-      } else if (e.account !== SYSTEM_ACCOUNT && e.kind !== 'probe') {
+      } else if (e.account !== SYSTEM_ACCOUNT && e.kind !== 'probe' && !bookkeepingOnly(e)) {
         accounts.add(e.account);
       }
       if (e.kind === 'liquidation' && e.step === 'bankruptcy-resolved') {

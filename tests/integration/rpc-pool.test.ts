@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Connection } from '@solana/web3.js';
+import { Connection, SystemProgram } from '@solana/web3.js';
 import { ProgramRejectedError, RpcPool, RpcUnavailableError } from '../../solana/rpc-pool';
+import { PERP_PROGRAM_ID } from '../../solana/perp-program';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, signedFillTransaction, type Trader } from '../support/perp-fixtures';
@@ -97,6 +98,32 @@ describe('the RPC pool over three localnet providers', () => {
     const metrics = pool.metrics();
     expect(metrics[1]!.slotLag).toBe(500);
     expect(pool.primary.rpcEndpoint).not.toBe(ln.rpcUrls[1]);
+  });
+
+  it('sends the calls of one turn as one batch request, each answered on its own', async () => {
+    const pool = newPool();
+    const read = (key: string) =>
+      pool.request<{ value: { owner: string } | null }>('read an account', 'getAccountInfo', [
+        key,
+        { encoding: 'base64', commitment: 'confirmed' },
+      ]);
+    const before = await faults();
+    // Alternately the trader's sub-account (the program's) and its wallet (the system program's).
+    const keys = [...Array<null>(12)].map((_, i) => (i % 2 ? trader.user : trader.wallet.publicKey).toBase58());
+    const answers = await Promise.all(keys.map(read));
+    const after = await faults();
+    const requests = ln.rpcPorts.reduce((n, p) => n + after[p]!.requests - before[p]!.requests, 0);
+    expect(requests).toBe(1);
+    expect(pool.metrics().reduce((n, m) => n + m.requests, 0)).toBe(12); // each call still counts for its provider
+    expect(answers.map((a) => a.value?.owner)).toEqual(
+      keys.map((_, i) => (i % 2 ? PERP_PROGRAM_ID.toBase58() : SystemProgram.programId.toBase58())),
+    );
+
+    // A call the node refuses fails alone; the others in its batch get their answers.
+    const [good, bad] = await Promise.allSettled([read(trader.user.toBase58()), read('not-a-key')]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/invalid public key/);
   });
 
   it("rejects a risk-increasing order on a stale oracle, once, with the program's named error", async () => {
