@@ -16,7 +16,8 @@ import { createLiquidationActivities } from './liquidation';
 import { createReconciliationActivities } from './reconciliation';
 import { journalWithFallback } from '../solana/send-journal';
 import { withHeartbeats } from './support/heartbeats';
-import type { RunStatus, WorkflowKind } from '../domain/workflow-events';
+import type { RunStatus, WorkflowEvent, WorkflowKind } from '../domain/workflow-events';
+import { turnBatcher } from '../platform/turn-batcher';
 
 /** What the activities tell the worker's metrics (temporal/worker-metrics.ts). */
 export interface ActivityObserver {
@@ -55,7 +56,11 @@ export function createActivities(deps: ActivityDeps) {
       ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper, journal),
       ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper, journal),
       ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, {
-        publish: events.publishWorkflowEvents,
+        // The episodes that end in one turn tell their steps in one pipeline.
+        publish: turnBatcher(async (batches: WorkflowEvent[][]) => {
+          await events.publishWorkflowEvents(batches.flat());
+          return batches.map(() => undefined);
+        }, 256),
         journal,
       }),
       ...createChainActivities(deps.rpcPool),
