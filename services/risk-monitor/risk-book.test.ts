@@ -9,7 +9,7 @@ import {
   QUOTE_PRECISION,
 } from '../../domain/perp';
 import { EMPTY_MARKET_INDEX, type DecodedUser } from '../../solana/perp-coders';
-import { RiskBook } from './risk-book';
+import { COMPACT_AFTER, RiskBook } from './risk-book';
 
 const [sol, btc] = [DEFAULT_MARKETS[0]!, DEFAULT_MARKETS[1]!];
 const startPrice = { [sol.marketIndex]: 150n * PRICE_PRECISION, [btc.marketIndex]: 60_000n * PRICE_PRECISION };
@@ -116,7 +116,7 @@ describe('RiskBook', () => {
     );
   });
 
-  it('keeps finding exactly them while accounts change after the index is built (each entry moves alone)', () => {
+  it('keeps finding exactly them while accounts change after the index is built (each entry moves alone, folded in later)', () => {
     const toUser = (s: { collateral: bigint; positions: { market: 0 | 1; base: bigint; entryMove: number }[] }) =>
       user({
         collateral: s.collateral,
@@ -131,8 +131,11 @@ describe('RiskBook', () => {
         fc.array(spec, { minLength: 1, maxLength: 30 }),
         fc.array(change, { maxLength: 30 }),
         fc.integer({ min: -3000, max: 3000 }),
-        (specs, changes, move) => {
-          const book = new RiskBook();
+        // How many changed entries it gathers before folding them into the sorted sides (the default
+        // is far more than a case makes): from every change to never.
+        fc.constantFrom(1, 2, 3, 5, 8, COMPACT_AFTER),
+        (specs, changes, move, compactAfter) => {
+          const book = new RiskBook(compactAfter);
           for (const m of [sol, btc])
             book.setMarket(m.marketIndex, {
               params: m,
@@ -142,11 +145,30 @@ describe('RiskBook', () => {
             });
           specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
           for (const m of [sol, btc]) book.underwater(m.marketIndex); // both indexes built
-          for (const { who, next } of changes) {
+          const now = new Map(specs.map((s, i) => [`acct-${i}`, s as (typeof specs)[number] | null]));
+          for (const [n, { who, next }] of changes.entries()) {
             const account = `acct-${who % specs.length}`;
             if (next) book.upsert(account, toUser(next));
             else book.remove(account);
+            now.set(account, next);
+            if (n % 7 === 6) book.underwater(sol.marketIndex); // a tick between the changes
           }
+          // MIKEY's liquidation levels: the same as a book built from the accounts as they are now.
+          const fresh = new RiskBook();
+          for (const m of [sol, btc])
+            fresh.setMarket(m.marketIndex, {
+              params: m,
+              fundingIndexLong: 0n,
+              fundingIndexShort: 0n,
+              price: startPrice[m.marketIndex]!,
+            });
+          for (const [account, s] of now) if (s) fresh.upsert(account, toUser(s));
+          const levels = (b: RiskBook, m: number) =>
+            b
+              .liquidationLevels(m)
+              .map((l) => `${l.side}:${l.price}:${l.base}`)
+              .sort();
+          for (const m of [sol, btc]) expect(levels(book, m.marketIndex)).toEqual(levels(fresh, m.marketIndex));
           book.setPrice(
             sol.marketIndex,
             startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(move)) / 10_000n,

@@ -42,32 +42,40 @@ interface Trigger {
   price: bigint;
 }
 
-/** Sorted liquidation prices of one market's single-position holders: longs highest first, shorts lowest first. */
+/**
+ * Sorted liquidation prices of one market's single-position holders: longs highest first, shorts lowest
+ * first. A changed account does not move inside the sorted sides (each move shifted up to 100,000 entries:
+ * a twentieth of the monitor's CPU in a crash): its old entry goes stale where it is, its new one waits in
+ * `pending` (read whole at each tick), and both are folded in once COMPACT_AFTER changes have gathered.
+ */
 interface MarketIndex {
   longs: Trigger[];
   shorts: Trigger[];
+  /** Entries placed since the last compaction, unsorted. */
+  pending: { longs: Trigger[]; shorts: Trigger[] };
+  /** Entries in the sorted sides that are no longer their holder's (see `placed`). */
+  stale: number;
   /** Holders with positions in several markets: their trigger here moves with other prices, so each tick values them. */
   multi: Set<string>;
-  /** Where each holder sits, so that a changed account moves just its own entry. */
+  /** Where each holder sits: an entry in a side is live only while it is its holder's `entry` here. */
   placed: Map<string, Placement>;
 }
 
-type Placement = { side: 'longs' | 'shorts'; price: bigint } | { side: 'multi' } | { side: 'none' };
+type Placement = { side: 'longs' | 'shorts'; entry: Trigger } | { side: 'multi' } | { side: 'none' };
+
+/** Changed entries (stale plus pending) that make a market's index fold them into its sorted sides. */
+export const COMPACT_AFTER = 1_024;
+
+const isLive = (index: MarketIndex, t: Trigger) => {
+  const placed = index.placed.get(t.account);
+  return placed !== undefined && 'entry' in placed && placed.entry === t;
+};
+
+const sortSide = (side: 'longs' | 'shorts', list: Trigger[]) =>
+  list.sort((a, b) => (a.price === b.price ? 0 : before(side, a.price, b.price) ? -1 : 1));
 
 /** Longs sort highest trigger first, shorts lowest first. */
 const before = (side: 'longs' | 'shorts', a: bigint, b: bigint) => (side === 'longs' ? a > b : a < b);
-
-/** The first position in a sorted side whose trigger does not come before `price`. */
-function lowerBound(list: Trigger[], side: 'longs' | 'shorts', price: bigint): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (before(side, list[mid]!.price, price)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export interface Underwater {
   account: string;
@@ -100,6 +108,9 @@ export class RiskBook {
   private readonly holders = new Map<string, Holder>();
   private readonly markets = new Map<number, MarketState>();
   private readonly indexes = new Map<number, MarketIndex>();
+
+  /** `compactAfter`: changed entries a market index gathers before folding them in (COMPACT_AFTER). */
+  constructor(private readonly compactAfter = COMPACT_AFTER) {}
 
   /** How many times a market's index was built whole (each values every holder again). */
   indexBuilds = 0;
@@ -196,13 +207,15 @@ export class RiskBook {
     const longFloor = (market.price * BPS_PRECISION) / (BPS_PRECISION + TRIGGER_SLACK_BPS);
     for (const t of index.longs) {
       if (t.price < longFloor) break;
-      candidates.add(t.account);
+      if (isLive(index, t)) candidates.add(t.account);
     }
+    for (const t of index.pending.longs) if (t.price >= longFloor && isLive(index, t)) candidates.add(t.account);
     const shortCeiling = (market.price * BPS_PRECISION) / (BPS_PRECISION - TRIGGER_SLACK_BPS);
     for (const t of index.shorts) {
       if (t.price > shortCeiling) break;
-      candidates.add(t.account);
+      if (isLive(index, t)) candidates.add(t.account);
     }
+    for (const t of index.pending.shorts) if (t.price <= shortCeiling && isLive(index, t)) candidates.add(t.account);
     const out: Underwater[] = [];
     for (const account of candidates) {
       const margin = this.marginAccount(account);
@@ -225,9 +238,18 @@ export class RiskBook {
       const p = this.holders.get(account)?.positions.find((x) => x.marketIndex === marketIndex);
       return p ? (p.base < 0n ? -p.base : p.base) : 0n;
     };
+    const live = (list: Trigger[]) => list.filter((t) => isLive(index, t));
     return [
-      ...index.longs.map((t) => ({ side: 'long' as const, price: t.price, base: sizeOf(t.account) })),
-      ...index.shorts.map((t) => ({ side: 'short' as const, price: t.price, base: sizeOf(t.account) })),
+      ...live([...index.longs, ...index.pending.longs]).map((t) => ({
+        side: 'long' as const,
+        price: t.price,
+        base: sizeOf(t.account),
+      })),
+      ...live([...index.shorts, ...index.pending.shorts]).map((t) => ({
+        side: 'short' as const,
+        price: t.price,
+        base: sizeOf(t.account),
+      })),
     ];
   }
 
@@ -267,21 +289,14 @@ export class RiskBook {
     if (!index) return;
     const old = index.placed.get(account);
     if (old?.side === 'multi') index.multi.delete(account);
-    if (old?.side === 'longs' || old?.side === 'shorts') {
-      const list = index[old.side];
-      for (let i = lowerBound(list, old.side, old.price); i < list.length && list[i]!.price === old.price; i++) {
-        if (list[i]!.account === account) {
-          list.splice(i, 1);
-          break;
-        }
-      }
-    }
+    if (old && 'entry' in old) index.stale++; // left where it is, no longer live
     index.placed.delete(account);
     this.place(index, marketIndex, account, true);
+    if (index.stale + index.pending.longs.length + index.pending.shorts.length >= this.compactAfter) compact(index);
   }
 
-  /** Puts a holder of `marketIndex` in its index (`sorted`: keep the side sorted as it goes in). */
-  private place(index: MarketIndex, marketIndex: number, account: string, sorted: boolean): void {
+  /** Puts a holder of `marketIndex` in its index (`changed`: in the pending entries, the sides being sorted). */
+  private place(index: MarketIndex, marketIndex: number, account: string, changed: boolean): void {
     const holder = this.holders.get(account);
     const at = holder?.positions.findIndex((p) => p.marketIndex === marketIndex) ?? -1;
     if (!holder || at < 0) return;
@@ -307,21 +322,49 @@ export class RiskBook {
       index.placed.set(account, { side: 'multi' });
       return;
     }
-    const list = index[side];
-    if (sorted) list.splice(lowerBound(list, side, price), 0, { account, price });
-    else list.push({ account, price });
-    index.placed.set(account, { side, price });
+    const entry = { account, price };
+    (changed ? index.pending : index)[side].push(entry);
+    index.placed.set(account, { side, entry });
   }
 
   private indexOf(marketIndex: number): MarketIndex {
     const built = this.indexes.get(marketIndex);
     if (built) return built;
-    const index: MarketIndex = { longs: [], shorts: [], multi: new Set(), placed: new Map() };
+    const index: MarketIndex = {
+      longs: [],
+      shorts: [],
+      pending: { longs: [], shorts: [] },
+      stale: 0,
+      multi: new Set(),
+      placed: new Map(),
+    };
     this.indexBuilds++;
     for (const account of this.holders.keys()) this.place(index, marketIndex, account, false);
-    index.longs.sort((a, b) => (a.price === b.price ? 0 : a.price > b.price ? -1 : 1));
-    index.shorts.sort((a, b) => (a.price === b.price ? 0 : a.price < b.price ? -1 : 1));
+    sortSide('longs', index.longs);
+    sortSide('shorts', index.shorts);
     this.indexes.set(marketIndex, index);
     return index;
   }
+}
+
+/** Folds a market index's pending entries into its sorted sides and drops the stale ones. */
+function compact(index: MarketIndex): void {
+  for (const side of ['longs', 'shorts'] as const) {
+    const merged: Trigger[] = [];
+    const sorted = index[side];
+    const pending = sortSide(
+      side,
+      index.pending[side].filter((t) => isLive(index, t)),
+    );
+    let j = 0;
+    for (const t of sorted) {
+      if (!isLive(index, t)) continue;
+      while (j < pending.length && before(side, pending[j]!.price, t.price)) merged.push(pending[j++]!);
+      merged.push(t);
+    }
+    while (j < pending.length) merged.push(pending[j++]!);
+    index[side] = merged;
+    index.pending[side] = [];
+  }
+  index.stale = 0;
 }
