@@ -64,6 +64,8 @@ const envSchema = z.object({
     .default('http://127.0.0.1:8899,http://127.0.0.1:8901,http://127.0.0.1:8903')
     .transform(commaList)
     .pipe(z.array(url(['http:', 'https:'])).min(1, 'at least one RPC URL')),
+  // The RPC pool's CALLS_PER_REQUEST.
+  QD_SOLANA_RPC_CALLS_PER_REQUEST: z.coerce.number().int().min(1).max(100).default(50),
   QD_LOCALNET_CONTROL_URL: url(['http:']).default('http://127.0.0.1:8890'),
   QD_OPERATOR_TOKEN: z.string().min(24, 'at least 24 characters').optional(),
   QD_KEEPER_KEYPAIR_FILE: z.string().min(1).optional(),
@@ -178,6 +180,8 @@ export interface Config {
   };
   solana: {
     rpcUrls: string[];
+    /** JSON-RPC calls per batch request to one provider (1: a request per call). */
+    rpcCallsPerRequest: number;
     localnetControlUrl: string;
     priceFeedMs: number;
     keeperKeypairFile: string | null;
@@ -240,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     solana: {
       rpcUrls: e.QD_SOLANA_RPC_URLS,
+      rpcCallsPerRequest: e.QD_SOLANA_RPC_CALLS_PER_REQUEST,
       localnetControlUrl: e.QD_LOCALNET_CONTROL_URL,
       priceFeedMs: e.QD_PRICE_FEED_MS,
       keeperKeypairFile: e.QD_KEEPER_KEYPAIR_FILE ?? null,
