@@ -57,6 +57,19 @@ const spec = fc.record({
   positions: fc.uniqueArray(position, { minLength: 1, maxLength: 2, selector: (p) => p.market }),
 });
 
+/** A book following SOL-PERP and BTC-PERP at their start prices. */
+function pricedBook(compactAfter?: number): RiskBook {
+  const book = new RiskBook(compactAfter);
+  for (const m of [sol, btc])
+    book.setMarket(m.marketIndex, {
+      params: m,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: startPrice[m.marketIndex]!,
+    });
+  return book;
+}
+
 describe('RiskBook', () => {
   it('finds exactly the holders a price puts below maintenance (same as valuing everyone)', () => {
     fc.assert(
@@ -65,14 +78,7 @@ describe('RiskBook', () => {
         fc.integer({ min: -3000, max: 3000 }),
         fc.integer({ min: -3000, max: 3000 }),
         (specs, moveSol, moveBtc) => {
-          const book = new RiskBook();
-          for (const m of [sol, btc])
-            book.setMarket(m.marketIndex, {
-              params: m,
-              fundingIndexLong: 0n,
-              fundingIndexShort: 0n,
-              price: startPrice[m.marketIndex]!,
-            });
+          const book = pricedBook();
           specs.forEach((s, i) =>
             book.upsert(
               `acct-${i}`,
@@ -135,14 +141,7 @@ describe('RiskBook', () => {
         // is far more than a case makes): from every change to never.
         fc.constantFrom(1, 2, 3, 5, 8, COMPACT_AFTER),
         (specs, changes, move, compactAfter) => {
-          const book = new RiskBook(compactAfter);
-          for (const m of [sol, btc])
-            book.setMarket(m.marketIndex, {
-              params: m,
-              fundingIndexLong: 0n,
-              fundingIndexShort: 0n,
-              price: startPrice[m.marketIndex]!,
-            });
+          const book = pricedBook(compactAfter);
           specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
           for (const m of [sol, btc]) book.underwater(m.marketIndex); // both indexes built
           const now = new Map(specs.map((s, i) => [`acct-${i}`, s as (typeof specs)[number] | null]));
@@ -154,14 +153,7 @@ describe('RiskBook', () => {
             if (n % 7 === 6) book.underwater(sol.marketIndex); // a tick between the changes
           }
           // MIKEY's liquidation levels: the same as a book built from the accounts as they are now.
-          const fresh = new RiskBook();
-          for (const m of [sol, btc])
-            fresh.setMarket(m.marketIndex, {
-              params: m,
-              fundingIndexLong: 0n,
-              fundingIndexShort: 0n,
-              price: startPrice[m.marketIndex]!,
-            });
+          const fresh = pricedBook();
           for (const [account, s] of now) if (s) fresh.upsert(account, toUser(s));
           const levels = (b: RiskBook, m: number) =>
             b
