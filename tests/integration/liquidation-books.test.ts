@@ -128,10 +128,14 @@ describe('liquidation books under concurrency', () => {
     const results = await liquidationsOf(h.temporal, batches);
     const twice = await liquidationsOf(h.temporal, duplicates);
 
-    expect(results.every((r) => r.status === 'liquidated')).toBe(true);
+    // Whichever runner reached an episode first executed it; the other sent the same journaled transactions
+    // (the same report) or found the episode over (stale): every account liquidated, the same way by both.
     const first = new Map(results.map((r) => [r.id, r]));
-    for (const r of twice) {
-      if (r.status !== 'stale') expect(r).toEqual(first.get(r.id));
+    const again = new Map(twice.map((r) => [r.id, r]));
+    for (const id of started) {
+      const ran = [first.get(id), again.get(id)].filter((r) => r !== undefined && r.status !== 'stale');
+      expect(ran.length).toBeGreaterThan(0);
+      for (const r of ran) expect(r).toEqual({ ...ran[0], status: 'liquidated' });
     }
     const rows = await h.db.select().from(liquidations).where(inArray(liquidations.id, started));
     expect(rows).toHaveLength(started.length); // every liquidation the program executed has its row
