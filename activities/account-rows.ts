@@ -1,6 +1,7 @@
 import { and, inArray, sql } from 'drizzle-orm';
 import { accountBalances, positions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
+import { insertByColumns, setExcluded } from '../platform/unnest';
 import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { big } from '../solana/margin-account';
 import type { RpcPool } from '../solana/rpc-pool';
@@ -53,30 +54,17 @@ const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
 /** Balance rows in one statement, in the order given (writeBalanceRow's rule for each); returns the accounts written. */
 async function writeBalanceRows(tx: Tx | Database, rows: readonly BalanceRow[]): Promise<Set<string>> {
-  const written = await tx
-    .insert(accountBalances)
-    .values(
-      rows.map((row) => ({
-        account: row.account,
-        wallet: row.wallet,
-        collateral: row.collateral,
-        unsettledPnl: row.unsettledPnl,
-        slot: row.slot,
-        updatedAt: row.at,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: accountBalances.account,
-      set: {
-        collateral: excluded('collateral'),
-        unsettledPnl: excluded('unsettled_pnl'),
-        slot: excluded('slot'),
-        updatedAt: excluded('updated_at'),
-      },
-      setWhere: sql`${accountBalances.slot} <= excluded.slot`,
-    })
-    .returning({ account: accountBalances.account });
-  return new Set(written.map((r) => r.account));
+  const { account, collateral, unsettledPnl, slot, updatedAt } = accountBalances;
+  const written = await tx.execute<{ account: string }>(sql`${insertByColumns(
+    accountBalances,
+    ['account', 'wallet', 'collateral', 'unsettledPnl', 'slot', 'updatedAt'],
+    rows.map((row) => ({ ...row, updatedAt: row.at })),
+  )}
+    on conflict (${sql.identifier(account.name)}) do update
+    set ${setExcluded([collateral, unsettledPnl, slot, updatedAt])}
+    where ${accountBalances.slot} <= excluded.slot
+    returning ${sql.identifier(account.name)} as account`);
+  return new Set(written.rows.map((r) => r.account));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { isBelowMaintenance } from '../domain/perp';
 import { insuranceFundLedger, liquidations, workflowRuns } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
@@ -40,6 +40,7 @@ import {
 import { readUsers, writeAccountRows } from './account-rows';
 import { heartbeatProgress } from './support/heartbeats';
 import { Semaphore } from '../platform/semaphore';
+import { insertByColumns } from '../platform/unnest';
 
 /**
  * Steps continue until the program closes the episode (the account is healthy or flat). The first closes
@@ -110,6 +111,23 @@ export interface LiquidationDeps {
 }
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
+
+/** A liquidation row's columns, as `recordLiquidations` writes them. */
+const LIQUIDATION_COLUMNS = [
+  'id',
+  'account',
+  'wallet',
+  'marketIndex',
+  'closedBase',
+  'price',
+  'fee',
+  'insurancePaid',
+  'socializedLoss',
+  'signature',
+  'createdAt',
+  'steps',
+  'liquidationSeq',
+] as const;
 
 /** The workflow of the running activity, or null outside one. */
 function runningWorkflowId(): string | null {
@@ -324,27 +342,26 @@ export function createLiquidationActivities(
     );
     await db.transaction(async (tx) => {
       await writeAccountRows(tx, users, new Date(records[0]!.at));
-      await tx
-        .insert(liquidations)
-        .values(
-          records.map((r) => ({
-            id: r.id,
-            account: r.account,
-            wallet: r.wallet,
-            marketIndex: r.marketIndex,
-            closedBase: BigInt(r.closedBase),
-            price: BigInt(r.price),
-            fee: BigInt(r.fee),
-            insurancePaid: BigInt(r.insurancePaid),
-            socializedLoss: BigInt(r.socializedLoss),
-            signature: r.signature,
-            createdAt: new Date(r.at),
-            steps: r.steps ?? 1,
-            liquidationSeq: r.liquidationSeq === undefined ? null : BigInt(r.liquidationSeq),
-          })),
-        )
-        .onConflictDoNothing();
-      if (ledger.length) await tx.insert(insuranceFundLedger).values(ledger).onConflictDoNothing();
+      const rows = records.map((r) => ({
+        id: r.id,
+        account: r.account,
+        wallet: r.wallet,
+        marketIndex: r.marketIndex,
+        closedBase: BigInt(r.closedBase),
+        price: BigInt(r.price),
+        fee: BigInt(r.fee),
+        insurancePaid: BigInt(r.insurancePaid),
+        socializedLoss: BigInt(r.socializedLoss),
+        signature: r.signature,
+        createdAt: new Date(r.at),
+        steps: r.steps ?? 1,
+        liquidationSeq: r.liquidationSeq === undefined ? null : BigInt(r.liquidationSeq),
+      }));
+      await tx.execute(sql`${insertByColumns(liquidations, LIQUIDATION_COLUMNS, rows)} on conflict do nothing`);
+      if (ledger.length)
+        await tx.execute(
+          sql`${insertByColumns(insuranceFundLedger, ['entryKey', 'delta', 'reason', 'createdAt'], ledger)} on conflict do nothing`,
+        );
     });
   }
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../platform/postgres';
 import { workflowRuns } from '../../drizzle/schema';
+import { insertByColumns, setExcluded } from '../../platform/unnest';
 import type { RunStatus, WorkflowKind } from '../../domain/workflow-events';
 
 export interface WorkflowRunRecord {
@@ -16,6 +17,19 @@ export interface WorkflowRunRecord {
   at: string;
 }
 
+const RUN_COLUMNS = [
+  'businessKey',
+  'workflowId',
+  'runId',
+  'kind',
+  'account',
+  'market',
+  'status',
+  'step',
+  'createdAt',
+  'updatedAt',
+] as const;
+
 export function createWorkflowRunActivities(
   db: Database,
   onEnded: (kind: WorkflowKind, status: RunStatus) => void = () => undefined,
@@ -23,21 +37,12 @@ export function createWorkflowRunActivities(
   /** Upsert by business key: a retried activity rewrites the same rows, never adds a second. */
   const upsertRuns = async (runs: readonly WorkflowRunRecord[]): Promise<void> => {
     if (!runs.length) return;
-    await db
-      .insert(workflowRuns)
-      .values(runs.map((run) => ({ ...run, createdAt: new Date(run.at), updatedAt: new Date(run.at) })))
-      .onConflictDoUpdate({
-        target: workflowRuns.businessKey,
-        set: {
-          runId: sql`excluded.run_id`,
-          workflowId: sql`excluded.workflow_id`,
-          status: sql`excluded.status`,
-          step: sql`excluded.step`,
-          updatedAt: sql`excluded.updated_at`,
-        },
-        // A late retry of an older write must not move a row back in time.
-        setWhere: sql`${workflowRuns.updatedAt} <= excluded.updated_at`,
-      });
+    const rows = runs.map((run) => ({ ...run, createdAt: new Date(run.at), updatedAt: new Date(run.at) }));
+    const { runId, workflowId, status, step, updatedAt } = workflowRuns;
+    await db.execute(sql`${insertByColumns(workflowRuns, RUN_COLUMNS, rows)}
+      on conflict (${sql.identifier(workflowRuns.businessKey.name)}) do update
+      set ${setExcluded([runId, workflowId, status, step, updatedAt])}
+      where ${workflowRuns.updatedAt} <= excluded.updated_at`); // a late retry of an older write never moves a row back
     for (const run of runs) if (run.status !== 'running') onEnded(run.kind, run.status);
   };
   return {
