@@ -283,18 +283,11 @@ export class RpcPool {
    * batch with the provider's other calls of this turn (callsPerRequest), a bulk read on its own.
    */
   private async raw<T>(p: Provider, method: string, params: unknown[], bulk = false): Promise<T> {
-    if (bulk || this.o.callsPerRequest <= 1) {
-      const body = await this.post<JsonRpcResponse>(
-        p,
-        { jsonrpc: '2.0', id: ++this.requestId, method, params },
-        method,
-        bulk,
-      );
-      if (body.error) throw rpcErrorOf(body.error);
-      return body.result as T;
-    }
+    const call = { method, params };
+    // A bulk read (a long scan under its own deadline) goes alone.
+    const alone = bulk || this.o.callsPerRequest <= 1;
     p.callBatcher ??= turnBatcher((calls: RpcCall[]) => this.batch(p, calls), this.o.callsPerRequest);
-    const answer = await p.callBatcher({ method, params });
+    const answer = alone ? (await this.batch(p, [call], bulk))[0]! : await p.callBatcher(call);
     if ('error' in answer) throw answer.error;
     return answer.result as T;
   }
@@ -304,7 +297,7 @@ export class RpcPool {
    * (HTTP, connection, deadline, an answer that is not theirs) fails them all, and each caller's failover
    * retries it.
    */
-  private async batch(p: Provider, calls: RpcCall[]): Promise<RpcAnswer[]> {
+  private async batch(p: Provider, calls: RpcCall[], bulk = false): Promise<RpcAnswer[]> {
     const first = ++this.requestId;
     const requests = calls.map(({ method, params }, i) => ({ jsonrpc: '2.0', id: first + i, method, params }));
     this.requestId += calls.length - 1;
@@ -313,6 +306,7 @@ export class RpcPool {
       p,
       calls.length === 1 ? requests[0] : requests,
       what,
+      bulk,
     );
     const answers = Array.isArray(body) ? body : [body];
     const byId = new Map(answers.map((a) => [a.id, a]));
