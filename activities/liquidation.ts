@@ -34,7 +34,7 @@ import {
   postgresJournal,
   type SendJournal,
   requireKeeper,
-  sendAsKeeper,
+  sendAsKeeperAndRead,
   type JournalPlace,
 } from '../solana/keeper-send';
 import { readUsers, writeAccountRows } from './account-rows';
@@ -160,8 +160,8 @@ export function createLiquidationActivities(
   const journal = deps.journal ?? postgresJournal(db);
   // Without the node's preflight: the program re-checks every step (a refused one lands failed, its refusal
   // read from the status), and the node executes each transaction once instead of simulating it first.
-  const send = (ixs: TransactionInstruction[], place?: JournalPlace) =>
-    sendAsKeeper(pool, keeperOrFail(), ixs, journal, place, { skipPreflight: true });
+  const send = <R>(ixs: TransactionInstruction[], read: (signature: string) => Promise<R>, place?: JournalPlace) =>
+    sendAsKeeperAndRead(pool, keeperOrFail(), ixs, read, journal, place, { skipPreflight: true });
   // Builds instructions only (sends go through the pool): one per process.
   let built: ReturnType<typeof createPerpProgram> | null = null;
   const program = () => (built ??= createPerpProgram(pool.primary, new Wallet(keeperOrFail())));
@@ -193,8 +193,8 @@ export function createLiquidationActivities(
   /** Sends one step; null when the program refuses it as NotLiquidatable or StaleLiquidation (named in `refused`). */
   async function sendStep(ix: TransactionInstruction, place: JournalPlace | undefined, refused: { name?: string }) {
     try {
-      const signature = await send([ix], place);
-      return { signature, report: await fetchLiquidationReport(pool, signature) };
+      const { signature, read: report } = await send([ix], (sig) => fetchLiquidationReport(pool, sig), place);
+      return { signature, report };
     } catch (err) {
       if (
         err instanceof ProgramRejectedError &&
@@ -219,8 +219,8 @@ export function createLiquidationActivities(
       })
       .instruction();
     try {
-      const signature = await send([ix], place);
-      return { signature, ...(await fetchBankruptcyReport(pool, signature)), at: now().toISOString() };
+      const { signature, read: report } = await send([ix], (sig) => fetchBankruptcyReport(pool, sig), place);
+      return { signature, ...report, at: now().toISOString() };
     } catch (err) {
       if (err instanceof ProgramRejectedError && err.errorName === 'NotBankrupt') return null;
       throw finalIfRejected(err);

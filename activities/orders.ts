@@ -11,6 +11,7 @@ import {
   fetchPools,
   fetchPricedMarket,
   fetchTradeReport,
+  type TradeReport,
   fetchUser,
   oracleOf,
   otherMarketsOf,
@@ -18,7 +19,13 @@ import {
 import { createPerpProgram, fillOrderInstructions, perpAddresses } from '../solana/perp-program';
 import type { RpcPool } from '../solana/rpc-pool';
 import { checkSignedOrder, toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
-import { finalIfRejected, postgresJournal, requireKeeper, sendAsKeeper, type SendJournal } from '../solana/keeper-send';
+import {
+  finalIfRejected,
+  postgresJournal,
+  requireKeeper,
+  sendAsKeeperAndRead,
+  type SendJournal,
+} from '../solana/keeper-send';
 import { PROGRAM_REJECTION } from '../workflows/definitions';
 
 export { toOrderMessage, type OrderWire, type SignedOrder } from '../solana/signed-order';
@@ -185,15 +192,15 @@ export function createOrderActivities(
           otherMarkets: await otherMarketsOf(pool, user, s.order.marketIndex),
         },
       );
-      let signature: string;
+      let sent: { signature: string; read: TradeReport };
       try {
-        signature = await sendAsKeeper(pool, signer, ixs, journal);
+        // What the program executed, as it returned it: exact however many keepers fill concurrently.
+        sent = await sendAsKeeperAndRead(pool, signer, ixs, (sig) => fetchTradeReport(pool, sig), journal);
       } catch (err) {
         // A program rejection is final (the order ends rejected with its name); infrastructure is retried.
         throw finalIfRejected(err);
       }
-      // What the program executed, as it returned it: exact however many keepers fill concurrently.
-      const report = await fetchTradeReport(pool, signature);
+      const { signature, read: report } = sent;
       return {
         signature,
         baseAmount: report.baseDelta,

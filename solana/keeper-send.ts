@@ -79,6 +79,32 @@ export async function sendAsKeeper(
   }
 }
 
+/**
+ * sendAsKeeper, then `read` of the landed transaction (the program's return data). The read is what
+ * confirms it: asked as soon as a provider has taken the transaction, its answer is both the landing and
+ * the result (one round trip instead of a status check and then the read). When it finds nothing yet (a
+ * transaction still on its way) the pool's status checks take over and it is asked again once landed.
+ */
+export async function sendAsKeeperAndRead<R>(
+  pool: RpcPool,
+  signer: Keypair,
+  ixs: TransactionInstruction[],
+  read: (signature: string) => Promise<R>,
+  journal?: SendJournal,
+  place?: JournalPlace,
+  options: SendOptions = {},
+): Promise<{ signature: string; read: R }> {
+  const found = new Map<string, R>();
+  const signature = await sendAsKeeper(pool, signer, ixs, journal, place, {
+    ...options,
+    executed: async (sent) => {
+      found.set(sent, await read(sent));
+      return true;
+    },
+  });
+  return { signature, read: found.has(signature) ? found.get(signature)! : await read(signature) };
+}
+
 /** What became of a keeper transaction: landed (executed), rejected by the program, or not sent (retried). */
 export type KeeperSendOutcome = 'landed' | 'rejected' | 'failed';
 type SendObserver = (outcome: KeeperSendOutcome, seconds: number) => void;

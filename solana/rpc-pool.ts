@@ -65,6 +65,12 @@ export interface SignedWire {
  */
 export interface SendOptions {
   skipPreflight?: boolean;
+  /**
+   * Asked first once a provider has taken the transaction: true when it finds it executed (a read of the
+   * landed transaction's result, which then needs no status check before it: one round trip instead of
+   * two); false or a failure, and the pool's status checks decide as without it (sendAsKeeperAndRead).
+   */
+  executed?: (signature: string) => Promise<boolean>;
 }
 
 /** A signature's status as the node reports it (getSignatureStatuses). */
@@ -398,7 +404,8 @@ export class RpcPool {
               },
             ]),
           );
-          if (await this.awaitLanding(signature)) return { signature, provider: p.url };
+          if ((await options.executed?.(signature).catch(() => false)) || (await this.awaitLanding(signature)))
+            return { signature, provider: p.url };
           causes.push(`${p.url}: not seen within the confirmation window`);
         } catch (err) {
           // A refusal found by the preflight (the send's answer) or, without one, by the landed status.

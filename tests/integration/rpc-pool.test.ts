@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, SystemProgram } from '@solana/web3.js';
 import { ProgramRejectedError, RpcPool, RpcUnavailableError } from '../../solana/rpc-pool';
 import { PERP_PROGRAM_ID } from '../../solana/perp-program';
+import { fetchTradeReport, type TradeReport } from '../../solana/accounts';
 import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../../domain/perp';
 import { startLocalnet, type Localnet } from '../support/localnet';
 import { fundedTrader, signedFillTransaction, type Trader } from '../support/perp-fixtures';
@@ -124,6 +125,32 @@ describe('the RPC pool over three localnet providers', () => {
     expect(good.status).toBe('fulfilled');
     expect(bad.status).toBe('rejected');
     expect(String((bad as PromiseRejectedResult).reason)).toMatch(/invalid public key/);
+  });
+
+  it('confirms a transaction by reading its result when the caller reads it (executed)', async () => {
+    const pool = newPool();
+    const tx = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
+    const before = await faults();
+    let read: TradeReport | undefined;
+    const { signature } = await pool.sendTransaction(tx, undefined, {
+      executed: async (sent) => ((read = await fetchTradeReport(pool, sent)), true),
+    });
+    const after = await faults();
+    const requests = ln.rpcPorts.reduce((n, p) => n + after[p]!.requests - before[p]!.requests, 0);
+    expect(requests).toBe(2); // the send, then the read: no status check between them
+    expect(read?.baseDelta).toBe(BASE_PRECISION.toString());
+    expect(await fetchTradeReport(pool, signature)).toEqual(read);
+
+    // A refused transaction has no result to read: the status check finds the program's error as before.
+    await ln.control('/pyth', { marketIndex: 0, price: (150n * PRICE_PRECISION).toString(), ageSlots: 30 });
+    const stale = await signedFillTransaction(ln, setup, trader, BASE_PRECISION, 160n * PRICE_PRECISION);
+    const error = await pool
+      .sendTransaction(stale, undefined, {
+        skipPreflight: true,
+        executed: async (sent) => (await fetchTradeReport(pool, sent), true),
+      })
+      .catch((e: unknown) => e);
+    expect((error as ProgramRejectedError).errorName).toBe('OracleStale');
   });
 
   it("rejects a risk-increasing order on a stale oracle, once, with the program's named error", async () => {
