@@ -50,8 +50,6 @@ export async function writeBalanceRow(tx: Tx | Database, row: BalanceRow): Promi
   return (await writeBalanceRows(tx, [row])).has(row.account);
 }
 
-const excluded = (column: string) => sql.raw(`excluded.${column}`);
-
 /** Balance rows in one statement, in the order given (writeBalanceRow's rule for each); returns the accounts written. */
 async function writeBalanceRows(tx: Tx | Database, rows: readonly BalanceRow[]): Promise<Set<string>> {
   const { account, collateral, unsettledPnl, slot, updatedAt } = accountBalances;
@@ -104,20 +102,16 @@ export async function writeAccountRows(tx: Tx, { users, slot }: UsersRead, at: D
         updatedAt: at,
       })),
   );
-  if (open.length)
-    await tx
-      .insert(positions)
-      .values(open)
-      .onConflictDoUpdate({
-        target: [positions.account, positions.marketIndex],
-        set: {
-          wallet: excluded('wallet'),
-          baseAmount: excluded('base_amount'),
-          quoteEntry: excluded('quote_entry'),
-          lastFundingIndex: excluded('last_funding_index'),
-          updatedAt: excluded('updated_at'),
-        },
-      });
+  if (open.length) {
+    const { account, marketIndex, wallet, baseAmount, quoteEntry, lastFundingIndex, updatedAt } = positions;
+    await tx.execute(sql`${insertByColumns(
+      positions,
+      ['account', 'marketIndex', 'wallet', 'baseAmount', 'quoteEntry', 'lastFundingIndex', 'updatedAt'],
+      open,
+    )}
+      on conflict (${sql.identifier(account.name)}, ${sql.identifier(marketIndex.name)}) do update
+      set ${setExcluded([wallet, baseAmount, quoteEntry, lastFundingIndex, updatedAt])}`);
+  }
   const kept = open.map((p) => sql`(${p.account}, ${p.marketIndex})`);
   await tx.delete(positions).where(
     and(

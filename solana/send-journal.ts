@@ -6,6 +6,7 @@ import type { Database } from '../platform/postgres';
 import { withTimeout } from '../platform/timeout';
 import { startDrain } from '../platform/drain';
 import { turnBatcher } from '../platform/turn-batcher';
+import { insertByColumns, setExcluded } from '../platform/unnest';
 import type { SignedWire } from './rpc-pool';
 
 /** Where signed keeper transactions are journaled before sending (keyed by what retries share). */
@@ -32,6 +33,8 @@ const rowOf = (key: string, transaction: string, signature: string) => {
   return { key, signature, transaction, createdAt: now, updatedAt: now };
 };
 
+const JOURNAL_COLUMNS = ['key', 'signature', 'transaction', 'createdAt', 'updatedAt'] as const;
+
 /** Claims journaled in one statement at most. */
 const CLAIMS_PER_STATEMENT = 200;
 
@@ -48,12 +51,14 @@ export function postgresJournal(db: Database): SendJournal {
   const claim = turnBatcher(async (claims: { key: string; tx: SignedWire }[]): Promise<(string | null)[]> => {
     const first = new Map<string, { tx: SignedWire; base64: string }>();
     for (const { key, tx } of claims) if (!first.has(key)) first.set(key, { tx, base64: tx.wire.toString('base64') });
-    const inserted = await db
-      .insert(keeperTransactions)
-      .values([...first].map(([key, { tx, base64 }]) => rowOf(key, base64, tx.signature)))
-      .onConflictDoNothing()
-      .returning({ key: keeperTransactions.key });
-    const mine = new Set(inserted.map((r) => r.key));
+    const inserted = await db.execute<{ key: string }>(
+      sql`${insertByColumns(
+        keeperTransactions,
+        JOURNAL_COLUMNS,
+        [...first].map(([key, { tx, base64 }]) => rowOf(key, base64, tx.signature)),
+      )} on conflict do nothing returning ${sql.identifier(keeperTransactions.key.name)} as key`,
+    );
+    const mine = new Set(inserted.rows.map((r) => r.key));
     const taken = [...first.keys()].filter((key) => !mine.has(key));
     const earlier = new Map(
       taken.length
@@ -83,17 +88,9 @@ export function postgresJournal(db: Database): SendJournal {
 
 /** Journal rows written over whatever their keys held (a re-signed transaction; entries drained from Redis). */
 function upsertRows(db: Database, rows: ReturnType<typeof rowOf>[]) {
-  return db
-    .insert(keeperTransactions)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: keeperTransactions.key,
-      set: {
-        signature: sql`excluded.signature`,
-        transaction: sql`excluded.transaction`,
-        updatedAt: sql`excluded.updated_at`,
-      },
-    });
+  const { key, signature, transaction, updatedAt } = keeperTransactions;
+  return db.execute(sql`${insertByColumns(keeperTransactions, JOURNAL_COLUMNS, rows)}
+    on conflict (${sql.identifier(key.name)}) do update set ${setExcluded([signature, transaction, updatedAt])}`);
 }
 
 /** How long a journal entry made in Redis stays there if it is never drained (the drain removes it). */
