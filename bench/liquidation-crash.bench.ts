@@ -40,6 +40,7 @@ import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
 import { startAttributes } from '../workflows/definitions';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
+import { cpuSecondsBetween, snapshotCpu } from './process-cpu';
 import { summarize } from './stats';
 import { terminateLeftovers } from './cleanup';
 
@@ -120,6 +121,7 @@ async function directBaseline(h: Harness, accounts: number) {
     let next = 0;
     let transactions = 0;
     let liquidated = 0;
+    const cpuBefore = snapshotCpu();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: DIRECT_CONCURRENCY }, async () => {
@@ -132,11 +134,15 @@ async function directBaseline(h: Harness, accounts: number) {
       }),
     );
     const ms = elapsed(t0);
+    const cpuSeconds = cpuSecondsBetween(cpuBefore, snapshotCpu());
     return {
       accounts,
       liquidated,
       transactions,
       ms,
+      // The keeper (in this process) and its localnet; the database is not written without a workflow.
+      cpuSeconds,
+      cpuMsPerLiquidation: perLiquidation(cpuSeconds, liquidated),
       accountsPerSecond: round1(liquidated / (ms / 1000)),
       transactionsPerSecond: round1(transactions / (ms / 1000)),
     };
@@ -146,6 +152,15 @@ async function directBaseline(h: Harness, accounts: number) {
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** CPU milliseconds per liquidated account, by part and in all. */
+function perLiquidation(cpuSeconds: Record<string, number>, liquidated: number): Record<string, number> {
+  const per = Object.fromEntries(
+    Object.entries(cpuSeconds).map(([part, s]) => [part, round1((s * 1000) / Math.max(1, liquidated))]),
+  );
+  const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
+  return { total: round1((total * 1000) / Math.max(1, liquidated)), ...per };
+}
 
 /**
  * Reads the watched accounts after each tick and values them at the current oracle price: the intervals
@@ -346,6 +361,7 @@ async function run(n: number) {
     }
     const path = crashPath();
     const tickTimes: number[] = [];
+    const cpuBefore = snapshotCpu();
     const crashAt = Date.now();
     for (const price of path) {
       const due = performance.now() + TICK_MS;
@@ -370,6 +386,7 @@ async function run(n: number) {
           ? quiet + 1
           : 0;
     }
+    const crashCpuSeconds = cpuSecondsBetween(cpuBefore, snapshotCpu());
     const runs: { workflowId: string; runId: string; startMs: number; closeMs: number | null }[] = [];
     for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = "${queue}"` })) {
       runs.push({
@@ -453,6 +470,16 @@ async function run(n: number) {
         firstStartToLastDoneMs: allClose - firstStart,
       },
       direct,
+      // Every process's CPU from the first tick of the crash until its last liquidation workflow closed
+      // (the observer and the ticks are the bench's), per account liquidated, against the direct keeper's.
+      cpu: {
+        seconds: crashCpuSeconds,
+        msPerLiquidation: perLiquidation(crashCpuSeconds, liquidatedRuns.length),
+        vsDirect:
+          round1(
+            (perLiquidation(crashCpuSeconds, liquidatedRuns.length).total! / direct.cpuMsPerLiquidation.total!) * 10,
+          ) / 10,
+      },
       throughputVsDirect: round1((firstWave.length / firstWaveSeconds / direct.accountsPerSecond) * 100) / 100,
       // The chain work the pipeline got done: liquidation steps executed per second while the first wave
       // ran, and at the busiest 2 s, against the same transactions sent directly.
