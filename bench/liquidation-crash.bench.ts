@@ -9,7 +9,9 @@
 //
 // An observer outside the pipeline reads the at-risk accounts from the chain after every tick and values
 // them at the oracle: the time each account spends below maintenance is measured from the tick that put it
-// under to the first read that finds it healthy or closed (a read every 50 ms: that is the resolution).
+// under to the first read that finds it healthy or closed (a read every 50 ms: that is the resolution). It
+// reads only what an executed transaction may have written since its last read (the localnet's /written),
+// so that measuring takes little of the machine the pipeline runs on (QD_BENCH_OBSERVER=under|all: wider).
 // Before the crash, the same liquidations (the gap's) are sent directly by the keeper's code without
 // Temporal, many at once, on a localnet of their own: the physical limit here, measured in the same run.
 //
@@ -17,7 +19,7 @@
 // and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders in the monitor's trigger index.
 //
 // QD_BENCH_CRASH_ACCOUNTS (default 100000; 10000 for the quick mode; 0 skips the crash), QD_BENCH_TICK_MS (250),
-// QD_BENCH_RESTING_ORDERS (10000; 0 skips the detection part).
+// QD_BENCH_RESTING_ORDERS (10000; 0 skips the detection part), QD_BENCH_OBSERVER (written).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +70,17 @@ const SEED_CHUNK = 1_000;
 const DIRECT_CONCURRENCY = 64;
 const SETTLE_TIMEOUT_MS = 180_000;
 const BREAKDOWN_SAMPLE = 50;
+/**
+ * Which accounts the observer reads each cycle (QD_BENCH_OBSERVER): `written` (the default) those under
+ * water that an executed transaction may have written since the last cycle, `under` every one under
+ * water, `all` every watched account.
+ */
+type ObserverMode = 'written' | 'under' | 'all';
+const OBSERVER_MODES: readonly ObserverMode[] = ['written', 'under', 'all'];
+const OBSERVER_MODE = (process.env.QD_BENCH_OBSERVER ?? 'written') as ObserverMode;
+if (!OBSERVER_MODES.includes(OBSERVER_MODE))
+  throw new Error(`QD_BENCH_OBSERVER must be one of ${OBSERVER_MODES.join(', ')}, not ${OBSERVER_MODE}`);
+
 /** The observer reads every this often (not back to back: it must not compete with the pipeline for the localnet). */
 const OBSERVE_EVERY_MS = 50;
 
@@ -158,9 +171,10 @@ function perLiquidation(cpuSeconds: Record<string, number>, liquidated: number):
   const per = Object.fromEntries(
     Object.entries(cpuSeconds).map(([part, s]) => [part, round1((s * 1000) / Math.max(1, liquidated))]),
   );
-  const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
-  return { total: round1((total * 1000) / Math.max(1, liquidated)), ...per };
+  return { total: round1((sumOf(cpuSeconds) * 1000) / Math.max(1, liquidated)), ...per };
 }
+
+const sumOf = (cpuSeconds: Record<string, number>) => Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
 
 /**
  * Reads the watched accounts after each tick and values them at the current oracle price: the intervals
@@ -181,31 +195,55 @@ class Observer {
   /** Each account's bytes as last read, and the price the accounts were last valued at. */
   private readonly bytesOf = new Map<string, Buffer>();
   private valuedAt: bigint | null = null;
+  /** Where the localnet's list of written accounts was last read up to (mode `written`). */
+  private writtenFrom = '0';
 
   constructor(
     private readonly pool: RpcPool,
     private readonly watched: string[],
-    private readonly readAll: boolean,
+    private readonly mode: ObserverMode,
+    private readonly ln: Localnet,
   ) {}
 
   async start(): Promise<void> {
     await this.book.refreshMarket(this.pool, SOL);
+    if (this.mode === 'written') await this.writtenSinceLastLook();
+  }
+
+  /** The accounts executed transactions may have written since the last look (null: every one, once). */
+  private async writtenSinceLastLook(): Promise<Set<string> | null> {
+    const w = await this.ln.control<{ accounts: string[]; next: string; truncated: boolean }>(
+      `/written?since=${this.writtenFrom}`,
+    );
+    this.writtenFrom = w.next;
+    return w.truncated ? null : new Set(w.accounts);
+  }
+
+  /** The accounts this cycle reads (see `read`). */
+  private async toRead(): Promise<string[]> {
+    if (this.mode === 'all' || !this.stepsOf.size) return this.watched;
+    const under = [...this.under.keys()];
+    if (this.mode === 'under') return under;
+    const written = await this.writtenSinceLastLook();
+    return written ? under.filter((account) => written.has(account)) : under;
   }
 
   /**
    * One read cycle at `price`, which the tick published at `tickAt` (performance.now()). Only the accounts
    * that can have changed on chain are read: on the first cycle every watched account, then the ones under
-   * water (the pipeline acts on no other; a healthy account changes only with the price, which is known).
-   * Every account is valued at `price` each cycle. `QD_BENCH_OBSERVER=all` reads every watched account on
-   * every cycle instead (the observer of earlier rounds: 20 reads of 100 accounts a cycle at N = 100,000).
-   * What the observer spends shares the machine with the pipeline, so an account whose bytes are those of
-   * the last read is not decoded again, and at the price of the last cycle only the accounts that changed
-   * are valued again (the others' valuation is the same function of the same inputs).
+   * water that a transaction executed since the last cycle may have written (the pipeline acts on no
+   * other; a healthy account changes only with the price, which is known; the localnet lists the writable
+   * accounts of what it executed, `/written`). Every account is valued at `price` each cycle.
+   * `QD_BENCH_OBSERVER=under` reads every account under water each cycle (the observer of the last
+   * rounds, about a thousand accounts every 50 ms in the first wave: a fifth of the machine between it and
+   * the localnet's answers), `all` every watched account (the rounds before). What the observer spends
+   * shares the machine with the pipeline, so an account whose bytes are those of the last read is not
+   * decoded again, and at the price of the last cycle only the accounts that changed are valued again.
    */
   async read(price: bigint, tickAt: number): Promise<void> {
     const t0 = performance.now();
     this.book.setPrice(SOL, price);
-    const toRead = this.readAll || !this.stepsOf.size ? this.watched : [...this.under.keys()];
+    const toRead = await this.toRead();
     const changed = new Set<string>();
     for (let i = 0; i < toRead.length; i += 100) {
       const chunk = toRead.slice(i, i + 100);
@@ -317,7 +355,8 @@ async function run(n: number) {
     const observer = new Observer(
       pool,
       [...edge, ...spread].map((t) => t.user),
-      process.env.QD_BENCH_OBSERVER === 'all',
+      OBSERVER_MODE,
+      ln,
     );
     await observer.start();
     await observer.read(START, performance.now());
@@ -427,6 +466,10 @@ async function run(n: number) {
       [...edge, ...spread].map((t) => t.user),
     );
     const ledger = await h.db.select({ total: sum(insuranceFundLedger.delta) }).from(insuranceFundLedger);
+    const chainTransactions = results.reduce(
+      (n, { result: l }) => n + l.steps + (BigInt(l.insurancePaid) + BigInt(l.socializedLoss) > 0n ? 1 : 0),
+      0,
+    );
     const negativeSocialized = results.filter((r) => BigInt(r.result.socializedLoss) < 0n).length;
     const withRow = new Set((await h.db.select({ id: liquidations.id }).from(liquidations)).map((r) => r.id));
     const withoutRow = liquidatedRuns.filter((r) => !withRow.has(r.result.id)).length;
@@ -448,7 +491,7 @@ async function run(n: number) {
       observer: {
         readCycleMs: summarize(observer.readMs),
         accountsReadPerCycle: summarize(observer.readCounts),
-        mode: process.env.QD_BENCH_OBSERVER === 'all' ? 'all watched accounts each cycle' : 'accounts under water',
+        mode: OBSERVER_MODE,
         accountsEverUnder: observer.everUnder.size,
         stillUnderAtEnd: observer.stillUnder,
       },
@@ -467,6 +510,8 @@ async function run(n: number) {
         healthy: results.filter((r) => r.result.status === 'healthy').length,
         stale: results.filter((r) => r.result.status === 'stale').length,
         failed: results.filter((r) => r.result.status === 'failed').length,
+        // Liquidation steps and bankruptcies (each one transaction), as the runs reported them.
+        transactions: chainTransactions,
         firstStartToLastDoneMs: allClose - firstStart,
       },
       direct,
@@ -475,6 +520,9 @@ async function run(n: number) {
       cpu: {
         seconds: crashCpuSeconds,
         msPerLiquidation: perLiquidation(crashCpuSeconds, liquidatedRuns.length),
+        // A slower pipeline meets more bankruptcies and fewer second episodes: per chain transaction too.
+        msPerTransaction: round1((sumOf(crashCpuSeconds) * 1000) / Math.max(1, chainTransactions)),
+        directMsPerTransaction: round1((sumOf(direct.cpuSeconds) * 1000) / Math.max(1, direct.transactions)),
         vsDirect:
           round1(
             (perLiquidation(crashCpuSeconds, liquidatedRuns.length).total! / direct.cpuMsPerLiquidation.total!) * 10,

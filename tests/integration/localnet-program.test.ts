@@ -101,7 +101,18 @@ describe('an unmodified web3.js Connection and an Anchor Program from the commit
   });
 
   it('fills an ed25519-signed market order submitted by the keeper', async () => {
+    type Written = { accounts: string[]; next: string; truncated: boolean };
+    const before = await ln.control<Written>('/written');
     const signature = await fill(10n * BASE_PRECISION, 160n * PRICE_PRECISION);
+    // The development control lists the accounts the fill could write (once each), and nothing read-only.
+    const written = await ln.control<Written>(`/written?since=${before.next}`);
+    expect(written.truncated).toBe(false);
+    expect(written.accounts).toEqual(expect.arrayContaining([userPda().toBase58(), keeper.publicKey.toBase58()]));
+    expect(written.accounts).not.toContain(trader.publicKey.toBase58()); // the order's signer, not written
+    expect(new Set(written.accounts).size).toBe(written.accounts.length);
+    expect(BigInt(written.next)).toBeGreaterThan(BigInt(before.next));
+    expect((await ln.control<Written>(`/written?since=${written.next}`)).accounts).toEqual([]);
+    expect((await ln.control<Written>(`/written?since=${BigInt(written.next) + 1n}`)).truncated).toBe(true);
     const tx = await connection.getTransaction(signature, {
       commitment: 'confirmed',
       maxSupportedTransactionVersion: 0,

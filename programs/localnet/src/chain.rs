@@ -10,7 +10,7 @@ use solana_sdk::{
     system_instruction,
     transaction::{Transaction, TransactionError, VersionedTransaction},
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Anchor's entry point ties its accounts to one lifetime; the bank's builtin signature does not.
@@ -74,7 +74,15 @@ pub struct Chain {
     owners: std::sync::Mutex<HashMap<Pubkey, Pubkey>>,
     /// The bank's blockhashes in the order it registered them, for isBlockhashValid.
     ages: Arc<std::sync::Mutex<HashAges>>,
+    /// The writable accounts of the executed transactions, the last WRITES_KEPT in order, the first
+    /// numbered `writes_from`: a development control tells a watcher which accounts may have changed
+    /// since it last looked (accounts written otherwise, by the controls, are not listed).
+    writes: VecDeque<Pubkey>,
+    writes_from: u64,
 }
+
+/// Writable accounts the chain remembers for `written_since` (about 32 MB).
+const WRITES_KEPT: usize = 1 << 20;
 
 /// Blockhashes a transaction's may be behind the latest and still be processed (the bank's
 /// MAX_PROCESSING_AGE; also the lastValidBlockHeight offset getLatestBlockhash reports).
@@ -128,6 +136,8 @@ impl Chain {
             txs: HashMap::new(),
             owners: Default::default(),
             ages,
+            writes: VecDeque::new(),
+            writes_from: 0,
         }
     }
 
@@ -222,6 +232,10 @@ impl Chain {
             }
         }
         let keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
+        let writable: Vec<Pubkey> = (0..keys.len())
+            .filter(|&i| tx.message.is_maybe_writable(i, None))
+            .map(|i| keys[i])
+            .collect();
         let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx).await;
         let (err, logs, units, return_data) = match outcome {
             Ok(r) => {
@@ -246,6 +260,12 @@ impl Chain {
             Err(e) => return Err(SendError::Bank(e.to_string())),
         };
         self.known.extend(keys);
+        self.writes.extend(writable);
+        if self.writes.len() > WRITES_KEPT {
+            let over = self.writes.len() - WRITES_KEPT;
+            self.writes.drain(..over);
+            self.writes_from += over as u64;
+        }
         let clock = self.clock().await;
         self.txs.insert(
             signature,
@@ -260,6 +280,21 @@ impl Chain {
             },
         );
         Ok(signature)
+    }
+
+    /// The accounts writable in transactions executed since write number `since` (each once), and the
+    /// number to ask from next time; Err(that number) when `since` is not one the chain remembers.
+    pub fn written_since(&self, since: u64) -> Result<(Vec<Pubkey>, u64), u64> {
+        let next = self.writes_from + self.writes.len() as u64;
+        if since < self.writes_from || since > next {
+            return Err(next);
+        }
+        let fresh: BTreeSet<Pubkey> = self
+            .writes
+            .range((since - self.writes_from) as usize..)
+            .copied()
+            .collect();
+        Ok((fresh.into_iter().collect(), next))
     }
 
     /// Signs and executes instructions paid by `signers[0]`.

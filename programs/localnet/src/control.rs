@@ -3,7 +3,7 @@ use crate::bootstrap::{mint_usdc, source_name, write_price, Dev};
 use crate::faults::{FaultConfig, PortState};
 use crate::rpc::SharedChain;
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -35,6 +35,7 @@ pub fn router(state: ControlState) -> Router {
         .route("/mint-usdc", post(mint))
         .route("/status", get(status))
         .route("/seed-traders", post(seed_traders))
+        .route("/written", get(written))
         .with_state(state)
 }
 
@@ -222,4 +223,26 @@ async fn seed_traders(State(s): State<ControlState>, Json(body): Json<SeedTrader
         Ok(seeded) => Json(json!({"traders": seeded.iter().map(|t| json!({"wallet": t.wallet.to_string(), "user": t.user.to_string()})).collect::<Vec<_>>()})).into_response(),
         Err(e) => bad(format!("{e:?}")),
     }
+}
+
+#[derive(Deserialize)]
+struct WrittenSince {
+    #[serde(default)]
+    since: u64,
+}
+
+/// The accounts writable in the transactions executed since write number `since` (0: all it remembers),
+/// and `next`, the number to ask from next time; `truncated` when the chain no longer remembers that far
+/// back (then read everything once). A benchmark's observer reads only these instead of polling.
+async fn written(State(s): State<ControlState>, Query(q): Query<WrittenSince>) -> Json<Value> {
+    let chain = s.chain.lock().await;
+    let (accounts, next, truncated) = match chain.written_since(q.since) {
+        Ok((accounts, next)) => (accounts, next, false),
+        Err(next) => (vec![], next, true),
+    };
+    Json(json!({
+        "accounts": accounts.iter().map(Pubkey::to_string).collect::<Vec<_>>(),
+        "next": next.to_string(),
+        "truncated": truncated
+    }))
 }
