@@ -1,7 +1,11 @@
 import {
+  abs,
   BPS_PRECISION,
+  divCeil,
+  FUNDING_INDEX_PRECISION,
   isBelowMaintenance,
   liquidationPrice,
+  maintenanceMarginRatioBps,
   quoteValueFloor,
   type Account,
   type MarketParams,
@@ -57,14 +61,72 @@ interface MarketIndex {
   stale: number;
   /** Holders with positions in several markets: their trigger here moves with other prices, so each tick values them. */
   multi: Set<string>;
+  /**
+   * Longs with no positive liquidation price (above maintenance at any price): owed funding can still
+   * bring them under, so they are valued whenever the longs' funding index has travelled.
+   */
+  untriggered: Set<string>;
   /** Where each holder sits: an entry in a side is live only while it is its holder's `entry` here. */
   placed: Map<string, Placement>;
+  /**
+   * How far the market's funding indexes have travelled since the entries were computed (the sum of
+   * every change, longs' and shorts'): a funding payment or a socialized loss moves each trigger on that
+   * side by at most `driftOf` it, so the search widens by that instead of valuing every holder again.
+   */
+  travel: { longs: bigint; shorts: bigint };
 }
 
 type Placement = { side: 'longs' | 'shorts'; entry: Trigger } | { side: 'multi' } | { side: 'none' };
 
 /** Changed entries (stale plus pending) that make a market's index fold them into its sorted sides. */
 export const COMPACT_AFTER = 1_024;
+
+/**
+ * Holders whose maintenance ratio is above this (only a position of extreme size) are valued on every
+ * tick instead of indexed: below it a trigger moves by at most BPS / (BPS - ratio) = 2 price units per
+ * unit of funding index travel (`driftOf`).
+ */
+const MAX_INDEXED_MARGIN_BPS = 5_000n;
+/**
+ * Funding travel, as the widest price drift it allows, after which the index is built again (the search
+ * window has grown by this share of the price: more candidates valued exactly each tick).
+ */
+const MAX_DRIFT_BPS = 50n;
+
+/**
+ * The most a trigger moves (price units) when its side's funding index travels `travel` (FUNDING_INDEX_PRECISION
+ * quote per whole base unit): a long's p* = (debt + b·ΔF) / (b·(1 - m)) moves by ΔF / (1 - m), a short's by
+ * ΔF / (1 + m); with m ≤ MAX_INDEXED_MARGIN_BPS, at most twice the travel in price units (PRICE_PRECISION is
+ * QUOTE per whole base unit, as the index is once divided by its precision). The rounding of the owed
+ * funding moves equity by a unit at most, within the dust the trigger slack already covers.
+ */
+/**
+ * The smallest |base| whose maintenance ratio in a market is above MAX_INDEXED_MARGIN_BPS (ratios only
+ * grow with size), or null when none is: found once per market parameters by bisection.
+ */
+function unindexedFrom(params: MarketParams): bigint | null {
+  const known = unindexedBases.get(params);
+  if (known !== undefined) return known;
+  const above = (base: bigint) => maintenanceMarginRatioBps(params, base) > MAX_INDEXED_MARGIN_BPS;
+  let found: bigint | null = null;
+  if (above(LARGEST_BASE)) {
+    let [lo, hi] = [0n, LARGEST_BASE]; // above(hi), not above(lo)
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (above(mid)) hi = mid;
+      else lo = mid;
+    }
+    found = hi;
+  }
+  unindexedBases.set(params, found);
+  return found;
+}
+const unindexedBases = new WeakMap<MarketParams, bigint | null>();
+/** A position's base is an i64 on chain. */
+const LARGEST_BASE = 2n ** 63n - 1n;
+
+const driftOf = (travel: bigint): bigint =>
+  divCeil(travel * BPS_PRECISION, FUNDING_INDEX_PRECISION * (BPS_PRECISION - MAX_INDEXED_MARGIN_BPS));
 
 const isLive = (index: MarketIndex, t: Trigger) => {
   const placed = index.placed.get(t.account);
@@ -142,20 +204,24 @@ export class RiskBook {
 
   /**
    * A market's state. Its holders' triggers depend on its parameters and funding indexes only, not on its
-   * price or pause: the index is rebuilt (every holder valued again, the monitor's largest cost in a
-   * crash at 100,000 accounts) only when one of those moved. A crash's bankruptcies re-read the market
-   * each time, and one the insurance fund covered moves nothing.
+   * price or pause. New parameters rebuild the index (every holder valued again: at 100,000 accounts about
+   * half a second of the monitor's thread). A funding index that moved (the hourly funding, or a socialized
+   * loss, which a crash with an empty insurance fund brings at every bankruptcy) only widens the search by
+   * the drift it allows, until that reaches MAX_DRIFT_BPS of the price and the next tick rebuilds.
    */
   setMarket(marketIndex: number, state: MarketState): void {
     const before = this.markets.get(marketIndex);
     this.markets.set(marketIndex, { ...state });
-    if (
-      !before ||
-      before.fundingIndexLong !== state.fundingIndexLong ||
-      before.fundingIndexShort !== state.fundingIndexShort ||
-      !sameParams(before.params, state.params)
-    )
+    const index = this.indexes.get(marketIndex);
+    if (!index) return;
+    if (!before || !sameParams(before.params, state.params)) {
       this.indexes.delete(marketIndex);
+      return;
+    }
+    index.travel.longs += abs(state.fundingIndexLong - before.fundingIndexLong);
+    index.travel.shorts += abs(state.fundingIndexShort - before.fundingIndexShort);
+    const drift = driftOf(index.travel.longs > index.travel.shorts ? index.travel.longs : index.travel.shorts);
+    if (drift * BPS_PRECISION > state.price * MAX_DRIFT_BPS) this.indexes.delete(marketIndex);
   }
 
   /** Re-reads the given sub-accounts (after deposits, fills, liquidations...); closed ones are dropped. */
@@ -203,14 +269,18 @@ export class RiskBook {
     if (!market || market.paused) return [];
     const index = this.indexOf(marketIndex);
     const candidates = new Set(index.multi);
-    // A long is at risk once the price is at or below its trigger, a short at or above.
-    const longFloor = (market.price * BPS_PRECISION) / (BPS_PRECISION + TRIGGER_SLACK_BPS);
+    if (index.travel.longs > 0n) for (const account of index.untriggered) candidates.add(account);
+    // A long is at risk once the price is at or below its trigger, a short at or above; each trigger may
+    // have drifted since it was computed by what the funding indexes travelled.
+    const longFloor =
+      (market.price * BPS_PRECISION) / (BPS_PRECISION + TRIGGER_SLACK_BPS) - driftOf(index.travel.longs);
     for (const t of index.longs) {
       if (t.price < longFloor) break;
       if (isLive(index, t)) candidates.add(t.account);
     }
     for (const t of index.pending.longs) if (t.price >= longFloor && isLive(index, t)) candidates.add(t.account);
-    const shortCeiling = (market.price * BPS_PRECISION) / (BPS_PRECISION - TRIGGER_SLACK_BPS);
+    const shortCeiling =
+      (market.price * BPS_PRECISION) / (BPS_PRECISION - TRIGGER_SLACK_BPS) + driftOf(index.travel.shorts);
     for (const t of index.shorts) {
       if (t.price > shortCeiling) break;
       if (isLive(index, t)) candidates.add(t.account);
@@ -233,6 +303,9 @@ export class RiskBook {
    * several markets are left out (their price here moves with the others').
    */
   liquidationLevels(marketIndex: number): { side: 'long' | 'short'; price: bigint; base: bigint }[] {
+    // Exact levels: an index whose triggers have drifted with the funding indexes is built again first.
+    const built = this.indexes.get(marketIndex);
+    if (built && (built.travel.longs || built.travel.shorts)) this.indexes.delete(marketIndex);
     const index = this.indexOf(marketIndex);
     const sizeOf = (account: string) => {
       const p = this.holders.get(account)?.positions.find((x) => x.marketIndex === marketIndex);
@@ -289,6 +362,7 @@ export class RiskBook {
     if (!index) return;
     const old = index.placed.get(account);
     if (old?.side === 'multi') index.multi.delete(account);
+    if (old?.side === 'none') index.untriggered.delete(account);
     if (old && 'entry' in old) index.stale++; // left where it is, no longer live
     index.placed.delete(account);
     this.place(index, marketIndex, account, true);
@@ -308,10 +382,19 @@ export class RiskBook {
     const margin = this.marginAccount(account);
     const base = holder.positions[at]!.base;
     const side = base > 0n ? 'longs' : 'shorts';
+    // A ratio so high that funding moves its trigger further than `driftOf` allows: valued every tick.
+    const params = this.markets.get(marketIndex)?.params;
+    const beyond = params && unindexedFrom(params);
+    if (beyond && abs(base) >= beyond) {
+      index.multi.add(account);
+      index.placed.set(account, { side: 'multi' });
+      return;
+    }
     // No positive liquidation price: a long is then above maintenance at every price, a short below it
     // at every price (its trigger is 0: every tick finds it).
     const price = (margin ? liquidationPrice(margin, 0) : null) ?? (margin && base < 0n ? 0n : null);
     if (price === null) {
+      index.untriggered.add(account);
       index.placed.set(account, { side: 'none' });
       return;
     }
@@ -336,7 +419,9 @@ export class RiskBook {
       pending: { longs: [], shorts: [] },
       stale: 0,
       multi: new Set(),
+      untriggered: new Set(),
       placed: new Map(),
+      travel: { longs: 0n, shorts: 0n },
     };
     this.indexBuilds++;
     for (const account of this.holders.keys()) this.place(index, marketIndex, account, false);
