@@ -94,13 +94,6 @@ const MAX_INDEXED_MARGIN_BPS = 5_000n;
 const MAX_DRIFT_BPS = 50n;
 
 /**
- * The most a trigger moves (price units) when its side's funding index travels `travel` (FUNDING_INDEX_PRECISION
- * quote per whole base unit): a long's p* = (debt + b·ΔF) / (b·(1 - m)) moves by ΔF / (1 - m), a short's by
- * ΔF / (1 + m); with m ≤ MAX_INDEXED_MARGIN_BPS, at most twice the travel in price units (PRICE_PRECISION is
- * QUOTE per whole base unit, as the index is once divided by its precision). The rounding of the owed
- * funding moves equity by a unit at most, within the dust the trigger slack already covers.
- */
-/**
  * The smallest |base| whose maintenance ratio in a market is above MAX_INDEXED_MARGIN_BPS (ratios only
  * grow with size), or null when none is: found once per market parameters by bisection.
  */
@@ -125,6 +118,13 @@ const unindexedBases = new WeakMap<MarketParams, bigint | null>();
 /** A position's base is an i64 on chain. */
 const LARGEST_BASE = 2n ** 63n - 1n;
 
+/**
+ * The most a trigger moves (price units) when its side's funding index travels `travel` (FUNDING_INDEX_PRECISION
+ * quote per whole base unit): a long's p* = (debt + b·ΔF) / (b·(1 - m)) moves by ΔF / (1 - m), a short's by
+ * ΔF / (1 + m); with m ≤ MAX_INDEXED_MARGIN_BPS, at most twice the travel in price units (PRICE_PRECISION is
+ * QUOTE per whole base unit, as the index is once divided by its precision). The rounding of the owed
+ * funding moves equity by a unit at most, within the dust the trigger slack already covers.
+ */
 const driftOf = (travel: bigint): bigint =>
   divCeil(travel * BPS_PRECISION, FUNDING_INDEX_PRECISION * (BPS_PRECISION - MAX_INDEXED_MARGIN_BPS));
 
