@@ -72,6 +72,34 @@ function pricedBook(compactAfter?: number): RiskBook {
   return book;
 }
 
+/** A generated spec as the chain's account: entries within ±15 % of the start price. */
+const toUser = (s: { collateral: bigint; positions: { market: 0 | 1; base: bigint; entryMove: number }[] }) =>
+  user({
+    collateral: s.collateral,
+    positions: s.positions.map((p) => {
+      const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
+      return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
+    }),
+  });
+
+/** The book finds under water in `marketIndex` exactly the accounts that valuing each one finds there. */
+function expectFindsExactly(book: RiskBook, accounts: readonly string[], marketIndex: number): void {
+  const expected = accounts.filter((a) => {
+    const margin = book.marginAccount(a);
+    return (
+      margin !== null &&
+      margin.positions.some((p) => p.position.marketIndex === marketIndex) &&
+      isBelowMaintenance(margin)
+    );
+  });
+  expect(
+    book
+      .underwater(marketIndex)
+      .map((u) => u.account)
+      .sort(),
+  ).toEqual(expected.sort());
+}
+
 describe('RiskBook', () => {
   it('finds exactly the holders a price puts below maintenance (same as valuing everyone)', () => {
     fc.assert(
@@ -81,18 +109,7 @@ describe('RiskBook', () => {
         fc.integer({ min: -3000, max: 3000 }),
         (specs, moveSol, moveBtc) => {
           const book = pricedBook();
-          specs.forEach((s, i) =>
-            book.upsert(
-              `acct-${i}`,
-              user({
-                collateral: s.collateral,
-                positions: s.positions.map((p) => {
-                  const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
-                  return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
-                }),
-              }),
-            ),
-          );
+          specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
           book.underwater(sol.marketIndex); // index built at the start prices, then prices move
           book.setPrice(
             sol.marketIndex,
@@ -103,20 +120,11 @@ describe('RiskBook', () => {
             startPrice[btc.marketIndex]! + (startPrice[btc.marketIndex]! * BigInt(moveBtc)) / 10_000n,
           );
           for (const m of [sol, btc]) {
-            const expected = specs
-              .map((_, i) => `acct-${i}`)
-              .filter((a) => {
-                const margin = book.marginAccount(a)!;
-                return (
-                  margin.positions.some((p) => p.position.marketIndex === m.marketIndex) && isBelowMaintenance(margin)
-                );
-              });
-            expect(
-              book
-                .underwater(m.marketIndex)
-                .map((u) => u.account)
-                .sort(),
-            ).toEqual(expected.sort());
+            expectFindsExactly(
+              book,
+              specs.map((_, i) => `acct-${i}`),
+              m.marketIndex,
+            );
           }
         },
       ),
@@ -125,14 +133,6 @@ describe('RiskBook', () => {
   });
 
   it('keeps finding exactly them while accounts change after the index is built (each entry moves alone, folded in later)', () => {
-    const toUser = (s: { collateral: bigint; positions: { market: 0 | 1; base: bigint; entryMove: number }[] }) =>
-      user({
-        collateral: s.collateral,
-        positions: s.positions.map((p) => {
-          const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
-          return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
-        }),
-      });
     const change = fc.record({ who: fc.nat(), next: fc.option(spec, { nil: null }) }); // null: the account closes
     fc.assert(
       fc.property(
@@ -168,22 +168,11 @@ describe('RiskBook', () => {
             startPrice[sol.marketIndex]! + (startPrice[sol.marketIndex]! * BigInt(move)) / 10_000n,
           );
           for (const m of [sol, btc]) {
-            const expected = specs
-              .map((_, i) => `acct-${i}`)
-              .filter((a) => {
-                const margin = book.marginAccount(a);
-                return (
-                  margin !== null &&
-                  margin.positions.some((p) => p.position.marketIndex === m.marketIndex) &&
-                  isBelowMaintenance(margin)
-                );
-              });
-            expect(
-              book
-                .underwater(m.marketIndex)
-                .map((u) => u.account)
-                .sort(),
-            ).toEqual(expected.sort());
+            expectFindsExactly(
+              book,
+              specs.map((_, i) => `acct-${i}`),
+              m.marketIndex,
+            );
           }
         },
       ),
@@ -371,18 +360,7 @@ describe('RiskBook', () => {
         fc.option(fc.integer({ min: -30, max: 30 }), { nil: null }),
         (specs, moves, priceMove, nearTrigger) => {
           const book = pricedBook();
-          specs.forEach((s, i) =>
-            book.upsert(
-              `acct-${i}`,
-              user({
-                collateral: s.collateral,
-                positions: s.positions.map((p) => {
-                  const start = startPrice[p.market === 0 ? sol.marketIndex : btc.marketIndex]!;
-                  return { market: p.market, base: p.base, entry: start + (start * BigInt(p.entryMove)) / 10_000n };
-                }),
-              }),
-            ),
-          );
+          specs.forEach((s, i) => book.upsert(`acct-${i}`, toUser(s)));
           book.underwater(sol.marketIndex); // the index built at the start
           const first = book.marginAccount('acct-0')!;
           const atSol = first.positions.findIndex((p) => p.position.marketIndex === sol.marketIndex);
@@ -400,20 +378,11 @@ describe('RiskBook', () => {
               fundingIndexShort: funding.short,
               price,
             });
-            const expected = specs
-              .map((_, i) => `acct-${i}`)
-              .filter((a) => {
-                const margin = book.marginAccount(a)!;
-                return (
-                  margin.positions.some((p) => p.position.marketIndex === sol.marketIndex) && isBelowMaintenance(margin)
-                );
-              });
-            expect(
-              book
-                .underwater(sol.marketIndex)
-                .map((u) => u.account)
-                .sort(),
-            ).toEqual(expected.sort());
+            expectFindsExactly(
+              book,
+              specs.map((_, i) => `acct-${i}`),
+              sol.marketIndex,
+            );
           }
           // Travel well within the bound (twice the travel in price, at most 0.25 % of the start price:
           // under 0.5 % of any price this case sets) never rebuilds; more may (up to 4.8 % here).
