@@ -30,7 +30,7 @@ import { createPerpProgram, marketMetas, perpAddresses } from '../solana/perp-pr
 import { ProgramRejectedError, type RpcPool } from '../solana/rpc-pool';
 import {
   finalIfRejected,
-  journaled,
+  journaledBeforeThisAttempt,
   postgresJournal,
   type SendJournal,
   requireKeeper,
@@ -138,15 +138,6 @@ function runningWorkflowId(): string | null {
   }
 }
 
-/** Whether the running activity is a retry (an earlier attempt may have sent transactions); false outside one. */
-function retried(): boolean {
-  try {
-    return Context.current().info.attempt > 1;
-  } catch {
-    return false;
-  }
-}
-
 export function createLiquidationActivities(
   pool: RpcPool,
   db: Database,
@@ -248,7 +239,7 @@ export function createLiquidationActivities(
     // start). Nothing is sent for it: its steps would be the very transactions already executed, and the
     // run that executed them books them. A retried attempt replays its journaled steps instead (the
     // episode may have ended by them, and this run's books are still to be written).
-    if (currentLiquidationSeq(user) !== seq && !(retried() && (await journaled(journal, part('step-0')))))
+    if (currentLiquidationSeq(user) !== seq && !(await journaledBeforeThisAttempt(journal, part('step-0'))))
       return { outcome: 'stale', steps: [], bankruptcy: null };
     // The episode may already be open (another market's liquidation, or this activity's earlier attempt).
     let next = nextLiquidationStep(user);

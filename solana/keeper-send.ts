@@ -35,10 +35,13 @@ function journalPlace(place: JournalPlace = {}): { key: string; context: Journal
   }
 }
 
-/** Whether a transaction is journaled at `place` (an earlier attempt, or another runner, sent it). */
-export async function journaled(journal: SendJournal, place?: JournalPlace): Promise<boolean> {
+/**
+ * Whether the running activity is a retried attempt and a transaction is journaled at `place` (its earlier
+ * attempt, or another runner, sent it or may have); false on a first attempt and outside an activity.
+ */
+export async function journaledBeforeThisAttempt(journal: SendJournal, place?: JournalPlace): Promise<boolean> {
   const at = journalPlace(place);
-  return at !== null && (await journal.load(at.key, at.context)) !== null;
+  return at !== null && at.context.retried === true && (await journal.load(at.key, at.context)) !== null;
 }
 
 /**
