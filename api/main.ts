@@ -18,10 +18,7 @@ await runMain('api', async (onShutdown) => {
   const redis = createRedis(config.redis.url, 'quantdesk-api');
   const temporal = await createTemporalClient(config.temporal);
   const metrics = createApiMetrics();
-  const rpcPool = measuredRpcPool(metrics.registry, config.solana.rpcUrls, {
-    now: () => Date.now(),
-    callsPerRequest: config.solana.rpcCallsPerRequest,
-  });
+  const rpcPool = measuredRpcPool(metrics.registry, config.solana);
   const server = createServer(createApp({ config, logger, pool, redis, temporal, rpcPool, metrics }));
   const realtime = await StreamRelay.serve(server, {
     registry: metrics.registry,

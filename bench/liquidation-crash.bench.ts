@@ -454,6 +454,7 @@ async function run(n: number) {
     const firstWave = [...firstRuns.values()].filter((r) => edgeSet.has(r.result.account) && r.result.seq === '1');
     const firstWaveBatches = [...new Set(firstWave.map((r) => r.workflowId))];
     const liquidatedRuns = results.filter((r) => r.result.status === 'liquidated');
+    const crashCpuPerLiquidation = perLiquidation(crashCpuSeconds, liquidatedRuns.length);
     const lastStart = Math.max(...firstWave.map((r) => r.startMs));
     const lastClose = Math.max(...firstWave.map((r) => r.closeMs ?? 0));
     const allClose = Math.max(...liquidatedRuns.map((r) => r.closeMs ?? 0));
@@ -519,14 +520,11 @@ async function run(n: number) {
       // (the observer and the ticks are the bench's), per account liquidated, against the direct keeper's.
       cpu: {
         seconds: crashCpuSeconds,
-        msPerLiquidation: perLiquidation(crashCpuSeconds, liquidatedRuns.length),
+        msPerLiquidation: crashCpuPerLiquidation,
         // A slower pipeline meets more bankruptcies and fewer second episodes: per chain transaction too.
         msPerTransaction: round1((sumOf(crashCpuSeconds) * 1000) / Math.max(1, chainTransactions)),
         directMsPerTransaction: round1((sumOf(direct.cpuSeconds) * 1000) / Math.max(1, direct.transactions)),
-        vsDirect:
-          round1(
-            (perLiquidation(crashCpuSeconds, liquidatedRuns.length).total! / direct.cpuMsPerLiquidation.total!) * 10,
-          ) / 10,
+        vsDirect: round1((crashCpuPerLiquidation.total! / direct.cpuMsPerLiquidation.total!) * 10) / 10,
       },
       throughputVsDirect: round1((firstWave.length / firstWaveSeconds / direct.accountsPerSecond) * 100) / 100,
       // The chain work the pipeline got done: liquidation steps executed per second while the first wave

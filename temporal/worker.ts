@@ -44,10 +44,7 @@ await runMain('worker', async (onShutdown) => {
   });
   const redis = createRedis(config.redis.url, 'quantdesk-worker');
   const workerMetrics = createWorkerMetrics(registry, () => journalFallbackPending(redis, config.streamPrefix));
-  const rpcPool = measuredRpcPool(registry, config.solana.rpcUrls, {
-    now: () => Date.now(),
-    callsPerRequest: config.solana.rpcCallsPerRequest,
-  });
+  const rpcPool = measuredRpcPool(registry, config.solana);
   const keeper = config.solana.keeperKeypairFile ? loadKeeperKeypair(config.solana.keeperKeypairFile) : null;
   logger.info({ keeper: keeper?.publicKey.toBase58() ?? null }, 'keeper');
   const temporal = await createTemporalClient(config.temporal);

@@ -56,10 +56,7 @@ await runMain('mikey', async (onShutdown) => {
   }
   const stopHeartbeat = startHeartbeat(redis, config.streamPrefix, 'mikey', () => Date.now());
   // The chain's side of the markets, sampled into MIKEY's own input streams (replayable like the rest).
-  const rpcPool = measuredRpcPool(registry, config.solana.rpcUrls, {
-    now: () => Date.now(),
-    callsPerRequest: config.solana.rpcCallsPerRequest,
-  });
+  const rpcPool = measuredRpcPool(registry, config.solana);
   let book: { value: RiskBook; at: number } | null = null;
   const sample = async () => {
     const now = Date.now();

@@ -47,10 +47,7 @@ await runMain('risk-monitor', async (onShutdown) => {
   Runtime.install({ logger: new DefaultLogger('WARN', ({ message, meta }) => logger.warn({ sdk: meta }, message)) });
   const redis = createRedis(config.redis.url, 'quantdesk-risk-monitor');
   const registry = createRegistry('risk-monitor');
-  const rpcPool = measuredRpcPool(registry, config.solana.rpcUrls, {
-    now: () => Date.now(),
-    callsPerRequest: config.solana.rpcCallsPerRequest,
-  });
+  const rpcPool = measuredRpcPool(registry, config.solana);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   let stopping = false;
