@@ -278,6 +278,34 @@ describe('RiskBook', () => {
     expect(book.size).toBe(0);
   });
 
+  it('does not value the candidates it is told to skip (a liquidation already running for their episode)', () => {
+    const book = new RiskBook();
+    book.setMarket(sol.marketIndex, {
+      params: sol,
+      fundingIndexLong: 0n,
+      fundingIndexShort: 0n,
+      price: 130n * PRICE_PRECISION,
+    });
+    const under = {
+      collateral: 100n * QUOTE_PRECISION,
+      positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+    };
+    for (const a of ['a', 'b']) book.upsert(a, user(under));
+    const asked: string[] = [];
+    const skipA = (account: string, seq: string) => {
+      asked.push(`${account}:${seq}`);
+      return account === 'a';
+    };
+    expect(book.underwater(sol.marketIndex, skipA)).toEqual([{ account: 'b', wallet: wallet.toBase58(), seq: '1' }]);
+    expect(asked.sort()).toEqual(['a:1', 'b:1']);
+    expect(
+      book
+        .underwater(sol.marketIndex)
+        .map((u) => u.account)
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
+
   it('keeps its index when a market is read again unchanged but for its price or pause, rebuilds it when a funding index moved', () => {
     const book = new RiskBook();
     const state = { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price: 150n * PRICE_PRECISION };

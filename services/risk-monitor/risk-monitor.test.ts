@@ -83,3 +83,32 @@ describe('RiskMonitor.backlog', () => {
     expect(later.find((b) => b.marketIndex === 1)).toEqual({ marketIndex: 1, underwater: 0, oldestMs: 0 });
   });
 });
+
+describe('RiskMonitor.onTick', () => {
+  it('does not value an account again while its liquidation runs, and re-reads it once an event names it', async () => {
+    const start = vi.fn().mockResolvedValue({});
+    const monitor = new RiskMonitor({
+      pool: {} as RpcPool,
+      temporal: { workflow: { start } } as unknown as Client,
+      taskQueue: 'q',
+    });
+    const refreshAccounts = vi.spyOn(monitor.book, 'refreshAccounts').mockResolvedValue();
+    const skipped: boolean[] = [];
+    // One account under water in market 1, episode 4, whatever the price: the book's valuation is not under test.
+    vi.spyOn(monitor.book, 'underwater').mockImplementation((m, skip) => {
+      const skip4 = m === 1 && (skip?.('Acct1111', '4') ?? false);
+      if (m === 1) skipped.push(skip4);
+      return m === 1 && !skip4 ? [{ account: 'Acct1111', wallet: 'W', seq: '4' }] : [];
+    });
+    expect((await monitor.onTick(1, 100n, 0, { relayToOrders: false })).liquidations).toHaveLength(1);
+    expect((await monitor.onTick(1, 99n, 250, { relayToOrders: false })).liquidations).toEqual([]);
+    expect(skipped).toEqual([false, true]);
+    expect(refreshAccounts).not.toHaveBeenCalled();
+    // Its step's event came: asked again, it is read first (the chain may have closed it already).
+    await monitor.onEvents([liquidationEvent(episode, 'liquidated-0', 'completed', at)]);
+    refreshAccounts.mockClear();
+    await monitor.onTick(1, 98n, 500, { relayToOrders: false });
+    expect(refreshAccounts.mock.calls.map((c) => c[1])).toEqual([['Acct1111']]);
+    expect(start).toHaveBeenCalledTimes(2);
+  });
+});

@@ -135,6 +135,7 @@ export async function scanMarketForLiquidations(deps: MonitorDeps, marketIndex: 
 }
 
 export interface TickOutcome {
+  /** Accounts found below maintenance (besides those whose liquidation is running: not valued again). */
   underwater: number;
   liquidations: StartedBatch[];
   /** Waiting orders the tick crossed (told in the relay's lane). */
@@ -245,27 +246,27 @@ export class RiskMonitor {
   ): Promise<TickOutcome> {
     this.current.setPrice(marketIndex, price);
     for (const [id, { at }] of this.asked) if (nowMs - at >= ASKED_MEMORY_MS) this.asked.delete(id);
-    const idOf = (u: Underwater) => workflowIds.liquidation(u.account, marketIndex, u.seq);
-    const inFlight = (u: Underwater) => {
-      const asked = this.asked.get(idOf(u));
+    const idOf = (account: string, seq: string) => workflowIds.liquidation(account, marketIndex, seq);
+    // A liquidation asked for recently whose account no event has named since is on its way: not valued.
+    const inFlight = (account: string, seq: string) => {
+      const asked = this.asked.get(idOf(account, seq));
       return asked !== undefined && !asked.heard && nowMs - asked.at < RESTART_QUIET_MS;
     };
-    let underwater = this.current.underwater(marketIndex);
+    let underwater = this.current.underwater(marketIndex, inFlight);
     // Asked for before and still under water in this book: read them again first, their liquidation may
     // have ended on chain before its events arrived.
-    const again = underwater.filter((u) => this.asked.has(idOf(u)) && !inFlight(u));
+    const again = underwater.filter((u) => this.asked.has(idOf(u.account, u.seq)));
     if (again.length) {
       await this.current.refreshAccounts(
         this.deps.pool,
         again.map((u) => u.account),
       );
-      underwater = this.current.underwater(marketIndex);
+      underwater = this.current.underwater(marketIndex, inFlight);
     }
-    const fresh = underwater.filter((u) => !inFlight(u));
-    const liquidations = fresh.length
-      ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, fresh))
+    const liquidations = underwater.length
+      ? await this.relay.holding(() => startLiquidations(this.deps, marketIndex, underwater))
       : [];
-    for (const u of fresh) this.asked.set(idOf(u), { account: u.account, at: nowMs, heard: false });
+    for (const u of underwater) this.asked.set(idOf(u.account, u.seq), { account: u.account, at: nowMs, heard: false });
     const ordersCrossed = options.relayToOrders === false ? 0 : this.tellCrossed(marketIndex, price);
     return { underwater: underwater.length, liquidations, ordersCrossed };
   }
