@@ -2,7 +2,7 @@ import { and, inArray, sql } from 'drizzle-orm';
 import { accountBalances, positions } from '../drizzle/schema';
 import type { Database } from '../platform/postgres';
 import { insertByColumns, setExcluded } from '../platform/unnest';
-import { EMPTY_MARKET_INDEX, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
+import { type DecodedUser, decodeUser, EMPTY_MARKET_INDEX } from '../solana/perp-coders';
 import { big } from '../solana/margin-account';
 import type { RpcPool } from '../solana/rpc-pool';
 import { fetchAccountsData } from '../solana/accounts';
@@ -26,7 +26,7 @@ export async function readUsers(pool: RpcPool, accounts: readonly string[]): Pro
     const { slot: read, values } = await fetchAccountsData(pool, 'read sub-accounts', chunk);
     if (slot === null || BigInt(read) < slot) slot = BigInt(read);
     values.forEach((info, j) => {
-      if (info) users.set(chunk[j]!, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+      if (info) users.set(chunk[j]!, decodeUser(info.data));
     });
   }
   return { users, slot: slot ?? 0n };

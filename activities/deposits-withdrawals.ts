@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey, Transaction } from '@solana/web3.js';
 import bs58 from 'bs58';
-import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
+import { decodeUser } from '../solana/perp-coders';
 import { InvalidUserTransactionError, parseUserTransaction, type UserInstruction } from '../solana/user-transaction';
 import { ProgramRejectedError, TransactionExpiredError, type RpcPool } from '../solana/rpc-pool';
 import { finalIfRejected } from '../solana/keeper-send';
@@ -84,7 +84,7 @@ export function createChainActivities(pool: RpcPool) {
           message: `no sub-account ${account}`,
           nonRetryable: true,
         });
-      const user = perpAccountsCoder.decode<DecodedUser>('user', value.data);
+      const user = decodeUser(value.data);
       return {
         collateral: user.collateral.toString(),
         unsettledPnl: user.unsettledPnl.toString(),

@@ -28,7 +28,7 @@ import { insuranceFundLedger, liquidations } from '../drizzle/schema';
 import { BASE_PRECISION, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
 import { createLiquidationActivities } from '../activities/liquidation';
 import { fetchAccountsData, fetchInsuranceFund } from '../solana/accounts';
-import { perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
+import { decodeUser, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { RpcPool } from '../solana/rpc-pool';
 import { RiskBook } from '../services/risk-monitor/risk-book';
 import type { LiquidationBatchResult } from '../workflows/liquidation-batch-workflow';
@@ -254,7 +254,7 @@ class Observer {
         if (!info || this.bytesOf.get(account)?.equals(info.data)) return;
         this.bytesOf.set(account, info.data);
         changed.add(account);
-        const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
+        const user = decodeUser(info.data);
         this.book.upsert(account, user);
         const steps = Number(user.liquidationSteps.toString());
         this.totalSteps += steps - (this.stepsOf.get(account) ?? 0);

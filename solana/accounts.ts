@@ -1,11 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PublicKey } from '@solana/web3.js';
 import {
+  type DecodedMarket,
+  type DecodedUser,
+  decodeUser,
   EMPTY_MARKET_INDEX,
   perpAccountsCoder,
   perpTypesCoder,
-  type DecodedMarket,
-  type DecodedUser,
 } from './perp-coders';
 import { PERP_PROGRAM_ID, perpAddresses } from './perp-program';
 import { oracleKindOf, readOraclePrice, type OracleKind, type OraclePrice } from './pyth-reader';
@@ -23,7 +24,7 @@ export async function fetchUser(pool: RpcPool, account: string): Promise<Decoded
       message: `no sub-account ${account}`,
       nonRetryable: true,
     });
-  return perpAccountsCoder.decode<DecodedUser>('user', data);
+  return decodeUser(data);
 }
 
 export async function fetchMarket(pool: RpcPool, marketIndex: number): Promise<DecodedMarket> {
@@ -41,9 +42,7 @@ export async function scanUsers(pool: RpcPool): Promise<Map<string, DecodedUser>
     (c) => c.getProgramAccounts(PERP_PROGRAM_ID, { commitment: 'confirmed', filters }),
     { bulk: true },
   );
-  return new Map(
-    all.map(({ pubkey, account }) => [pubkey.toBase58(), perpAccountsCoder.decode<DecodedUser>('user', account.data)]),
-  );
+  return new Map(all.map(({ pubkey, account }) => [pubkey.toBase58(), decodeUser(account.data)]));
 }
 
 /** A market with its oracle's current reading (Pyth or Switchboard, as the market names). */

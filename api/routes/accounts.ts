@@ -15,7 +15,7 @@ import { deposits, fills, fundingPayments, liquidations, orders, positions, with
 import { readAsWallet } from '../../platform/postgres';
 import { perpAddresses } from '../../solana/perp-program';
 import { marginAccountOf } from '../../solana/margin-account';
-import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
+import { decodeUser } from '../../solana/perp-coders';
 import { HttpError, parseInput } from '../http-error';
 import { requireOwnAccount, requireSession } from '../auth/middleware';
 import type { ApiDeps } from '../deps';
@@ -72,7 +72,7 @@ export function createAccountRouter(deps: ApiDeps): Router {
     const subAccounts = [];
     for (const [id, info] of infos.entries()) {
       if (!info) continue;
-      const user = perpAccountsCoder.decode<DecodedUser>('user', info.data);
+      const user = decodeUser(info.data);
       // unsettledPnl: what the PnL pool owes the account and could not pay yet (paid as it refills; not withdrawable before).
       subAccounts.push({
         subAccountId: id,

@@ -10,7 +10,7 @@ import { Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import { DEFAULT_MARKETS, isBelowMaintenance } from '../../domain/perp';
 import { createPerpProgram, PERP_PROGRAM_ID, perpAddresses } from '../../solana/perp-program';
 import { marginAccountOf } from '../../solana/margin-account';
-import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
+import { decodeUser } from '../../solana/perp-coders';
 import { ProgramRejectedError } from '../../solana/rpc-pool';
 import { InvalidUserTransactionError, parsePauseTransaction } from '../../solana/user-transaction';
 import { poolOf, unsignedTransaction } from '../chain';
@@ -92,7 +92,7 @@ export function createAdminRouter(deps: ApiDeps): Router {
     const info = await pool.call('read the sub-account', (c) => c.getAccountInfo(new PublicKey(account)));
     if (!info || !info.owner.equals(PERP_PROGRAM_ID))
       throw new HttpError(404, 'no_sub_account', `no sub-account ${account}`);
-    const margin = await marginAccountOf(pool, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+    const margin = await marginAccountOf(pool, decodeUser(info.data));
     res.json({ account, liquidatable: isBelowMaintenance(margin), ...riskOf(margin) });
   });
   // The admin signs a pause with their own wallet (the API holds no admin key): build, sign, submit.

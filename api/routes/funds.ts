@@ -6,7 +6,7 @@ import { Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js'
 import { getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { createPerpProgram, marketMetas, perpAddresses } from '../../solana/perp-program';
 import { otherMarketsOf } from '../../solana/accounts';
-import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
+import { decodeUser, perpAccountsCoder } from '../../solana/perp-coders';
 import type { RpcPool } from '../../solana/rpc-pool';
 import { requireSession } from '../auth/middleware';
 import { poolOf, unsignedTransaction } from '../chain';
@@ -95,7 +95,7 @@ export function createFundsRouter(deps: ApiDeps): Router {
     const user = perpAddresses.user(wallet, subAccountId);
     const info = await pool.call('read the sub-account', (c) => c.getAccountInfo(user));
     if (!info) throw new HttpError(404, 'no_sub_account', `sub-account ${subAccountId} does not exist yet`);
-    const markets = await otherMarketsOf(pool, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+    const markets = await otherMarketsOf(pool, decodeUser(info.data));
     const program = programFor(pool);
     const tx = new Transaction().add(
       await program.methods

@@ -17,7 +17,7 @@ import type { Database } from '../../platform/postgres';
 import { fetchAccountsData } from '../../solana/account-data';
 import { fetchPricedMarket } from '../../solana/accounts';
 import { big, marginAccountOf } from '../../solana/margin-account';
-import { perpAccountsCoder, type DecodedUser } from '../../solana/perp-coders';
+import { decodeUser } from '../../solana/perp-coders';
 import type { RpcPool } from '../../solana/rpc-pool';
 
 /** Entries kept in the stream of every account's alerts (the API relays it to the account rooms). */
@@ -68,7 +68,7 @@ export class AlertDesk {
       const { values } = await fetchAccountsData(this.pool, 'read subscribed accounts', chunk);
       for (const [j, value] of values.entries()) {
         if (!value) continue;
-        const user = perpAccountsCoder.decode<DecodedUser>('user', value.data);
+        const user = decodeUser(value.data);
         margin.set(chunk[j]!, await marginAccountOf(this.pool, user, markets));
       }
     }

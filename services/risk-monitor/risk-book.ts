@@ -11,12 +11,7 @@ import {
   type MarketParams,
   type Position,
 } from '../../domain/perp';
-import {
-  currentLiquidationSeq,
-  EMPTY_MARKET_INDEX,
-  perpAccountsCoder,
-  type DecodedUser,
-} from '../../solana/perp-coders';
+import { currentLiquidationSeq, type DecodedUser, decodeUser, EMPTY_MARKET_INDEX } from '../../solana/perp-coders';
 import { PERP_PROGRAM_ID } from '../../solana/perp-program';
 import { fetchAccountsData, fetchPricedMarket, scanUsers } from '../../solana/accounts';
 import type { RpcPool } from '../../solana/rpc-pool';
@@ -232,8 +227,7 @@ export class RiskBook {
       const { values } = await fetchAccountsData(pool, 'read sub-accounts', chunk);
       values.forEach((info, j) => {
         const account = chunk[j]!;
-        if (info && info.owner === PERP_PROGRAM_ID.toBase58())
-          this.upsert(account, perpAccountsCoder.decode<DecodedUser>('user', info.data));
+        if (info && info.owner === PERP_PROGRAM_ID.toBase58()) this.upsert(account, decodeUser(info.data));
         else this.remove(account);
       });
     }
