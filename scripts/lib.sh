@@ -276,7 +276,8 @@ start_temporal_dev() {
     --ui-port "$QD_TEMPORAL_UI_PORT" --db-filename "$dir/temporal.db" --metrics-port "$QD_TEMPORAL_METRICS_PORT" \
     --namespace "$QD_TEMPORAL_NAMESPACE" "${sa[@]}" --log-level warn \
     --dynamic-config-value system.enableActivityEagerExecution=true \
-    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true "${dyn[@]}" \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true \
+    --dynamic-config-value frontend.searchAttributesSizeOfValueLimit=8192 "${dyn[@]}" \
     >>"$QD_DATA_DIR/logs/temporal.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   await_temporal_healthy "$pidfile"

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { RpcPool } from '../../solana/rpc-pool';
 import type { WorkflowEvent } from '../../domain/workflow-events';
 import { liquidationEvent } from '../../workflows/liquidation-events';
-import { RiskMonitor } from './risk-monitor';
+import { LIQUIDATION_BATCH_SIZE, RiskMonitor, startLiquidations } from './risk-monitor';
 
 // A unit test of one module: the chain reads are stubbed; the integration suite runs the monitor for real.
 function monitorWithSpies() {
@@ -110,5 +110,37 @@ describe('RiskMonitor.onTick', () => {
     await monitor.onTick(1, 98n, 500, { relayToOrders: false });
     expect(refreshAccounts.mock.calls.map((c) => c[1])).toEqual([['Acct1111']]);
     expect(start).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('startLiquidations', () => {
+  it('splits a batch whose QdAccounts the server refuses as too large, and batches that size from then on', async () => {
+    // A server at Temporal's default limit (2 KB per value): at most 43 accounts of 47 bytes.
+    const starts: number[] = [];
+    const start = vi.fn(async (_name: string, options: { typedSearchAttributes: { value: unknown }[] }) => {
+      const accounts = options.typedSearchAttributes[0]!.value as string[];
+      starts.push(accounts.length);
+      if (accounts.length * 47 > 2048)
+        throw new Error('Failed to start Workflow', {
+          cause: Object.assign(new Error('3 INVALID_ARGUMENT'), {
+            code: 3,
+            details: `search attribute QdAccounts value size ${accounts.length * 47} exceeds size limit 2048`,
+          }),
+        });
+      return {};
+    });
+    const deps = { pool: {} as RpcPool, temporal: { workflow: { start } } as unknown as Client, taskQueue: 'q' };
+    const under = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ account: `Acct${String(i).padStart(40, '0')}`, wallet: 'W', seq: '1' }));
+    const first = await startLiquidations(deps, 1, under(LIQUIDATION_BATCH_SIZE));
+    expect(first.flatMap((b) => b.liquidations)).toHaveLength(LIQUIDATION_BATCH_SIZE);
+    expect(first.every((b) => b.liquidations.length * 47 <= 2048)).toBe(true);
+    starts.length = 0;
+    const second = await startLiquidations(deps, 1, under(LIQUIDATION_BATCH_SIZE));
+    expect(second.flatMap((b) => b.liquidations)).toHaveLength(LIQUIDATION_BATCH_SIZE);
+    expect(starts.every((n) => n * 47 <= 2048)).toBe(true); // no refused start the second time
+    // Anything else the server refuses is the caller's to see.
+    start.mockRejectedValueOnce(new Error('unavailable'));
+    await expect(startLiquidations(deps, 1, under(1))).rejects.toThrow('unavailable');
   });
 });
