@@ -5,10 +5,11 @@
 // told, once each, in a lane of its own; each workflow event re-reads the account it names. A full reload every few minutes catches anything changed outside the workflows.
 // The monitor also hosts a worker of the liquidation task queue on the connection its client uses, so the
 // server hands each new liquidation's first workflow task straight back to this process (eager start).
+import { hostname } from 'node:os';
 import { DEFAULT_MARKETS } from '../../domain/perp';
-import { firehoseStreamKey, type WorkflowEvent } from '../../domain/workflow-events';
+import { firehoseStreamKey, SYSTEM_ACCOUNT, type WorkflowEvent } from '../../domain/workflow-events';
 import { loadConfig } from '../../platform/config';
-import { createLogger } from '../../platform/logger';
+import { createLogger, type Logger } from '../../platform/logger';
 import { runMain } from '../../platform/main';
 import { createPostgres } from '../../platform/postgres';
 import { createRedis } from '../../platform/redis';
@@ -22,6 +23,8 @@ import { readOraclePrice } from '../../solana/pyth-reader';
 import { loadKeeperKeypair } from '../../solana/keeper-key';
 import { startJournalDrain } from '../../solana/send-journal';
 import { RiskMonitor } from './risk-monitor';
+import type { probeWorkflow } from '../../workflows';
+import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import {
@@ -86,6 +89,7 @@ await runMain('risk-monitor', async (onShutdown) => {
     workerFailure = err;
     stopping = true;
   });
+  if (worker) startProbe(temporal, config.temporal.liquidationTaskQueue, logger);
   const monitor = new RiskMonitor({
     pool: rpcPool,
     temporal,
@@ -233,3 +237,30 @@ await runMain('risk-monitor', async (onShutdown) => {
   await Promise.all([redis.quit(), activityRedis?.quit(), pg.pool.end(), connection.close(), metricsServer?.close()]);
   if (workerFailure) throw workerFailure;
 });
+
+/**
+ * A probe workflow on the liquidation queue as the worker starts: its first workflow tasks pay one-time
+ * costs (the SDK compiles its message codecs in the workflow thread on first use), a few hundred
+ * milliseconds that the first liquidation batches of a crash would otherwise wait for before their chain
+ * work; and the operator sees that the liquidation worker answered (a probe, QdKind `probe`).
+ */
+function startProbe(temporal: Client, taskQueue: string, logger: Logger): void {
+  const probeId = `liquidation-worker-${hostname()}-${process.pid}-${Date.now()}`;
+  temporal.workflow
+    .execute<typeof probeWorkflow>('probeWorkflow', {
+      workflowId: workflowIds.probe(probeId),
+      taskQueue,
+      requestEagerStart: true,
+      args: [{ probeId }],
+      workflowExecutionTimeout: '1 minute',
+      typedSearchAttributes: [
+        { key: QdAccount, value: SYSTEM_ACCOUNT },
+        { key: QdKind, value: 'probe' },
+        { key: QdStatus, value: 'running' },
+      ],
+    })
+    .then(
+      () => logger.info({ probeId }, 'liquidation worker answered its start probe'),
+      (err: unknown) => logger.warn({ err, probeId }, 'the liquidation worker did not answer its start probe'),
+    );
+}
