@@ -427,7 +427,9 @@ async function run(n: number) {
     }
     const crashCpuSeconds = cpuSecondsBetween(cpuBefore, snapshotCpu());
     const runs: { workflowId: string; runId: string; startMs: number; closeMs: number | null }[] = [];
-    for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = "${queue}"` })) {
+    for await (const wf of h.temporal.workflow.list({
+      query: `TaskQueue = "${queue}" AND WorkflowType = "liquidationBatchWorkflow"`,
+    })) {
       runs.push({
         workflowId: wf.workflowId,
         runId: wf.runId,
