@@ -100,6 +100,22 @@ function expectFindsExactly(book: RiskBook, accounts: readonly string[], marketI
   ).toEqual(expected.sort());
 }
 
+/** An empty book with SOL at 130, and `under`: a 10 SOL long entered at 150 on 100 USDC, below maintenance there. */
+function solBookAt130(): RiskBook {
+  const book = new RiskBook();
+  book.setMarket(sol.marketIndex, {
+    params: sol,
+    fundingIndexLong: 0n,
+    fundingIndexShort: 0n,
+    price: 130n * PRICE_PRECISION,
+  });
+  return book;
+}
+const under = {
+  collateral: 100n * QUOTE_PRECISION,
+  positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
+};
+
 describe('RiskBook', () => {
   it('finds exactly the holders a price puts below maintenance (same as valuing everyone)', () => {
     fc.assert(
@@ -279,17 +295,7 @@ describe('RiskBook', () => {
   });
 
   it('does not value the candidates it is told to skip (a liquidation already running for their episode)', () => {
-    const book = new RiskBook();
-    book.setMarket(sol.marketIndex, {
-      params: sol,
-      fundingIndexLong: 0n,
-      fundingIndexShort: 0n,
-      price: 130n * PRICE_PRECISION,
-    });
-    const under = {
-      collateral: 100n * QUOTE_PRECISION,
-      positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
-    };
+    const book = solBookAt130();
     for (const a of ['a', 'b']) book.upsert(a, user(under));
     const asked: string[] = [];
     const skipA = (account: string, seq: string) => {
@@ -434,17 +440,7 @@ describe('RiskBook', () => {
   });
 
   it("names the chain's liquidation episode: the open one while it runs, the next one after it ended", () => {
-    const book = new RiskBook();
-    book.setMarket(sol.marketIndex, {
-      params: sol,
-      fundingIndexLong: 0n,
-      fundingIndexShort: 0n,
-      price: 130n * PRICE_PRECISION,
-    });
-    const under = {
-      collateral: 100n * QUOTE_PRECISION,
-      positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
-    };
+    const book = solBookAt130();
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: true } }));
     expect(book.underwater(sol.marketIndex).map((u) => u.seq)).toEqual(['4']);
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: false } }));
