@@ -100,17 +100,21 @@ function expectFindsExactly(book: RiskBook, accounts: readonly string[], marketI
   ).toEqual(expected.sort());
 }
 
-/** An empty book with SOL at 130, and `under`: a 10 SOL long entered at 150 on 100 USDC, below maintenance there. */
-function solBookAt130(): RiskBook {
+/** An empty book following SOL at `price`, its funding indexes at 0. */
+function solBook(price: bigint): RiskBook {
   const book = new RiskBook();
-  book.setMarket(sol.marketIndex, {
-    params: sol,
-    fundingIndexLong: 0n,
-    fundingIndexShort: 0n,
-    price: 130n * PRICE_PRECISION,
-  });
+  book.setMarket(sol.marketIndex, { params: sol, fundingIndexLong: 0n, fundingIndexShort: 0n, price });
   return book;
 }
+
+/** The accounts the book finds below maintenance in SOL, sorted. */
+const accountsUnder = (book: RiskBook) =>
+  book
+    .underwater(sol.marketIndex)
+    .map((u) => u.account)
+    .sort();
+
+/** A 10 SOL long entered at 150 on 100 USDC: below maintenance at 130. */
 const under = {
   collateral: 100n * QUOTE_PRECISION,
   positions: [{ market: 0 as const, base: 10n * BASE_PRECISION, entry: 150n * PRICE_PRECISION }],
@@ -199,13 +203,7 @@ describe('RiskBook', () => {
   it('finds dust positions whose trigger the rounding of a few base units moves (valued every tick)', () => {
     // Found by the property above: 11 base units short behind one quote unit of collateral are under
     // water at 150 although the trigger formula says 176.5: at this size rounding outweighs the slack.
-    const book = new RiskBook();
-    book.setMarket(sol.marketIndex, {
-      params: sol,
-      fundingIndexLong: 0n,
-      fundingIndexShort: 0n,
-      price: 150n * PRICE_PRECISION,
-    });
+    const book = solBook(150n * PRICE_PRECISION);
     book.upsert('s', user({ collateral: 1n, positions: [{ market: 0, base: -11n, entry: 150n * PRICE_PRECISION }] }));
     expect(book.underwater(sol.marketIndex).map((u) => u.account)).toEqual(['s']);
   });
@@ -251,22 +249,11 @@ describe('RiskBook', () => {
       price: 130n * PRICE_PRECISION,
       paused: false,
     });
-    expect(
-      book
-        .underwater(sol.marketIndex)
-        .map((u) => u.account)
-        .sort(),
-    ).toEqual(['a', 'b']);
+    expect(accountsUnder(book)).toEqual(['a', 'b']);
   });
 
   it('re-indexes an account when it changes and forgets a closed one', () => {
-    const book = new RiskBook();
-    book.setMarket(sol.marketIndex, {
-      params: sol,
-      fundingIndexLong: 0n,
-      fundingIndexShort: 0n,
-      price: 150n * PRICE_PRECISION,
-    });
+    const book = solBook(150n * PRICE_PRECISION);
     book.upsert(
       'a',
       user({
@@ -295,7 +282,7 @@ describe('RiskBook', () => {
   });
 
   it('does not value the candidates it is told to skip (a liquidation already running for their episode)', () => {
-    const book = solBookAt130();
+    const book = solBook(130n * PRICE_PRECISION);
     for (const a of ['a', 'b']) book.upsert(a, user(under));
     const asked: string[] = [];
     const skipA = (account: string, seq: string) => {
@@ -304,12 +291,7 @@ describe('RiskBook', () => {
     };
     expect(book.underwater(sol.marketIndex, skipA)).toEqual([{ account: 'b', wallet: wallet.toBase58(), seq: '1' }]);
     expect(asked.sort()).toEqual(['a:1', 'b:1']);
-    expect(
-      book
-        .underwater(sol.marketIndex)
-        .map((u) => u.account)
-        .sort(),
-    ).toEqual(['a', 'b']);
+    expect(accountsUnder(book)).toEqual(['a', 'b']);
   });
 
   it('keeps its index when a market is read again unchanged but for its price or pause, rebuilds it when a funding index moved', () => {
@@ -440,7 +422,7 @@ describe('RiskBook', () => {
   });
 
   it("names the chain's liquidation episode: the open one while it runs, the next one after it ended", () => {
-    const book = solBookAt130();
+    const book = solBook(130n * PRICE_PRECISION);
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: true } }));
     expect(book.underwater(sol.marketIndex).map((u) => u.seq)).toEqual(['4']);
     book.upsert('a', user({ ...under, liquidation: { seq: 4n, open: false } }));
