@@ -15,13 +15,24 @@ export interface WorkflowTimes {
   activities: { name: string; scheduleToStartMs: number; runMs: number; startedAtMs: number }[];
   workflowTasks: { queueMs: number; runMs: number }[];
   timers: number[];
+  /** Events in the history, and of them markers (each local activity's result is one). */
+  events: number;
+  markers: number;
 }
 
 /** The times of one workflow, from its history. */
 export function timesOf(events: HistoryEvent[]): WorkflowTimes {
   const at = new Map<number, number>();
   const names = new Map<number, string>();
-  const out: WorkflowTimes = { totalMs: 0, firstTaskWaitMs: -1, activities: [], workflowTasks: [], timers: [] };
+  const out: WorkflowTimes = {
+    totalMs: 0,
+    firstTaskWaitMs: -1,
+    activities: [],
+    workflowTasks: [],
+    timers: [],
+    events: events.length,
+    markers: 0,
+  };
   const start = ms(events[0]?.eventTime);
   for (const e of events) {
     const id = Number(e.eventId);
@@ -50,6 +61,7 @@ export function timesOf(events: HistoryEvent[]): WorkflowTimes {
         startedAtMs: started - start,
       });
     }
+    if (e.markerRecordedEventAttributes) out.markers += 1;
     if (e.timerFiredEventAttributes)
       out.timers.push(t - (at.get(Number(e.timerFiredEventAttributes.startedEventId)) ?? t));
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes)
@@ -70,6 +82,8 @@ export interface Breakdown {
   workflowTaskRunMs: Summary;
   workflowTasksPerRun: Summary;
   timerMs: Summary;
+  eventsPerRun: Summary;
+  markersPerRun: Summary;
   activities: Record<string, { scheduleToStartMs: Summary; runMs: Summary }>;
 }
 
@@ -96,6 +110,8 @@ export async function historyBreakdown(client: Client, workflowIds: readonly str
     workflowTaskRunMs: summarize(all.flatMap((w) => w.workflowTasks.map((t) => t.runMs))),
     workflowTasksPerRun: summarize(all.map((w) => w.workflowTasks.length)),
     timerMs: summarize(all.flatMap((w) => w.timers)),
+    eventsPerRun: summarize(all.map((w) => w.events)),
+    markersPerRun: summarize(all.map((w) => w.markers)),
     activities: Object.fromEntries(
       [...byActivity].map(([name, { s, r }]) => [name, { scheduleToStartMs: summarize(s), runMs: summarize(r) }]),
     ),

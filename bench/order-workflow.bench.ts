@@ -18,6 +18,8 @@ import { fundedTrader, startChainHarness, type Trader } from '../tests/support/p
 import { signedOrderBody } from '../tests/support/orders';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { summarize } from './stats';
+import { historyBreakdown } from './history-breakdown';
+import { cpuSecondsBetween, snapshotCpu } from './process-cpu';
 import { asWallet } from '../tests/support/auth';
 
 const ORDERS = Number(process.env.QD_BENCH_ORDERS ?? 40);
@@ -68,12 +70,15 @@ try {
     return { latencies, errors, seconds: (performance.now() - started) / 1000 };
   }
 
+  /** Workflow IDs of the orders placed through the API, by tag (their histories say where the time went). */
+  const placed = new Map<string, string[]>();
   /** One order through the API, to its workflow's result; anything but filled is an error. */
   const viaApi = (who: Trader, i: number, tag: string) => async () => {
     const body = signedOrderBody(who, side(i), limit(i), 'market', `bench-${tag}-${i}-${h.id}`);
     const res = await asWallet(h.apiUrl, who.wallet, '/v1/orders', { body });
     if (res.status !== 202) throw new Error(`order ${i}: HTTP ${res.status} ${await res.text()}`);
     const { workflowId } = (await res.json()) as { workflowId: string };
+    placed.set(tag, [...(placed.get(tag) ?? []), workflowId]);
     const result = (await h.temporal.workflow.getHandle(workflowId).result()) as { status: string; reason?: string };
     if (result.status !== 'filled') throw new Error(`order ${i} ${result.status} ${result.reason ?? ''}`);
   };
@@ -155,7 +160,9 @@ try {
     const levels = [];
     for (const rate of LEVELS) {
       const n = rate * LEVEL_SECONDS;
+      const cpuBefore = snapshotCpu();
       const r = await offered(n, rate, (i) => viaApi(who(i), i, `${tag}${rate}`)());
+      const cpu = cpuSecondsBetween(cpuBefore, snapshotCpu());
       const latency = summarize(r.latencies);
       levels.push({
         offeredPerSecond: rate,
@@ -164,6 +171,13 @@ try {
         errors: r.errors.length,
         firstError: r.errors[0],
         latencyMs: latency,
+        // CPU of each part of the platform per completed order (the bench process runs the API and the clients).
+        cpuMsPerOrder: Object.fromEntries(
+          Object.entries(cpu).map(([part, seconds]) => [
+            part,
+            Math.round((seconds * 1000) / Math.max(1, r.latencies.length)),
+          ]),
+        ),
       });
       if (r.errors.length || latency.p99 > MAX_P99_MS) break;
     }
@@ -173,6 +187,8 @@ try {
   const manyAccounts = await sweep('m', (i) => traders[i % traders.length]!);
   const oneAccount = await sweep('o', () => traders[0]!);
 
+  // Where an order's time went at the low rate, from its real history (schedule-to-start, task and activity times).
+  const breakdown = await historyBreakdown(h.temporal, placed.get('t') ?? []);
   const t = summarize(viaTemporal.latencies);
   const d = summarize(direct.latencies);
   process.stdout.write(
@@ -193,6 +209,7 @@ try {
         },
         temporalOverDirectP50: Number((t.p50 / d.p50).toFixed(3)),
         temporalOverDirectP99: Number((t.p99 / d.p99).toFixed(3)),
+        historyBreakdown: breakdown,
         sweep: { accounts: ACCOUNTS, levelSeconds: LEVEL_SECONDS, maxP99Ms: MAX_P99_MS, manyAccounts, oneAccount },
       },
       null,
