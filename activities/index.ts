@@ -11,6 +11,7 @@ import type { RpcPool } from '../solana/rpc-pool';
 import type { Keypair } from '@solana/web3.js';
 import type { Client } from '@temporalio/client';
 import { createOrderActivities } from './orders';
+import { createOrderStepActivities } from './order-steps';
 import { createFundingActivities } from './funding';
 import { createLiquidationActivities } from './liquidation';
 import { createReconciliationActivities } from './reconciliation';
@@ -45,15 +46,18 @@ export function createActivities(deps: ActivityDeps) {
   // The keeper's send journal: Postgres, Redis while Postgres is unreachable (the chain work goes on).
   const journal = journalWithFallback(deps.db, deps.redis, deps.streamPrefix);
   const observer = deps.observer;
+  const runs = createWorkflowRunActivities(deps.db, observer?.workflowEnded);
+  const orders = createOrderActivities(deps.rpcPool, deps.db, deps.keeper, journal);
   return withHeartbeats(
     {
-      ...createWorkflowRunActivities(deps.db, observer?.workflowEnded),
+      ...runs,
       ...events,
       ...createSystemActivities(deps.pool, deps.redis),
       ...createLedgerActivities(deps.db),
       ...createWithdrawalActivities(deps.db),
       ...createRiskActivities(deps.rpcPool),
-      ...createOrderActivities(deps.rpcPool, deps.db, deps.keeper, journal),
+      ...orders,
+      ...createOrderStepActivities({ ...runs, ...events, ...orders }),
       ...createFundingActivities(deps.rpcPool, deps.db, deps.keeper, journal),
       ...createLiquidationActivities(deps.rpcPool, deps.db, deps.keeper, deps.temporal, {
         // The episodes that end in one turn tell their steps in one pipeline.

@@ -39,7 +39,7 @@ export interface FillReceipt {
 }
 
 /** What an order row is made of (the order workflow's records of a fill or a rejection). */
-interface OrderRowInput {
+export interface OrderRowInput {
   orderId: string;
   clientOrderId: string;
   kind: string;

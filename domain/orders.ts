@@ -37,4 +37,22 @@ export function isTriggered(kind: OrderKind, baseAmount: bigint, triggerPrice: b
 }
 
 /** Workflow ID of an order: the trader's sub-account and their client order id. */
+/** What an order's rows are made of: the order as placed, its owner, its trigger as it stands (after any amendment). */
+export function orderRowOf<O>(
+  placed: { order: O; clientOrderId: string; kind: OrderKind },
+  orderId: string,
+  owner: { wallet: string; subAccountId: number },
+  triggerPrice: string | null,
+) {
+  return {
+    orderId,
+    clientOrderId: placed.clientOrderId,
+    kind: placed.kind,
+    wallet: owner.wallet,
+    subAccountId: owner.subAccountId,
+    order: placed.order,
+    triggerPrice,
+  };
+}
+
 export const orderWorkflowId = (account: string, clientOrderId: string) => `order:${account}:${clientOrderId}`;

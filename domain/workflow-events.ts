@@ -55,3 +55,31 @@ export const marketAccountOf = (marketIndex: number | string): string => `market
 export function eventKeyOf(workflowId: string, step: string, status: StepStatus): string {
   return `${workflowId}|${step}|${status}`;
 }
+
+/** Whose events a run publishes: its workflow, its kind and the account whose stream they go to. */
+export interface EventSource {
+  workflowId: string;
+  kind: WorkflowKind;
+  account: string;
+}
+
+/** The event of one step of a run (an error's text, when the step failed, is its detail). */
+export function stepEvent(
+  source: EventSource,
+  step: string,
+  status: StepStatus,
+  at: string,
+  error?: string,
+): WorkflowEvent {
+  const { workflowId, kind, account } = source;
+  return {
+    eventKey: eventKeyOf(workflowId, step, status),
+    workflowId,
+    kind,
+    account,
+    step,
+    status,
+    at,
+    ...(error ? { detail: { error } } : {}),
+  };
+}

@@ -5,6 +5,7 @@ import type { OrderWire } from '../activities/orders';
 import { amendOrderUpdate, cancelOrderUpdate, PROGRAM_REJECTION, priceTickSignal, QdStatus } from './definitions';
 import type { PlaceOrderInput, PlaceOrderResult } from './place-order-workflow';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../tests/support/workflow-env';
+import { createOrderStepActivities } from '../activities/order-steps';
 
 /** What the stub activities were asked, in order. */
 const calls: { name: string; input: unknown }[] = [];
@@ -17,13 +18,16 @@ const record = (name: string) => async (input: unknown) => {
   calls.push({ name, input });
 };
 
-const activities = {
+/** The single-purpose activities, stubbed; the order's combined steps are built from them as the worker builds them. */
+const parts = {
   recordWorkflowRun: record('recordWorkflowRun'),
   recordWorkflowRuns: record('recordWorkflowRuns'),
   publishWorkflowEvent: record('publishWorkflowEvent'),
   publishWorkflowEvents: record('publishWorkflowEvents'),
   async verifyOrderSignature(input: PlaceOrderInput) {
     calls.push({ name: 'verifyOrderSignature', input });
+    if (input.signature === 'bad')
+      throw ApplicationFailure.create({ type: 'InvalidOrderSignature', message: 'not signed', nonRetryable: true });
     return { account: input.order.user, wallet: input.authority, subAccountId: 0 };
   },
   async preTradeCheck(order: OrderWire, options: { limit?: boolean }) {
@@ -56,6 +60,7 @@ const activities = {
   recordOrderTrigger: record('recordOrderTrigger'),
   recordOrderClosed: record('recordOrderClosed'),
 };
+const activities = { ...parts, ...createOrderStepActivities(parts) };
 
 let t: WorkflowTestEnv;
 beforeAll(async () => {
@@ -115,6 +120,43 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
       'filled:completed',
       'recorded:completed',
     ]);
+  });
+
+  it('runs a market order in two local activities around its one fill, each step told in order', async () => {
+    calls.length = 0;
+    const o = order('market');
+    await (await start(o)).result();
+    const history = await t.env.client.workflow.getHandle(o.workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    expect(localActivities).toHaveLength(2);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(1);
+    const published = called('publishWorkflowEvents').flatMap((c) => c.input as { step: string; status: string }[]);
+    expect(published.map((e) => `${e.step}:${e.status}`)).toEqual([
+      'verified:completed',
+      'risk-checked:completed',
+      'filled:completed',
+      'recorded:completed',
+    ]);
+    expect(called('recordWorkflowRun').map((c) => (c.input as { status: string }).status)).toEqual([
+      'running',
+      'completed',
+    ]);
+    const handle = t.env.client.workflow.getHandle(o.workflowId);
+    expect((await handle.describe()).typedSearchAttributes.get(QdStatus)).toBe('completed');
+  });
+
+  it('fails an order whose signature does not verify at its first step, nothing checked or sent', async () => {
+    calls.length = 0;
+    const o = order('market');
+    o.input.signature = 'bad';
+    await expect((await start(o)).result()).rejects.toThrow();
+    expect(called('preTradeCheck')).toHaveLength(0);
+    expect(called('submitFill')).toHaveLength(0);
+    expect(await stepsOf(o.workflowId)).toEqual(['verified:failed']);
+    expect((await t.env.client.workflow.getHandle(o.workflowId).describe()).typedSearchAttributes.get(QdStatus)).toBe(
+      'failed',
+    );
   });
 
   it("ends an order the pre-trade rule refuses as rejected with the program's reason, nothing sent", async () => {

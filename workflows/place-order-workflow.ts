@@ -1,32 +1,27 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  condition,
   isCancellation,
   patched,
-  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { OrderOwner } from '../activities/order-steps';
 import type { OrderWire } from '../activities/orders';
-import { isTriggered, type OrderKind } from '../domain/orders';
-import {
-  amendOrderUpdate,
-  cancelOrderUpdate,
-  getOrderQuery,
-  PROGRAM_REJECTION,
-  priceTickSignal,
-  QdAccount,
-  QdMarket,
-} from './definitions';
-import {
-  chainActivities as chain,
-  ledgerActivities,
-  orderCheckLocalActivities,
-  orderRowLocalActivities,
-} from './activity-proxies';
+import { orderRowOf, type OrderKind } from '../domain/orders';
+import { QdAccount, QdMarket } from './definitions';
+import { chainActivities as chain, orderCheckLocalActivities, orderRowLocalActivities } from './activity-proxies';
 import { ProgressTracker } from './progress';
+import { legacyPlaceOrderWorkflow } from './place-order-legacy';
+import {
+  answerOrderQuery,
+  cancellableUntilSubmitted,
+  programRejectionOf,
+  triggerState,
+  unsentOutcome,
+  type MarketOrder,
+  type Trigger,
+} from './order-trigger';
 
 export interface PlaceOrderInput {
   order: OrderWire;
@@ -47,282 +42,138 @@ export interface PlaceOrderResult {
 }
 
 /**
- * PlaceOrder (ARCHITECTURE §3): verify the wallet's signature -> pre-trade risk -> (non-market) wait durably for
- * the trigger, cancellable and amendable, until the order expires -> risk again -> the keeper submits the
- * fill -> rows and events.
+ * PlaceOrder (ARCHITECTURE §3): accept it (the run recorded, the wallet's signature verified, pre-trade risk, a
+ * waiting order's row) -> (non-market) wait durably for the trigger, cancellable and amendable, until the order
+ * expires -> risk again -> the keeper submits the fill -> its rows, the run recorded. The steps before and
+ * after the fill run as one local activity each (activities/order-steps.ts), each step's event published as
+ * it completes: a market order is four workflow activations, not ten.
  */
 export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  // Runs started before the steps were combined keep their path (patched() keeps their histories replayable).
+  if (!patched('order-steps-combined')) return legacyPlaceOrderWorkflow(input);
   const { order, kind } = input;
   const id = workflowInfo().workflowId;
   // Handlers first: a cancel or a price tick may arrive before the first activity returns.
   const progress = new ProgressTracker('order', order.user, String(order.marketIndex));
-  // Runs started before the checks and rows became local activities keep their task-queue activities.
-  const acts: OrderActs = patched('order-local-activities')
-    ? { checks: orderCheckLocalActivities, rows: orderRowLocalActivities }
-    : { checks: chain, rows: ledgerActivities };
-  const trigger = kind === 'market' ? null : triggerState(input, id, acts);
-  setHandler(getOrderQuery, () => ({
-    kind,
-    clientOrderId: input.clientOrderId,
-    marketIndex: order.marketIndex,
-    baseAmount: order.baseAmount,
-    limitPrice: order.limitPrice,
-    reduceOnly: order.reduceOnly,
-    expiryTs: order.expiryTs,
-    nonce: order.nonce,
-    triggerPrice: trigger?.current() ?? null,
-    state: trigger?.state() ?? 'market',
-  }));
-  // Runs started before rejections became final keep their path (patched() keeps their histories replayable).
-  const final = patched('order-rejections-final');
-  // A market order can be cancelled until the keeper submits it.
-  const market: { state: 'pending' | 'submitting' | 'cancelled' } = { state: 'pending' };
-  if (final && !trigger) {
-    setHandler(
-      cancelOrderUpdate,
-      () => {
-        market.state = 'cancelled';
-        return { status: market.state };
-      },
-      {
-        validator: () => {
-          if (market.state !== 'pending')
-            throw new Error(`the order is already ${market.state === 'submitting' ? 'being filled' : market.state}`);
-        },
-      },
-    );
-  }
+  const trigger = kind === 'market' ? null : triggerState(input, id, orderRowLocalActivities);
+  answerOrderQuery(input, trigger);
+  const market: MarketOrder = { state: 'pending' };
+  if (!trigger) cancellableUntilSubmitted(market);
   upsertSearchAttributes([
     { key: QdAccount, value: order.user },
     { key: QdMarket, value: String(order.marketIndex) },
   ]);
-  await progress.start();
-  let owner: Owner;
-  if (final) {
-    owner = await progress.step('verified', () => acts.checks.verifyOrderSignature(input));
-  } else {
-    owner = await acts.checks.verifyOrderSignature(input);
-    await progress.step('verified', async () => owner);
+  let accepted: Awaited<ReturnType<typeof orderCheckLocalActivities.acceptOrder>>;
+  try {
+    accepted = await orderCheckLocalActivities.acceptOrder({
+      placed: input,
+      source: progress.source,
+      run: progress.runRecord('running', 'started'),
+      // A waiting order is placed away from the market: its limit is checked when it triggers.
+      limit: !trigger,
+      rest: trigger !== null,
+    });
+  } catch (err) {
+    // A bad signature is final at once; anything else is the pre-trade check's reads outlasting their retries.
+    await progress.failed(failureType(err) === 'InvalidOrderSignature' ? 'verified' : 'risk-checked', err);
+    throw err;
   }
-  // Runs started before the pre-trade rule's refusals ended orders rejected failed on them.
-  const ctx: OrderRun = {
-    input,
-    id,
-    owner,
-    progress,
-    trigger,
-    market,
-    final,
-    acts,
-    refusesEarly: patched('pre-trade-rejections'),
-  };
-  // A waiting order is placed away from the market: its limit is checked when it triggers.
-  const checked = await check(ctx, 'risk-checked', { limit: !trigger });
-  if (checked) return checked;
-
-  if (trigger && patched('resting-order-index')) {
-    // Runs started before the trigger index heard every tick; since, the order's row says it rests (with
-    // its trigger) and the risk monitor tells it only the tick that crosses it.
-    await progress.step('resting', () =>
-      acts.rows.recordOrderResting({ ...rowOf(input, id, owner, trigger), at: new Date().toISOString() }),
+  progress.noted(accepted.steps);
+  const ctx: OrderRun = { input, id, owner: accepted.owner, progress, trigger, market };
+  if (accepted.refused) {
+    const { type, message } = accepted.refused;
+    return rejected(ctx, type, ApplicationFailure.create({ type, message, nonRetryable: true }));
+  }
+  if (!trigger) return fill(ctx);
+  // The order's row says it rests (with its trigger): the risk monitor tells it only the tick that crosses it.
+  try {
+    return await fillWhenTriggered(ctx, trigger);
+  } catch (err) {
+    // A resting order that fails after all (an outage outlasted its retries, an operator cancelled the run)
+    // leaves the book: its row says so, and no monitor tells it again.
+    const status = isCancellation(err) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() =>
+      orderRowLocalActivities.recordOrderClosed({ orderId: id, status, at: new Date().toISOString() }),
     );
-    try {
-      return await fillWhenTriggered(ctx);
-    } catch (err) {
-      // A resting order that fails after all (an outage outlasted its retries, an operator cancelled the
-      // run) leaves the book: its row says so, and no monitor tells it again.
-      const status = isCancellation(err) ? 'cancelled' : 'failed';
-      await CancellationScope.nonCancellable(() =>
-        acts.rows.recordOrderClosed({ orderId: id, status, at: new Date().toISOString() }),
-      );
-      throw err;
-    }
+    throw err;
   }
-  return fillWhenTriggered(ctx);
 }
 
-/** One order's run: what every step after the signature check needs. */
+/** One order's run: what every step after its acceptance needs. */
 interface OrderRun {
   input: PlaceOrderInput;
   id: string;
-  owner: Owner;
+  owner: OrderOwner;
   progress: ProgressTracker;
   trigger: Trigger | null;
-  market: { state: 'pending' | 'submitting' | 'cancelled' };
-  final: boolean;
-  refusesEarly: boolean;
-  acts: OrderActs;
+  market: MarketOrder;
 }
 
-/**
- * The pre-trade check at `step`: null when it passes. The program's rule refusing the fill (its error name,
- * e.g. SlippageExceeded, InsufficientCollateral) ends the order rejected at once, nothing sent.
- */
-async function check(
-  ctx: OrderRun,
-  step: 'risk-checked' | 'triggered',
-  options: { limit: boolean },
-): Promise<PlaceOrderResult | null> {
-  if (!ctx.refusesEarly) {
-    await ctx.progress.step(step, () => ctx.acts.checks.preTradeCheck(ctx.input.order, options));
-    return null;
+/** Waits for the trigger, checks the order again (with its limit) and fills it; or it ends cancelled or expired. */
+async function fillWhenTriggered(ctx: OrderRun, trigger: Trigger): Promise<PlaceOrderResult> {
+  const outcome = await trigger.wait();
+  if (outcome !== 'triggered') return closedUnfilled(ctx, outcome);
+  const checked = await ctx.progress.attempt('triggered', () =>
+    orderCheckLocalActivities.preTradeCheck(ctx.input.order, { limit: true }),
+  );
+  return checked.ok ? fill(ctx) : rejectOrFail(ctx, 'triggered', checked.error);
+}
+
+/** The keeper submits the fill (unless cancelled or expired first); then its rows and the run's end, in one step. */
+async function fill(ctx: OrderRun): Promise<PlaceOrderResult> {
+  const { input, id, owner, progress, trigger, market } = ctx;
+  const unsent = unsentOutcome(input, market);
+  if (unsent) return closedUnfilled(ctx, unsent);
+  market.state = 'submitting';
+  let receipt: Awaited<ReturnType<typeof chain.submitFill>>;
+  try {
+    receipt = await chain.submitFill(input);
+  } catch (err) {
+    // The program refused it: final at once (no retry, no late fill).
+    return rejectOrFail(ctx, 'filled', err);
   }
-  const checked = await ctx.progress.attempt(step, () => ctx.acts.checks.preTradeCheck(ctx.input.order, options));
-  return checked.ok ? null : rejectOrFail(ctx, step, checked.error);
+  progress.noted(
+    await orderRowLocalActivities.settleOrderFill({
+      row: orderRowOf(input, id, owner, trigger?.current() ?? null),
+      fill: receipt,
+      source: progress.source,
+      run: progress.runRecord('completed', 'filled'),
+    }),
+  );
+  progress.closed('completed');
+  return { status: 'filled', signature: receipt.signature, price: receipt.price };
 }
 
-/** A refusal of the program's (made or predicted) ends the order rejected, the row says why; anything else fails the run. */
+/** Cancelled or expired before anything was sent: the row (a waiting order's) closed, the run ended. */
+async function closedUnfilled(ctx: OrderRun, outcome: 'cancelled' | 'expired'): Promise<PlaceOrderResult> {
+  await ctx.progress.step(outcome, () =>
+    orderRowLocalActivities.recordOrderClosed({ orderId: ctx.id, status: outcome, at: new Date().toISOString() }),
+  );
+  await ctx.progress.finish(outcome === 'cancelled' ? 'cancelled' : 'completed', outcome);
+  return { status: outcome };
+}
+
+/** A refusal of the program's (made or predicted) ends the order rejected; anything else fails the run at `step`. */
 async function rejectOrFail(ctx: OrderRun, step: string, error: unknown): Promise<PlaceOrderResult> {
   const reason = programRejectionOf(error);
-  if (!reason) {
-    await ctx.progress.failed(step, error);
-    throw error;
-  }
-  await ctx.acts.rows.recordOrderRejected({
-    ...rowOf(ctx.input, ctx.id, ctx.owner, ctx.trigger),
+  if (reason) return rejected(ctx, reason, error);
+  await ctx.progress.failed(step, error);
+  throw error;
+}
+
+/** The order ends rejected with the program's error name: its row says why. */
+async function rejected(ctx: OrderRun, reason: string, error: unknown): Promise<PlaceOrderResult> {
+  const { input, id, owner, trigger, progress } = ctx;
+  await orderRowLocalActivities.recordOrderRejected({
+    ...orderRowOf(input, id, owner, trigger?.current() ?? null),
     reason,
     at: new Date().toISOString(),
   });
-  await ctx.progress.failed('rejected', error);
+  await progress.failed('rejected', error);
   return { status: 'rejected', reason };
 }
 
-/** Where an order's checks and rows run: local activities since 'order-local-activities'. */
-interface OrderActs {
-  checks: Pick<typeof chain, 'verifyOrderSignature' | 'preTradeCheck'>;
-  rows: Pick<
-    typeof ledgerActivities,
-    'recordOrderResting' | 'recordOrderTrigger' | 'recordOrderClosed' | 'recordOrderRejected' | 'recordOrderFill'
-  >;
-}
-
-type Owner = { account: string; wallet: string; subAccountId: number };
-
-type Trigger = ReturnType<typeof triggerState>;
-
-/** What an order's rows are made of (its trigger as it stands, after any amendment). */
-function rowOf(input: PlaceOrderInput, orderId: string, owner: Owner, trigger: Trigger | null) {
-  return {
-    orderId,
-    clientOrderId: input.clientOrderId,
-    kind: input.kind,
-    wallet: owner.wallet,
-    subAccountId: owner.subAccountId,
-    order: input.order,
-    triggerPrice: trigger?.current() ?? null,
-  };
-}
-
-/** Waits for the trigger (non-market orders), then the keeper submits the fill, then rows and events. */
-async function fillWhenTriggered(ctx: OrderRun): Promise<PlaceOrderResult> {
-  const { input, id, owner, progress, trigger, market, final, acts } = ctx;
-  const { order } = input;
-  if (trigger) {
-    const outcome = await trigger.wait();
-    if (outcome !== 'triggered') {
-      await progress.step(outcome, () =>
-        acts.rows.recordOrderClosed({ orderId: id, status: outcome, at: new Date().toISOString() }),
-      );
-      await progress.finish(outcome === 'cancelled' ? 'cancelled' : 'completed', outcome);
-      return { status: outcome };
-    }
-    const checked = await check(ctx, 'triggered', { limit: true });
-    if (checked) return checked;
-  }
-  let fill: Awaited<ReturnType<typeof chain.submitFill>>;
-  if (final) {
-    // Market orders: cancelled or expired before the keeper submits it, nothing is sent.
-    const unsent =
-      market.state === 'cancelled'
-        ? 'cancelled'
-        : BigInt(order.expiryTs) * 1000n < BigInt(Date.now())
-          ? 'expired'
-          : null;
-    if (unsent) {
-      await progress.step(unsent, () =>
-        acts.rows.recordOrderClosed({ orderId: id, status: unsent, at: new Date().toISOString() }),
-      );
-      await progress.finish(unsent === 'cancelled' ? 'cancelled' : 'completed', unsent);
-      return { status: unsent };
-    }
-    market.state = 'submitting';
-    const submitted = await progress.attempt('filled', () => chain.submitFill(input));
-    // The program refused it: final at once (no retry, no late fill).
-    if (!submitted.ok) return rejectOrFail(ctx, 'filled', submitted.error);
-    fill = submitted.value;
-  } else {
-    fill = await progress.step('filled', () => chain.submitFill(input));
-  }
-  await progress.step('recorded', () =>
-    acts.rows.recordOrderFill({ ...rowOf(input, id, owner, trigger), fill, at: new Date().toISOString() }),
-  );
-  await progress.finish('completed', 'filled');
-  return { status: 'filled', signature: fill.signature, price: fill.price };
-}
-
-/** The waiting part of a non-market order: price ticks, cancel and amend, and the wait itself. */
-function triggerState(input: PlaceOrderInput, orderId: string, acts: OrderActs) {
-  if (!input.triggerPrice)
-    throw ApplicationFailure.create({
-      type: 'InvalidOrder',
-      message: `a ${input.kind} order needs a trigger price`,
-      nonRetryable: true,
-    });
-  let trigger = BigInt(input.triggerPrice);
-  let state: 'waiting' | 'triggered' | 'cancelled' = 'waiting';
-  setHandler(priceTickSignal, ({ marketIndex, price }) => {
-    if (
-      state === 'waiting' &&
-      marketIndex === input.order.marketIndex &&
-      isTriggered(input.kind, BigInt(input.order.baseAmount), trigger, BigInt(price))
-    ) {
-      state = 'triggered';
-    }
-  });
-  setHandler(
-    cancelOrderUpdate,
-    () => {
-      state = 'cancelled';
-      return { status: state };
-    },
-    { validator: () => assertWaiting(state) },
-  );
-  setHandler(
-    amendOrderUpdate,
-    async ({ triggerPrice }) => {
-      trigger = BigInt(triggerPrice);
-      // The row follows (runs started before the trigger index had none): the index re-reads it.
-      if (patched('resting-order-trigger-row'))
-        await acts.rows.recordOrderTrigger({ orderId, triggerPrice, at: new Date().toISOString() });
-      return { triggerPrice };
-    },
-    {
-      validator: ({ triggerPrice }) => {
-        assertWaiting(state);
-        if (!/^[1-9][0-9]{0,18}$/.test(triggerPrice))
-          throw new Error('triggerPrice must be a positive integer (PRICE_PRECISION)');
-      },
-    },
-  );
-  return {
-    current: () => trigger.toString(),
-    state: () => state,
-    async wait(): Promise<'triggered' | 'cancelled' | 'expired'> {
-      const msLeft = Number(BigInt(input.order.expiryTs) * 1000n - BigInt(Date.now()));
-      const settled = await condition(() => state !== 'waiting', msLeft > 0 ? msLeft : 1);
-      return settled ? (state as 'triggered' | 'cancelled') : 'expired';
-    },
-  };
-}
-
-/** The program's error name when an activity failed because the program refused its transaction. */
-function programRejectionOf(err: unknown): string | null {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.details?.[0] === PROGRAM_REJECTION && cause.type
-    ? cause.type
-    : null;
-}
-
-function assertWaiting(state: string): void {
-  if (state !== 'waiting') throw new Error(`the order is already ${state}`);
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown } | null)?.cause;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }

@@ -1,6 +1,13 @@
 import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { bookkeepingLocalActivities, ledgerActivities } from './activity-proxies';
-import { eventKeyOf, type RunStatus, type WorkflowEvent, type WorkflowKind } from '../domain/workflow-events';
+import {
+  stepEvent,
+  type EventSource,
+  type RunStatus,
+  type WorkflowEvent,
+  type WorkflowKind,
+} from '../domain/workflow-events';
+import type { WorkflowRunRecord } from '../activities/bookkeeping/workflow-runs';
 import { getProgressQuery, QdAccount, QdStatus, type Progress } from './definitions';
 
 /**
@@ -71,6 +78,36 @@ export class ProgressTracker {
     );
   }
 
+  /**
+   * Steps an activity ran and reported itself (their events published, the run recorded): the progress
+   * query's answer follows, nothing is published again.
+   */
+  noted(steps: readonly { name: string; at: string }[]): void {
+    for (const { name, at } of steps) this.progress.steps.push({ step: name, status: 'completed', at });
+  }
+
+  /** The run's outcome, once an activity has recorded it (the record first, as in finish()). */
+  closed(status: Exclude<RunStatus, 'running'>): void {
+    upsertSearchAttributes([{ key: QdStatus, value: status }]);
+    this.progress.status = status;
+  }
+
+  /** The run's record at `status` and `step`, for an activity that records it itself. */
+  runRecord(status: RunStatus, step: string): WorkflowRunRecord {
+    const info = workflowInfo();
+    return {
+      businessKey: info.workflowId,
+      workflowId: info.workflowId,
+      runId: info.firstExecutionRunId,
+      kind: this.kind,
+      account: this.account,
+      market: this.market,
+      status,
+      step,
+      at: new Date().toISOString(),
+    };
+  }
+
   /** Reports a step that failed outside step() and records the run as failed. */
   async failed(step: string, err: unknown): Promise<void> {
     await this.emit(step, 'failed', errorMessage(err));
@@ -98,32 +135,16 @@ export class ProgressTracker {
   /** Adds a step to the progress query's answer and returns its event. */
   private stepped(step: string, status: 'completed' | 'failed', at: string, error?: string): WorkflowEvent {
     this.progress.steps.push({ step, status, at, ...(error ? { error } : {}) });
-    const { workflowId } = this.progress;
-    return {
-      eventKey: eventKeyOf(workflowId, step, status),
-      workflowId,
-      kind: this.kind,
-      account: this.account,
-      step,
-      status,
-      at,
-      ...(error ? { detail: { error } } : {}),
-    };
+    return stepEvent(this.source, step, status, at, error);
+  }
+
+  /** Whose events this run publishes. */
+  get source(): EventSource {
+    return { workflowId: this.progress.workflowId, kind: this.kind, account: this.account };
   }
 
   private async record(status: RunStatus, step: string): Promise<void> {
-    const info = workflowInfo();
-    await bookkeeping().recordWorkflowRun({
-      businessKey: info.workflowId,
-      workflowId: info.workflowId,
-      runId: info.firstExecutionRunId,
-      kind: this.kind,
-      account: this.account,
-      market: this.market,
-      status,
-      step,
-      at: new Date().toISOString(),
-    });
+    await bookkeeping().recordWorkflowRun(this.runRecord(status, step));
   }
 }
 
