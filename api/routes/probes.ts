@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { SYSTEM_ACCOUNT } from '../../domain/workflow-events';
-import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
+import { startAttributes, workflowIds } from '../../workflows/definitions';
 import type { probeWorkflow } from '../../workflows';
 import { parseInput } from '../http-error';
 import { requireOperator } from '../auth/middleware';
@@ -28,11 +28,7 @@ export function createProbeRouter(deps: ApiDeps): Router {
       workflowId: workflowIds.probe(probeId),
       args: [{ probeId }],
       workflowExecutionTimeout: '5 minutes',
-      typedSearchAttributes: [
-        { key: QdAccount, value: SYSTEM_ACCOUNT },
-        { key: QdKind, value: 'probe' },
-        { key: QdStatus, value: 'running' },
-      ],
+      typedSearchAttributes: startAttributes('probe', SYSTEM_ACCOUNT, null),
     });
     res.status(started.existing ? 200 : 202).json(started);
   });

@@ -24,7 +24,7 @@ import { loadKeeperKeypair } from '../../solana/keeper-key';
 import { startJournalDrain } from '../../solana/send-journal';
 import { RiskMonitor } from './risk-monitor';
 import type { probeWorkflow } from '../../workflows';
-import { QdAccount, QdKind, QdStatus, workflowIds } from '../../workflows/definitions';
+import { startAttributes, workflowIds } from '../../workflows/definitions';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import {
@@ -253,11 +253,7 @@ function startProbe(temporal: Client, taskQueue: string, logger: Logger): void {
       requestEagerStart: true,
       args: [{ probeId }],
       workflowExecutionTimeout: '1 minute',
-      typedSearchAttributes: [
-        { key: QdAccount, value: SYSTEM_ACCOUNT },
-        { key: QdKind, value: 'probe' },
-        { key: QdStatus, value: 'running' },
-      ],
+      typedSearchAttributes: startAttributes('probe', SYSTEM_ACCOUNT, null),
     })
     .then(
       () => logger.info({ probeId }, 'liquidation worker answered its start probe'),
