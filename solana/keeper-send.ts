@@ -20,11 +20,13 @@ export type JournalPlace = { part?: string } | { key: string };
 /**
  * The journal key of `place` inside the running activity, and whether the activity is a retried attempt
  * (its earlier attempt may have journaled and sent); null outside an activity (nothing is journaled there).
+ * A local activity's ID is its sequence number in the run, the same when a workflow task that died with
+ * its worker runs again elsewhere: its fill is journaled like a task-queue activity's.
  */
 function journalPlace(place: JournalPlace = {}): { key: string; context: JournalContext } | null {
   try {
-    const { workflowExecution, activityId, isLocal, attempt } = Context.current().info;
-    if (isLocal || !workflowExecution) return null;
+    const { workflowExecution, activityId, attempt } = Context.current().info;
+    if (!workflowExecution) return null;
     const key =
       'key' in place
         ? place.key

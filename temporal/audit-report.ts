@@ -37,6 +37,8 @@ const DB_ACTIVITIES = new Set([
   'recordOrderRejected',
   'recordOrderResting',
   'recordOrderTrigger',
+  'acceptOrder',
+  'settleOrderFill',
   'recordFundingRate',
   'recordFundingPayments',
   'recordLiquidation',
@@ -97,13 +99,15 @@ export function auditFromHistory(workflowId: string, history: History): Workflow
       const m = e.markerRecordedEventAttributes;
       const detail = (key: string) => decode(m.details?.[key]);
       if (m.markerName === 'core_local_activity') {
-        // Local activities (progress bookkeeping) record their type and result in a marker; their input is not kept.
+        // Local activities (bookkeeping, an order's steps and its fill) record their type and result in a
+        // marker; their input is not kept.
         const activity = (detail('data') as { activity_type?: string } | undefined)?.activity_type ?? '?';
         const output = detail('result');
         if (m.failure) {
           audit.timeline.push({ at, event: 'local activity failed', activity, failure: m.failure.message ?? '' });
         } else {
           audit.timeline.push({ at, event: 'local activity completed', activity, output });
+          collectSignatures(output, audit.chainSignatures);
           if (DB_ACTIVITIES.has(activity)) audit.rowsWritten.push({ activity, input: undefined, output });
         }
       } else if (m.markerName === 'core_patch') {

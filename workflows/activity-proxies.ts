@@ -69,6 +69,16 @@ export const orderCheckLocalActivities = proxyLocalActivities<Activities>({
   retry: CHAIN_RETRY,
 });
 
+/**
+ * A fill sent by the keeper as a local activity: the order's whole run in one workflow task. A retry (on
+ * this worker, or on another after this one died) sends the journaled transaction again, never a second one.
+ */
+export const fillLocalActivities = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: CHAIN_RETRY,
+});
+
 /** An order's rows (resting, trigger, fill, closed) as local activities, retried until they succeed. */
 export const orderRowLocalActivities = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',

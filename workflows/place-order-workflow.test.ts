@@ -2,7 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderWire } from '../activities/orders';
-import { amendOrderUpdate, cancelOrderUpdate, PROGRAM_REJECTION, priceTickSignal, QdStatus } from './definitions';
+import {
+  amendOrderUpdate,
+  cancelOrderUpdate,
+  PROGRAM_REJECTION,
+  priceTickSignal,
+  QdStatus,
+  startAttributes,
+} from './definitions';
 import type { PlaceOrderInput, PlaceOrderResult } from './place-order-workflow';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../tests/support/workflow-env';
 import { createOrderStepActivities } from '../activities/order-steps';
@@ -122,15 +129,16 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
     ]);
   });
 
-  it('runs a market order in two local activities around its one fill, each step told in order', async () => {
+  it('runs a market order in one workflow task of three local activities, each step told in order', async () => {
     calls.length = 0;
     const o = order('market');
     await (await start(o)).result();
     const history = await t.env.client.workflow.getHandle(o.workflowId).fetchHistory();
     const events = history.events ?? [];
     const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-    expect(localActivities).toHaveLength(2);
-    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(1);
+    expect(localActivities).toHaveLength(3);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
     const published = called('publishWorkflowEvents').flatMap((c) => c.input as { step: string; status: string }[]);
     expect(published.map((e) => `${e.step}:${e.status}`)).toEqual([
       'verified:completed',
@@ -144,6 +152,27 @@ describe('placeOrderWorkflow branches (dev server, stub activities)', () => {
     ]);
     const handle = t.env.client.workflow.getHandle(o.workflowId);
     expect((await handle.describe()).typedSearchAttributes.get(QdStatus)).toBe('completed');
+  });
+
+  it("writes the account and market attributes only when the start did not carry them (the API's start does)", async () => {
+    /** The attributes each upsert of the run wrote, in order. */
+    const upserts = async (workflowId: string) =>
+      ((await t.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap((e) => {
+        const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+        return fields ? [Object.keys(fields).sort().join(',')] : [];
+      });
+    const bare = order('market');
+    await (await start(bare)).result();
+    const asApi = order('market');
+    await t.env.client.workflow.execute('placeOrderWorkflow', {
+      taskQueue: t.taskQueue,
+      workflowId: asApi.workflowId,
+      args: [asApi.input],
+      typedSearchAttributes: startAttributes('order', asApi.input.order.user, asApi.input.order.marketIndex),
+    });
+    // patched() writes TemporalChangeVersion; the run's end, QdStatus.
+    expect(await upserts(bare.workflowId)).toEqual(['TemporalChangeVersion', 'QdAccount,QdMarket', 'QdStatus']);
+    expect(await upserts(asApi.workflowId)).toEqual(['TemporalChangeVersion', 'QdStatus']);
   });
 
   it('fails an order whose signature does not verify at its first step, nothing checked or sent', async () => {

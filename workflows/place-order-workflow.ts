@@ -10,7 +10,7 @@ import type { OrderOwner } from '../activities/order-steps';
 import type { OrderWire } from '../activities/orders';
 import { orderRowOf, type OrderKind } from '../domain/orders';
 import { QdAccount, QdMarket } from './definitions';
-import { chainActivities as chain, orderCheckLocalActivities, orderRowLocalActivities } from './activity-proxies';
+import { fillLocalActivities, orderCheckLocalActivities, orderRowLocalActivities } from './activity-proxies';
 import { ProgressTracker } from './progress';
 import { legacyPlaceOrderWorkflow } from './place-order-legacy';
 import {
@@ -46,7 +46,8 @@ export interface PlaceOrderResult {
  * waiting order's row) -> (non-market) wait durably for the trigger, cancellable and amendable, until the order
  * expires -> risk again -> the keeper submits the fill -> its rows, the run recorded. The steps before and
  * after the fill run as one local activity each (activities/order-steps.ts), each step's event published as
- * it completes: a market order is four workflow activations, not ten.
+ * it completes, and the fill is a local activity too: a market order is one workflow task of four
+ * activations (it was two tasks of ten activations and a task-queue activity).
  */
 export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceOrderResult> {
   // Runs started before the steps were combined keep their path (patched() keeps their histories replayable).
@@ -59,10 +60,13 @@ export async function placeOrderWorkflow(input: PlaceOrderInput): Promise<PlaceO
   answerOrderQuery(input, trigger);
   const market: MarketOrder = { state: 'pending' };
   if (!trigger) cancellableUntilSubmitted(market);
-  upsertSearchAttributes([
+  // The API starts it with these (startAttributes): set only those it was started without, no second write.
+  const named = workflowInfo().typedSearchAttributes;
+  const missing = [
     { key: QdAccount, value: order.user },
     { key: QdMarket, value: String(order.marketIndex) },
-  ]);
+  ].filter(({ key, value }) => named.get(key) !== value);
+  if (missing.length) upsertSearchAttributes(missing);
   let accepted: Awaited<ReturnType<typeof orderCheckLocalActivities.acceptOrder>>;
   try {
     accepted = await orderCheckLocalActivities.acceptOrder({
@@ -125,9 +129,9 @@ async function fill(ctx: OrderRun): Promise<PlaceOrderResult> {
   const unsent = unsentOutcome(input, market);
   if (unsent) return closedUnfilled(ctx, unsent);
   market.state = 'submitting';
-  let receipt: Awaited<ReturnType<typeof chain.submitFill>>;
+  let receipt: Awaited<ReturnType<typeof fillLocalActivities.submitFill>>;
   try {
-    receipt = await chain.submitFill(input);
+    receipt = await fillLocalActivities.submitFill(input);
   } catch (err) {
     // The program refused it: final at once (no retry, no late fill).
     return rejectOrFail(ctx, 'filled', err);

@@ -28,6 +28,16 @@ describe('the audit report', () => {
     });
   });
 
+  it("reads an order's fill and rows from its local activities", () => {
+    const audit = auditFromHistory('order:x', HistoryProto.decode(readFileSync(`${HISTORIES_DIR}order.history`)));
+    expect(audit.status).toBe('completed');
+    const local = audit.timeline.filter((t) => t.event === 'local activity completed').map((t) => t.activity);
+    expect(local).toEqual(['acceptOrder', 'submitFill', 'settleOrderFill']);
+    expect(audit.chainSignatures).toHaveLength(1);
+    expect(audit.result).toMatchObject({ signature: audit.chainSignatures[0] });
+    expect(audit.rowsWritten.map((r) => r.activity)).toEqual(['acceptOrder', 'settleOrderFill']);
+  });
+
   it('renders markdown an auditor can read, with the replay verdict', () => {
     const audit = auditFromHistory('deposit:x', deposit);
     const md = auditMarkdown('Audit', [audit], new Map([['deposit:x', null]]));

@@ -19,7 +19,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // twins ran before waiting orders had rows (told of every tick; patched('resting-order-index') and
 // 'resting-order-trigger-row'); the .v4 twins and order.v3 before an order's checks and rows became
 // local activities (patched('order-local-activities')); the .v5 ones before a refusal of the pre-trade
-// rule ended the order rejected (patched('pre-trade-rejections')); withdraw.v2 is a withdrawal before the
+// rule ended the order rejected (patched('pre-trade-rejections')); the .v6 ones (order, order-resting,
+// order-amended) before an order's steps around its fill ran as one local activity each
+// (patched('order-steps-combined'), workflows/place-order-legacy.ts); withdraw.v2 is a withdrawal before the
 // saga asked the chain before compensating (patched('withdrawal-settles-what-the-chain-did')), and
 // withdraw-cancelled-after-transfer one cancelled by an operator after its transfer executed (settled);
 // reconciliation is a run that found differences (it has no v1: it was added later); funding.v2 a
@@ -43,6 +45,9 @@ describe('recorded workflow histories replay against the current code', () => {
         'order.v2',
         'order.v3',
         'order.v5',
+        'order.v6',
+        'order-resting.v6',
+        'order-amended.v6',
         'order-resting',
         'order-resting.v3',
         'order-resting.v4',
