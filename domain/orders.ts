@@ -36,7 +36,6 @@ export function isTriggered(kind: OrderKind, baseAmount: bigint, triggerPrice: b
   return side === null || (side === 'at_or_above' ? price >= triggerPrice : price <= triggerPrice);
 }
 
-/** Workflow ID of an order: the trader's sub-account and their client order id. */
 /** What an order's rows are made of: the order as placed, its owner, its trigger as it stands (after any amendment). */
 export function orderRowOf<O>(
   placed: { order: O; clientOrderId: string; kind: OrderKind },
@@ -55,4 +54,5 @@ export function orderRowOf<O>(
   };
 }
 
+/** Workflow ID of an order: the trader's sub-account and their client order id. */
 export const orderWorkflowId = (account: string, clientOrderId: string) => `order:${account}:${clientOrderId}`;
