@@ -126,7 +126,7 @@ describe('the gateway, as the terminal uses it', () => {
     ]);
     expect(report.workflows.every((w) => w.deterministic && w.chainSignatures.length > 0)).toBe(true);
     expect(report.workflows.flatMap((w) => w.rowsWritten.map((r) => r.activity))).toEqual(
-      expect.arrayContaining(['recordDeposit', 'recordOrderFill', 'settleWithdrawal']),
+      expect.arrayContaining(['recordDeposit', 'acceptOrder', 'settleOrderFill', 'settleWithdrawal']),
     );
   });
 
