@@ -5,7 +5,9 @@
 // - sustained throughput at rising offered load (QD_BENCH_LEVELS, orders/s, each for QD_BENCH_LEVEL_SECONDS),
 //   from many accounts (QD_BENCH_ACCOUNTS, 40, round robin) and from one account, until a level has errors
 //   or its p99 passes QD_BENCH_MAX_P99_MS (10 s). Completed/s is orders over the time from the level's
-//   first offer to its last result.
+//   first offer to its last result;
+// - the Temporal server's floor in the same run (bench/temporal-floor.ts): an empty workflow's latency at the
+//   same rate, and the server's CPU per workflow over a burst of QD_BENCH_FLOOR_BURST (1,000).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import { summarize } from './stats';
 import { historyBreakdown } from './history-breakdown';
 import { cpuSecondsBetween, snapshotCpu } from './process-cpu';
 import { asWallet } from '../tests/support/auth';
+import { measureTemporalFloor } from './temporal-floor';
 
 const ORDERS = Number(process.env.QD_BENCH_ORDERS ?? 40);
 const OFFERED_PER_SECOND = Number(process.env.QD_BENCH_RATE ?? 4);
@@ -28,6 +31,8 @@ const LEVELS = (process.env.QD_BENCH_LEVELS ?? '10,25,50,100,200').split(',').ma
 const LEVEL_SECONDS = Number(process.env.QD_BENCH_LEVEL_SECONDS ?? 10);
 const ACCOUNTS = Number(process.env.QD_BENCH_ACCOUNTS ?? 40);
 const MAX_P99_MS = Number(process.env.QD_BENCH_MAX_P99_MS ?? 10_000);
+/** Empty workflows in the floor's burst (50 in flight), for the server's CPU per workflow. */
+const FLOOR_BURST = Number(process.env.QD_BENCH_FLOOR_BURST ?? 1_000);
 
 const env = await startChainHarness(100_000n * QUOTE_PRECISION, {
   worker: false,
@@ -153,6 +158,15 @@ try {
     });
   });
 
+  // The server's floor in the same run: an empty workflow at the same rate, then a burst of them.
+  const floor = await measureTemporalFloor(h.temporal, {
+    address: h.config.temporal.address,
+    namespace: h.config.temporal.namespace,
+    taskQueue: `bench-floor-${h.id}`,
+    latency: { workflows: ORDERS, perSecond: OFFERED_PER_SECOND },
+    burst: { workflows: FLOOR_BURST, inFlight: 50 },
+  });
+
   const traders: Trader[] = [];
   for (let i = 0; i < ACCOUNTS; i++) traders.push(await fundedTrader(ln, connection, 100_000n * QUOTE_PRECISION));
   /** Rising offered load until a level has errors or its p99 passes MAX_P99_MS. */
@@ -210,6 +224,9 @@ try {
         temporalOverDirectP50: Number((t.p50 / d.p50).toFixed(3)),
         temporalOverDirectP99: Number((t.p99 / d.p99).toFixed(3)),
         historyBreakdown: breakdown,
+        // An empty workflow on the same server and client (no API, no activity): what any workflow pays.
+        // bestP50RatioToDirect: the ratio an order could reach if Temporal cost it only that floor.
+        floor: { ...floor, bestP50RatioToDirect: Number(((floor.latencyMs.p50 + d.p50) / d.p50).toFixed(3)) },
         sweep: { accounts: ACCOUNTS, levelSeconds: LEVEL_SECONDS, maxP99Ms: MAX_P99_MS, manyAccounts, oneAccount },
       },
       null,
