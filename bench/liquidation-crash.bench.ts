@@ -42,7 +42,7 @@ import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
 import { startAttributes } from '../workflows/definitions';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
-import { cpuSecondsBetween, snapshotCpu } from './process-cpu';
+import { cpuMsPer, cpuSecondsBetween, snapshotCpu } from './process-cpu';
 import { summarize } from './stats';
 import { terminateLeftovers } from './cleanup';
 
@@ -155,7 +155,7 @@ async function directBaseline(h: Harness, accounts: number) {
       ms,
       // The keeper (in this process) and its localnet; the database is not written without a workflow.
       cpuSeconds,
-      cpuMsPerLiquidation: perLiquidation(cpuSeconds, liquidated),
+      cpuMsPerLiquidation: cpuMsPer(cpuSeconds, liquidated),
       accountsPerSecond: round1(liquidated / (ms / 1000)),
       transactionsPerSecond: round1(transactions / (ms / 1000)),
     };
@@ -165,14 +165,6 @@ async function directBaseline(h: Harness, accounts: number) {
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** CPU milliseconds per liquidated account, by part and in all. */
-function perLiquidation(cpuSeconds: Record<string, number>, liquidated: number): Record<string, number> {
-  const per = Object.fromEntries(
-    Object.entries(cpuSeconds).map(([part, s]) => [part, round1((s * 1000) / Math.max(1, liquidated))]),
-  );
-  return { total: round1((sumOf(cpuSeconds) * 1000) / Math.max(1, liquidated)), ...per };
-}
 
 const sumOf = (cpuSeconds: Record<string, number>) => Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
 
@@ -456,7 +448,7 @@ async function run(n: number) {
     const firstWave = [...firstRuns.values()].filter((r) => edgeSet.has(r.result.account) && r.result.seq === '1');
     const firstWaveBatches = [...new Set(firstWave.map((r) => r.workflowId))];
     const liquidatedRuns = results.filter((r) => r.result.status === 'liquidated');
-    const crashCpuPerLiquidation = perLiquidation(crashCpuSeconds, liquidatedRuns.length);
+    const crashCpuPerLiquidation = cpuMsPer(crashCpuSeconds, liquidatedRuns.length);
     const lastStart = Math.max(...firstWave.map((r) => r.startMs));
     const lastClose = Math.max(...firstWave.map((r) => r.closeMs ?? 0));
     const allClose = Math.max(...liquidatedRuns.map((r) => r.closeMs ?? 0));

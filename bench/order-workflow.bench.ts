@@ -19,9 +19,9 @@ import { BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp
 import { fundedTrader, startChainHarness, type Trader } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { startServiceProcess } from '../tests/support/worker-process';
-import { summarize } from './stats';
+import { offered, summarize } from './stats';
 import { historyBreakdown } from './history-breakdown';
-import { cpuSecondsBetween, snapshotCpu } from './process-cpu';
+import { cpuMsPer, cpuSecondsBetween, snapshotCpu } from './process-cpu';
 import { asWallet } from '../tests/support/auth';
 import { measureTemporalFloor } from './temporal-floor';
 
@@ -53,27 +53,6 @@ const worker = await startServiceProcess(
 try {
   const side = (i: number) => (i % 2 === 0 ? 1n : -1n) * (BASE_PRECISION / 100n);
   const limit = (i: number) => (i % 2 === 0 ? 1_000n * PRICE_PRECISION : 0n);
-
-  /** Fires `run(i)` for n orders at the offered rate (open loop): each latency, the errors, the wall time. */
-  async function offered(n: number, perSecond: number, run: (i: number) => Promise<void>) {
-    const latencies: number[] = [];
-    const errors: string[] = [];
-    const started = performance.now();
-    const all: Promise<void>[] = [];
-    for (let i = 0; i < n; i++) {
-      const due = started + (i * 1000) / perSecond;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-      const t0 = performance.now();
-      all.push(
-        run(i).then(
-          () => void latencies.push(performance.now() - t0),
-          (err: unknown) => void errors.push(String(err).slice(0, 200)),
-        ),
-      );
-    }
-    await Promise.all(all);
-    return { latencies, errors, seconds: (performance.now() - started) / 1000 };
-  }
 
   /** Workflow IDs of the orders placed through the API, by tag (their histories say where the time went). */
   const placed = new Map<string, string[]>();
@@ -186,12 +165,7 @@ try {
         firstError: r.errors[0],
         latencyMs: latency,
         // CPU of each part of the platform per completed order (the bench process runs the API and the clients).
-        cpuMsPerOrder: Object.fromEntries(
-          Object.entries(cpu).map(([part, seconds]) => [
-            part,
-            Math.round((seconds * 1000) / Math.max(1, r.latencies.length)),
-          ]),
-        ),
+        cpuMsPerOrder: cpuMsPer(cpu, r.latencies.length),
       });
       if (r.errors.length || latency.p99 > MAX_P99_MS) break;
     }

@@ -53,3 +53,10 @@ export function cpuSecondsBetween(before: CpuSnapshot, after: CpuSnapshot): Reco
     [...parts].sort(([, a], [, b]) => b - a).map(([part, seconds]) => [part, Math.round(seconds * 100) / 100]),
   );
 }
+
+/** CPU milliseconds per unit of work (an order, a liquidation, a workflow), by part and in all, to 0.1 ms. */
+export function cpuMsPer(cpuSeconds: Record<string, number>, units: number): Record<string, number> {
+  const ms = (seconds: number) => Math.round((seconds * 10_000) / Math.max(1, units)) / 10;
+  const total = Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
+  return { total: ms(total), ...Object.fromEntries(Object.entries(cpuSeconds).map(([part, s]) => [part, ms(s)])) };
+}

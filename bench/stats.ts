@@ -9,6 +9,27 @@ export async function timeEach(n: number, op: () => Promise<unknown>): Promise<n
   return out;
 }
 
+/** Fires `run(i)` n times at `perSecond` (open loop, not waiting for one to end): each latency, the errors, the wall time. */
+export async function offered(n: number, perSecond: number, run: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  const all: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const due = started + (i * 1000) / perSecond;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+    const t0 = performance.now();
+    all.push(
+      run(i).then(
+        () => void latencies.push(performance.now() - t0),
+        (err: unknown) => void errors.push(String(err).slice(0, 200)),
+      ),
+    );
+  }
+  await Promise.all(all);
+  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+}
+
 export interface Summary {
   n: number;
   mean: number;

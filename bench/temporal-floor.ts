@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { summarize } from './stats';
-import { cpuSecondsBetween, snapshotCpu } from './process-cpu';
+import { offered, summarize } from './stats';
+import { cpuMsPer, cpuSecondsBetween, snapshotCpu } from './process-cpu';
 
 const EMPTY_WORKFLOW_PATH = fileURLToPath(new URL('./empty-workflow.ts', import.meta.url));
 
@@ -33,23 +33,12 @@ export async function measureTemporalFloor(client: Client, o: FloorOptions) {
     workflowsPath: EMPTY_WORKFLOW_PATH,
   });
   let n = 0;
-  const run = async () => {
-    const t0 = performance.now();
-    await client.workflow.execute('emptyWorkflow', { taskQueue: o.taskQueue, workflowId: `${o.taskQueue}-${n++}` });
-    return performance.now() - t0;
-  };
+  const run = () =>
+    client.workflow.execute('emptyWorkflow', { taskQueue: o.taskQueue, workflowId: `${o.taskQueue}-${n++}` });
   try {
     return await worker.runUntil(async () => {
       await run(); // the worker's first task (its sandbox) is not the floor
-      const latencies: number[] = [];
-      const started = performance.now();
-      const all: Promise<void>[] = [];
-      for (let i = 0; i < o.latency.workflows; i++) {
-        const due = started + (i * 1000) / o.latency.perSecond;
-        await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-        all.push(run().then((ms) => void latencies.push(ms)));
-      }
-      await Promise.all(all);
+      const { latencies, errors } = await offered(o.latency.workflows, o.latency.perSecond, run);
 
       const cpuBefore = snapshotCpu();
       const burstStarted = performance.now();
@@ -60,17 +49,17 @@ export async function measureTemporalFloor(client: Client, o: FloorOptions) {
         }),
       );
       const seconds = (performance.now() - burstStarted) / 1000;
-      const cpu = cpuSecondsBetween(cpuBefore, snapshotCpu());
-      const msPer = (part: string) => Math.round(((cpu[part] ?? 0) * 1000 * 10) / o.burst.workflows) / 10;
-      const server = msPer('temporal') + msPer('postgres');
+      // The bench part includes this worker and the client.
+      const cpuMsPerWorkflow = cpuMsPer(cpuSecondsBetween(cpuBefore, snapshotCpu()), o.burst.workflows);
+      const server = (cpuMsPerWorkflow.temporal ?? 0) + (cpuMsPerWorkflow.postgres ?? 0);
       return {
         latencyMs: summarize(latencies),
+        errors: errors.length,
         burst: {
           workflows: o.burst.workflows,
           inFlight: o.burst.inFlight,
           perSecond: Math.round((o.burst.workflows / seconds) * 10) / 10,
-          // The bench part includes this worker and the client.
-          cpuMsPerWorkflow: Object.fromEntries(Object.keys(cpu).map((part) => [part, msPer(part)])),
+          cpuMsPerWorkflow,
         },
         // Workflows a second the server and its Postgres could run on all of this machine's cores with
         // nothing else running: an upper bound on any workflow-per-request path here.
