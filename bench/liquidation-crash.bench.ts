@@ -14,6 +14,9 @@
 // so that measuring takes little of the machine the pipeline runs on (QD_BENCH_OBSERVER=under|all: wider).
 // Before the crash, the same liquidations (the gap's) are sent directly by the keeper's code without
 // Temporal, many at once, on a localnet of their own: the physical limit here, measured in the same run.
+// Then twice through Temporal on a quiet machine (a localnet and a database of their own each, no crash,
+// no detection, no observer): batch workflows with only their chain activity, then the platform's batch
+// workflow with its books (the durable floor: the most the pipeline could do here, and what its books cost).
 //
 // Detection is not starved by resting orders: tick -> liquidations started for a wave of accounts with 0
 // and with QD_BENCH_RESTING_ORDERS (10,000) waiting orders in the monitor's trigger index.
@@ -23,28 +26,39 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { count, sum } from 'drizzle-orm';
 import { insuranceFundLedger, liquidations } from '../drizzle/schema';
 import { BASE_PRECISION, isBelowMaintenance, PRICE_PRECISION, QUOTE_PRECISION } from '../domain/perp';
-import { createLiquidationActivities } from '../activities/liquidation';
+import { createLiquidationActivities, type AccountEpisode, type EpisodeOutcome } from '../activities/liquidation';
 import { fetchAccountsData, fetchInsuranceFund } from '../solana/accounts';
 import { decodeUser, perpAccountsCoder, type DecodedUser } from '../solana/perp-coders';
 import { RpcPool } from '../solana/rpc-pool';
 import { RiskBook } from '../services/risk-monitor/risk-book';
-import type { LiquidationBatchResult } from '../workflows/liquidation-batch-workflow';
+import type {
+  AccountLiquidation,
+  LiquidationBatchResult,
+  liquidationBatchWorkflow,
+} from '../workflows/liquidation-batch-workflow';
 import { liquidationsOf } from '../tests/support/liquidations';
-import { startHarness, type Harness } from '../tests/support/harness';
+import { startHarness, workflowBundle, type Harness } from '../tests/support/harness';
 import { startLocalnet, type Localnet } from '../tests/support/localnet';
 import { fundedTrader, keeperOf } from '../tests/support/perp-fixtures';
 import { signedOrderBody } from '../tests/support/orders';
 import { Connection } from '@solana/web3.js';
-import { RiskMonitor } from '../services/risk-monitor/risk-monitor';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { LIQUIDATION_BATCH_SIZE, RiskMonitor, startLiquidations } from '../services/risk-monitor/risk-monitor';
+import { createWorker, LIQUIDATION_BURST_TUNING } from '../temporal/worker-factory';
 import { startAttributes } from '../workflows/definitions';
 import { startServiceProcess } from '../tests/support/worker-process';
 import { historyBreakdown } from './history-breakdown';
 import { cpuMsPer, cpuSecondsBetween, snapshotCpu } from './process-cpu';
 import { summarize } from './stats';
 import { terminateLeftovers } from './cleanup';
+import type { chainOnlyLiquidationWorkflow } from './chain-only-workflow';
+
+const CHAIN_ONLY_WORKFLOW_PATH = fileURLToPath(new URL('./chain-only-workflow.ts', import.meta.url));
 
 const SIZES = (process.env.QD_BENCH_CRASH_ACCOUNTS ?? '100000')
   .split(',')
@@ -116,12 +130,29 @@ function seeder(ln: Localnet) {
       .then((r) => r.traders);
 }
 
+/** Liquidates the gap's edge accounts; returns what it liquidated and the chain transactions it took. */
+type Liquidator = (traders: readonly Seeded[]) => Promise<{ liquidated: number; transactions: number }>;
+
+interface Measured {
+  accounts: number;
+  liquidated: number;
+  transactions: number;
+  ms: number;
+  cpuSeconds: Record<string, number>;
+  cpuMsPerLiquidation: Record<string, number>;
+  accountsPerSecond: number;
+  transactionsPerSecond: number;
+}
+
 /**
- * The same episodes without Temporal: edge accounts seeded as the pipeline's are, the same gap, and the
- * keeper's own chain work (liquidateAccount called directly) on DIRECT_CONCURRENCY accounts at once, on a
- * localnet of its own, so that neither run disturbs the other's chain.
+ * The gap's episodes on a localnet of their own, so that no run disturbs another's chain: `accounts` edge
+ * accounts seeded as the pipeline's are, the same gap; `prepare` makes its liquidator ready (not timed: a
+ * worker's bundle, its warm-up) and passes it to `measure`, which times it with every process's CPU.
  */
-async function directBaseline(h: Harness, accounts: number) {
+async function gapOnOwnLocalnet(
+  accounts: number,
+  prepare: (ln: Localnet, pool: RpcPool, measure: (liquidate: Liquidator) => Promise<Measured>) => Promise<Measured>,
+): Promise<Measured> {
   const ln = await startLocalnet(3);
   try {
     const pool = new RpcPool(ln.rpcUrls, { now: () => Date.now() });
@@ -130,41 +161,154 @@ async function directBaseline(h: Harness, accounts: number) {
     for (let done = 0; done < accounts; done += SEED_CHUNK)
       traders.push(...(await seed(SOL, Math.min(SEED_CHUNK, accounts - done), EDGE_COLLATERAL, SIZE, START)));
     await ln.control('/pyth', { marketIndex: SOL, price: GAP.toString() });
-    const keeper = createLiquidationActivities(pool, h.db, keeperOf(ln), null);
-    let next = 0;
-    let transactions = 0;
-    let liquidated = 0;
-    const cpuBefore = snapshotCpu();
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: DIRECT_CONCURRENCY }, async () => {
-        while (next < traders.length) {
-          const { user } = traders[next++]!;
-          const episode = await keeper.liquidateAccount({ account: user, marketIndex: SOL, seq: '1' });
-          transactions += episode.steps.length + (episode.bankruptcy ? 1 : 0);
-          if (episode.outcome === 'liquidated') liquidated++;
-        }
-      }),
-    );
-    const ms = elapsed(t0);
-    const cpuSeconds = cpuSecondsBetween(cpuBefore, snapshotCpu());
-    return {
-      accounts,
-      liquidated,
-      transactions,
-      ms,
-      // The keeper (in this process) and its localnet; the database is not written without a workflow.
-      cpuSeconds,
-      cpuMsPerLiquidation: cpuMsPer(cpuSeconds, liquidated),
-      accountsPerSecond: round1(liquidated / (ms / 1000)),
-      transactionsPerSecond: round1(transactions / (ms / 1000)),
-    };
+    return await prepare(ln, pool, async (liquidate) => {
+      const cpuBefore = snapshotCpu();
+      const t0 = performance.now();
+      const { liquidated, transactions } = await liquidate(traders);
+      const ms = elapsed(t0);
+      const cpuSeconds = cpuSecondsBetween(cpuBefore, snapshotCpu());
+      return {
+        accounts,
+        liquidated,
+        transactions,
+        ms,
+        cpuSeconds,
+        cpuMsPerLiquidation: cpuMsPer(cpuSeconds, liquidated),
+        accountsPerSecond: round1(liquidated / (ms / 1000)),
+        transactionsPerSecond: round1(transactions / (ms / 1000)),
+      };
+    });
   } finally {
     await ln.stop();
   }
 }
 
+/** What a batch of episodes liquidated, and the chain transactions it took (steps and bankruptcies). */
+function tally(episodes: readonly (EpisodeOutcome | AccountEpisode)[]) {
+  return {
+    liquidated: episodes.filter((e) => e.outcome === 'liquidated').length,
+    transactions: episodes.reduce((n, e) => n + e.steps.length + (e.bankruptcy ? 1 : 0), 0),
+  };
+}
+
+/**
+ * The same episodes without Temporal: the keeper's own chain work (liquidateAccount called directly) on
+ * DIRECT_CONCURRENCY accounts at once. The keeper runs in this process (its CPU is `bench`); nothing is
+ * journaled outside an activity, and no database is written.
+ */
+function directBaseline(h: Harness, accounts: number) {
+  return gapOnOwnLocalnet(accounts, (ln, pool, measure) => {
+    const keeper = createLiquidationActivities(pool, h.db, keeperOf(ln), null);
+    return measure(async (traders) => {
+      const episodes: EpisodeOutcome[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: DIRECT_CONCURRENCY }, async () => {
+          while (next < traders.length)
+            episodes.push(
+              await keeper.liquidateAccount({ account: traders[next++]!.user, marketIndex: SOL, seq: '1' }),
+            );
+        }),
+      );
+      return tally(episodes);
+    });
+  });
+}
+
+/**
+ * The same episodes through Temporal on a quiet machine, on a localnet and a database of their own: a
+ * worker in this process sized as the monitor's, batches of LIQUIDATION_BATCH_SIZE started eagerly as the
+ * monitor starts them (the client shares the worker's connection). `chain`: workflows whose only step is
+ * the batch's chain activity (each transaction journaled before it is sent); `workflow`: the platform's
+ * liquidationBatchWorkflow, started by the monitor's own startLiquidations, books and all. No detection,
+ * crash path or observer beside them: the most the pipeline could do here, and what its books cost.
+ */
+async function durableFloor(accounts: number, kind: 'chain' | 'workflow') {
+  return gapOnOwnLocalnet(accounts, async (ln, pool, measure) => {
+    const h = await startHarness({ QD_SOLANA_RPC_URLS: ln.rpcUrls.join(',') }, { worker: false });
+    const { address, namespace, liquidationTaskQueue: taskQueue } = h.config.temporal;
+    const connection = await NativeConnection.connect({ address });
+    const client = new Client({ connection, namespace });
+    try {
+      const tuning = { ...LIQUIDATION_BURST_TUNING, connection, namespace, taskQueue };
+      const worker =
+        kind === 'chain'
+          ? await Worker.create({
+              ...tuning,
+              workflowsPath: CHAIN_ONLY_WORKFLOW_PATH,
+              activities: {
+                liquidateAccounts: createLiquidationActivities(pool, h.db, keeperOf(ln), null).liquidateAccounts,
+              },
+            })
+          : await createWorker(
+              { address, namespace, taskQueue, connection, tuning, workflowBundle: await workflowBundle() },
+              {
+                pool: h.pool,
+                db: h.db,
+                redis: h.redis,
+                streamPrefix: h.config.streamPrefix,
+                rpcPool: pool,
+                keeper: keeperOf(ln),
+                temporal: client,
+              },
+            );
+      return await worker.runUntil(async () => {
+        // The worker's first task (its sandbox) is not the floor.
+        await client.workflow.execute(kind === 'chain' ? 'chainOnlyLiquidationWorkflow' : 'liquidationBatchWorkflow', {
+          taskQueue,
+          workflowId: `${taskQueue}-warm-up`,
+          args: [{ marketIndex: SOL, accounts: [] }],
+        });
+        return measure(async (traders) => {
+          const accounts = traders.map((t) => ({ account: t.user, wallet: t.wallet, seq: '1' }));
+          if (kind === 'chain') {
+            const batches: (typeof accounts)[] = [];
+            for (let i = 0; i < accounts.length; i += LIQUIDATION_BATCH_SIZE)
+              batches.push(accounts.slice(i, i + LIQUIDATION_BATCH_SIZE));
+            const episodes = await Promise.all(
+              batches.map((batch, i) =>
+                client.workflow.execute<typeof chainOnlyLiquidationWorkflow>('chainOnlyLiquidationWorkflow', {
+                  taskQueue,
+                  workflowId: `${taskQueue}-${i}`,
+                  requestEagerStart: true,
+                  args: [{ marketIndex: SOL, accounts: batch }],
+                }),
+              ),
+            );
+            return tally(episodes.flat());
+          }
+          const started = await startLiquidations(
+            { pool, temporal: client, taskQueue, eagerStart: true },
+            SOL,
+            accounts,
+          );
+          const results = await Promise.all(
+            started.map(({ workflowId }) =>
+              client.workflow.getHandle<typeof liquidationBatchWorkflow>(workflowId).result(),
+            ),
+          );
+          const done = results.flatMap((r) => r.liquidations);
+          return {
+            liquidated: done.filter((l) => l.status === 'liquidated').length,
+            transactions: done.reduce((n, l) => n + transactionsOf(l), 0),
+          };
+        });
+      });
+    } finally {
+      await connection.close();
+      await h.close();
+    }
+  });
+}
+
+/** A liquidation's chain transactions, as its result reports them: its steps, and its bankruptcy if any. */
+const transactionsOf = (l: AccountLiquidation) =>
+  l.steps + (BigInt(l.insurancePaid) + BigInt(l.socializedLoss) > 0n ? 1 : 0);
+
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** a / b to three decimals. */
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 const sumOf = (cpuSeconds: Record<string, number>) => Object.values(cpuSeconds).reduce((a, b) => a + b, 0);
 
@@ -305,6 +449,11 @@ async function run(n: number) {
   try {
     const direct = await directBaseline(h, edgeCount);
     process.stderr.write(`${JSON.stringify({ direct })}\n`);
+    const floor = {
+      chain: await durableFloor(edgeCount, 'chain'),
+      workflow: await durableFloor(edgeCount, 'workflow'),
+    };
+    process.stderr.write(`${JSON.stringify({ floor })}\n`);
 
     const t0 = performance.now();
     const edge: Seeded[] = [];
@@ -461,10 +610,7 @@ async function run(n: number) {
       [...edge, ...spread].map((t) => t.user),
     );
     const ledger = await h.db.select({ total: sum(insuranceFundLedger.delta) }).from(insuranceFundLedger);
-    const chainTransactions = results.reduce(
-      (n, { result: l }) => n + l.steps + (BigInt(l.insurancePaid) + BigInt(l.socializedLoss) > 0n ? 1 : 0),
-      0,
-    );
+    const chainTransactions = results.reduce((n, { result: l }) => n + transactionsOf(l), 0);
     const negativeSocialized = results.filter((r) => BigInt(r.result.socializedLoss) < 0n).length;
     const withRow = new Set((await h.db.select({ id: liquidations.id }).from(liquidations)).map((r) => r.id));
     const withoutRow = liquidatedRuns.filter((r) => !withRow.has(r.result.id)).length;
@@ -520,15 +666,27 @@ async function run(n: number) {
         directMsPerTransaction: round1((sumOf(direct.cpuSeconds) * 1000) / Math.max(1, direct.transactions)),
         vsDirect: round1((crashCpuPerLiquidation.total! / direct.cpuMsPerLiquidation.total!) * 10) / 10,
       },
-      throughputVsDirect: round1((firstWave.length / firstWaveSeconds / direct.accountsPerSecond) * 100) / 100,
+      throughputVsDirect: ratio(firstWave.length / firstWaveSeconds, direct.accountsPerSecond),
+      // The same episodes through Temporal on a quiet machine: with only their chain activity, and with the books.
+      durableFloor: Object.fromEntries(
+        Object.entries(floor).map(([kind, f]) => [
+          kind,
+          {
+            ...f,
+            throughputVsDirect: ratio(f.accountsPerSecond, direct.accountsPerSecond),
+            // The pipeline's first wave against it: what the crash beside it (detection, the observer, the
+            // moving price's further steps) and, for `chain`, the books cost.
+            pipelineVsFloor: ratio(firstWave.length / firstWaveSeconds, f.accountsPerSecond),
+          },
+        ]),
+      ),
       // The chain work the pipeline got done: liquidation steps executed per second while the first wave
       // ran, and at the busiest 2 s, against the same transactions sent directly.
       pipelineSteps: {
         perSecondFirstWave: round1(firstWaveStepsPerSecond),
         peakPerSecond2s: round1(observer.peakStepsPerSecond(2_000)),
-        vsDirectTransactions: round1((firstWaveStepsPerSecond / direct.transactionsPerSecond) * 100) / 100,
-        peakVsDirectTransactions:
-          round1((observer.peakStepsPerSecond(2_000) / direct.transactionsPerSecond) * 100) / 100,
+        vsDirectTransactions: ratio(firstWaveStepsPerSecond, direct.transactionsPerSecond),
+        peakVsDirectTransactions: ratio(observer.peakStepsPerSecond(2_000), direct.transactionsPerSecond),
       },
       books: {
         liquidationRows: Number(rows[0]!.n),
@@ -662,7 +820,7 @@ process.stdout.write(
   `${JSON.stringify(
     {
       benchmark: 'liquidation-crash',
-      note: 'timeBelowMaintenanceMs: per account episode, from the tick that put it under to the first chain read finding it healthy or closed (resolution: observer.readCycleMs); tickToAll*: from the gap tick, first wave = the accounts that gap put under; throughputVsDirect: first-wave liquidations/s (account episodes, run in batch workflows) over the same episodes sent directly by the keeper without Temporal',
+      note: "timeBelowMaintenanceMs: per account episode, from the tick that put it under to the first chain read finding it healthy or closed (resolution: observer.readCycleMs); tickToAll*: from the gap tick, first wave = the accounts that gap put under; throughputVsDirect: first-wave liquidations/s (account episodes, run in batch workflows) over the same episodes sent directly by the keeper without Temporal; durableFloor: the same episodes through Temporal on a quiet machine, `chain` with only the batch's chain activity, `workflow` the platform's batch workflow with its books",
       runs,
       detection: detectionResult,
     },
