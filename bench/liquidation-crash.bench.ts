@@ -230,18 +230,27 @@ async function durableFloor(accounts: number, kind: 'chain' | 'workflow') {
     const connection = await NativeConnection.connect({ address });
     const client = new Client({ connection, namespace });
     try {
-      const tuning = { ...LIQUIDATION_BURST_TUNING, connection, namespace, taskQueue };
       const worker =
         kind === 'chain'
           ? await Worker.create({
-              ...tuning,
+              ...LIQUIDATION_BURST_TUNING,
+              connection,
+              namespace,
+              taskQueue,
               workflowsPath: CHAIN_ONLY_WORKFLOW_PATH,
               activities: {
                 liquidateAccounts: createLiquidationActivities(pool, h.db, keeperOf(ln), null).liquidateAccounts,
               },
             })
           : await createWorker(
-              { address, namespace, taskQueue, connection, tuning, workflowBundle: await workflowBundle() },
+              {
+                address,
+                namespace,
+                taskQueue,
+                connection,
+                tuning: LIQUIDATION_BURST_TUNING,
+                workflowBundle: await workflowBundle(),
+              },
               {
                 pool: h.pool,
                 db: h.db,
