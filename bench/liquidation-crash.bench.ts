@@ -628,6 +628,7 @@ async function run(n: number) {
     if (process.env.QD_BENCH_PROFILE) await monitor.stop();
     const breakdown = await historyBreakdown(h.temporal, firstWaveBatches.slice(0, BREAKDOWN_SAMPLE));
     const firstWaveSeconds = (lastClose - crashAt) / 1000;
+    const firstWavePerSecond = firstWave.length / firstWaveSeconds;
     const firstWaveStepsPerSecond = observer.stepsPerSecond(tickTimes[0]!, tickTimes[0]! + (lastClose - crashAt));
     return {
       accounts: n,
@@ -651,7 +652,7 @@ async function run(n: number) {
         batchWorkflows: firstWaveBatches.length,
         tickToAllStartedMs: lastStart - crashAt,
         tickToAllDoneMs: lastClose - crashAt,
-        liquidationsPerSecond: round1(firstWave.length / firstWaveSeconds),
+        liquidationsPerSecond: round1(firstWavePerSecond),
       },
       allLiquidations: {
         batchWorkflows: runs.length,
@@ -675,7 +676,7 @@ async function run(n: number) {
         directMsPerTransaction: round1((sumOf(direct.cpuSeconds) * 1000) / Math.max(1, direct.transactions)),
         vsDirect: round1((crashCpuPerLiquidation.total! / direct.cpuMsPerLiquidation.total!) * 10) / 10,
       },
-      throughputVsDirect: ratio(firstWave.length / firstWaveSeconds, direct.accountsPerSecond),
+      throughputVsDirect: ratio(firstWavePerSecond, direct.accountsPerSecond),
       // The same episodes through Temporal on a quiet machine: with only their chain activity, and with the books.
       durableFloor: Object.fromEntries(
         Object.entries(floor).map(([kind, f]) => [
@@ -685,7 +686,7 @@ async function run(n: number) {
             throughputVsDirect: ratio(f.accountsPerSecond, direct.accountsPerSecond),
             // The pipeline's first wave against it: what the crash beside it (detection, the observer, the
             // moving price's further steps) and, for `chain`, the books cost.
-            pipelineVsFloor: ratio(firstWave.length / firstWaveSeconds, f.accountsPerSecond),
+            pipelineVsFloor: ratio(firstWavePerSecond, f.accountsPerSecond),
           },
         ]),
       ),
